@@ -1,0 +1,286 @@
+"""The `issuelog` command line: parse arguments, call the core, print. Nothing else lives here."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import shlex
+import subprocess
+import sys
+from collections.abc import Callable
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from issuelog import __version__
+from issuelog.config import Config, load_config
+from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssuelogError, UsageError
+from issuelog.model import Problem, parse_issue, validate_issue
+from issuelog.store import display_path, load_issues, read_text
+
+app = typer.Typer(
+    name="issuelog",
+    help="Markdown-native issue log: one file per issue under issues/, a rendered ISSUES.md.",
+    no_args_is_help=True,
+    add_completion=True,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(function: F) -> F:
+    """Turn issuelog's errors into `issuelog: message` on stderr and their exit code."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(*args, **kwargs)
+        except IssuelogError as error:
+            typer.echo(f"issuelog: {error}", err=True)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"issuelog {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Show the version and exit.")] = False,
+) -> None:
+    """Markdown-native issue log: one file per issue under issues/, a rendered ISSUES.md."""
+
+
+class Format(str, Enum):
+    """Output formats of commands that list data."""
+
+    text = "text"
+    json = "json"
+
+
+def _parse_date(text: str | None, option: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{option} must be a date like 2026-01-10, got '{text}'") from None
+
+
+def _print_problems(problems: list[Problem], err: bool = False) -> None:
+    for problem in problems:
+        typer.echo(str(problem), err=err)
+
+
+# --- init --------------------------------------------------------------------------------------
+
+@app.command()
+@reports_errors
+def init(
+    templates: Annotated[bool, typer.Option("--templates", help="Also copy the default templates "
+                                            "into the project to customise them.")] = False,
+) -> None:
+    """Set up issuelog here: config, issues/ and an empty ISSUES.md. Never overwrites a file."""
+    from issuelog.project_setup import initialise
+
+    for path, created in initialise(Path.cwd(), copy_templates=templates):
+        typer.echo(f"{'created' if created else 'kept   '} {display_path(path, load_config())}")
+
+
+# --- new ---------------------------------------------------------------------------------------
+
+def stdin_is_terminal() -> bool:
+    """Whether a person can answer prompts."""
+    return sys.stdin.isatty()
+
+
+def _ask_missing(fields: dict[str, Any], config: Config) -> None:
+    """Ask for missing required fields on a terminal; elsewhere it is a usage error."""
+    from issuelog.scaffold import missing_required
+
+    missing = missing_required(fields, config)
+    if not missing:
+        return
+    if not stdin_is_terminal():
+        hints = []
+        for key in missing:
+            choices = _choices(key, config)
+            hints.append(f"--{key.replace('_', '-')}" + (f" ({'|'.join(choices)})" if choices else ""))
+        raise UsageError(f"missing required field(s): {', '.join(hints)}")
+    for key in missing:
+        choices = _choices(key, config)
+        prompt = key.replace("_", " ").capitalize() + (f" [{'/'.join(choices)}]" if choices else "")
+        while True:
+            answer = typer.prompt(prompt).strip()
+            if answer and (not choices or answer in choices):
+                fields[key] = answer
+                break
+            typer.echo(f"Please choose one of: {', '.join(choices)}" if choices else "A value is required.")
+
+
+def _choices(key: str, config: Config) -> list[str]:
+    if key == "severity":
+        return [s.name for s in config.severities]
+    if key == "status":
+        return [s.name for s in config.statuses]
+    if key == "phase":
+        return list(config.phases)
+    if key == "category":
+        return list(config.categories)
+    return []
+
+
+def open_in_editor(path: Path) -> None:
+    """Open a file in $VISUAL or $EDITOR and wait for it to close."""
+    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    if not editor:
+        raise UsageError("set $VISUAL or $EDITOR to edit issues")
+    try:
+        subprocess.run([*shlex.split(editor), str(path)], check=False)
+    except OSError as error:
+        raise UsageError(f"cannot start the editor '{editor}': {error.strerror}") from None
+
+
+@app.command()
+@reports_errors
+def new(
+    title: Annotated[str, typer.Argument(help="The issue's title.")],
+    severity: Annotated[str | None, typer.Option("--severity", "-s", help="Severity name.")] = None,
+    phase: Annotated[str | None, typer.Option("--phase", "-p", help="Phase name.")] = None,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Category name.")] = None,
+    component: Annotated[str | None, typer.Option("--component", help="Affected component.")] = None,
+    status: Annotated[str | None, typer.Option("--status", help="Status (default: open).")] = None,
+    assignee: Annotated[str | None, typer.Option("--assignee", "-a", help="Who works on it.")] = None,
+    reporter: Annotated[str | None, typer.Option(
+        "--reporter", help="Who found it (default: git config user.name).")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
+    related: Annotated[list[str] | None, typer.Option(
+        "--related", "-r", help="A related issue ID (repeatable).")] = None,
+    file: Annotated[list[str] | None, typer.Option(
+        "--file", "-f", help="An affected file (repeatable).")] = None,
+    error: Annotated[str | None, typer.Option("--error", help="The error message seen.")] = None,
+    error_type: Annotated[str | None, typer.Option("--error-type", help="The error's type.")] = None,
+    found: Annotated[str | None, typer.Option(
+        "--date", help="Date found, YYYY-MM-DD (default: today).")] = None,
+    edit: Annotated[bool, typer.Option("--edit", help="Open the new file in $VISUAL/$EDITOR.")] = False,
+) -> None:
+    """Create a new issue file with the next free ID and print its path."""
+    from issuelog.scaffold import create_issue, git_user_name
+    from issuelog.store import resolve_id
+
+    config = load_config()
+    fields: dict[str, Any] = {
+        "title": title, "severity": severity, "phase": phase, "category": category,
+        "component": component, "status": status, "assignee": assignee,
+        "reporter": reporter if reporter is not None else git_user_name(config.root),
+        "tags": tag or [], "related": [resolve_id(r, config) for r in related or []],
+        "files": file or [], "error_message": error, "error_type": error_type,
+        "reported": _parse_date(found, "--date"),
+    }
+    _ask_missing(fields, config)
+    issue_id, path = create_issue(config, fields)
+    typer.echo(display_path(path, config))
+    if edit:
+        open_in_editor(path)
+        _report_file_problems(path, config)
+
+
+def _report_file_problems(path: Path, config: Config) -> None:
+    shown = display_path(path, config)
+    text, problem = read_text(path, shown)
+    problems = [problem] if problem else []
+    if text is not None:
+        issue, problems = parse_issue(path, text, shown)
+        if issue is not None:
+            problems += validate_issue(issue, config, shown)
+    if problems:
+        _print_problems(problems, err=True)
+        typer.echo(f"issuelog: your edit is kept in {shown}; fix it and run `issuelog check`", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+# --- check and render --------------------------------------------------------------------------
+
+@app.command()
+@reports_errors
+def check(
+    output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+) -> None:
+    """Validate every issue file; print each problem as path:line: message."""
+    config = load_config()
+    result = load_issues(config)
+    if output_format is Format.json:
+        typer.echo(json.dumps([{"path": p.path, "line": p.line, "message": p.message}
+                               for p in result.problems], indent=2))
+    else:
+        _print_problems(result.problems)
+        files = len({p.path for p in result.problems})
+        if result.problems:
+            typer.echo(f"{len(result.problems)} problem(s) in {files} file(s)", err=True)
+        else:
+            typer.echo(f"{len(result.issues)} issue(s) checked, no problems", err=True)
+    if result.problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command()
+@reports_errors
+def render(
+    check_only: Annotated[bool, typer.Option(
+        "--check", help="Write nothing; show a diff and exit 1 when the output is stale.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Where to write (default: the configured output, ISSUES.md).")] = None,
+) -> None:
+    """Rebuild ISSUES.md from the issue files and the templates."""
+    from issuelog.render import render_log, unified_diff
+    from issuelog.store import write_atomic
+
+    config = load_config()
+    result = load_issues(config)
+    if result.problems:
+        _print_problems(result.problems, err=True)
+        typer.echo(f"issuelog: not rendering: {len(result.problems)} problem(s) in the issue files "
+                   "(see `issuelog check`)", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    text = render_log(result.issues, config)
+    target = output if output is not None else config.output_path
+    shown = display_path(target.resolve(), config)
+    current = target.read_bytes().decode("utf-8", "replace") if target.is_file() else None
+    if check_only:
+        if current == text:
+            typer.echo(f"{shown} is up to date", err=True)
+            return
+        typer.echo(unified_diff(current or "", text, shown), nl=False)
+        typer.echo(f"issuelog: {shown} is stale: run `issuelog render`", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    if current == text:
+        typer.echo(f"{shown} is up to date ({len(result.issues)} issues)", err=True)
+        return
+    write_atomic(target, text)
+    typer.echo(f"wrote {shown} ({len(result.issues)} issues)", err=True)
+
+
+def main() -> None:
+    """Console entry point: never lets a Python traceback reach the user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        typer.echo("issuelog: interrupted", err=True)
+        sys.exit(130)
+    except IssuelogError as error:
+        typer.echo(f"issuelog: {error}", err=True)
+        sys.exit(error.exit_code)
+    except Exception as error:  # noqa: BLE001 - the last line of defence for users
+        typer.echo(f"issuelog: internal error: {type(error).__name__}: {error}", err=True)
+        typer.echo("issuelog: please report this with the command you ran", err=True)
+        sys.exit(EXIT_INTERNAL)

@@ -1,0 +1,310 @@
+"""Finding the project root and loading `[tool.issuelog]` / `issuelog.toml` into a Config."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from issuelog.errors import ConfigError
+
+CONFIG_FILE = "issuelog.toml"
+PYPROJECT = "pyproject.toml"
+
+
+@dataclass(frozen=True)
+class Severity:
+    """A severity level as shown in the Severity Levels table."""
+
+    name: str
+    label: str
+    emoji: str = ""
+    description: str = ""
+    response_time: str = ""
+    sla: timedelta | None = None
+
+
+@dataclass(frozen=True)
+class Status:
+    """A status; `open` statuses count as open, `resolved` ones as fixed."""
+
+    name: str
+    label: str
+    emoji: str = ""
+    open: bool = True
+    resolved: bool = False
+
+
+DEFAULT_SEVERITIES = (
+    Severity("critical", "Critical", "🔴", "App crashes, data loss, security vulnerability",
+             "Immediate", timedelta(hours=4)),
+    Severity("high", "High", "🟠", "Feature broken, blocking development", "Same day",
+             timedelta(hours=24)),
+    Severity("medium", "Medium", "🟡", "Feature degraded, workaround exists", "Within 3 days",
+             timedelta(weeks=1)),
+    Severity("low", "Low", "🟢", "Minor issue, cosmetic, nice-to-have fix", "When convenient",
+             timedelta(weeks=2)),
+)
+
+DEFAULT_STATUSES = (
+    Status("open", "Open", "🔴", open=True),
+    Status("in_progress", "In Progress", "🟡", open=True),
+    Status("resolved", "Resolved", "🟢", open=False, resolved=True),
+    Status("wont_fix", "Won't Fix", "🔵", open=False),
+    Status("duplicate", "Duplicate", "⚪", open=False),
+)
+
+DEFAULT_CATEGORIES = (
+    "security", "performance", "reliability", "data_integrity", "configuration",
+    "deployment", "integration", "validation", "monitoring", "other",
+)
+
+DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")
+
+
+@dataclass(frozen=True)
+class Config:
+    """Every setting of a project; the defaults mirror a typical hand-kept log."""
+
+    project: str = "Project"
+    id_prefix: str = "ISSUE"
+    id_width: int = 3
+    issues_dir: str = "issues"
+    output: str = "ISSUES.md"
+    templates_dir: str = ".issuelog/templates"
+    severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
+    statuses: tuple[Status, ...] = DEFAULT_STATUSES
+    phases: tuple[str, ...] = ()
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    required: tuple[str, ...] = DEFAULT_REQUIRED
+    default_status: str = "open"
+    root: Path = field(default_factory=Path.cwd)
+    source: Path | None = None
+
+    @property
+    def issues_path(self) -> Path:
+        """The directory that holds one Markdown file per issue."""
+        return self.root / self.issues_dir
+
+    @property
+    def output_path(self) -> Path:
+        """The rendered master log."""
+        return self.root / self.output
+
+    @property
+    def templates_path(self) -> Path:
+        """The project's template overrides."""
+        return self.root / self.templates_dir
+
+    @property
+    def id_pattern(self) -> re.Pattern[str]:
+        """Matches a full issue ID such as `ISSUE-007` and captures its number."""
+        return re.compile(rf"^{re.escape(self.id_prefix)}-(\d+)$")
+
+    def format_id(self, number: int) -> str:
+        """`7` -> `ISSUE-007`; numbers wider than the width keep all their digits."""
+        return f"{self.id_prefix}-{number:0{self.id_width}d}"
+
+    def severity(self, name: str) -> Severity | None:
+        """The configured severity of that name, if any."""
+        return next((s for s in self.severities if s.name == name), None)
+
+    def status(self, name: str) -> Status | None:
+        """The configured status of that name, if any."""
+        return next((s for s in self.statuses if s.name == name), None)
+
+    @property
+    def open_statuses(self) -> tuple[str, ...]:
+        """Names of the statuses that count as open."""
+        return tuple(s.name for s in self.statuses if s.open)
+
+
+_DURATION = re.compile(
+    r"^\s*(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.I
+)
+_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> timedelta:
+    """Parse `4h`, `24 hours`, `1w`, `3 days`, `30m` into a timedelta."""
+    match = _DURATION.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (use e.g. '4h', '3 days', '1w')")
+    amount, unit = float(match.group(1)), match.group(2)[0].lower()
+    return timedelta(seconds=amount * _UNIT_SECONDS[unit])
+
+
+def format_duration(delta: timedelta) -> str:
+    """A duration for readers: `4 hours`, `24 hours`, `3 days`, `1 week`, `90 minutes`."""
+    seconds = int(delta.total_seconds())
+    for unit, size, smallest in (("week", 604800, 1), ("day", 86400, 2), ("hour", 3600, 1)):
+        if seconds >= size * smallest and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    minutes = seconds // 60
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
+def find_config_file(start: Path) -> Path | None:
+    """Walk up from `start` like git does; return the first issuelog.toml or configuring pyproject."""
+    for directory in (start, *start.parents):
+        candidate = directory / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        pyproject = directory / PYPROJECT
+        if pyproject.is_file() and _pyproject_section(pyproject) is not None:
+            return pyproject
+    return None
+
+
+def find_root(start: Path) -> Path:
+    """The project root: the config file's directory, else the enclosing git work tree, else start."""
+    config_file = find_config_file(start)
+    if config_file is not None:
+        return config_file.parent
+    for directory in (start, *start.parents):
+        if (directory / ".git").exists():
+            return directory
+    return start
+
+
+def _pyproject_section(path: Path) -> dict[str, Any] | None:
+    data = _read_toml(path)
+    tool = data.get("tool", {})
+    section = tool.get("issuelog") if isinstance(tool, dict) else None
+    return section if isinstance(section, dict) else None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def load_config(start: Path | None = None) -> Config:
+    """Load the configuration in force for `start` (default: the current directory)."""
+    start = (start or Path.cwd()).resolve()
+    config_file = find_config_file(start)
+    if config_file is None:
+        return Config(root=find_root(start))
+    if config_file.name == CONFIG_FILE:
+        raw = _read_toml(config_file)
+        raw = raw.get("tool", {}).get("issuelog", raw) if "tool" in raw else raw
+    else:
+        raw = _pyproject_section(config_file) or {}
+    return config_from_mapping(raw, root=config_file.parent, source=config_file)
+
+
+_SCALAR_KEYS = {
+    "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
+    "templates_dir": str, "default_status": str,
+}
+_LIST_KEYS = {"phases", "categories", "required"}
+_KNOWN_KEYS = set(_SCALAR_KEYS) | _LIST_KEYS | {"severities", "statuses"}
+_SEVERITY_KEYS = {f.name for f in fields(Severity)}
+_STATUS_KEYS = {f.name for f in fields(Status)}
+
+
+def _unknown_key(where: str, key: str, known: set[str]) -> ConfigError:
+    hint = difflib.get_close_matches(key, sorted(known), n=1)
+    suffix = f" Did you mean '{hint[0]}'?" if hint else f" Known keys: {', '.join(sorted(known))}."
+    return ConfigError(f"{where}: '{key}' is not a valid option.{suffix}")
+
+
+def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None = None) -> Config:
+    """Validate a raw mapping (from TOML) and build a Config; errors name the file and key."""
+    where = str(source) if source else "configuration"
+    values: dict[str, Any] = {"root": root, "source": source}
+    for key, value in raw.items():
+        if key not in _KNOWN_KEYS:
+            raise _unknown_key(where, key, _KNOWN_KEYS)
+        if key in _SCALAR_KEYS:
+            expected = _SCALAR_KEYS[key]
+            if not isinstance(value, expected) or isinstance(value, bool):
+                raise ConfigError(f"{where}: '{key}' must be a {expected.__name__}, got {value!r}")
+            values[key] = value
+        elif key in _LIST_KEYS:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: '{key}' must be a list of strings")
+            values[key] = tuple(value)
+        elif key == "severities":
+            values[key] = tuple(_severity(where, i, item) for i, item in enumerate(_table_list(where, key, value)))
+        elif key == "statuses":
+            values[key] = tuple(_status(where, i, item) for i, item in enumerate(_table_list(where, key, value)))
+    config = Config(**values)
+    _check_consistency(where, config)
+    return config
+
+
+def _table_list(where: str, key: str, value: Any) -> list[dict[str, Any]]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a non-empty array of tables ([[{key}]])")
+    return value
+
+
+def _severity(where: str, index: int, item: dict[str, Any]) -> Severity:
+    for key in item:
+        if key not in _SEVERITY_KEYS:
+            raise _unknown_key(f"{where}: severities[{index}]", key, _SEVERITY_KEYS)
+    name = _required_str(where, f"severities[{index}]", item, "name")
+    sla = None
+    if "sla" in item:
+        try:
+            sla = parse_duration(str(item["sla"]))
+        except ValueError as error:
+            raise ConfigError(f"{where}: severities[{index}].sla: {error}") from None
+    return Severity(
+        name=name,
+        label=str(item.get("label", name.replace("_", " ").title())),
+        emoji=str(item.get("emoji", "")),
+        description=str(item.get("description", "")),
+        response_time=str(item.get("response_time", "")),
+        sla=sla,
+    )
+
+
+def _status(where: str, index: int, item: dict[str, Any]) -> Status:
+    for key in item:
+        if key not in _STATUS_KEYS:
+            raise _unknown_key(f"{where}: statuses[{index}]", key, _STATUS_KEYS)
+    name = _required_str(where, f"statuses[{index}]", item, "name")
+    for flag in ("open", "resolved"):
+        if flag in item and not isinstance(item[flag], bool):
+            raise ConfigError(f"{where}: statuses[{index}].{flag} must be true or false")
+    return Status(
+        name=name,
+        label=str(item.get("label", name.replace("_", " ").title())),
+        emoji=str(item.get("emoji", "")),
+        open=item.get("open", True),
+        resolved=item.get("resolved", False),
+    )
+
+
+def _required_str(where: str, place: str, item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where}: {place}.{key} is required and must be a string")
+    return value
+
+
+def _check_consistency(where: str, config: Config) -> None:
+    if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", config.id_prefix):
+        raise ConfigError(f"{where}: 'id_prefix' must be letters, digits or '_', got {config.id_prefix!r}")
+    if not 1 <= config.id_width <= 9:
+        raise ConfigError(f"{where}: 'id_width' must be between 1 and 9")
+    if config.status(config.default_status) is None:
+        raise ConfigError(f"{where}: 'default_status' {config.default_status!r} is not a configured status")
+    for kind, names in (("severities", [s.name for s in config.severities]),
+                        ("statuses", [s.name for s in config.statuses]),
+                        ("phases", list(config.phases)), ("categories", list(config.categories))):
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise ConfigError(f"{where}: '{kind}' lists {', '.join(duplicates)} more than once")

@@ -1,0 +1,34 @@
+"""Exception types that the command line turns into messages and exit codes."""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # a bug in issuelog itself (sysexits' EX_SOFTWARE)
+
+
+class IssuelogError(Exception):
+    """Base class of every error issuelog reports to its user."""
+
+    exit_code = EXIT_PROBLEMS
+
+
+class UsageError(IssuelogError):
+    """The command was called in a way that cannot work (bad argument, unknown ID)."""
+
+    exit_code = EXIT_USAGE
+
+
+class ConfigError(IssuelogError):
+    """The configuration file is invalid; the message names the file and the key."""
+
+    exit_code = EXIT_USAGE
+
+
+class TemplateError(IssuelogError):
+    """A template could not be found or failed to render."""
+
+
+class IssueFileError(IssuelogError):
+    """An issue file could not be read or written; the message names the file."""

@@ -1,0 +1,152 @@
+"""Round-trip edits of an issue file's frontmatter with ruamel.yaml.
+
+Only the lines of the keys that change are rewritten; every other byte of the file (comments,
+key order, quoting, unknown keys, the body, the BOM and the line endings) stays as it was.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import YAMLError
+
+from issuelog.errors import IssueFileError
+
+_BOM = "\ufeff"
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.width = 4096
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    return yaml
+
+
+class _Document:
+    """An issue file split into lines, with the frontmatter block located and parsed."""
+
+    def __init__(self, text: str, name: str) -> None:
+        self.bom = _BOM if text.startswith(_BOM) else ""
+        self.lines = text[len(self.bom):].splitlines(keepends=True)
+        first = self.lines[0] if self.lines else ""
+        self.newline = "\r\n" if first.endswith("\r\n") else "\n"
+        if not self.lines or first.rstrip("\r\n").rstrip() != "---":
+            raise IssueFileError(f"{name}:1: no YAML frontmatter to edit")
+        self.end = _closing_line(self.lines, name)
+        source = "".join(line.rstrip("\r\n") + "\n" for line in self.lines[1:self.end])
+        try:
+            data = _yaml().load(source) if source.strip() else CommentedMap()
+        except YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            line = mark.line + 2 if mark is not None else 1
+            raise IssueFileError(f"{name}:{line}: invalid YAML: {getattr(error, 'problem', error)}") from None
+        if not isinstance(data, CommentedMap):
+            raise IssueFileError(f"{name}:2: frontmatter must be a mapping of keys to values")
+        self.data = data
+
+    def key_span(self, key: str) -> tuple[int, int]:
+        """File line range [start, stop) of a top-level key, without trailing comments or blanks."""
+        keys = list(self.data.keys())
+        start = self.data.lc.key(key)[0] + 1
+        index = keys.index(key)
+        stop = self.data.lc.key(keys[index + 1])[0] + 1 if index + 1 < len(keys) else self.end
+        while stop - 1 > start and _is_blank_or_comment(self.lines[stop - 1]):
+            stop -= 1
+        return start, stop
+
+    def render(self) -> str:
+        return self.bom + "".join(self.lines)
+
+
+def _is_blank_or_comment(line: str) -> bool:
+    stripped = line.strip()
+    return not stripped or stripped.startswith("#")
+
+
+def _styled_like(old: Any, new: Any) -> Any:
+    """Keep a list in flow style (`[a, b]`) when the value it replaces was written that way."""
+    if isinstance(new, list) and not isinstance(new, CommentedSeq):
+        seq = CommentedSeq(new)
+        if isinstance(old, CommentedSeq) and old.fa.flow_style():
+            seq.fa.set_flow_style()
+        return seq
+    return new
+
+
+def _dump_entry(key: str, value: Any, newline: str, comment: str = "") -> list[str]:
+    mapping = CommentedMap()
+    mapping[key] = value
+    stream = io.StringIO()
+    _yaml().dump(mapping, stream)
+    lines = stream.getvalue().splitlines()
+    if comment and len(lines) == 1:
+        lines[0] = f"{lines[0]}  {comment}"
+    return [line + newline for line in lines]
+
+
+def _eol_comment(data: CommentedMap, key: str) -> str:
+    item = data.ca.items.get(key)
+    token = item[2] if item and len(item) > 2 else None
+    text = getattr(token, "value", "") or ""
+    return text.split("\n", 1)[0].strip() if text.startswith("#") else ""
+
+
+def edit_frontmatter(
+    text: str,
+    changes: Mapping[str, Any],
+    remove: Iterable[str] = (),
+    name: str = "<issue>",
+) -> str:
+    """Return `text` with frontmatter keys set (`changes`) or deleted (`remove`), nothing else touched.
+
+    A value of None in `changes` deletes the key as well. New keys are appended at the end of the
+    frontmatter in the order given.
+    """
+    document = _Document(text, name)
+    data = document.data
+    deletions = {key for key in remove} | {key for key, value in changes.items() if value is None}
+    updates = {key: value for key, value in changes.items() if value is not None}
+    # Work from the bottom up so that earlier line numbers stay valid.
+    existing = sorted(
+        (key for key in data if key in updates or key in deletions),
+        key=lambda key: data.lc.key(key)[0],
+        reverse=True,
+    )
+    for key in existing:
+        start, stop = document.key_span(key)
+        if key in deletions:
+            replacement: list[str] = []
+        else:
+            value = _styled_like(data[key], updates[key])
+            replacement = _dump_entry(key, value, document.newline, _eol_comment(data, key))
+        document.lines[start:stop] = replacement
+    appended: list[str] = []
+    for key, value in updates.items():
+        if key not in data:
+            appended.extend(_dump_entry(key, _styled_like(None, value), document.newline))
+    end = _closing_line(document.lines, name)
+    document.lines[end:end] = appended
+    return document.render()
+
+
+def _closing_line(lines: list[str], name: str) -> int:
+    for index in range(1, len(lines)):
+        if lines[index].rstrip() in ("---", "..."):
+            return index
+    raise IssueFileError(f"{name}:1: frontmatter is not closed")
+
+
+def read_frontmatter(text: str, name: str = "<issue>") -> CommentedMap:
+    """The frontmatter as ruamel.yaml round-trip data (for reading values before an edit)."""
+    return _Document(text, name).data
+
+
+def today() -> date:
+    """Today's date; the one place edits ask the clock (the rendered log never does)."""
+    return date.today()

@@ -1,0 +1,307 @@
+"""The Issue model: parsing one issue file and validating it against the configuration."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import frontmatter
+import yaml
+
+from issuelog.config import Config
+
+FIELD_ORDER = (
+    "id", "title", "status", "severity", "phase", "category", "component",
+    "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
+    "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
+    "last_seen", "reference",
+)
+TEXT_FIELDS = (
+    "id", "title", "status", "severity", "phase", "category", "component",
+    "reporter", "assignee", "error_type", "error_message", "fingerprint",
+)
+DATE_FIELDS = ("reported", "resolved", "last_seen")
+LIST_FIELDS = ("tags", "related", "files")
+REFERENCE_KEYS = ("area", "cause", "solution")
+SECTIONS = (
+    "Description", "Steps to Reproduce", "Expected Behavior", "Actual Behavior",
+    "Error Message / Stack Trace", "Environment", "Root Cause", "Resolution", "Prevention",
+)
+
+_YAML_HANDLER = frontmatter.YAMLHandler()
+_TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
+_ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+
+Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    """One thing wrong with one file, reported as `path:line: message`."""
+
+    path: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.message}"
+
+
+@dataclass
+class Issue:
+    """One issue file: typed frontmatter fields, unknown keys kept in `extra`, and the body."""
+
+    path: Path
+    id: str = ""
+    title: str = ""
+    status: str = ""
+    severity: str = ""
+    phase: str = ""
+    category: str = ""
+    component: str = ""
+    reported: Day | None = None
+    resolved: Day | None = None
+    reporter: str = ""
+    assignee: str = ""
+    tags: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    error_type: str = ""
+    error_message: str = ""
+    fingerprint: str = ""
+    fingerprint_version: int | None = None
+    occurrences: int = 1
+    last_seen: Day | None = None
+    reference: dict[str, str] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    present: frozenset[str] = frozenset()
+    key_lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def line_of(self, key: str) -> int:
+        """The 1-based line of a top-level frontmatter key, or 1 when it is absent."""
+        return self.key_lines.get(key, 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Every frontmatter field, known ones first in their usual order, then unknown keys."""
+        data: dict[str, Any] = {}
+        for name in FIELD_ORDER:
+            if name in self.present:
+                data[name] = getattr(self, name)
+        data.update(self.extra)
+        return data
+
+
+class SafeIssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
+    """PyYAML's safe loader (C speed) that refuses duplicate keys and aliases."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        if node in self.constructed_objects or node in self.recursive_objects:
+            raise yaml.constructor.ConstructorError(
+                None, None, "YAML aliases (*name) are not allowed in issue files", node.start_mark
+            )
+        return super().construct_object(node, deep=deep)
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is not None and key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key '{key}'", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
+
+    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"invalid date {node.value!r}: {error}", node.start_mark
+            ) from None
+
+
+SafeIssueLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeIssueLoader.construct_yaml_timestamp)
+
+
+def split_frontmatter(text: str) -> tuple[str, str] | None:
+    """Return (frontmatter, body) or None when the text has no closed frontmatter block."""
+    if not _YAML_HANDLER.detect(text):
+        return None
+    try:
+        fm, body = _YAML_HANDLER.split(text)
+    except ValueError:
+        return None
+    return fm, body
+
+
+def key_lines(fm: str) -> dict[str, int]:
+    """1-based file line of each top-level key; the frontmatter starts on line 1 (`---`)."""
+    lines: dict[str, int] = {}
+    for match in _TOP_LEVEL_KEY.finditer(fm):
+        key = match.group(1).strip()
+        lines.setdefault(key, fm.count("\n", 0, match.start()) + 1)
+    return lines
+
+
+def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issue | None, list[Problem]]:
+    """Parse the text of one issue file; return the issue (None if unusable) and its problems."""
+    shown = display or str(path)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        return None, [Problem(shown, 1, "file is empty: an issue file starts with YAML frontmatter")]
+    if not _YAML_HANDLER.detect(text):
+        return None, [Problem(shown, 1, "no YAML frontmatter: the file must start with a '---' line")]
+    parts = split_frontmatter(text)
+    if parts is None:
+        return None, [Problem(shown, 1, "frontmatter is not closed: add a '---' line after it")]
+    fm, body = parts
+    try:
+        data = yaml.load(fm, Loader=SafeIssueLoader)  # noqa: S506 - a safe loader subclass
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        reason = error.problem or error.context or "invalid YAML"
+        return None, [Problem(shown, line, f"invalid YAML: {reason}")]
+    except yaml.YAMLError as error:
+        return None, [Problem(shown, 1, f"invalid YAML: {error}")]
+    except RecursionError:
+        return None, [Problem(shown, 1, "invalid YAML: nested too deeply")]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
+    return issue_from_mapping(path, data, body.lstrip("\r\n"), key_lines(fm), shown)
+
+
+def issue_from_mapping(
+    path: Path, data: dict[Any, Any], body: str, lines: dict[str, int], shown: str
+) -> tuple[Issue, list[Problem]]:
+    """Coerce loaded frontmatter into an Issue, reporting every value of the wrong type."""
+    issue = Issue(path=path, body=body, key_lines=lines)
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(shown, lines.get(key, 1), message))
+
+    present: set[str] = set()
+    for raw_key, value in data.items():
+        key = str(raw_key)
+        if key not in FIELD_ORDER:
+            issue.extra[key] = value
+            continue
+        if value is None or value == "" or value == []:
+            continue
+        present.add(key)
+        if key in TEXT_FIELDS:
+            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                setattr(issue, key, str(value).strip() if key != "error_message" else str(value))
+            else:
+                bad(key, f"'{key}' must be a single value, not {_kind(value)}")
+        elif key in DATE_FIELDS:
+            parsed = _as_date(value)
+            if parsed is None:
+                bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
+            else:
+                setattr(issue, key, parsed)
+        elif key in LIST_FIELDS:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, list) or not all(
+                isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
+            ):
+                bad(key, f"'{key}' must be a list of text values")
+            else:
+                setattr(issue, key, [str(v) for v in value])
+        elif key in ("occurrences", "fingerprint_version"):
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                bad(key, f"'{key}' must be a whole number of at least 1, got {value!r}")
+            else:
+                setattr(issue, key, value)
+        elif key == "reference":
+            reference = _as_reference(value)
+            if reference is None:
+                bad(key, "'reference' must be a mapping with text keys area, cause and solution")
+            else:
+                issue.reference = reference
+    issue.present = frozenset(present)
+    return issue, problems
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _as_date(value: Any) -> Day | None:
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATETIME.match(value.strip()):
+        text = value.strip()
+        try:
+            return datetime.fromisoformat(text) if len(text) > 10 else date.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _as_reference(value: Any) -> dict[str, str] | None:
+    if not isinstance(value, dict):
+        return None
+    reference: dict[str, str] = {}
+    for key, item in value.items():
+        if key not in REFERENCE_KEYS or not isinstance(item, (str, int, float)):
+            return None
+        reference[key] = str(item)
+    return reference
+
+
+def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
+    """Problems of one issue against the configuration (values, required fields, dates, file name)."""
+    problems: list[Problem] = []
+
+    def bad(key: str, message: str) -> None:
+        problems.append(Problem(shown, issue.line_of(key), message))
+
+    for key in config.required:
+        if key not in issue.present and key not in issue.extra:
+            bad(key, f"missing required field '{key}'")
+    if issue.status and config.status(issue.status) is None:
+        bad("status", _unknown("status", issue.status, [s.name for s in config.statuses]))
+    if issue.severity and config.severity(issue.severity) is None:
+        bad("severity", _unknown("severity", issue.severity, [s.name for s in config.severities]))
+    if issue.phase and config.phases and issue.phase not in config.phases:
+        bad("phase", _unknown("phase", issue.phase, list(config.phases)))
+    if issue.category and config.categories and issue.category not in config.categories:
+        bad("category", _unknown("category", issue.category, list(config.categories)))
+    if issue.id:
+        if not config.id_pattern.match(issue.id):
+            bad("id", f"id '{issue.id}' does not match the pattern {config.id_prefix}-NNN")
+        stem = issue.path.stem
+        if stem != issue.id and not stem.startswith(issue.id + "-"):
+            bad("id", f"id '{issue.id}' does not match the file name '{issue.path.name}'")
+    status = config.status(issue.status)
+    if status is not None:
+        if not status.open and issue.resolved is None:
+            bad("status", f"status '{issue.status}' needs a 'resolved' date")
+        if status.open and issue.resolved is not None:
+            bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
+    if issue.reported and issue.resolved and _day(issue.resolved) < _day(issue.reported):
+        bad("resolved", f"resolved {_day(issue.resolved)} is before reported {_day(issue.reported)}")
+    return problems
+
+
+def _day(value: Day) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _unknown(kind: str, value: str, allowed: list[str]) -> str:
+    return f"unknown {kind} '{value}' (allowed: {', '.join(allowed)})"

@@ -1,0 +1,220 @@
+"""Rendering ISSUES.md and new issue files from Jinja2 templates in a sandbox."""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from datetime import date, datetime, timedelta
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+from issuelog.config import Config, format_duration
+from issuelog.errors import TemplateError
+from issuelog.model import Issue
+from issuelog.stats import Summary, summarize, time_to_resolve
+
+LOG_TEMPLATE = "ISSUES.md.j2"
+ISSUE_TEMPLATE = "issue.md.j2"
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+_BLANK_RUNS = re.compile(r"\n{3,}")
+
+
+def builtin_templates_dir() -> Path:
+    """The default templates: inside the installed package, or the repository's `templates/`."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / LOG_TEMPLATE).is_file():
+            return candidate
+    raise TemplateError(
+        f"the built-in templates are missing: looked in {package / 'templates'} "
+        f"and {package.parent / 'templates'}"
+    )
+
+
+def table_cell(value: Any) -> str:
+    """Make any value safe inside a Markdown table cell: no pipes, newlines or raw HTML."""
+    if value is None:
+        return ""
+    text = format_value(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = text.replace("\\", "\\\\").replace("|", "\\|")
+    return _NEWLINES.sub("<br>", text.strip())
+
+
+def inline_text(value: Any) -> str:
+    """One line of text for headings and list items: newlines folded, HTML escaped."""
+    text = format_value(value)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return " ".join(text.split())
+
+
+def format_value(value: Any) -> str:
+    """Dates as ISO, lists joined with commas, everything else as text."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return ", ".join(format_value(item) for item in value)
+    return "" if value is None else str(value)
+
+
+def format_elapsed(delta: timedelta | None) -> str:
+    """A time to resolve for readers: `same day`, `3 days`, `5h`, `2d 4h`."""
+    if delta is None:
+        return "—"
+    seconds = int(delta.total_seconds())
+    if seconds % 86400 == 0:
+        days = seconds // 86400
+        return "same day" if days == 0 else f"{days} day{'s' if days != 1 else ''}"
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes = rest // 60
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m"
+
+
+def format_sla(delta: timedelta | None) -> str:
+    """An SLA target for readers, or a dash when none is set."""
+    return format_duration(delta) if delta is not None else "—"
+
+
+def code_fence(text: Any) -> str:
+    """`text` in a fenced code block whose fence is longer than any backtick run inside it."""
+    body = format_value(text)
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}\n{body}\n{fence}"
+
+
+class _Environment(ImmutableSandboxedEnvironment):
+    """The sandbox with issuelog's filters."""
+
+
+def make_environment(config: Config) -> jinja2.Environment:
+    """A sandboxed, strict environment; the project's templates shadow the built-in ones."""
+    searched = [config.templates_path, builtin_templates_dir()]
+    environment = _Environment(
+        loader=jinja2.FileSystemLoader([str(path) for path in searched]),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        autoescape=False,
+    )
+    environment.filters.update(
+        cell=table_cell,
+        inline=inline_text,
+        value=format_value,
+        elapsed=format_elapsed,
+        sla=format_sla,
+        time_to_resolve=time_to_resolve,
+        fence=code_fence,
+    )
+    return environment
+
+
+def _load(environment: jinja2.Environment, name: str, config: Config) -> jinja2.Template:
+    try:
+        return environment.get_template(name)
+    except jinja2.TemplateNotFound:
+        places = ", ".join(str(p / name) for p in (config.templates_path, builtin_templates_dir()))
+        raise TemplateError(f"template '{name}' not found; looked in: {places}") from None
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"{error.filename or name}:{error.lineno}: {error.message}") from None
+
+
+def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
+    try:
+        return template.render(context)
+    except jinja2.TemplateSyntaxError as error:
+        raise TemplateError(f"{error.filename or template.name}:{error.lineno}: {error.message}") from None
+    except jinja2.exceptions.SecurityError as error:
+        raise TemplateError(f"{template.filename or template.name}: refused by the sandbox: {error}") from None
+    except jinja2.UndefinedError as error:
+        raise TemplateError(f"{template.filename or template.name}: {error.message}") from None
+    except (TypeError, ValueError, AttributeError, ArithmeticError) as error:
+        raise TemplateError(f"{template.filename or template.name}: {error}") from None
+
+
+def normalize_output(text: str) -> str:
+    """LF line endings, at most one blank line in a row, exactly one trailing newline."""
+    text = _NEWLINES.sub("\n", text)
+    text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip("\n") + "\n"
+
+
+def issue_link(issue: Issue, config: Config) -> str:
+    """The issue's file, relative to the directory of the rendered log, with forward slashes."""
+    relative = os.path.relpath(issue.path, config.output_path.parent)
+    return str(PurePosixPath(*Path(relative).parts))
+
+
+def log_context(summary: Summary, config: Config) -> dict[str, Any]:
+    """What ISSUES.md.j2 sees: the summary, the config and a few helpers."""
+    return {
+        "config": config,
+        "project": config.project,
+        "summary": summary,
+        "issues": summary.issues,
+        "severities": config.severities,
+        "statuses": config.statuses,
+        "link": lambda issue: f"[{issue.id}]({issue_link(issue, config).replace(' ', '%20')})",
+        "age": summary.age_days,
+        "severity_of": config.severity,
+        "status_of": config.status,
+    }
+
+
+def render_log(issues: list[Issue], config: Config) -> str:
+    """The complete text of ISSUES.md for these issues."""
+    environment = make_environment(config)
+    template = _load(environment, LOG_TEMPLATE, config)
+    summary = summarize(issues, config)
+    return normalize_output(_render(template, log_context(summary, config)))
+
+
+def render_issue(fields: dict[str, Any], config: Config) -> str:
+    """The text of a new issue file from issue.md.j2."""
+    environment = make_environment(config)
+    template = _load(environment, ISSUE_TEMPLATE, config)
+    text = _render(template, {"config": config, "issue": fields, "yaml": yaml_scalar})
+    return normalize_output("\n".join(line.rstrip() for line in text.splitlines()))
+
+
+def yaml_scalar(value: Any) -> str:
+    """A YAML flow value for a frontmatter line: dates bare, text quoted when it has to be."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(yaml_scalar(item) for item in value) + "]"
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z_][\w .,/()+-]*", text) and not re.match(
+        r"^(true|false|yes|no|on|off|null|~)$", text, re.IGNORECASE
+    ) and not text.endswith(" "):
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def unified_diff(old: str, new: str, name: str) -> str:
+    """A unified diff from the file on disk to what it should be."""
+    return "".join(difflib.unified_diff(
+        old.splitlines(keepends=True), new.splitlines(keepends=True),
+        fromfile=f"{name} (on disk)", tofile=f"{name} (rendered)",
+    ))

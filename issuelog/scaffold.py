@@ -1,0 +1,115 @@
+"""Creating new issue files from `issue.md.j2`: used by `new`, `record` and `import`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from issuelog.config import Config
+from issuelog.errors import IssueFileError, UsageError
+from issuelog.frontmatter_edit import edit_frontmatter
+from issuelog.model import FIELD_ORDER, parse_issue, validate_issue
+from issuelog.render import render_issue
+from issuelog.store import create_issue_file, display_path, id_numbers
+
+#: Fields `new` fills in by itself when they are not given.
+AUTOMATIC_FIELDS = ("id", "title", "status", "reported")
+
+
+def git_user_name(cwd: Path) -> str:
+    """`git config user.name`, or an empty string outside git or when it is unset."""
+    try:
+        result = subprocess.run(
+            ["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True, timeout=5,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def existing_ids(config: Config) -> set[str]:
+    """IDs named by the files of the issues directory (without parsing them)."""
+    directory = config.issues_path
+    names = os.listdir(directory) if directory.is_dir() else []
+    return {config.format_id(number) for number in id_numbers(names, config)}
+
+
+def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
+    """Messages for values the configuration does not allow (before anything is written)."""
+    errors = []
+    severity = fields.get("severity")
+    if severity and config.severity(severity) is None:
+        errors.append(f"unknown severity '{severity}' (allowed: {', '.join(s.name for s in config.severities)})")
+    status = fields.get("status")
+    if status and config.status(status) is None:
+        errors.append(f"unknown status '{status}' (allowed: {', '.join(s.name for s in config.statuses)})")
+    phase = fields.get("phase")
+    if phase and config.phases and phase not in config.phases:
+        errors.append(f"unknown phase '{phase}' (allowed: {', '.join(config.phases)})")
+    category = fields.get("category")
+    if category and config.categories and category not in config.categories:
+        errors.append(f"unknown category '{category}' (allowed: {', '.join(config.categories)})")
+    return errors
+
+
+def missing_required(fields: Mapping[str, Any], config: Config) -> list[str]:
+    """Required fields that have no value yet (the ones `new` does not fill in itself)."""
+    return [key for key in config.required if key not in AUTOMATIC_FIELDS and not fields.get(key)]
+
+
+def create_issue(
+    config: Config, fields: Mapping[str, Any], *, today: date | None = None, extra: Mapping[str, Any] | None = None
+) -> tuple[str, Path]:
+    """Write a new issue file with the next free ID; refuse values `issuelog check` would reject.
+
+    Defaults: status is the configured `default_status`, reported is today, occurrences 1.
+    `extra` keys (such as `legacy_id` from an import) are added to the frontmatter as they are.
+    """
+    values: dict[str, Any] = {key: value for key, value in fields.items() if value not in (None, "", [])}
+    if not str(values.get("title", "")).strip():
+        raise UsageError("an issue needs a title")
+    values["title"] = " ".join(str(values["title"]).split())
+    values.setdefault("status", config.default_status)
+    values.setdefault("reported", today or date.today())
+    status = config.status(values["status"])
+    if status is not None and not status.open:
+        values.setdefault("resolved", values["reported"])
+    errors = check_values(values, config)
+    missing = missing_required(values, config)
+    if missing:
+        errors.append(f"missing required field(s): {', '.join(missing)}")
+    known = existing_ids(config)
+    for other in values.get("related", []):
+        if other not in known:
+            errors.append(f"related issue '{other}' does not exist")
+    if errors:
+        raise UsageError("; ".join(errors))
+
+    def text_for(issue_id: str) -> str:
+        text = render_issue({**{key: None for key in FIELD_ORDER}, "description": None,
+                             **values, "id": issue_id}, config)
+        if extra:
+            text = edit_frontmatter(text, dict(extra), name=issue_id)
+        return text
+
+    issue_id, path = create_issue_file(config, values["title"], text_for)
+    _verify_written(path, config)
+    return issue_id, path
+
+
+def _verify_written(path: Path, config: Config) -> None:
+    """A file issuelog writes must pass `issuelog check`; remove it and say so when it does not."""
+    shown = display_path(path, config)
+    issue, problems = parse_issue(path, path.read_text(encoding="utf-8"), shown)
+    if issue is not None:
+        problems += validate_issue(issue, config, shown)
+    if problems:
+        path.unlink(missing_ok=True)
+        raise IssueFileError(
+            "the issue template produced an invalid file, nothing was written:\n"
+            + "\n".join(str(problem) for problem in problems)
+        )

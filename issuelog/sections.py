@@ -1,0 +1,101 @@
+"""An issue body as named Markdown sections (read with markdown-it-py): read one, replace one."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+
+_MARKDOWN = MarkdownIt("commonmark")
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading and the lines under it up to the next heading of the same or a higher level."""
+
+    title: str
+    level: int
+    heading_line: int  # 0-based line of the heading within the text given
+    start: int  # first content line
+    stop: int  # one past the last content line
+
+
+def normalize_title(title: str) -> str:
+    """Compare headings loosely: case, punctuation and spacing do not matter."""
+    return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
+
+
+def find_sections(text: str) -> list[Section]:
+    """Every ATX or setext heading of the text with the line range of its content."""
+    tokens = _MARKDOWN.parse(text)
+    headings: list[tuple[int, int, str]] = []
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and token.map is not None:
+            inline = tokens[index + 1]
+            headings.append((token.map[0], int(token.tag[1]), inline.content.strip()))
+    total = len(text.splitlines())
+    sections: list[Section] = []
+    for position, (line, level, title) in enumerate(headings):
+        stop = total
+        for later_line, later_level, _ in headings[position + 1:]:
+            if later_level <= level:
+                stop = later_line
+                break
+        sections.append(Section(title, level, line, _content_start(text, line), stop))
+    return sections
+
+
+def _content_start(text: str, heading_line: int) -> int:
+    lines = text.splitlines()
+    if heading_line + 1 < len(lines) and re.fullmatch(r"\s*(=+|-+)\s*", lines[heading_line + 1]):
+        return heading_line + 2
+    return heading_line + 1
+
+
+def read_sections(text: str) -> dict[str, str]:
+    """Section title -> its content (stripped), in document order; the first of a title wins."""
+    lines = text.splitlines()
+    found: dict[str, str] = {}
+    for section in find_sections(text):
+        found.setdefault(section.title, "\n".join(lines[section.start:section.stop]).strip())
+    return found
+
+
+def read_section(text: str, title: str) -> str | None:
+    """The content of the section with that title (matched loosely), or None."""
+    wanted = normalize_title(title)
+    lines = text.splitlines()
+    for section in find_sections(text):
+        if normalize_title(section.title) == wanted:
+            return "\n".join(lines[section.start:section.stop]).strip()
+    return None
+
+
+def replace_section(text: str, title: str, content: str, *, append: bool = False) -> str:
+    """Set (or with `append`, extend) a section's content; add the section at the end if missing.
+
+    Every line outside that section keeps its bytes, including its line endings.
+    """
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    wanted = normalize_title(title)
+    block = [line + newline for line in content.strip("\n").split("\n")]
+    for section in find_sections(text):
+        if normalize_title(section.title) != wanted:
+            continue
+        existing = lines[section.start:section.stop]
+        while existing and not existing[-1].strip():
+            existing.pop()
+        if append and any(line.strip() for line in existing):
+            new = [*existing, newline, *block]
+        else:
+            new = [newline, *block]
+        if section.stop < len(lines):
+            new.append(newline)
+        lines[section.start:section.stop] = new
+        return "".join(lines)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += newline
+    prefix = [newline] if lines and lines[-1].strip() else []
+    return "".join([*lines, *prefix, f"## {title}{newline}", newline, *block])

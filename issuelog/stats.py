@@ -1,0 +1,216 @@
+"""Every number issuelog shows, computed in one place from the issues and the configuration.
+
+render (ISSUES.md), analyze and metrics all read their figures from here, so they never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from issuelog.config import Config, Severity, Status
+from issuelog.model import Issue
+from issuelog.store import sort_key
+
+NO_PHASE = "No phase"
+TOP_COMPONENTS = 10
+
+
+def as_date(value: date) -> date:
+    """The calendar day of a date or datetime."""
+    return value.date() if isinstance(value, datetime) else value
+
+
+def natural_key(text: str) -> tuple[tuple[int, object], ...]:
+    """Sort "Phase 2" before "Phase 10"."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part.lower())
+                 for part in re.split(r"(\d+)", text) if part)
+
+
+def time_to_resolve(issue: Issue) -> timedelta | None:
+    """Resolved minus reported: whole days for plain dates, exact for date-times."""
+    if issue.reported is None or issue.resolved is None:
+        return None
+    start, end = issue.reported, issue.resolved
+    if isinstance(start, datetime) and isinstance(end, datetime):
+        if (start.tzinfo is None) != (end.tzinfo is None):
+            start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
+        return max(end - start, timedelta(0))
+    return max(as_date(end) - as_date(start), timedelta(0))
+
+
+def newest_date(issues: list[Issue]) -> date | None:
+    """The newest date found in the data: the log's 'Last Updated', and the day ages count to."""
+    days = [as_date(value) for issue in issues
+            for value in (issue.reported, issue.resolved, issue.last_seen) if value is not None]
+    return max(days) if days else None
+
+
+def sla_breached(issue: Issue, severity: Severity | None) -> bool:
+    """Whether a resolved issue took longer than its severity's SLA target."""
+    duration = time_to_resolve(issue)
+    return bool(severity and severity.sla and duration is not None and duration > severity.sla)
+
+
+@dataclass(frozen=True)
+class Count:
+    """A labelled count, with its share of a total in percent."""
+
+    name: str
+    label: str
+    emoji: str
+    count: int
+    share: float = 0.0
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    """One row of Issue Statistics by Phase."""
+
+    phase: str
+    total: int
+    by_severity: dict[str, int]
+    resolved: int
+
+
+@dataclass(frozen=True)
+class ResolutionRow:
+    """One row of Resolution Time: how fast issues of a severity were resolved against the SLA."""
+
+    severity: Severity
+    resolved: int
+    average: timedelta | None
+    breaches: int
+
+
+@dataclass
+class Summary:
+    """Everything the master log and the analysis show, grouped for templates."""
+
+    config: Config
+    issues: list[Issue]
+    last_updated: date | None
+    status_counts: list[Count]
+    total: int
+    open_by_severity: list[tuple[Severity, list[Issue]]]
+    resolved_by_phase: list[tuple[str, list[Issue]]]
+    closed_unresolved: list[Issue]
+    reference: list[tuple[str, list[Issue]]]
+    phase_rows: list[PhaseRow]
+    phase_total: PhaseRow
+    resolution_rows: list[ResolutionRow]
+    categories: list[Count]
+    components: list[Count]
+    open_count: int = 0
+    unknown_severity_open: list[Issue] = field(default_factory=list)
+
+    def age_days(self, issue: Issue) -> int | None:
+        """Days from an issue's report to the newest date in the data."""
+        if issue.reported is None or self.last_updated is None:
+            return None
+        return max((self.last_updated - as_date(issue.reported)).days, 0)
+
+
+def phase_order(issues: list[Issue], config: Config) -> list[str]:
+    """Configured phases in their order, then any other phase found, naturally sorted."""
+    seen = {issue.phase for issue in issues if issue.phase}
+    extra = sorted(seen - set(config.phases), key=natural_key)
+    order = [*config.phases, *extra]
+    if any(not issue.phase for issue in issues):
+        order.append(NO_PHASE)
+    return order
+
+
+def _by_id(issues: list[Issue]) -> list[Issue]:
+    return sorted(issues, key=lambda issue: sort_key(issue.id))
+
+
+def summarize(issues: list[Issue], config: Config) -> Summary:
+    """Compute every section's figures from the issues."""
+    issues = _by_id(issues)
+    statuses: dict[str, Status] = {status.name: status for status in config.statuses}
+    open_issues = [i for i in issues if statuses.get(i.status, Status(i.status, i.status)).open]
+    resolved_issues = [i for i in issues if i.status in statuses and statuses[i.status].resolved]
+    closed_unresolved = [
+        i for i in issues if i.status in statuses and not statuses[i.status].open
+        and not statuses[i.status].resolved
+    ]
+    status_counter = Counter(issue.status for issue in issues)
+    status_counts = [Count(s.name, s.label, s.emoji, status_counter[s.name]) for s in config.statuses]
+
+    severity_names = [s.name for s in config.severities]
+    open_by_severity = [(s, [i for i in open_issues if i.severity == s.name]) for s in config.severities]
+
+    phases = phase_order(issues, config)
+    resolved_groups: dict[str, list[Issue]] = {}
+    for issue in resolved_issues:
+        resolved_groups.setdefault(issue.phase or NO_PHASE, []).append(issue)
+    resolved_by_phase = [(phase, resolved_groups.get(phase, [])) for phase in phases]
+
+    areas: dict[str, list[Issue]] = {}
+    for issue in issues:
+        if issue.reference:
+            areas.setdefault(issue.reference.get("area") or "General", []).append(issue)
+    reference = [(area, areas[area]) for area in sorted(areas, key=natural_key)]
+
+    by_phase: dict[str, list[Issue]] = {}
+    for issue in issues:
+        by_phase.setdefault(issue.phase or NO_PHASE, []).append(issue)
+    resolved_names = {s.name for s in config.statuses if s.resolved}
+    phase_rows = []
+    for phase in phases:
+        members = by_phase.get(phase, [])
+        severity_counter = Counter(i.severity for i in members)
+        phase_rows.append(PhaseRow(
+            phase, len(members), {name: severity_counter[name] for name in severity_names},
+            sum(1 for i in members if i.status in resolved_names),
+        ))
+    all_severities = Counter(i.severity for i in issues)
+    phase_total = PhaseRow("Total", len(issues),
+                           {name: all_severities[name] for name in severity_names},
+                           len(resolved_issues))
+
+    resolution_rows = []
+    for severity in config.severities:
+        members = [i for i in resolved_issues if i.severity == severity.name]
+        durations = [d for d in (time_to_resolve(i) for i in members) if d is not None]
+        average = sum(durations, timedelta(0)) / len(durations) if durations else None
+        breaches = sum(1 for i in members if sla_breached(i, severity))
+        resolution_rows.append(ResolutionRow(severity, len(members), average, breaches))
+
+    total = len(issues)
+    category_counter = Counter(i.category for i in issues if i.category)
+    categories = [
+        Count(name, name.replace("_", " ").title(), "", count, _share(count, total))
+        for name, count in sorted(category_counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    ]
+    component_counter = Counter(i.component for i in issues if i.component)
+    components = [
+        Count(name, name, "", count, _share(count, total))
+        for name, count in sorted(component_counter.items(), key=lambda kv: (-kv[1], kv[0]))
+    ][:TOP_COMPONENTS]
+
+    return Summary(
+        config=config,
+        issues=issues,
+        last_updated=newest_date(issues),
+        status_counts=status_counts,
+        total=total,
+        open_by_severity=open_by_severity,
+        resolved_by_phase=resolved_by_phase,
+        closed_unresolved=closed_unresolved,
+        reference=reference,
+        phase_rows=phase_rows,
+        phase_total=phase_total,
+        resolution_rows=resolution_rows,
+        categories=categories,
+        components=components,
+        open_count=len(open_issues),
+        unknown_severity_open=[i for i in open_issues if i.severity not in severity_names],
+    )
+
+
+def _share(count: int, total: int) -> float:
+    return round(100.0 * count / total, 1) if total else 0.0

@@ -1,0 +1,226 @@
+"""All issues of a project: discovery, loading, cross-file checks, ID allocation, atomic writes."""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from collections.abc import Callable, Iterable
+
+from filelock import FileLock
+
+from issuelog.config import Config
+from issuelog.errors import UsageError
+from issuelog.model import Issue, Problem, parse_issue, validate_issue
+
+SKIPPED_FILES = frozenset({"README.md"})
+MAX_SLUG_LENGTH = 60
+
+
+@dataclass
+class IssueSet:
+    """Every issue file of a project, parsed, with every problem found in them."""
+
+    issues: list[Issue] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    def by_id(self) -> dict[str, Issue]:
+        """Issues keyed by ID (the first file wins when IDs collide)."""
+        found: dict[str, Issue] = {}
+        for issue in self.issues:
+            found.setdefault(issue.id, issue)
+        return found
+
+
+def display_path(path: Path, config: Config) -> str:
+    """How a path is shown in messages: relative to the current directory when inside it."""
+    for base in (Path.cwd(), config.root):
+        try:
+            return str(path.relative_to(base))
+        except ValueError:
+            continue
+    return str(path)
+
+
+def issue_files(config: Config) -> list[Path]:
+    """The Markdown files of the issues directory, sorted by name."""
+    directory = config.issues_path
+    if not directory.is_dir():
+        return []
+    return sorted(
+        entry for entry in directory.iterdir()
+        if entry.suffix == ".md" and entry.name not in SKIPPED_FILES and not entry.name.startswith(".")
+    )
+
+
+def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
+    """Read a file as UTF-8 text, or say why it cannot be read."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return None, Problem(shown, line, f"not valid UTF-8 (byte {error.start})")
+
+
+def load_issues(config: Config) -> IssueSet:
+    """Parse and validate every issue file; collect all problems instead of stopping at the first."""
+    result = IssueSet()
+    for path in issue_files(config):
+        shown = display_path(path, config)
+        text, problem = read_text(path, shown)
+        if problem is not None or text is None:
+            result.problems.append(problem or Problem(shown, 1, "cannot read file"))
+            continue
+        issue, problems = parse_issue(path, text, shown)
+        result.problems.extend(problems)
+        if issue is not None:
+            result.problems.extend(validate_issue(issue, config, shown))
+            result.issues.append(issue)
+    result.problems.extend(cross_file_problems(result.issues, config))
+    result.problems.sort()
+    return result
+
+
+def cross_file_problems(issues: list[Issue], config: Config) -> list[Problem]:
+    """Duplicate IDs and `related` entries that name no issue."""
+    problems: list[Problem] = []
+    counts = Counter(issue.id for issue in issues if issue.id)
+    first_file: dict[str, str] = {}
+    for issue in issues:
+        if not issue.id:
+            continue
+        shown = display_path(issue.path, config)
+        if counts[issue.id] > 1:
+            if issue.id in first_file:
+                problems.append(Problem(shown, issue.line_of("id"),
+                                        f"duplicate id '{issue.id}' (also in {first_file[issue.id]})"))
+            else:
+                first_file[issue.id] = shown
+    known = set(counts)
+    for issue in issues:
+        for other in issue.related:
+            if other not in known:
+                problems.append(Problem(display_path(issue.path, config), issue.line_of("related"),
+                                        f"related issue '{other}' does not exist"))
+    return problems
+
+
+def sort_key(issue_id: str) -> tuple[int, str]:
+    """Sort IDs by their number (`ISSUE-99` before `ISSUE-100`), then by text."""
+    match = re.search(r"(\d+)$", issue_id)
+    return (int(match.group(1)) if match else -1, issue_id)
+
+
+def id_numbers(names: Iterable[str], config: Config) -> list[int]:
+    """The issue numbers named by file names such as `ISSUE-007-slug.md` or `ISSUE-007.md`."""
+    pattern = re.compile(rf"^{re.escape(config.id_prefix)}-(\d+)(?:-.*)?\.md$")
+    return [int(match.group(1)) for match in map(pattern.match, names) if match]
+
+
+def highest_id_number(names: Iterable[str], config: Config) -> int:
+    """The largest issue number among file names (0 when there is none)."""
+    return max(id_numbers(names, config), default=0)
+
+
+def resolve_id(text: str, config: Config) -> str:
+    """Accept `ISSUE-007`, `issue-7`, `7` or `007` and return the canonical ID."""
+    cleaned = text.strip()
+    match = re.fullmatch(rf"(?:{re.escape(config.id_prefix)}-)?0*(\d+)", cleaned, re.IGNORECASE)
+    if not match:
+        raise UsageError(f"'{text}' is not an issue ID (expected {config.format_id(7)} or 7)")
+    return config.format_id(int(match.group(1)))
+
+
+def slugify(title: str, max_length: int = MAX_SLUG_LENGTH) -> str:
+    """A short, safe file-name fragment: ASCII letters, digits and single hyphens."""
+    normalized = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")
+    if len(slug) > max_length:
+        slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
+    return slug.strip("-") or "issue"
+
+
+def state_dir(config: Config) -> Path:
+    """`.issuelog/cache/` under the root: machine-local state that git ignores."""
+    directory = config.root / ".issuelog" / "cache"
+    if not directory.is_dir():
+        directory.mkdir(parents=True, exist_ok=True)
+        ignore = directory / ".gitignore"
+        if not ignore.exists():
+            ignore.write_text("# issuelog's local state: safe to delete, never committed\n*\n")
+    return directory
+
+
+def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
+    """The project-wide lock held around every read-modify-write of issue files."""
+    return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout)
+
+
+def create_issue_file(config: Config, title: str, render: Callable[[str], str]) -> tuple[str, Path]:
+    """Allocate the next free ID and create its file; `render(id)` returns the file's text.
+
+    The project lock serialises issuelog writers; a hard link that fails on an existing name
+    guards against anyone else, and readers never see a half-written file.
+    """
+    directory = config.issues_path
+    directory.mkdir(parents=True, exist_ok=True)
+    slug = slugify(title)
+    with write_lock(config):
+        number = highest_id_number(os.listdir(directory), config) + 1
+        while True:
+            issue_id = config.format_id(number)
+            path = directory / f"{issue_id}-{slug}.md"
+            if not _publish_new(path, render(issue_id).encode("utf-8")):
+                number += 1
+                continue
+            return issue_id, path
+
+
+def _publish_new(path: Path, data: bytes) -> bool:
+    """Write a complete file under a temporary name, then link it into place unless taken."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, 0o644)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text with LF line endings via a temporary file in the same directory and a rename."""
+    write_bytes_atomic(path, text.encode("utf-8"))
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` so that readers see the old or the new file, never a partial one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        else:
+            os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,106 @@
+"""Shared fixtures: a temporary project, a CLI runner and file trees built from dicts."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from issuelog.cli import app
+from issuelog.config import Config, load_config
+
+MINIMAL_CONFIG = 'project = "Demo"\n'
+
+
+def make_tree(root: Path, files: dict[str, str]) -> None:
+    """Create files from `{relative path: text}`; text is dedented."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+
+
+def issue_text(
+    issue_id: str = "ISSUE-001",
+    title: str = "Something broke",
+    status: str = "open",
+    severity: str = "high",
+    reported: str = "2026-01-10",
+    extra: str = "",
+    body: str = "## Description\n\nIt broke.\n",
+) -> str:
+    """The text of a valid issue file, with optional extra frontmatter lines."""
+    lines = [
+        "---",
+        f"id: {issue_id}",
+        f"title: {title}",
+        f"status: {status}",
+        f"severity: {severity}",
+        f"reported: {reported}",
+    ]
+    if extra:
+        lines.extend(textwrap.dedent(extra).strip("\n").splitlines())
+    return "\n".join(lines) + "\n---\n\n" + body
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """An empty project (a git repository with a minimal issuelog.toml) as the current directory."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / ".gitconfig"))
+    monkeypatch.delenv("VISUAL", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
+    subprocess.run(["git", "init", "-q"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "config", "user.name", "Ada Tester"], cwd=tmp_path, check=True)
+    subprocess.run(["git", "config", "user.email", "ada@example.invalid"], cwd=tmp_path, check=True)
+    (tmp_path / "issuelog.toml").write_text(MINIMAL_CONFIG)
+    (tmp_path / "issues").mkdir()
+    yield tmp_path
+
+
+@pytest.fixture
+def config(project: Path) -> Config:
+    """The configuration in force in the project fixture."""
+    return load_config(project)
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def cli() -> Invoke:
+    """Run `issuelog ARGS`; assert the exit code (default 0) and show tracebacks on failure."""
+    runner = CliRunner()
+
+    def invoke(*args: str, code: int = 0, input: str | None = None) -> Result:
+        result = runner.invoke(app, list(args), input=input, catch_exceptions=True)
+        if result.exc_info and not isinstance(result.exception, SystemExit):
+            traceback.print_exception(*result.exc_info)
+        assert result.exit_code == code, (
+            f"exit {result.exit_code} != {code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+        )
+        return result
+
+    return invoke
+
+
+def files_snapshot(root: Path) -> dict[str, bytes]:
+    """Every file under root (outside .git and issuelog's cache) with its bytes."""
+    return {
+        str(path.relative_to(root)): path.read_bytes()
+        for path in sorted(root.rglob("*"))
+        if path.is_file() and ".git" not in path.parts and "cache" not in path.parts
+    }
+
+
+@pytest.fixture(autouse=True)
+def _no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setitem(os.environ, "COLUMNS", "200")

@@ -1,0 +1,145 @@
+"""Rendering ISSUES.md: filters, determinism and a golden file touching every section.
+
+Refresh the golden file after an intended change of the default template with
+`ISSUELOG_UPDATE_GOLDEN=1 pytest tests/test_render.py` and review its diff.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from issuelog.config import Config, load_config
+from issuelog.errors import TemplateError
+from issuelog.render import format_elapsed, render_log, table_cell, yaml_scalar
+from issuelog.store import load_issues
+
+FIXTURE = Path(__file__).parent / "fixtures" / "golden"
+GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
+
+
+@pytest.fixture
+def golden_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    target = tmp_path / "golden"
+    shutil.copytree(FIXTURE, target)
+    monkeypatch.chdir(target)
+    return target
+
+
+def test_golden_issues_md(golden_project: Path) -> None:
+    config = load_config(golden_project)
+    result = load_issues(config)
+    assert result.problems == []
+    assert len(result.issues) == 13
+    text = render_log(result.issues, config)
+    if os.environ.get("ISSUELOG_UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8", newline="\n")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_render_is_deterministic_and_independent_of_file_order(golden_project: Path) -> None:
+    config = load_config(golden_project)
+    issues = load_issues(config).issues
+    first = render_log(issues, config)
+    assert render_log(list(reversed(issues)), config) == first
+    assert first.endswith("\n") and not first.endswith("\n\n")
+    assert "\r" not in first
+
+
+def test_every_section_is_present_in_order(golden_project: Path) -> None:
+    config = load_config(golden_project)
+    text = render_log(load_issues(config).issues, config)
+    headings = [line for line in text.splitlines() if line.startswith("## ")]
+    assert headings == [
+        "## Quick Stats", "## Severity Levels", "## Open Issues", "## Resolved Issues",
+        "## Won't Fix / Known Limitations", "## Common Issues Reference",
+        "## Issue Statistics by Phase", "## Resolution Time", "## Patterns",
+    ]
+    assert text.rstrip().endswith("*Last Updated: 2026-01-24*")
+
+
+def test_empty_log_shows_placeholders() -> None:
+    text = render_log([], Config(phases=("Phase 1", "Phase 2")))
+    assert text.count("*None*") == 4 + 1 + 2  # four severities, won't fix, two pattern tables
+    assert text.count("*None yet*") == 2 + 1  # two phases and the reference
+    assert "| **Total** | **0** |" in text
+    assert "*Last Updated: no dated issues yet*" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("a | b", "a \\| b"),
+        ("line one\nline two", "line one<br>line two"),
+        ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+        ("back\\slash", "back\\\\slash"),
+        (date(2026, 1, 2), "2026-01-02"),
+        (["a", "b"], "a, b"),
+        (None, ""),
+    ],
+)
+def test_table_cell_never_breaks_a_table(value: object, expected: str) -> None:
+    assert table_cell(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("delta", "expected"),
+    [
+        (timedelta(0), "same day"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=3), "3 days"),
+        (timedelta(hours=5), "5h"),
+        (timedelta(hours=6, minutes=30), "6h 30m"),
+        (timedelta(days=2, hours=4), "2d 4h"),
+        (None, "—"),
+    ],
+)
+def test_elapsed_times(delta: timedelta | None, expected: str) -> None:
+    assert format_elapsed(delta) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("plain title", "plain title"),
+        ("needs: quoting", '"needs: quoting"'),
+        ("yes", '"yes"'),
+        ('with "quotes"', '"with \\"quotes\\""'),
+        (date(2026, 1, 2), "2026-01-02"),
+        (datetime(2026, 1, 2, 3, 4), "2026-01-02 03:04:00"),
+        (["a", "b c"], "[a, b c]"),
+        (None, ""),
+    ],
+)
+def test_yaml_scalar(value: object, expected: str) -> None:
+    assert yaml_scalar(value) == expected
+
+
+def test_project_template_overrides_the_builtin(project: Path) -> None:
+    override = project / ".issuelog" / "templates" / "ISSUES.md.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text("# {{ project }}: {{ summary.total }} issues\n")
+    assert render_log([], load_config(project)) == "# Demo: 0 issues\n"
+
+
+def test_template_errors_are_reported_not_raised(project: Path) -> None:
+    override = project / ".issuelog" / "templates" / "ISSUES.md.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text("{{ no_such_variable }}\n")
+    with pytest.raises(TemplateError, match="no_such_variable"):
+        render_log([], load_config(project))
+    override.write_text("{% for %}\n")
+    with pytest.raises(TemplateError, match=r"ISSUES\.md\.j2:1"):
+        render_log([], load_config(project))
+
+
+def test_sandbox_refuses_python_internals(project: Path) -> None:
+    override = project / ".issuelog" / "templates" / "ISSUES.md.j2"
+    override.parent.mkdir(parents=True)
+    override.write_text("{{ config.__class__.__mro__[1].__subclasses__() }}\n")
+    with pytest.raises(TemplateError):
+        render_log([], load_config(project))
