@@ -8,8 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from issuelog.config import Config
 
@@ -31,7 +31,7 @@ SECTIONS = (
     "Error Message / Stack Trace", "Environment", "Root Cause", "Resolution", "Prevention",
 )
 
-_YAML_HANDLER = frontmatter.YAMLHandler()
+_YAML_HANDLER = YAMLHandler()
 _TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
