@@ -12,15 +12,16 @@ from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from issuelog import __version__
 from issuelog.config import Config, load_config
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssuelogError, UsageError
-from issuelog.model import Problem, parse_issue, validate_issue
-from issuelog.store import display_path, load_issues, read_text
+
+if TYPE_CHECKING:
+    from issuelog.model import Problem
 
 app = typer.Typer(
     name="issuelog",
@@ -92,6 +93,7 @@ def init(
 ) -> None:
     """Set up issuelog here: config, issues/ and an empty ISSUES.md. Never overwrites a file."""
     from issuelog.project_setup import initialise
+    from issuelog.store import display_path
 
     for path, created in initialise(Path.cwd(), copy_templates=templates):
         typer.echo(f"{'created' if created else 'kept   '} {display_path(path, load_config())}")
@@ -176,7 +178,7 @@ def new(
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
     from issuelog.scaffold import create_issue, git_user_name
-    from issuelog.store import resolve_id
+    from issuelog.store import display_path, resolve_id
 
     config = load_config()
     fields: dict[str, Any] = {
@@ -196,6 +198,9 @@ def new(
 
 
 def _report_file_problems(path: Path, config: Config) -> None:
+    from issuelog.model import parse_issue, validate_issue
+    from issuelog.store import display_path, read_text
+
     shown = display_path(path, config)
     text, problem = read_text(path, shown)
     problems = [problem] if problem else []
@@ -217,8 +222,10 @@ def check(
     output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
+    from issuelog.store import load_issues
+
     config = load_config()
-    result = load_issues(config)
+    result = load_issues(config, bodies=False)
     if output_format is Format.json:
         typer.echo(json.dumps([{"path": p.path, "line": p.line, "message": p.message}
                                for p in result.problems], indent=2))
@@ -242,17 +249,17 @@ def render(
         "--output", "-o", help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
-    from issuelog.render import render_log, unified_diff
-    from issuelog.store import write_atomic
+    from issuelog.cache import rendered_log
+    from issuelog.store import display_path, write_atomic
 
     config = load_config()
-    result = load_issues(config)
-    if result.problems:
+    result = rendered_log(config)
+    if result.text is None:
         _print_problems(result.problems, err=True)
         typer.echo(f"issuelog: not rendering: {len(result.problems)} problem(s) in the issue files "
                    "(see `issuelog check`)", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    text = render_log(result.issues, config)
+    text = result.text
     target = output if output is not None else config.output_path
     shown = display_path(target.resolve(), config)
     current = target.read_bytes().decode("utf-8", "replace") if target.is_file() else None
@@ -260,14 +267,16 @@ def render(
         if current == text:
             typer.echo(f"{shown} is up to date", err=True)
             return
+        from issuelog.render import unified_diff
+
         typer.echo(unified_diff(current or "", text, shown), nl=False)
         typer.echo(f"issuelog: {shown} is stale: run `issuelog render`", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
     if current == text:
-        typer.echo(f"{shown} is up to date ({len(result.issues)} issues)", err=True)
+        typer.echo(f"{shown} is up to date ({result.issue_count} issues)", err=True)
         return
     write_atomic(target, text)
-    typer.echo(f"wrote {shown} ({len(result.issues)} issues)", err=True)
+    typer.echo(f"wrote {shown} ({result.issue_count} issues)", err=True)
 
 
 def main() -> None:

@@ -10,10 +10,12 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from issuelog.errors import ConfigError
+from issuelog.errors import ConfigError, TemplateError
 
 CONFIG_FILE = "issuelog.toml"
 PYPROJECT = "pyproject.toml"
+LOG_TEMPLATE = "ISSUES.md.j2"
+ISSUE_TEMPLATE = "issue.md.j2"
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,18 @@ class Config:
     def open_statuses(self) -> tuple[str, ...]:
         """Names of the statuses that count as open."""
         return tuple(s.name for s in self.statuses if s.open)
+
+
+def builtin_templates_dir() -> Path:
+    """The default templates: inside the installed package, or the repository's `templates/`."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package / "templates", package.parent / "templates"):
+        if (candidate / LOG_TEMPLATE).is_file():
+            return candidate
+    raise TemplateError(
+        f"the built-in templates are missing: looked in {package / 'templates'} "
+        f"and {package.parent / 'templates'}"
+    )
 
 
 _DURATION = re.compile(

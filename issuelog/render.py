@@ -8,32 +8,21 @@ import os
 import re
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
+from collections.abc import Callable
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from issuelog.config import Config, format_duration
+from issuelog.config import (
+    ISSUE_TEMPLATE, LOG_TEMPLATE, Config, Severity, Status, builtin_templates_dir, format_duration,
+)
 from issuelog.errors import TemplateError
 from issuelog.model import Issue
-from issuelog.stats import Summary, summarize, time_to_resolve
+from issuelog.stats import Count, PhaseRow, ResolutionRow, Summary, summarize, time_to_resolve
 
-LOG_TEMPLATE = "ISSUES.md.j2"
-ISSUE_TEMPLATE = "issue.md.j2"
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
-
-
-def builtin_templates_dir() -> Path:
-    """The default templates: inside the installed package, or the repository's `templates/`."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package / "templates", package.parent / "templates"):
-        if (candidate / LOG_TEMPLATE).is_file():
-            return candidate
-    raise TemplateError(
-        f"the built-in templates are missing: looked in {package / 'templates'} "
-        f"and {package.parent / 'templates'}"
-    )
 
 
 def table_cell(value: Any) -> str:
@@ -96,7 +85,22 @@ def code_fence(text: Any) -> str:
 
 
 class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox with issuelog's filters."""
+    """The sandbox with issuelog's filters, and a short way to issuelog's own data objects."""
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """`obj.attribute` in a template: issuelog's data objects skip the sandbox's checks."""
+        # The checks guard Python internals (names with `_`) and mutating methods of lists, dicts
+        # and sets; issuelog's data classes have neither, and a log reads their fields thousands
+        # of times, so the checks would cost more than the rest of the rendering.
+        if type(obj) in _DATA_TYPES and not attribute.startswith("_"):
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass
+        return super().getattr(obj, attribute)
+
+
+_DATA_TYPES = frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow})
 
 
 def make_environment(config: Config) -> jinja2.Environment:
@@ -155,12 +159,32 @@ def normalize_output(text: str) -> str:
 
 def issue_link(issue: Issue, config: Config) -> str:
     """The issue's file, relative to the directory of the rendered log, with forward slashes."""
-    relative = os.path.relpath(issue.path, config.output_path.parent)
-    return str(PurePosixPath(*Path(relative).parts))
+    return _relative_link(issue.path, config.output_path.parent)
+
+
+def issue_links(config: Config) -> Callable[[Issue], str]:
+    """`issue_link` for a whole log: each issue directory's relative path is worked out once."""
+    # os.path.relpath costs more than the rest of a table row; issues share one or two directories.
+    base = config.output_path.parent
+    prefixes: dict[Path, str] = {}
+
+    def link(issue: Issue) -> str:
+        directory = issue.path.parent
+        prefix = prefixes.get(directory)
+        if prefix is None:
+            prefix = prefixes[directory] = _relative_link(directory, base)
+        return issue.path.name if prefix == "." else f"{prefix}/{issue.path.name}"
+
+    return link
+
+
+def _relative_link(path: Path, base: Path) -> str:
+    return str(PurePosixPath(*Path(os.path.relpath(path, base)).parts))
 
 
 def log_context(summary: Summary, config: Config) -> dict[str, Any]:
     """What ISSUES.md.j2 sees: the summary, the config and a few helpers."""
+    links = issue_links(config)
     return {
         "config": config,
         "project": config.project,
@@ -168,7 +192,7 @@ def log_context(summary: Summary, config: Config) -> dict[str, Any]:
         "issues": summary.issues,
         "severities": config.severities,
         "statuses": config.statuses,
-        "link": lambda issue: f"[{issue.id}]({issue_link(issue, config).replace(' ', '%20')})",
+        "link": lambda issue: f"[{issue.id}]({links(issue).replace(' ', '%20')})",
         "age": summary.age_days,
         "severity_of": config.severity,
         "status_of": config.status,

@@ -11,7 +11,6 @@ from typing import Any
 
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.frontmatter_edit import edit_frontmatter
 from issuelog.model import FIELD_ORDER, parse_issue, validate_issue
 from issuelog.render import render_issue
 from issuelog.store import create_issue_file, display_path, id_numbers
@@ -98,6 +97,9 @@ def create_issue(
         text = render_issue({**{key: None for key in FIELD_ORDER}, "description": None,
                              **values, "id": issue_id}, config)
         if extra:
+            # ruamel.yaml takes longer to import than `new` takes to run without it.
+            from issuelog.frontmatter_edit import edit_frontmatter
+
             text = edit_frontmatter(text, dict(extra), name=issue_id)
         return text
 

@@ -15,7 +15,7 @@ from filelock import FileLock
 
 from issuelog.config import Config
 from issuelog.errors import UsageError
-from issuelog.model import Issue, Problem, parse_issue, validate_issue
+from issuelog.model import Issue, Problem, validate_issue
 
 SKIPPED_FILES = frozenset({"README.md"})
 MAX_SLUG_LENGTH = 60
@@ -51,10 +51,13 @@ def issue_files(config: Config) -> list[Path]:
     directory = config.issues_path
     if not directory.is_dir():
         return []
-    return sorted(
-        entry for entry in directory.iterdir()
-        if entry.suffix == ".md" and entry.name not in SKIPPED_FILES and not entry.name.startswith(".")
-    )
+    # Sorting names, not paths: the order is the same, and comparing Path objects is slow.
+    return [directory / name for name in sorted(os.listdir(directory)) if is_issue_file(name)]
+
+
+def is_issue_file(name: str) -> bool:
+    """Whether a name in the issues directory is an issue file (not README.md, not hidden)."""
+    return name.endswith(".md") and name not in SKIPPED_FILES and not name.startswith(".")
 
 
 def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
@@ -63,6 +66,11 @@ def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
         data = path.read_bytes()
     except OSError as error:
         return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+    return decode_text(data, shown)
+
+
+def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
+    """A file's bytes as UTF-8 text, or the line where they are not UTF-8."""
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as error:
@@ -70,20 +78,19 @@ def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
         return None, Problem(shown, line, f"not valid UTF-8 (byte {error.start})")
 
 
-def load_issues(config: Config) -> IssueSet:
-    """Parse and validate every issue file; collect all problems instead of stopping at the first."""
+def load_issues(config: Config, *, bodies: bool = True) -> IssueSet:
+    """Parse and validate every issue file; collect all problems instead of stopping at the first.
+
+    Unchanged files come from the parse cache; `bodies=False` leaves each `body` empty.
+    """
+    from issuelog.cache import parsed_issue_files  # the cache is built on this module
+
     result = IssueSet()
-    for path in issue_files(config):
-        shown = display_path(path, config)
-        text, problem = read_text(path, shown)
-        if problem is not None or text is None:
-            result.problems.append(problem or Problem(shown, 1, "cannot read file"))
-            continue
-        issue, problems = parse_issue(path, text, shown)
-        result.problems.extend(problems)
-        if issue is not None:
-            result.problems.extend(validate_issue(issue, config, shown))
-            result.issues.append(issue)
+    for parsed in parsed_issue_files(config, bodies=bodies):
+        result.problems.extend(parsed.problems)
+        if parsed.issue is not None:
+            result.problems.extend(validate_issue(parsed.issue, config, parsed.shown))
+            result.issues.append(parsed.issue)
     result.problems.extend(cross_file_problems(result.issues, config))
     result.problems.sort()
     return result
@@ -97,8 +104,8 @@ def cross_file_problems(issues: list[Issue], config: Config) -> list[Problem]:
     for issue in issues:
         if not issue.id:
             continue
-        shown = display_path(issue.path, config)
         if counts[issue.id] > 1:
+            shown = display_path(issue.path, config)
             if issue.id in first_file:
                 problems.append(Problem(shown, issue.line_of("id"),
                                         f"duplicate id '{issue.id}' (also in {first_file[issue.id]})"))
