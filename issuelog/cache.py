@@ -25,7 +25,12 @@ from issuelog import __version__
 from issuelog.config import Config, builtin_templates_dir
 from issuelog.model import Issue, Problem, parse_issue
 from issuelog.store import (
-    decode_text, display_path, is_issue_file, read_text, state_dir, write_bytes_atomic,
+    decode_text,
+    display_path,
+    is_issue_file,
+    read_text,
+    state_dir,
+    write_bytes_atomic,
 )
 
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from issuelog.config import CONFIG_FILE, find_config_file, load_config
-from issuelog.render import builtin_templates_dir, render_log
+from issuelog.config import CONFIG_FILE, builtin_templates_dir, find_config_file, load_config
+from issuelog.render import render_log
 from issuelog.store import write_atomic
 
 CONFIG_TEMPLATE = """\

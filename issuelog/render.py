@@ -6,16 +6,22 @@ import difflib
 import json
 import os
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
-from collections.abc import Callable
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from issuelog.config import (
-    ISSUE_TEMPLATE, LOG_TEMPLATE, Config, Severity, Status, builtin_templates_dir, format_duration,
+    ISSUE_TEMPLATE,
+    LOG_TEMPLATE,
+    Config,
+    Severity,
+    Status,
+    builtin_templates_dir,
+    format_duration,
 )
 from issuelog.errors import TemplateError
 from issuelog.model import Issue

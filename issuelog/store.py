@@ -10,12 +10,14 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from filelock import FileLock
+from typing import TYPE_CHECKING
 
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.model import Issue, Problem, validate_issue
+
+if TYPE_CHECKING:
+    from filelock import FileLock
 
 SKIPPED_FILES = frozenset({"README.md"})
 MAX_SLUG_LENGTH = 60
@@ -168,6 +170,8 @@ def state_dir(config: Config) -> Path:
 
 def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
     """The project-wide lock held around every read-modify-write of issue files."""
+    # filelock imports logging and asyncio: only commands that write pay for them.
+    from filelock import FileLock
     return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout)
 
 

@@ -1,0 +1,212 @@
+"""The parse cache and the rendered-log cache: never stale, safe to delete, same output."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+from conftest import Invoke, issue_text, make_tree
+
+from issuelog import cache
+from issuelog.config import load_config
+from issuelog.errors import TemplateError
+from issuelog.model import IssueLoader, SafeIssueLoader, loader_for
+from issuelog.render import issue_link, render_log
+from issuelog.store import load_issues
+
+GOLDEN_FIXTURE = Path(__file__).parent / "fixtures" / "golden"
+GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
+
+
+def age_files(root: Path, seconds: float = 60.0) -> None:
+    """Date every file back: files younger than the racy window are never cached."""
+    moment = time.time_ns() - int(seconds * 1e9)
+    for path in root.rglob("*"):
+        if path.is_file():
+            os.utime(path, ns=(moment, moment))
+
+
+def edit_keeping_size(path: Path, old: str, new: str) -> None:
+    """Replace text with text of the same length and give the file a new (past) mtime."""
+    assert len(old.encode()) == len(new.encode())
+    before = path.stat()
+    path.write_text(path.read_text(encoding="utf-8").replace(old, new, 1), encoding="utf-8")
+    moment = before.st_mtime_ns + 1_000_000_000
+    os.utime(path, ns=(moment, moment))
+    assert path.stat().st_size == before.st_size
+
+
+def no_parsing(*args: object, **kwargs: object) -> None:
+    raise AssertionError("a file was parsed although the cache holds it")
+
+
+@pytest.fixture
+def golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    target = tmp_path / "golden"
+    shutil.copytree(GOLDEN_FIXTURE, target)
+    age_files(target)
+    monkeypatch.chdir(target)
+    return target
+
+
+def test_warm_render_is_byte_identical_to_cold(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(golden)
+    cold = cache.rendered_log(config)
+    assert cold.text == GOLDEN.read_text(encoding="utf-8")
+    assert (golden / ".issuelog" / "cache" / cache.PARSED_CACHE).is_file()
+    assert (golden / ".issuelog" / "cache" / cache.RENDERED_CACHE).is_file()
+    warm = cache.rendered_log(config)
+    assert warm.text == cold.text and warm.issue_count == 13
+    # Without the rendered log, the issues come from the parse cache and are rendered again.
+    (golden / ".issuelog" / "cache" / cache.RENDERED_CACHE).unlink()
+    monkeypatch.setattr(cache, "parse_issue", no_parsing)
+    assert cache.rendered_log(config).text == cold.text
+
+
+def test_cached_issues_equal_freshly_parsed_ones(golden: Path) -> None:
+    config = load_config(golden)
+    fresh = load_issues(config)
+    cached = load_issues(config)
+    assert [vars(issue) for issue in cached.issues] == [vars(issue) for issue in fresh.issues]
+    assert all(issue.body.startswith("## ") for issue in cached.issues)
+    assert all(issue.body == "" for issue in load_issues(config, bodies=False).issues)
+
+
+def test_same_size_edit_with_a_new_mtime_is_seen(golden: Path) -> None:
+    config = load_config(golden)
+    first = cache.rendered_log(config).text
+    assert first is not None and "Secrets written to logs" in first
+    path = next((golden / "issues").glob("ISSUE-004-*.md"))
+    edit_keeping_size(path, "Secrets written to logs", "Secrets printed to logs")
+    issue = {i.id: i for i in load_issues(config).issues}["ISSUE-004"]
+    assert issue.title == "Secrets printed to logs"
+    again = cache.rendered_log(config).text
+    assert again is not None and "Secrets printed to logs" in again
+
+
+def test_a_new_or_removed_file_changes_the_log(golden: Path) -> None:
+    config = load_config(golden)
+    before = cache.rendered_log(config)
+    make_tree(golden, {"issues/ISSUE-014-added.md": issue_text("ISSUE-014", "Added later")})
+    age_files(golden / "issues")
+    added = cache.rendered_log(config)
+    assert added.issue_count == before.issue_count + 1 and "Added later" in (added.text or "")
+    (golden / "issues" / "ISSUE-014-added.md").unlink()
+    assert cache.rendered_log(config).text == before.text
+
+
+def test_configuration_and_templates_invalidate_the_log(golden: Path) -> None:
+    config = load_config(golden)
+    before = cache.rendered_log(config).text
+    toml = golden / "issuelog.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('project = "', 'project = "Renamed '))
+    renamed = cache.rendered_log(load_config(golden)).text
+    assert renamed is not None and renamed != before and "Renamed" in renamed
+    make_tree(golden, {".issuelog/templates/ISSUES.md.j2": "{{ summary.total }} issues\n"})
+    assert cache.rendered_log(load_config(golden)).text == "13 issues\n"
+
+
+def test_problems_are_the_same_from_the_cache(project: Path) -> None:
+    make_tree(project, {
+        "issues/ISSUE-001-ok.md": issue_text(extra="related: [ISSUE-009]"),
+        "issues/ISSUE-002-bad.md": "---\ntitle: [unclosed\n---\n",
+        "issues/ISSUE-003-latin1.md": "",
+    })
+    (project / "issues" / "ISSUE-003-latin1.md").write_bytes(b"---\ntitle: caf\xe9\n---\n")
+    age_files(project / "issues")
+    config = load_config(project)
+    cold = load_issues(config).problems
+    assert len(cold) == 3
+    assert (project / ".issuelog" / "cache" / cache.PARSED_CACHE).is_file()
+    assert load_issues(config).problems == cold
+    result = cache.rendered_log(config)
+    assert result.text is None and result.problems == cold
+
+
+def test_files_edited_a_moment_ago_are_not_cached(project: Path) -> None:
+    make_tree(project, {"issues/ISSUE-001-new.md": issue_text()})
+    config = load_config(project)
+    cache.rendered_log(config)
+    directory = project / ".issuelog" / "cache"
+    assert not (directory / cache.RENDERED_CACHE).exists()
+    assert not (directory / cache.PARSED_CACHE).exists()
+
+
+def test_a_damaged_or_foreign_cache_counts_as_empty(golden: Path) -> None:
+    config = load_config(golden)
+    expected = cache.rendered_log(config).text
+    directory = golden / ".issuelog" / "cache"
+    (directory / cache.RENDERED_CACHE).write_bytes(b"not a pickle")
+    (directory / cache.PARSED_CACHE).write_bytes(b"\x80\x05garbage")
+    assert cache.rendered_log(config).text == expected
+    # A cache file naming any other class is refused before anything of it is run.
+    payload = {"fingerprint": cache.code_fingerprint(), "payload": {"x": Path("/")}}
+    (directory / cache.PARSED_CACHE).write_bytes(pickle.dumps(payload))
+    assert cache._read_cache(directory / cache.PARSED_CACHE, cache.code_fingerprint()) is None
+    assert [i.id for i in load_issues(config).issues][:2] == ["ISSUE-001", "ISSUE-002"]
+
+
+def test_deleting_the_cache_is_safe(golden: Path, cli: Invoke) -> None:
+    cli("render")
+    shutil.rmtree(golden / ".issuelog")
+    assert "up to date" in cli("render", "--check").stderr
+    assert (golden / "ISSUES.md").read_text(encoding="utf-8") == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_an_unwritable_cache_only_makes_things_slower(golden: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(cache, "state_dir", refuse)
+    config = load_config(golden)
+    assert cache.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+    assert not (golden / ".issuelog").exists()
+
+
+def test_parsing_in_worker_processes_gives_the_same_issues(golden: Path) -> None:
+    config = load_config(golden)
+    alone = cache.parsed_issue_files(config, minimum_for_workers=10_000)
+    shutil.rmtree(golden / ".issuelog")
+    workers = cache.parsed_issue_files(config, minimum_for_workers=1)
+    assert [(p.shown, p.problems, p.issue and vars(p.issue)) for p in workers] == [
+        (p.shown, p.problems, p.issue and vars(p.issue)) for p in alone
+    ]
+
+
+def test_render_after_an_edit_then_check_from_the_cache(golden: Path, cli: Invoke) -> None:
+    cli("render")
+    path = next((golden / "issues").glob("ISSUE-004-*.md"))
+    edit_keeping_size(path, "Secrets written to logs", "Secrets printed to logs")
+    stale = cli("render", "--check", code=1)
+    assert "+| [ISSUE-004](issues/ISSUE-004-token-leak-in-logs.md) | Secrets printed" in stale.stdout
+    cli("render")
+    assert "up to date" in cli("render", "--check").stderr
+
+
+def test_the_alias_check_runs_whenever_a_block_has_an_anchor() -> None:
+    assert loader_for("title: a\n") is IssueLoader
+    assert loader_for("a: &x 1\nb: *x\n") is SafeIssueLoader
+
+
+def test_links_from_a_log_in_another_directory(project: Path) -> None:
+    make_tree(project, {"issuelog.toml": 'output = "docs/log/ISSUES.md"\n',
+                        "issues/ISSUE-001-a b.md": issue_text()})
+    config = load_config(project)
+    issue = load_issues(config).issues[0]
+    assert issue_link(issue, config) == "../../issues/ISSUE-001-a b.md"
+    assert "[ISSUE-001](../../issues/ISSUE-001-a%20b.md)" in render_log([issue], config)
+
+
+def test_templates_still_cannot_reach_python_internals(project: Path) -> None:
+    make_tree(project, {
+        "issues/ISSUE-001-a.md": issue_text(),
+        ".issuelog/templates/ISSUES.md.j2": "{{ issues[0].__class__.__mro__ }}\n",
+    })
+    config = load_config(project)
+    with pytest.raises(TemplateError):
+        render_log(load_issues(config).issues, config)
