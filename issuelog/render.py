@@ -105,6 +105,29 @@ class _Environment(ImmutableSandboxedEnvironment):
                 pass
         return super().getattr(obj, attribute)
 
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        """A call in a template: issuelog's helpers and the template's own macros go straight in."""
+        # Neither is marked unsafe or asks for the context, so the sandbox's inspection of every
+        # call (a third of the time of a large log) would find nothing; it still sees all others.
+        if type(__obj) is Helper or type(__obj) is jinja2.runtime.Macro:
+            kwargs.pop("_block_vars", None)
+            kwargs.pop("_loop_vars", None)
+            return __obj(*args, **kwargs)
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+class Helper:
+    """A function of issuelog's data offered to templates (`link`, `age`, `severity_of`...)."""
+
+    __slots__ = ("function",)
+
+    def __init__(self, function: Callable[..., Any]) -> None:
+        self.function = function
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """Call the function."""
+        return self.function(*args, **kwargs)
+
 
 _DATA_TYPES = frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow})
 
@@ -198,10 +221,10 @@ def log_context(summary: Summary, config: Config) -> dict[str, Any]:
         "issues": summary.issues,
         "severities": config.severities,
         "statuses": config.statuses,
-        "link": lambda issue: f"[{issue.id}]({links(issue).replace(' ', '%20')})",
-        "age": summary.age_days,
-        "severity_of": config.severity,
-        "status_of": config.status,
+        "link": Helper(lambda issue: f"[{issue.id}]({links(issue).replace(' ', '%20')})"),
+        "age": Helper(summary.age_days),
+        "severity_of": Helper(config.severity),
+        "status_of": Helper(config.status),
     }
 
 
