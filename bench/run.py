@@ -3,10 +3,11 @@
 Usage: python bench/run.py [--sizes 1000 10000] [--runs 5] [--workdir /tmp/issuelog-bench]
 
 For each size it generates (once) a seeded project of that many issues, then runs every
-scenario once to warm up and `--runs` times measured, and prints the median wall time, its
-ratio to the baseline measured in the same run, and the peak memory (maximum resident set of
-the process and any worker it waited for). Commands that this issuelog does not have are
-skipped with a note. Machines differ and shared ones are noisy: compare ratios, not seconds.
+scenario once to warm up and `--runs` times measured, and prints the median wall time and
+processor time, their ratios to the baseline measured in the same run, and the peak memory
+(the largest resident set of the process or of any worker it waited for). Commands that this
+issuelog does not have are skipped with a note. Machines differ and shared ones are noisy:
+compare ratios, not seconds.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ class Measurement:
 
     name: str
     seconds: list[float] = field(default_factory=list)
+    cpu_seconds: list[float] = field(default_factory=list)
     peak_kb: int = 0
     note: str = ""
 
@@ -59,6 +61,11 @@ class Measurement:
         """The median wall time in seconds."""
         return statistics.median(self.seconds)
 
+    @property
+    def median_cpu(self) -> float:
+        """The median processor time (user and system, workers included) in seconds."""
+        return statistics.median(self.cpu_seconds)
+
 
 def issuelog_command() -> list[str]:
     """The installed `issuelog` script next to this Python, as a user would run it."""
@@ -66,15 +73,20 @@ def issuelog_command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "issuelog"]
 
 
-def run_once(argv: list[str], cwd: Path) -> tuple[float, int, int, str]:
-    """Wall time, peak resident memory (KB), exit status and stdout of one process."""
+def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int, int, str]:
+    """Wall time, processor time, peak resident memory (KB), exit status and stdout of one process.
+
+    Processor time includes the workers a process waited for; peak memory is the largest
+    resident set of the process or of any one of those workers.
+    """
     started = time.perf_counter()
     process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     stdout = process.stdout.read() if process.stdout else b""
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
     process.returncode = os.waitstatus_to_exitcode(status)
-    return elapsed, usage.ru_maxrss, process.returncode, stdout.decode("utf-8", "replace")
+    cpu = usage.ru_utime + usage.ru_stime
+    return elapsed, cpu, usage.ru_maxrss, process.returncode, stdout.decode("utf-8", "replace")
 
 
 def has_command(command: list[str], name: str, cwd: Path) -> bool:
@@ -135,12 +147,13 @@ def measure(scenario: Scenario, project: Path, runs: int) -> Measurement:
         return result
     for attempt in range(runs + 1):
         scenario.before()
-        elapsed, peak_kb, code, stdout = run_once(scenario.argv, project)
+        elapsed, cpu, peak_kb, code, stdout = run_once(scenario.argv, project)
         scenario.after(stdout)
         if code not in (0, 1):
             result.note = f"exit status {code}"
         if attempt:
             result.seconds.append(elapsed)
+            result.cpu_seconds.append(cpu)
             result.peak_kb = max(result.peak_kb, peak_kb)
     return result
 
@@ -170,16 +183,20 @@ def table(size: int, measurements: list[Measurement]) -> str:
     lines = [
         f"#### N = {size:,}",
         "",
-        "| command | median (s) | baseline (s) | ratio | peak memory (MB) | runs |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| command | median (s) | baseline (s) | ratio | CPU (s) | baseline CPU (s) | CPU ratio "
+        "| peak memory (MB) | runs |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for m in measurements:
         if not m.seconds:
-            lines.append(f"| `{m.name}` | — | {baseline.median:.3f} | — | — | {m.note} |")
+            lines.append(f"| `{m.name}` | — | {baseline.median:.3f} | — | — "
+                         f"| {baseline.median_cpu:.3f} | — | — | {m.note} |")
             continue
         ratio = m.median / baseline.median
+        cpu_ratio = m.median_cpu / baseline.median_cpu
         note = f" ({m.note})" if m.note else ""
         lines.append(f"| `{m.name}` | {m.median:.3f} | {baseline.median:.3f} | {ratio:.2f}× "
+                     f"| {m.median_cpu:.3f} | {baseline.median_cpu:.3f} | {cpu_ratio:.2f}× "
                      f"| {m.peak_kb / 1024:.0f} | {len(m.seconds)}{note} |")
     return "\n".join(lines)
 
