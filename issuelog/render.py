@@ -95,6 +95,17 @@ def code_fence(text: Any) -> str:
     return f"{fence}\n{body}\n{fence}"
 
 
+def mermaid_string(value: Any) -> str:
+    """A double-quoted Mermaid label on one line: inner quotes become single quotes."""
+    text = " ".join(format_value(value).split()).replace('"', "'")
+    return f'"{text}"'
+
+
+def week_label(day: date) -> str:
+    """A week's short label on a chart axis: the month and day of its first day, `01-18`."""
+    return day.strftime("%m-%d")
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """The sandbox with issuelog's filters."""
 
@@ -118,6 +129,8 @@ def make_environment(config: Config) -> jinja2.Environment:
         sla=format_sla,
         time_to_resolve=time_to_resolve,
         fence=code_fence,
+        mermaid=mermaid_string,
+        week_label=week_label,
     )
     return environment
 
