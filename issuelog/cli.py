@@ -290,10 +290,13 @@ def export(
         "--output", "-o", help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
+    from issuelog.export import check_output_path
     from issuelog.export import export as export_issues
     from issuelog.store import write_atomic
 
     config = load_config()
+    if output is not None:
+        check_output_path(output, config)
     result = load_issues(config)
     if result.problems:
         _print_problems(result.problems, err=True)
@@ -304,8 +307,6 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    if output.is_dir():
-        raise UsageError(f"{output}: is a directory; give a file name to --output")
     try:
         write_atomic(output, text)
     except OSError as error:

@@ -9,10 +9,12 @@ import io
 import json
 import math
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from issuelog.charts import colour_for, severity_pie, weekly_chart
 from issuelog.config import Config
+from issuelog.errors import UsageError
 from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
 from issuelog.render import load_template_source, render_html, trusted_html
 from issuelog.sections import read_sections
@@ -37,6 +39,18 @@ def export(issues: list[Issue], config: Config, output_format: str) -> str:
     """The issues in one of FORMATS."""
     exporters = {"json": export_json, "csv": export_csv, "html": export_html}
     return exporters[output_format](issues, config)
+
+
+def check_output_path(path: Path, config: Config) -> None:
+    """Refuse a target that would replace an issue file or the rendered log with an export."""
+    target = path.resolve()
+    if target == config.output_path.resolve():
+        raise UsageError(f"{path}: is the rendered log ({config.output}); export elsewhere")
+    if target.suffix == ".md" and target.parent == config.issues_path.resolve():
+        raise UsageError(f"{path}: is in {config.issues_dir}/, where every .md file is an issue; "
+                         "export elsewhere")
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name to --output")
 
 
 def iso(value: date | None) -> str | None:
