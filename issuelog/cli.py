@@ -284,7 +284,7 @@ class ExportFormat(str, Enum):
 @reports_errors
 def export(
     output_format: Annotated[ExportFormat, typer.Option(
-        "--format", "-F", help="json (every field and body section), csv (one row per issue) "
+        "--format", help="json (every field and body section), csv (one row per issue) "
         "or html (one self-contained page).")],
     output: Annotated[Path | None, typer.Option(
         "--output", "-o", help="Write to this file instead of standard output.")] = None,
