@@ -94,10 +94,11 @@ def weekly_chart(summary: Summary) -> str:
         return top + plot_height * (1 - value / top_value)
 
     for tick in range(0, top_value + 1, step):
-        y = _number(y_of(tick))
-        parts.append(f'<line x1="{left}" y1="{y}" x2="{width - right}" y2="{y}" stroke="#d0d7de"/>')
-        parts.append(f'<text x="{left - 6}" y="{y}" text-anchor="end" dominant-baseline="middle" '
-                     f'font-size="11">{tick}</text>')
+        tick_y = _number(y_of(tick))
+        parts.append(f'<line x1="{left}" y1="{tick_y}" x2="{width - right}" y2="{tick_y}" '
+                     'stroke="#d0d7de"/>')
+        parts.append(f'<text x="{left - 6}" y="{tick_y}" text-anchor="end" '
+                     f'dominant-baseline="middle" font-size="11">{tick}</text>')
     points = []
     for index, week in enumerate(weeks):
         x = left + slot * index
@@ -118,7 +119,8 @@ def weekly_chart(summary: Summary) -> str:
                  'stroke-width="2"/>')
     for x, y, period, resolved in points:
         parts.append(f'<circle cx="{_number(x)}" cy="{_number(y)}" r="3.5" '
-                     f'fill="{RESOLVED_COLOUR}"><title>{period}: {resolved} resolved</title></circle>')
+                     f'fill="{RESOLVED_COLOUR}"><title>{period}: {resolved} resolved</title>'
+                     "</circle>")
     parts.append(f'<rect x="{left}" y="8" width="12" height="12" fill="{OPENED_COLOUR}"/>'
                  f'<text x="{left + 18}" y="18" font-size="12">opened</text>'
                  f'<circle cx="{left + 90}" cy="14" r="5" fill="{RESOLVED_COLOUR}"/>'

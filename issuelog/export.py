@@ -1,4 +1,4 @@
-"""The issues in other shapes: JSON for programs, CSV for spreadsheets, one HTML page for readers."""
+"""The issues in other shapes: JSON for programs, CSV for spreadsheets, an HTML page for readers."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hashlib
 import io
 import json
 import math
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -123,8 +123,10 @@ def _csv_cell(value: Any) -> str:
         return ""
     if isinstance(value, (list, tuple)):
         return "; ".join(str(item) for item in value)
-    if isinstance(value, (date, int, float)):
-        return iso(value) if isinstance(value, date) else str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return str(value)
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 

@@ -124,7 +124,7 @@ def markdown_to_html(
                     href = child.attrGet("href") if child.type == "link_open" else None
                     if isinstance(href, str):
                         child.attrSet("href", rewrite_href(href))
-    return _HTML_MARKDOWN.renderer.render(tokens, _HTML_MARKDOWN.options, {})
+    return str(_HTML_MARKDOWN.renderer.render(tokens, _HTML_MARKDOWN.options, {}))
 
 
 def _links_instead_of_images(children: list[Token]) -> list[Token]:

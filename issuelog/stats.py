@@ -77,7 +77,9 @@ class WeekCount:
     resolved: int
 
 
-def weekly_activity(issues: list[Issue], config: Config, weeks: int = CHART_WEEKS) -> list[WeekCount]:
+def weekly_activity(
+    issues: list[Issue], config: Config, weeks: int = CHART_WEEKS
+) -> list[WeekCount]:
     """Opened and resolved counts for the last `weeks` weeks, oldest first.
 
     The last week ends on the newest date in the data, never on today, so the series (and
@@ -108,7 +110,8 @@ def open_severity_counts(open_issues: list[Issue], config: Config) -> list[Count
             for s in config.severities]
     unknown = total - sum(row.count for row in rows)
     if unknown:
-        rows.append(Count(OTHER_SEVERITY.lower(), OTHER_SEVERITY, "", unknown, _share(unknown, total)))
+        share = _share(unknown, total)
+        rows.append(Count(OTHER_SEVERITY.lower(), OTHER_SEVERITY, "", unknown, share))
     return rows
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import load_config
+from issuelog.config import Config, load_config
 from issuelog.export import CSV_COLUMNS, export_csv, export_html, export_json
-from issuelog.model import FIELD_ORDER
+from issuelog.model import FIELD_ORDER, Issue
 from issuelog.store import load_issues
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
@@ -66,7 +66,7 @@ def golden_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return target
 
 
-def _load(root: Path) -> tuple[list, object]:
+def _load(root: Path) -> tuple[list[Issue], Config]:
     config = load_config(root)
     result = load_issues(config)
     assert result.problems == []
@@ -82,7 +82,8 @@ def test_json_has_every_field_in_a_stable_order(hostile: Path) -> None:
     assert document["issuelog_export"] == 1
     assert document["last_updated"] == "2026-01-14"
     first, second = document["issues"]
-    assert list(first) == [*FIELD_ORDER, "time_to_resolve_hours", "extra", "path", "sections", "body"]
+    assert list(first) == [*FIELD_ORDER, "time_to_resolve_hours", "extra", "path", "sections",
+                           "body"]
     assert first["title"] == HOSTILE_TITLE
     assert first["tags"] == ["x", "=cmd|' /C calc'!A0"]
     assert first["resolved"] is None and first["reporter"] is None
@@ -191,7 +192,7 @@ def test_html_page_is_self_contained(golden_config: Path) -> None:
              if tag in ("script", "img", "link", "iframe", "source", "object", "embed")]
     assert loads == [("link", "data:,"), ("script", None)]
     assert not re.search(r"url\(|@import", html)
-    policy = next(attrs["content"] for tag, attrs in page.tags
+    policy = next(str(attrs["content"]) for tag, attrs in page.tags
                   if tag == "meta" and attrs.get("http-equiv") == "Content-Security-Policy")
     digest = base64.b64encode(hashlib.sha256(page.scripts[0].encode()).digest()).decode()
     assert policy.startswith("default-src 'none';")
@@ -221,7 +222,8 @@ def test_html_of_an_empty_log_draws_no_broken_chart(project: Path) -> None:
 # --- CLI -----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("output_format", ["json", "csv", "html"])
-def test_cli_exports_to_stdout_and_to_a_file(hostile: Path, cli: Invoke, output_format: str) -> None:
+def test_cli_exports_to_stdout_and_to_a_file(hostile: Path, cli: Invoke,
+                                             output_format: str) -> None:
     issues, config = _load(hostile)
     expected = {"json": export_json, "csv": export_csv, "html": export_html}[output_format]
     before = files_snapshot(hostile)

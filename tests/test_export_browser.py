@@ -21,8 +21,7 @@ from issuelog.store import load_issues
 
 FIXTURE = Path(__file__).parent / "fixtures" / "golden"
 DOCS_SCREENSHOT = Path(__file__).parent.parent / "docs" / "export-html.png"
-BROWSER = next((found for name in ("chromium", "chromium-browser") if (found := shutil.which(name))),
-               None)
+BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 WINDOW = (1200, 1500)
 
 pytestmark = pytest.mark.skipif(
@@ -106,7 +105,8 @@ def test_filter_narrows_the_list_by_text_severity_and_status(page: Path, tmp_pat
     url = page.as_uri() + "?severity=critical&status=open&q=logs"
     dom = _chromium(url, tmp_path / "profile", "--dump-dom").stdout
     assert '<output id="filter-count">1 of 13 shown</output>' in dom
-    assert '<article class="issue" id="ISSUE-004" data-severity="critical" data-status="open">' in dom
+    assert '<article class="issue" id="ISSUE-004" data-severity="critical" ' \
+           'data-status="open">' in dom
     assert '<article class="issue" id="ISSUE-003" data-severity="critical" ' \
            'data-status="resolved" hidden="">' in dom
     assert '<tr data-issue="ISSUE-001" hidden="">' in dom
