@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import math
+import re
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,7 @@ from issuelog.errors import UsageError
 from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
 from issuelog.render import load_template_source, render_html, trusted_html
 from issuelog.sections import read_sections
-from issuelog.stats import summarize, time_to_resolve
+from issuelog.stats import summarize, time_to_resolve_hours
 
 FORMATS = ("json", "csv", "html")
 EXPORT_VERSION = 1
@@ -33,6 +34,7 @@ CSV_COLUMNS = (
 )
 # A spreadsheet runs a cell that starts with one of these as a formula; a leading quote stops it.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEWLINES = re.compile(r"\r\n|\r")
 
 
 def export(issues: list[Issue], config: Config, output_format: str) -> str:
@@ -56,12 +58,6 @@ def check_output_path(path: Path, config: Config) -> None:
 def iso(value: date | None) -> str | None:
     """A date as `2026-01-10`, a date-time as `2026-01-05T09:00:00`."""
     return value.isoformat() if value is not None else None
-
-
-def time_to_resolve_hours(issue: Issue) -> float | None:
-    """Hours from report to resolution, to two decimals (whole days for plain dates)."""
-    duration = time_to_resolve(issue)
-    return round(duration.total_seconds() / 3600, 2) if duration is not None else None
 
 
 def issue_record(issue: Issue, config: Config) -> dict[str, Any]:
@@ -127,7 +123,8 @@ def _csv_cell(value: Any) -> str:
         return value.isoformat()
     if isinstance(value, (int, float)):
         return str(value)
-    text = str(value)
+    # The csv module quotes a cell with "\n" but not one with a lone "\r": make every newline LF.
+    text = _NEWLINES.sub("\n", str(value))
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 

@@ -43,6 +43,12 @@ def time_to_resolve(issue: Issue) -> timedelta | None:
     return max(as_date(end) - as_date(start), timedelta(0))
 
 
+def time_to_resolve_hours(issue: Issue) -> float | None:
+    """Time to resolve in hours, to two decimals, for exports; None while unresolved."""
+    duration = time_to_resolve(issue)
+    return round(duration.total_seconds() / 3600, 2) if duration is not None else None
+
+
 def newest_date(issues: list[Issue]) -> date | None:
     """The newest date found in the data: the log's 'Last Updated', and the day ages count to."""
     days = [as_date(value) for issue in issues

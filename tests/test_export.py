@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import io
 import json
 import re
 import shutil
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from issuelog.config import Config, load_config
 from issuelog.export import CSV_COLUMNS, export_csv, export_html, export_json
@@ -262,3 +266,37 @@ def test_cli_never_overwrites_issue_files_or_the_log(project: Path, cli: Invoke,
 def test_cli_rejects_an_unknown_format(project: Path, cli: Invoke) -> None:
     result = cli("export", "--format", "xml", code=2)
     assert "xml" in result.stderr
+
+
+# --- any title, every format ---------------------------------------------------------------------
+
+_TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40)
+_TRICKY = st.sampled_from(["<script>alert(1)</script>", "|", "\n", "\r\n", "\r", "&amp;", '"',
+                           "'", "</article>", "<!--", "=1+1", "`", "\\", "{{ 1 }}", "]]>"])
+_TITLES = st.lists(st.one_of(_TEXT, _TRICKY), min_size=1, max_size=6).map("".join)
+_CONFIG = Config(root=FIXTURE)
+
+
+def _titled(title: str) -> Issue:
+    return Issue(path=FIXTURE / "issues" / "ISSUE-001-x.md", id="ISSUE-001", title=title,
+                 status="open", severity="high", reported=date(2026, 1, 10),
+                 present=frozenset({"id", "title", "status", "severity", "reported"}))
+
+
+@functools.cache
+def _benign_page() -> _Collector:
+    return _parse(export_html([_titled("Plain")], _CONFIG))
+
+
+@settings(max_examples=40, deadline=None)
+@given(title=_TITLES)
+def test_any_title_survives_every_format(title: str) -> None:
+    issue = _titled(title)
+    assert json.loads(export_json([issue], _CONFIG))["issues"][0]["title"] == title
+    rows = list(csv.DictReader(io.StringIO(export_csv([issue], _CONFIG))))
+    assert len(rows) == 1
+    one_newline = title.replace("\r\n", "\n").replace("\r", "\n")
+    assert rows[0]["title"] in (one_newline, "'" + one_newline)
+    page = _parse(export_html([issue], _CONFIG))
+    assert page.tags == _benign_page().tags  # the title added no element and no attribute
+    assert page.scripts == _benign_page().scripts
