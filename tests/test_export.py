@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from issuelog.config import Config, load_config
 from issuelog.export import CSV_COLUMNS, export_csv, export_html, export_json
 from issuelog.model import FIELD_ORDER, Issue
+from issuelog.sections import markdown_to_html
 from issuelog.store import load_issues
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
@@ -300,3 +301,13 @@ def test_any_title_survives_every_format(title: str) -> None:
     page = _parse(export_html([issue], _CONFIG))
     assert page.tags == _benign_page().tags  # the title added no element and no attribute
     assert page.scripts == _benign_page().scripts
+
+
+def test_markdown_to_html_escapes_html_and_loads_nothing() -> None:
+    html = markdown_to_html(
+        "## Steps\n\n<b>bold</b> ![logo](https://cdn.example/l.png) [next](../issues/B-002-x.md#top)",
+        heading_offset=2, rewrite_href=lambda href: "#B-002" if "B-002" in href else href)
+    assert html.startswith("<h4>Steps</h4>")
+    assert "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert '<a href="https://cdn.example/l.png">logo</a>' in html and "<img" not in html
+    assert '<a href="#B-002">next</a>' in html
