@@ -52,10 +52,12 @@ _LIBRARIES = ("yaml", "frontmatter", "jinja2")
 #: body, which most commands do not need and which is read again from the file when they do.
 _STATE_FIELDS = tuple(f.name for f in fields(Issue) if f.name not in ("path", "body"))
 
-#: What a cache file may contain besides plain values: the types YAML's safe loader produces.
+#: What a cache file may contain besides plain values: the types YAML's safe loader produces,
+#: and the stand-in for a date that does not exist (kept among unknown keys' values).
 _ALLOWED_GLOBALS = frozenset({
     ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),
     ("datetime", "timedelta"), ("builtins", "frozenset"), ("builtins", "set"),
+    ("issuelog.model", "InvalidDate"),
 })
 
 Stamp = tuple[str, int, int]

@@ -38,6 +38,14 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
 
 
+@dataclass(frozen=True)
+class InvalidDate:
+    """A value shaped like a date that is not one, such as 2026-02-30."""
+
+    text: str
+    reason: str
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with one file, reported as `path:line: message`."""
@@ -113,9 +121,8 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as error:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"invalid date {node.value!r}: {error}", node.start_mark
-            ) from None
+            # Keep loading so that the other fields are still checked; validation reports it.
+            return InvalidDate(node.value, str(error))
 
 
 IssueLoader.add_constructor("tag:yaml.org,2002:timestamp", IssueLoader.construct_yaml_timestamp)
@@ -204,7 +211,7 @@ def issue_from_mapping(
     for raw_key, value in data.items():
         key = str(raw_key)
         if key not in FIELD_ORDER:
-            issue.extra[key] = value
+            issue.extra[key] = value.text if isinstance(value, InvalidDate) else value
             continue
         if value is None or value == "" or value == []:
             continue
@@ -216,7 +223,9 @@ def issue_from_mapping(
                 bad(key, f"'{key}' must be a single value, not {_kind(value)}")
         elif key in DATE_FIELDS:
             parsed = _as_date(value)
-            if parsed is None:
+            if isinstance(value, InvalidDate):
+                bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}")
+            elif parsed is None:
                 bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
             else:
                 setattr(issue, key, parsed)

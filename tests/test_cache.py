@@ -210,3 +210,13 @@ def test_templates_still_cannot_reach_python_internals(project: Path) -> None:
     config = load_config(project)
     with pytest.raises(TemplateError):
         render_log(load_issues(config).issues, config)
+
+
+def test_a_date_that_does_not_exist_is_kept_in_the_cache(project: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(extra="due: [2026-02-30]")})
+    age_files(project / "issues")
+    config = load_config(project)
+    fresh = load_issues(config).issues[0]
+    monkeypatch.setattr(cache, "parse_issue", no_parsing)
+    assert vars(load_issues(config).issues[0]) == vars(fresh)
