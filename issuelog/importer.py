@@ -1,0 +1,1016 @@
+"""Reading hand-kept Markdown logs (ERRORS.md, ISSUES.md, ...) into issue drafts, then files.
+
+The log is read with markdown-it-py. Headings form a tree; a heading introduces an entry when
+its title carries an ID, or when what is under it reads like an issue (key/value lines such as
+`**Status:** Open` or `- **Root Cause**: ...`, sub-headings such as `### Solution`), or when it
+has the same shape as sibling headings that do. Tables whose header names an issue column and a
+cause or fix column give one entry per row. Everything an entry says is kept: known fields go to
+the frontmatter, sections to the body verbatim, values that cannot be mapped to `legacy_*` keys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from issuelog.config import Config
+from issuelog.errors import IssueFileError, UsageError
+from issuelog.frontmatter_edit import edit_frontmatter
+from issuelog.model import SECTIONS
+from issuelog.store import display_path, load_issues, read_text, write_atomic, write_lock
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+# Field labels as people write them (normalized: lower case, letters and digits only) -> field.
+_META_KEYS: dict[str, tuple[str, ...]] = {
+    "id": ("id", "issue id", "ticket", "ref", "reference id"),
+    "title": ("title", "summary title"),
+    "status": ("status", "state", "current status"),
+    "severity": ("severity", "priority", "sev", "severity level", "impact level"),
+    "phase": ("phase", "milestone", "sprint", "stage"),
+    "category": ("category", "error type", "type", "issue type", "kind", "error category"),
+    "component": ("component", "area", "module", "service", "subsystem"),
+    "reported": ("date", "date found", "date reported", "reported", "reported on", "found",
+                 "found on", "date opened", "opened", "created", "date created", "discovered",
+                 "first seen", "date discovered", "when"),
+    "resolved": ("date resolved", "resolved", "resolved on", "date fixed", "fixed on",
+                 "date closed", "closed", "closed on", "resolution date", "fixed date"),
+    "reporter": ("reporter", "reported by", "found by", "author", "raised by"),
+    "assignee": ("assignee", "assigned to", "owner", "fixed by", "assigned"),
+    "tags": ("tags", "labels", "keywords"),
+    "related": ("related issues", "related", "see also", "related issue", "duplicates"),
+    "files": ("files affected", "related files", "affected files", "files", "files changed",
+              "files modified", "changed files", "modified files"),
+}
+_SECTION_KEYS: dict[str, tuple[str, ...]] = {
+    "Description": ("description", "problem", "issue", "summary", "symptoms", "symptom",
+                    "details", "what happened", "problem description", "error description"),
+    "Steps to Reproduce": ("steps to reproduce", "reproduction", "repro", "steps",
+                           "how to reproduce", "reproduction steps"),
+    "Expected Behavior": ("expected behavior", "expected behaviour", "expected",
+                          "expected result"),
+    "Actual Behavior": ("actual behavior", "actual behaviour", "actual", "actual result"),
+    "Error Message / Stack Trace": ("error message stack trace", "error message", "stack trace",
+                                    "error", "traceback", "error output", "log output"),
+    "Environment": ("environment", "env", "versions", "platform"),
+    "Root Cause": ("root cause", "cause", "why", "reason", "root cause analysis", "analysis"),
+    "Resolution": ("resolution", "solution", "fix", "fixed", "resolution steps", "how it was fixed",
+                   "how fixed", "the fix", "fix applied"),
+    "Prevention": ("prevention", "preventive measures", "lessons learned", "lesson learned",
+                   "how to prevent", "prevention measures", "follow up", "follow ups"),
+}
+_KEY_FIELD = {alias: name for name, aliases in _META_KEYS.items() for alias in aliases}
+_KEY_SECTION = {alias: name for name, aliases in _SECTION_KEYS.items() for alias in aliases}
+
+# Words people use for statuses and severities -> the default configuration's names.
+_STATUS_WORDS = {
+    "open": ("open", "new", "todo", "to do", "reported", "active", "unresolved", "pending",
+             "not started", "outstanding", "known"),
+    "in_progress": ("in progress", "inprogress", "wip", "ongoing", "investigating", "working",
+                    "under investigation", "in review", "started", "doing"),
+    "resolved": ("resolved", "fixed", "done", "closed", "solved", "complete", "completed",
+                 "mitigated", "verified", "fixed and verified"),
+    "wont_fix": ("wont fix", "won t fix", "will not fix", "wontfix", "known limitation",
+                 "known limitations", "by design", "not a bug", "rejected", "cancelled",
+                 "canceled", "works as intended"),
+    "duplicate": ("duplicate", "dup", "dupe", "duplicated"),
+}
+_SEVERITY_WORDS = {
+    "critical": ("critical", "blocker", "urgent", "p0", "sev0", "sev 0", "sev1", "sev 1",
+                 "showstopper", "crit"),
+    "high": ("high", "major", "p1", "sev2", "sev 2", "important", "high priority"),
+    "medium": ("medium", "moderate", "normal", "p2", "sev3", "sev 3", "med"),
+    "low": ("low", "minor", "trivial", "p3", "p4", "sev4", "sev 4", "cosmetic", "nice to have"),
+}
+
+_TEMPLATE_TITLE = re.compile(
+    r"\b(?:issue|entry|error|bug|report|log|incident)s?\s+(?:template|format)\b|^templates?$", re.I
+)
+_NON_ENTRY_TITLES = {
+    "notes", "note", "summary", "overview", "contents", "table of contents", "toc", "index",
+    "statistics", "stats", "quick stats", "legend", "purpose", "introduction", "about",
+    "changelog", "references", "checklist", "see also", "appendix",
+}
+_MISSING = re.compile(r"^(?:\[?\s*(?:tbd|tba|todo|n/?a|none|unknown|pending|-+|—|\?+|"
+                      r"yyyy-mm-dd.*|\.\.\.|…)\s*\]?|\(.*\)|)$", re.I)
+_PLACEHOLDER_LINE = re.compile(r"^\s*(?:[*_]+\s*(?:none|none yet|n/?a|tbd|empty)\s*[*_.]*|"
+                               r"<!--.*-->)\s*$", re.I)
+_PREFIXED_ID = re.compile(r"(?P<id>\b[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)\b")
+_ID_TITLE = re.compile(
+    r"^\s*[\[(]?\s*(?P<id>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+|"
+    r"(?i:issue|bug|error|incident|defect|ticket|problem|case|ki)\s*#?\s*\d+|#\d+)"
+    r"\s*[\])]?\s*(?:[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
+)
+_NUMBERED_TITLE = re.compile(r"^\s*(?P<number>\d+)[.)]\s+(?P<title>\S.*)$")
+_PREFIXED_TITLE = re.compile(
+    r"^\s*(?P<word>error|bug|issue|problem|incident|defect|known issue)\s*[:\-–—]\s*(?P<title>\S.*)$",
+    re.I,
+)
+_BOLD_KEY = re.compile(
+    r"^\s*(?:\*\*|__)(?P<label>[^*_\n]+?)\s*(?P<inner>:?)\s*(?:\*\*|__)\s*(?P<outer>:?)\s*(?P<value>.*)$"
+)
+_PLAIN_KEY = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z /&'-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
+_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the importer wants its user to know about one line of the log."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class Draft:
+    """One entry of the log, ready to become an issue file."""
+
+    line: int
+    title: str
+    legacy_id: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    related_legacy: list[str] = field(default_factory=list)
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    planned_id: str = ""
+
+    def value(self, name: str) -> Any:
+        """A frontmatter value of the draft (None when it has none)."""
+        return self.fields.get(name)
+
+
+@dataclass
+class ImportPlan:
+    """What an import would create, and what it could not read."""
+
+    source: str
+    drafts: list[Draft] = field(default_factory=list)
+    unreadable: list[Notice] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    skipped: list[tuple[Draft, str]] = field(default_factory=list)
+
+
+# --- reading the Markdown --------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    """A top-level block of the document (paragraph, list, table, fence...) and its lines."""
+
+    kind: str
+    start: int
+    stop: int
+    tokens: list[Token]
+
+
+@dataclass
+class _Node:
+    """A heading with its direct content blocks and its sub-headings."""
+
+    level: int
+    title: str
+    line: int
+    stop: int = 0
+    blocks: list[_Block] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
+    parent: _Node | None = None
+
+    def ancestors(self) -> Iterator[_Node]:
+        """Headings above this one, nearest first."""
+        node = self.parent
+        while node is not None and node.level > 0:
+            yield node
+            node = node.parent
+
+
+def _blocks(tokens: list[Token]) -> Iterator[tuple[_Block, str | None, int]]:
+    """Top-level blocks; headings come with their title and level."""
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.nesting == 1:
+            depth, end = 0, index
+            for end in range(index, len(tokens)):
+                depth += tokens[end].nesting
+                if depth == 0:
+                    break
+            group = tokens[index:end + 1]
+        else:
+            end, group = index, [token]
+        start, stop = token.map if token.map else (0, 0)
+        kind = token.type.removesuffix("_open")
+        if kind == "heading":
+            yield _Block(kind, start, stop, group), tokens[index + 1].content.strip(), int(token.tag[1])
+        else:
+            yield _Block(kind, start, stop, group), None, 0
+        index = end + 1
+
+
+def _tree(text: str) -> tuple[_Node, list[str]]:
+    lines = text.splitlines()
+    root = _Node(0, "", 0, len(lines))
+    current = root
+    for block, title, level in _blocks(_MARKDOWN.parse(text)):
+        if title is None:
+            current.blocks.append(block)
+            continue
+        while current.level >= level:
+            current.stop = block.start
+            current = current.parent or root
+        node = _Node(level, title, block.start, len(lines), parent=current)
+        current.children.append(node)
+        current = node
+    return root, lines
+
+
+def normalize_label(text: str) -> str:
+    """Compare labels loosely: case, emoji, punctuation and spacing do not matter."""
+    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    return re.sub(r"[^a-z0-9]+", " ", folded.lower()).strip()
+
+
+# --- entries and their fields ----------------------------------------------------------------
+
+
+@dataclass
+class _Field:
+    """One labelled part of an entry: `**Root Cause**: ...`, `- **Status**: Open`, `### Fix`."""
+
+    label: str
+    line: int
+    value: str = ""
+    content: list[int] = field(default_factory=list)  # source line indexes, in order
+    listed: bool = False  # an item of a key/value list: owns only its nested lines
+    value_end: int = -1  # last line of a value that goes on over several lines
+
+    @property
+    def meta(self) -> str | None:
+        return _KEY_FIELD.get(normalize_label(self.label))
+
+    @property
+    def section(self) -> str | None:
+        return _KEY_SECTION.get(normalize_label(self.label))
+
+
+def _key_line(line: str) -> tuple[str, str] | None:
+    """`**Key:** value`, `**Key**: value` or `Key: value` (known keys only) -> (label, value)."""
+    match = _BOLD_KEY.match(line)
+    if match:
+        label, value = match.group("label").strip(), match.group("value").strip()
+        known = normalize_label(label) in _KEY_FIELD or normalize_label(label) in _KEY_SECTION
+        if match.group("inner") or match.group("outer") or (known and not value):
+            return label, _strip_break(value)
+        return None
+    match = _PLAIN_KEY.match(line)
+    if match and normalize_label(match.group("label")) in _KEY_FIELD:
+        return match.group("label").strip(), _strip_break(match.group("value").strip())
+    return None
+
+
+def _strip_break(value: str) -> str:
+    return value.removesuffix("\\").rstrip()
+
+
+def _list_items(block: _Block) -> list[tuple[int, int]]:
+    """Line ranges of the items of a top-level list."""
+    return [(token.map[0], min(token.map[1], block.stop)) for token in block.tokens
+            if token.type == "list_item_open" and token.level == 1 and token.map
+            and token.map[0] < block.stop]
+
+
+def _split_lazy_keys(blocks: list[_Block], lines: list[str]) -> Iterator[_Block]:
+    """Split a list where a `**Key**:` line follows it without a blank line.
+
+    CommonMark reads such a line as a lazy continuation of the last item; in a log it starts
+    the next field.
+    """
+    for block in blocks:
+        if block.kind in ("bullet_list", "ordered_list"):
+            for index in range(block.start + 1, block.stop):
+                line = lines[index]
+                key = None if line.startswith((" ", "\t")) or _LIST_MARKER.match(line) else _key_line(line)
+                if key and (normalize_label(key[0]) in _KEY_FIELD or normalize_label(key[0]) in _KEY_SECTION):
+                    yield _Block(block.kind, block.start, index, block.tokens)
+                    yield _Block("paragraph", index, block.stop, [])
+                    break
+            else:
+                yield block
+        else:
+            yield block
+
+
+def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
+    """The labelled parts of an entry, and the lines before the first label (its lead text)."""
+    found: list[_Field] = []
+    lead: list[int] = []
+
+    def add_lines(start: int, stop: int) -> None:
+        # Blocks after `**Status:** Open` or a key/value list item are not that field's content.
+        owner = found[-1] if found else None
+        takes_blocks = owner is not None and not owner.listed and (
+            owner.section is not None or owner.meta is None or not owner.value)
+        (owner.content if owner is not None and takes_blocks else lead).extend(range(start, stop))
+
+    for block in _split_lazy_keys(node.blocks, lines):
+        if block.kind in ("hr",):
+            continue
+        if block.kind == "paragraph":
+            for index in range(block.start, block.stop):
+                key = _key_line(lines[index])
+                last = found[-1] if found else None
+                if key:
+                    found.append(_Field(key[0], index, key[1], value_end=index))
+                elif (last and last.value and last.value_end == index - 1 and not last.content
+                      and last.meta is None):
+                    last.value += "\n" + lines[index].strip()
+                    last.value_end = index
+                else:
+                    add_lines(index, index + 1)
+            continue
+        if block.kind in ("bullet_list", "ordered_list"):
+            items = _list_items(block)
+            keyed = [(start, stop, _key_line(_LIST_MARKER.sub("", lines[start], count=1)))
+                     for start, stop in items]
+            if items and sum(1 for *_, key in keyed if key) * 2 > len(items):
+                for start, stop, key in keyed:
+                    if key:
+                        found.append(_Field(key[0], start, key[1], list(range(start + 1, stop)),
+                                            listed=True))
+                    else:
+                        add_lines(start, stop)
+                continue
+        add_lines(block.start, block.stop)
+    for child in node.children:
+        found.append(_Field(child.title, child.line, "", list(range(child.line + 1, child.stop))))
+    return found, lead
+
+
+def _text_of(indexes: list[int], lines: list[str]) -> str:
+    """The source lines at these indexes, verbatim, with the blank lines between them."""
+    if not indexes:
+        return ""
+    wanted = set(indexes)
+    out = [lines[i] for i in range(min(wanted), max(wanted) + 1)
+           if i in wanted or not lines[i].strip()]
+    while out and (not out[-1].strip() or _RULE.match(out[-1])):
+        out.pop()
+    text = "\n".join(out).strip("\n")
+    return "" if all(_PLACEHOLDER_LINE.match(line) or not line.strip() for line in out) else text
+
+
+def _dedent_items(text: str) -> str:
+    """Nested lines of a list item lose the item's indentation."""
+    rows = text.splitlines()
+    indent = min((len(r) - len(r.lstrip()) for r in rows if r.strip()), default=0)
+    return "\n".join(r[indent:] for r in rows)
+
+
+# --- values ----------------------------------------------------------------------------------
+
+
+def is_missing(value: str) -> bool:
+    """`[TBD]`, `N/A`, `-`, `YYYY-MM-DD`, `(fill in later)` and empty values count as absent."""
+    return bool(_MISSING.match(_LINK.sub(r"\1", value).strip().strip("*_`").strip()))
+
+
+_MONTHS = {name: number for number, names in enumerate(
+    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
+     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
+     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
+_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
+                  r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?\b")
+_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
+_WORDY = re.compile(r"^(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m1>[A-Za-z]+)\.?,?\s+(?P<y1>\d{4})|"
+                    r"(?P<m2>[A-Za-z]+)\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4}))\b")
+
+
+def parse_date(text: str) -> tuple[date | datetime | None, str]:
+    """A written date -> (the date, '') or (None, why not); missing values give (None, '')."""
+    value = _LINK.sub(r"\1", text).strip().strip("*_`").strip()
+    if is_missing(value):
+        return None, ""
+    value = re.sub(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", "", value, flags=re.I)
+    try:
+        match = _ISO.match(value)
+        if match:
+            year, month, day = (int(match.group(i)) for i in (1, 2, 3))
+            if match.group(4) is None:
+                return date(year, month, day), ""
+            moment = datetime(year, month, day, int(match.group(4)), int(match.group(5)),
+                              int(match.group(6) or 0))
+            zone = match.group(7)
+            if zone and zone.upper() not in ("Z", "UTC", "GMT"):
+                sign = 1 if zone[0] == "+" else -1
+                digits = zone[1:].replace(":", "")
+                offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
+                moment = (moment.replace(tzinfo=timezone.utc) - timedelta(minutes=offset)).replace(tzinfo=None)
+            return moment, ""
+        match = _WORDY.match(value)
+        if match:
+            month_name = (match.group("m1") or match.group("m2")).lower()
+            if month_name in _MONTHS:
+                day = int(match.group("d1") or match.group("d2"))
+                return date(int(match.group("y1") or match.group("y2")), _MONTHS[month_name], day), ""
+        match = _NUMERIC.match(value)
+        if match:
+            first, second, year = (int(match.group(i)) for i in (1, 2, 3))
+            if first <= 12 and second <= 12 and first != second:
+                return None, (f"date '{value}' is ambiguous (day/month or month/day?); "
+                              "write it as YYYY-MM-DD")
+            day, month = (first, second) if first > 12 or first == second else (second, first)
+            return date(year, month, day), ""
+    except ValueError:
+        return None, f"'{value}' is not a real date"
+    return None, f"cannot read the date '{value}'"
+
+
+def _match_word(value: str, names: list[tuple[str, str, str]],
+                words: dict[str, tuple[str, ...]]) -> str | None:
+    """Map a written value to a configured name via names, labels, common words, then emoji."""
+    text = normalize_label(value)
+    for name, label, _ in names:
+        if text in (normalize_label(name), normalize_label(label)):
+            return name
+    configured = {name for name, _, _ in names}
+    for name, aliases in words.items():
+        if name in configured and text in aliases:
+            return name
+    for name, label, _ in names:
+        if text and re.search(rf"\b{re.escape(normalize_label(label))}\b", text):
+            return name
+    for name, _, emoji in names:
+        if emoji and emoji in value:
+            return name
+    return None
+
+
+def map_status(value: str, config: Config) -> str | None:
+    """'🟢 Resolved', 'RESOLVED', "Won't Fix", 'In Progress' -> a configured status name."""
+    return _match_word(value, [(s.name, s.label, s.emoji) for s in config.statuses], _STATUS_WORDS)
+
+
+def map_severity(value: str, config: Config) -> str | None:
+    """'🔴 Critical', 'CRITICAL', 'P1', 'Major' -> a configured severity name."""
+    return _match_word(value, [(s.name, s.label, s.emoji) for s in config.severities],
+                       _SEVERITY_WORDS)
+
+
+def map_phase(value: str, config: Config) -> str | None:
+    """A phase as written -> the configured phase (any phase when none are configured)."""
+    text = " ".join(value.split())
+    if not config.phases:
+        return text
+    for phase in config.phases:
+        if normalize_label(phase) in (normalize_label(text), normalize_label(f"phase {text}")):
+            return phase
+    return None
+
+
+def map_category(value: str, config: Config) -> str | None:
+    """A category as written -> the configured category, when there is one of that name."""
+    text = normalize_label(value).replace(" ", "_")
+    if not config.categories:
+        return text or None
+    return next((c for c in config.categories if normalize_label(c).replace(" ", "_") == text), None)
+
+
+def _split_list(value: str, content: str) -> list[str]:
+    """Items of `a, b` or of a Markdown list, without backticks, links or list markers."""
+    rows = [value] if value else []
+    rows += [line for line in content.splitlines() if line.strip()]
+    items: list[str] = []
+    for row in rows:
+        row = _LINK.sub(r"\1", _LIST_MARKER.sub("", row, count=1))
+        for part in re.split(r",\s*|;\s*", row) if len(rows) == 1 else [row]:
+            part = part.strip().strip("`*_").strip()
+            if part and not is_missing(part):
+                items.append(part)
+    return items
+
+
+def _heading_shape(title: str) -> str:
+    """What kind of entry heading a title is: 'id', 'numbered', 'prefixed' or 'plain'."""
+    if _ID_TITLE.match(title):
+        return "id"
+    if _NUMBERED_TITLE.match(title):
+        return "numbered"
+    if _PREFIXED_TITLE.match(title):
+        return "prefixed"
+    return "plain"
+
+
+def split_title(title: str) -> tuple[str, str]:
+    """'[ISSUE-012] Title', 'KI-004 – Title', 'Issue 7: Title', '3. Title' -> (legacy id, title)."""
+    match = _ID_TITLE.match(title)
+    if match:
+        return match.group("id").strip(), match.group("title").strip()
+    match = _NUMBERED_TITLE.match(title)
+    if match:
+        return match.group("number"), match.group("title").strip()
+    match = _PREFIXED_TITLE.match(title)
+    if match:
+        return "", match.group("title").strip()
+    return "", title.strip()
+
+
+def fitting_id(legacy_id: str, config: Config) -> str | None:
+    """The configured form of a legacy ID that fits the ID pattern (`issue 7` -> `ISSUE-007`)."""
+    match = re.fullmatch(rf"{re.escape(config.id_prefix)}[-_ ]?#?\s*(\d+)", legacy_id.strip(), re.I)
+    return config.format_id(int(match.group(1))) if match else None
+
+
+# --- judging headings ------------------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """How much a heading looks like an entry."""
+
+    fields: list[_Field]
+    lead: list[int]
+    known: int  # labels that name a known field or section
+    evidence: bool  # a real date, status or severity among them
+    content: bool  # anything under it at all
+
+
+def _read(node: _Node, lines: list[str], config: Config) -> _Reading:
+    fields, lead = _fields(node, lines)
+    known = sum(1 for f in fields if f.meta or f.section)
+    evidence = False
+    for item in fields:
+        if item.meta in ("reported", "resolved") and parse_date(item.value)[0] is not None:
+            evidence = True
+        elif item.meta == "status" and map_status(item.value, config):
+            evidence = True
+        elif item.meta == "severity" and map_severity(item.value, config):
+            evidence = True
+    content = bool(_text_of(lead, lines)) or any(
+        (f.value and not is_missing(f.value)) or _text_of(f.content, lines) for f in fields)
+    return _Reading(fields, lead, known, evidence, content)
+
+
+def _is_template(node: _Node) -> bool:
+    return bool(_TEMPLATE_TITLE.search(normalize_label(node.title))) and _heading_shape(node.title) != "id"
+
+
+def _looks_like_entry(node: _Node, reading: _Reading) -> bool:
+    """Judged by the heading alone: an ID, or issue-like fields under it."""
+    if _is_template(node):
+        return False
+    if _heading_shape(node.title) == "id":
+        return True
+    if normalize_label(node.title) in _NON_ENTRY_TITLES:
+        return False
+    return reading.known >= 2 and (reading.evidence or reading.content)
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks the heading tree of one log and collects drafts and notices."""
+
+    def __init__(self, lines: list[str], config: Config, default_severity: str,
+                 default_status: str, today: date) -> None:
+        self.lines = lines
+        self.today = today
+        self.config = config
+        self.default_severity = default_severity
+        self.default_status = default_status
+        self.drafts: list[Draft] = []
+        self.table_drafts: list[Draft] = []
+        self.unreadable: list[Notice] = []
+        self.warnings: list[Notice] = []
+
+    def visit(self, node: _Node) -> None:
+        self.read_tables(node)
+        readings = [_read(child, self.lines, self.config) for child in node.children]
+        entries = [_looks_like_entry(child, reading)
+                   for child, reading in zip(node.children, readings, strict=True)]
+        entry_shapes = {_heading_shape(child.title)
+                        for child, is_entry in zip(node.children, entries, strict=True) if is_entry}
+        labels: dict[str, str] = {}  # from sibling headings such as `### High 🟠` above entries
+        for child, reading, is_entry in zip(node.children, readings, entries, strict=True):
+            if _is_template(child):
+                continue
+            shape = _heading_shape(child.title)
+            peer = (shape in entry_shapes and shape != "plain" and
+                    normalize_label(child.title) not in _NON_ENTRY_TITLES)
+            if is_entry or (peer and reading.content):
+                self.entry(child, reading, labels)
+                continue
+            given = self.heading_values(child.title)
+            if given:
+                labels = {**{k: v for k, v in labels.items() if k not in given}, **given}
+            if peer:
+                self.unreadable.append(Notice(child.line + 1, f"heading '{child.title}' looks like "
+                                              "an entry but has nothing under it; not imported"))
+            else:
+                self.visit(child)
+
+    def heading_values(self, title: str) -> dict[str, str]:
+        """Status, severity or phase named by a heading such as 'Resolved Issues', 'Critical 🔴'."""
+        found: dict[str, str] = {}
+        for part in re.split(r"\s*(?:/|&|\||,|\band\b)\s*", title):
+            text = re.sub(r"\b(?:issues?|bugs?|errors?|problems?|items?|tickets?|priority|"
+                          r"severity|entries)\b", " ", normalize_label(part))
+            text = " ".join(text.split())
+            if not text:
+                continue
+            for key in ("status", "severity"):
+                mapped = _exact(text, self.config, key)
+                if mapped:
+                    found.setdefault(key, mapped)
+        stripped = " ".join(re.sub(r"[^\w .:-]", "", title).split())
+        if re.match(r"^phase\b", normalize_label(title)) or stripped in self.config.phases:
+            phase = map_phase(stripped, self.config)
+            if phase:
+                found.setdefault("phase", phase)
+        return found
+
+    def context(self, node: _Node, labels: dict[str, str] | None = None) -> dict[str, str]:
+        """Status, severity and phase given by sibling labels and the headings above an entry."""
+        found = dict(labels or {})
+        for ancestor in node.ancestors():
+            for key, value in self.heading_values(ancestor.title).items():
+                found.setdefault(key, value)
+        return found
+
+    def entry(self, node: _Node, reading: _Reading, labels: dict[str, str]) -> None:
+        legacy_id, title = split_title(node.title)
+        if not title:
+            self.unreadable.append(Notice(node.line + 1, f"entry '{node.title}' has no title; "
+                                          "not imported"))
+            return
+        draft = Draft(node.line + 1, title, legacy_id)
+        lead = _text_of(reading.lead, self.lines)
+        if lead:
+            draft.sections.append(("Description", lead))
+        for item in reading.fields:
+            self.apply(draft, item, _text_of(item.content, self.lines))
+        self.finish(draft, self.context(node, labels))
+        self.drafts.append(draft)
+
+    def apply(self, draft: Draft, item: _Field, content: str) -> None:
+        """Put one field where it belongs: the frontmatter, a legacy key or a body section."""
+        meta, value, line = item.meta, item.value, item.line + 1
+        content = _dedent_items(content) if content else ""
+        text = "\n\n".join(part for part in (value, content) if part)
+        if meta is None or (meta in ("title", "id") and not value):
+            name = item.section or item.label.strip().rstrip(":").strip()
+            if text and not is_missing(text):
+                draft.sections.append((name, text))
+            return
+        if meta == "title":
+            draft.extra.setdefault("legacy_title", value)
+            return
+        if meta == "id":
+            if not draft.legacy_id and not is_missing(value):
+                draft.legacy_id = value.strip("`[]")
+            return
+        if meta in ("tags", "files"):
+            draft.fields[meta] = _split_list(value, content)
+            return
+        if meta == "related":
+            draft.related_legacy = [m.group("id") for m in _PREFIXED_ID.finditer(text)]
+            if not draft.related_legacy and text and not is_missing(text):
+                draft.sections.append(("Related Issues", text))
+            return
+        if is_missing(value) and not content:
+            return
+        if meta in ("reported", "resolved"):
+            parsed, problem = parse_date(value or content)
+            if parsed is not None:
+                draft.fields[meta] = parsed
+            elif problem:
+                self.warnings.append(Notice(line, f"{problem}; kept as legacy_{meta}"))
+                draft.extra[f"legacy_{meta}"] = value or content
+            return
+        mapper = {"status": map_status, "severity": map_severity, "phase": map_phase,
+                  "category": map_category}.get(meta)
+        if mapper is None:  # component, reporter, assignee: free text
+            draft.fields[meta] = " ".join(_LINK.sub(r"\1", value or content).split()).strip("`")
+            return
+        mapped = mapper(value, self.config) if value else None
+        if mapped:
+            draft.fields[meta] = mapped
+            if content:
+                draft.sections.append((item.label.strip(), content))
+        else:
+            draft.extra[f"legacy_{meta}"] = text
+            if meta in ("status", "severity"):
+                self.warnings.append(Notice(line, f"{meta} '{value}' is not a configured {meta}; "
+                                            f"kept as legacy_{meta}"))
+
+    def finish(self, draft: Draft, context: dict[str, str]) -> None:
+        """Fill in what the entry did not say: from the headings above it, then the defaults."""
+        config = self.config
+        for key in ("status", "severity", "phase"):
+            if key not in draft.fields and key in context:
+                draft.fields[key] = context[key]
+        has_fix = any(name == "Resolution" for name, _ in draft.sections) or bool(
+            draft.extra.get("reference", {}).get("solution"))
+        if "status" not in draft.fields:
+            resolved = next((s.name for s in config.statuses if s.resolved), None)
+            draft.fields["status"] = resolved if has_fix and resolved else self.default_status
+        draft.fields.setdefault("severity", self.default_severity)
+        draft.fields.setdefault("reported", draft.fields.get("resolved", self.today))
+        status = config.status(draft.fields["status"])
+        if status is not None and status.open and "resolved" in draft.fields:
+            draft.extra["legacy_resolved"] = _date_text(draft.fields.pop("resolved"))
+            self.warnings.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
+                                        "resolved date; kept as legacy_resolved"))
+        reported, resolved = draft.fields.get("reported"), draft.fields.get("resolved")
+        if reported is not None and resolved is not None and _day(resolved) < _day(reported):
+            draft.extra["legacy_resolved"] = _date_text(draft.fields.pop("resolved"))
+            self.warnings.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
+                                        "reported; kept the date as legacy_resolved"))
+        if status is not None and not status.open:
+            draft.fields.setdefault("resolved", draft.fields["reported"])
+        if draft.legacy_id:
+            draft.extra = {"legacy_id": draft.legacy_id, **draft.extra}
+
+    def read_tables(self, node: _Node) -> None:
+        """Rows of log tables (an issue column and a cause or fix column) directly under a heading."""
+        for block in node.blocks:
+            if block.kind == "table":
+                self.read_table(node, block)
+
+    def read_table(self, node: _Node, block: _Block) -> None:
+        rows: list[tuple[int, list[str]]] = []
+        for index, token in enumerate(block.tokens):
+            if token.type == "tr_open" and token.map:
+                cells = []
+                for inner in block.tokens[index + 1:]:
+                    if inner.type == "tr_close":
+                        break
+                    if inner.type == "inline":
+                        cells.append(inner.content.strip())
+                rows.append((token.map[0], cells))
+        if len(rows) < 2:
+            return
+        header = [normalize_label(cell) for cell in rows[0][1]]
+        roles = [_column_role(name) for name in header]
+        if "issue" not in roles or not ({"cause", "solution"} & set(roles)):
+            return
+        area = node.title.strip() if node.level else ""
+        for line, cells in rows[1:]:
+            values = dict.fromkeys(("issue", "cause", "solution"), "")
+            draft = Draft(line + 1, "")
+            for role, label, cell in zip(roles, rows[0][1], cells, strict=False):
+                if role in values and not values[role]:
+                    values[role] = cell
+                elif cell and not is_missing(cell):
+                    self.apply(draft, _Field(label, line, cell), "")
+            legacy_id, title = split_title(values["issue"])
+            if not title.strip() or is_missing(title):
+                self.unreadable.append(Notice(line + 1, "table row has no issue text; not imported"))
+                continue
+            draft.title = _LINK.sub(r"\1", title)
+            draft.legacy_id = draft.legacy_id or (legacy_id if _heading_shape(values["issue"]) == "id" else "")
+            reference = {key: value for key, value in (("area", area), ("cause", values["cause"]),
+                                                       ("solution", values["solution"])) if value}
+            draft.extra["reference"] = reference
+            draft.sections += [(name, values[role]) for name, role in (("Root Cause", "cause"),
+                                                                  ("Resolution", "solution")) if values[role]]
+            self.finish(draft, self.context(node) if node.level else {})
+            self.table_drafts.append(draft)
+
+
+def _exact(text: str, config: Config, kind: str) -> str | None:
+    if kind == "status":
+        names = [(s.name, s.label, s.emoji) for s in config.statuses]
+        words = _STATUS_WORDS
+    else:
+        names = [(s.name, s.label, s.emoji) for s in config.severities]
+        words = _SEVERITY_WORDS
+    for name, label, _ in names:
+        if text in (normalize_label(name), normalize_label(label)):
+            return name
+    configured = {name for name, _, _ in names}
+    return next((name for name, aliases in words.items()
+                 if name in configured and text in aliases and text not in ("known", "fixed")), None)
+
+
+def _column_role(name: str) -> str:
+    if name in ("issue", "problem", "error", "symptom", "symptoms", "bug", "title", "issue title",
+                "error message", "what", "problem description"):
+        return "issue"
+    if name in ("cause", "root cause", "reason", "why", "likely cause", "probable cause"):
+        return "cause"
+    if name in ("solution", "fix", "resolution", "workaround", "remedy", "how to fix", "action",
+                "resolution steps", "fix workaround"):
+        return "solution"
+    return "other"
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _date_text(value: date) -> str:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+
+
+def _body(sections: list[tuple[str, str]]) -> str:
+    """The issue body: each section under a `##` heading, known ones in the usual order first."""
+    merged: dict[str, list[str]] = {}
+    for name, text in sections:
+        merged.setdefault(name, []).append(text)
+    order = [name for name in SECTIONS if name in merged] + [n for n in merged if n not in SECTIONS]
+    return "\n\n".join(f"## {name}\n\n" + "\n\n".join(merged[name]) for name in order)
+
+
+def _entry_key(text: str) -> str:
+    return normalize_label(_LINK.sub(r"\1", text))
+
+
+def read_log(
+    text: str,
+    config: Config,
+    *,
+    source: str = "<log>",
+    default_severity: str | None = None,
+    default_status: str | None = None,
+    today: date | None = None,
+) -> ImportPlan:
+    """Read a hand-kept log into drafts; nothing is written. Defaults are checked against the config.
+
+    Entries without a date are reported `today` (the day of the import); closed ones without a
+    resolved date are resolved that same day.
+    """
+    severity = default_severity or _default_severity(config)
+    status = default_status or config.default_status
+    if config.severity(severity) is None:
+        raise UsageError(f"unknown severity '{severity}' "
+                         f"(allowed: {', '.join(s.name for s in config.severities)})")
+    if config.status(status) is None:
+        raise UsageError(f"unknown status '{status}' "
+                         f"(allowed: {', '.join(s.name for s in config.statuses)})")
+    root, lines = _tree(text.removeprefix("\ufeff").replace("\r\n", "\n"))
+    reader = _Reader(lines, config, severity, status, today or date.today())
+    reader.visit(root)
+    plan = ImportPlan(source, unreadable=reader.unreadable, warnings=reader.warnings)
+    by_key = {}
+    for draft in reader.drafts:
+        by_key.setdefault(_entry_key(draft.title), draft)
+        if draft.legacy_id:
+            by_key.setdefault(_entry_key(draft.legacy_id), draft)
+    for draft in reader.table_drafts:
+        same = by_key.get(_entry_key(draft.legacy_id)) if draft.legacy_id else None
+        same = same or by_key.get(_entry_key(draft.title))
+        if same is None:
+            reader.drafts.append(draft)
+            continue
+        # A summary row of an entry written out elsewhere: keep what only the row says.
+        have = {name for name, _ in same.sections}
+        same.sections += [(name, text) for name, text in draft.sections if name not in have]
+    for draft in reader.drafts:
+        draft.body = _body(draft.sections)
+    plan.drafts = sorted(reader.drafts, key=lambda d: d.line)
+    plan.unreadable.sort(key=lambda n: n.line)
+    plan.warnings.sort(key=lambda n: n.line)
+    return plan
+
+
+def _default_severity(config: Config) -> str:
+    """`medium` when configured, else the least severe configured severity."""
+    return "medium" if config.severity("medium") else config.severities[-1].name
+
+
+def plan_ids(plan: ImportPlan, config: Config) -> None:
+    """Give each draft its ID: its legacy ID when it fits and is free, else the next free one.
+
+    Entries imported before from the same log (an issue with the same `imported_from` and the
+    same legacy_id, or the same title) are skipped, so that importing twice creates nothing new.
+    """
+    existing = load_issues(config).issues
+    earlier: dict[tuple[str, str], str] = {}
+    for issue in existing:
+        origin = str(issue.extra.get("imported_from", ""))
+        if origin:
+            earlier.setdefault((origin, "id:" + str(issue.extra.get("legacy_id", ""))), issue.id)
+            area = (issue.reference or {}).get("area", "")
+            earlier.setdefault((origin, _title_key(issue.title, area)), issue.id)
+    taken = {i.id for i in existing} | _file_ids(config)
+    kept: list[Draft] = []
+    for draft in plan.drafts:
+        draft.extra["imported_from"] = plan.source
+        twin = earlier.get((plan.source, "id:" + draft.legacy_id)) if draft.legacy_id else None
+        area = draft.extra.get("reference", {}).get("area", "")
+        twin = twin or earlier.get((plan.source, _title_key(draft.title, area)))
+        if twin:
+            plan.skipped.append((draft, twin))
+        else:
+            kept.append(draft)
+    plan.drafts = kept
+    for draft in plan.drafts:
+        wanted = fitting_id(draft.legacy_id, config) if draft.legacy_id else None
+        if wanted and wanted not in taken:
+            draft.planned_id = wanted
+            taken.add(wanted)
+    highest = max((int(m.group(1)) for m in map(config.id_pattern.match, taken) if m), default=0)
+    for draft in plan.drafts:
+        if not draft.planned_id:
+            highest += 1
+            draft.planned_id = config.format_id(highest)
+            taken.add(draft.planned_id)
+
+
+def _title_key(title: str, area: str) -> str:
+    """Rows of reference tables may share a title across areas (`Connection refused`)."""
+    return f"{normalize_label(title)}|{normalize_label(area)}"
+
+
+def _file_ids(config: Config) -> set[str]:
+    from issuelog.scaffold import existing_ids
+
+    return existing_ids(config)
+
+
+def plan_import(
+    path: Path,
+    config: Config,
+    *,
+    default_severity: str | None = None,
+    default_status: str | None = None,
+    today: date | None = None,
+) -> ImportPlan:
+    """Read the log at `path` and decide the ID of each entry; nothing is written."""
+    shown = display_path(path.resolve(), config)
+    if not path.is_file():
+        raise UsageError(f"{shown}: no such file")
+    text, problem = read_text(path, shown)
+    if problem is not None or text is None:
+        raise IssueFileError(str(problem))
+    plan = read_log(text, config, source=_source_name(path, config),
+                    default_severity=default_severity, default_status=default_status, today=today)
+    plan_ids(plan, config)
+    return plan
+
+
+def _source_name(path: Path, config: Config) -> str:
+    """The log's path relative to the project root (as recorded in `imported_from`)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Path]]:
+    """Create one issue file per draft (never overwriting one), then link related entries."""
+    from issuelog.scaffold import check_values, create_issue, missing_required
+
+    errors = []
+    for draft in plan.drafts:
+        problems = check_values(draft.fields, config) + [
+            f"missing required field '{key}'" for key in missing_required(
+                {"title": draft.title, **draft.fields}, config) if key not in draft.extra]
+        errors += [f"{plan.source}:{draft.line}: {message}" for message in problems]
+    if errors:
+        raise UsageError("nothing imported:\n" + "\n".join(errors))
+    created: list[tuple[Draft, str, Path]] = []
+    for draft in plan.drafts:
+        issue_id, path = create_issue(config, {"title": draft.title, **draft.fields},
+                                      extra=draft.extra, body=draft.body,
+                                      preferred_id=draft.planned_id)
+        created.append((draft, issue_id, path))
+    _link_related(created, config)
+    return created
+
+
+def _link_related(created: list[tuple[Draft, str, Path]], config: Config) -> None:
+    """`related` names the new IDs of imported entries; other references stay as legacy_related."""
+    by_legacy = {draft.legacy_id.upper(): issue_id for draft, issue_id, _ in created if draft.legacy_id}
+    known = _file_ids(config)
+    with write_lock(config):
+        for draft, issue_id, path in created:
+            if not draft.related_legacy:
+                continue
+            related, unknown = [], []
+            for name in draft.related_legacy:
+                target = by_legacy.get(name.upper()) or (name if name in known else None)
+                if target and target != issue_id and target not in related:
+                    related.append(target)
+                elif not target:
+                    unknown.append(name)
+            changes: dict[str, Any] = {}
+            if related:
+                changes["related"] = related
+            if unknown:
+                changes["legacy_related"] = unknown
+            if changes:
+                text = path.read_text(encoding="utf-8")
+                write_atomic(path, edit_frontmatter(text, changes, name=str(path)))
