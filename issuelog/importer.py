@@ -41,7 +41,7 @@ _META_KEYS: dict[str, tuple[str, ...]] = {
     "reported": ("date", "date found", "date reported", "reported", "reported on", "found",
                  "found on", "date opened", "opened", "created", "date created", "discovered",
                  "first seen", "date discovered", "when"),
-    "resolved": ("date resolved", "resolved", "resolved on", "date fixed", "fixed on",
+    "resolved": ("date resolved", "resolved", "resolved on", "date fixed", "fixed", "fixed on",
                  "date closed", "closed", "closed on", "resolution date", "fixed date"),
     "reporter": ("reporter", "reported by", "found by", "author", "raised by"),
     "assignee": ("assignee", "assigned to", "owner", "fixed by", "assigned"),
@@ -62,8 +62,8 @@ _SECTION_KEYS: dict[str, tuple[str, ...]] = {
                                     "error", "traceback", "error output", "log output"),
     "Environment": ("environment", "env", "versions", "platform"),
     "Root Cause": ("root cause", "cause", "why", "reason", "root cause analysis", "analysis"),
-    "Resolution": ("resolution", "solution", "fix", "fixed", "resolution steps", "how it was fixed",
-                   "how fixed", "the fix", "fix applied"),
+    "Resolution": ("resolution", "solution", "fix", "resolution steps", "how it was fixed",
+                   "how fixed", "the fix", "fix applied", "what to do", "remedy"),
     "Prevention": ("prevention", "preventive measures", "lessons learned", "lesson learned",
                    "how to prevent", "prevention measures", "follow up", "follow ups"),
 }
@@ -102,6 +102,7 @@ _NON_ENTRY_TITLES = {
 _MISSING = re.compile(r"^(?:\[?\s*(?:tbd|tba|todo|n/?a|none|unknown|pending|-+|—|\?+|"
                       r"yyyy-mm-dd.*|\.\.\.|…)\s*\]?|\(.*\)|)$", re.I)
 _PLACEHOLDER_LINE = re.compile(r"^\s*(?:[*_]+\s*(?:none|none yet|n/?a|tbd|empty)\s*[*_.]*|"
+                               r"[*_]*\((?:placeholder|fill|tbd|todo|to be|add|none)[^)]*\)[*_.]*|"
                                r"<!--.*-->)\s*$", re.I)
 _PREFIXED_ID = re.compile(r"(?P<id>\b[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)\b")
 _ID_TITLE = re.compile(
@@ -110,6 +111,7 @@ _ID_TITLE = re.compile(
     r"\s*[\])]?\s*(?:[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
 )
 _NUMBERED_TITLE = re.compile(r"^\s*(?P<number>\d+)[.)]\s+(?P<title>\S.*)$")
+_DATED_TITLE = re.compile(r"^\s*\[?(?P<date>\d{4}-\d{2}-\d{2})\]?\s*[:|\-–—]+\s*(?P<title>\S.*)$")
 _PREFIXED_TITLE = re.compile(
     r"^\s*(?P<word>error|bug|issue|problem|incident|defect|known issue)\s*[:\-–—]\s*(?P<title>\S.*)$",
     re.I,
@@ -119,6 +121,9 @@ _BOLD_KEY = re.compile(
 )
 _PLAIN_KEY = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z /&'-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
 _LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
+_DATE_ANYWHERE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_PLACEHOLDER_TITLE = re.compile(r"^(?:<[^>]*>|\[[^\]]*\]|x{2,}|\.{3}|…|(?:issue |bug |error )?title|"
+                                r"tbd|todo|untitled)$", re.I)
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
@@ -143,6 +148,7 @@ class Draft:
     body: str = ""
     related_legacy: list[str] = field(default_factory=list)
     sections: list[tuple[str, str]] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)  # given by the headings above it
     planned_id: str = ""
 
     def value(self, name: str) -> Any:
@@ -263,8 +269,12 @@ class _Field:
         return _KEY_SECTION.get(normalize_label(self.label))
 
 
-def _key_line(line: str) -> tuple[str, str] | None:
-    """`**Key:** value`, `**Key**: value` or `Key: value` (known keys only) -> (label, value)."""
+def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] | None:
+    """`**Key:** value`, `**Key**: value` or `Key: value` (known keys only) -> (label, value).
+
+    A plain `Problem: ...` names a section only where it starts a paragraph, so that prose
+    such as "the error: ..." inside a description is not split.
+    """
     match = _BOLD_KEY.match(line)
     if match:
         label, value = match.group("label").strip(), match.group("value").strip()
@@ -273,7 +283,8 @@ def _key_line(line: str) -> tuple[str, str] | None:
             return label, _strip_break(value)
         return None
     match = _PLAIN_KEY.match(line)
-    if match and normalize_label(match.group("label")) in _KEY_FIELD:
+    plain = normalize_label(match.group("label")) if match else ""
+    if match and (plain in _KEY_FIELD or (starts_paragraph and plain in _KEY_SECTION)):
         return match.group("label").strip(), _strip_break(match.group("value").strip())
     return None
 
@@ -287,6 +298,26 @@ def _list_items(block: _Block) -> list[tuple[int, int]]:
     return [(token.map[0], min(token.map[1], block.stop)) for token in block.tokens
             if token.type == "list_item_open" and token.level == 1 and token.map
             and token.map[0] < block.stop]
+
+
+def _table_rows(block: _Block) -> list[tuple[int, list[str]]]:
+    """(0-based line, cell sources) of each row of a table, the header first."""
+    rows: list[tuple[int, list[str]]] = []
+    for index, token in enumerate(block.tokens):
+        if token.type == "tr_open" and token.map:
+            cells = []
+            for inner in block.tokens[index + 1:]:
+                if inner.type == "tr_close":
+                    break
+                if inner.type == "inline":
+                    cells.append(inner.content.strip())
+            rows.append((token.map[0], cells))
+    return rows
+
+
+def _is_known_label(text: str) -> bool:
+    label = normalize_label(text)
+    return label in _KEY_FIELD or label in _KEY_SECTION
 
 
 def _split_lazy_keys(blocks: list[_Block], lines: list[str]) -> Iterator[_Block]:
@@ -319,7 +350,7 @@ def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
         # Blocks after `**Status:** Open` or a key/value list item are not that field's content.
         owner = found[-1] if found else None
         takes_blocks = owner is not None and not owner.listed and (
-            owner.section is not None or owner.meta is None or not owner.value)
+            owner.section is not None or not owner.value)
         (owner.content if owner is not None and takes_blocks else lead).extend(range(start, stop))
 
     for block in _split_lazy_keys(node.blocks, lines):
@@ -327,7 +358,7 @@ def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
             continue
         if block.kind == "paragraph":
             for index in range(block.start, block.stop):
-                key = _key_line(lines[index])
+                key = _key_line(lines[index], starts_paragraph=index == block.start)
                 last = found[-1] if found else None
                 if key:
                     found.append(_Field(key[0], index, key[1], value_end=index))
@@ -338,6 +369,15 @@ def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
                 else:
                     add_lines(index, index + 1)
             continue
+        if block.kind == "table":
+            # `| Field | Value |` tables: one field per row whose first cell names one.
+            rows = [(line, cells) for line, cells in _table_rows(block) if len(cells) >= 2]
+            keyed = [(line, cells) for line, cells in rows if _is_known_label(cells[0])]
+            if len(keyed) * 2 > len(rows) - 1 and keyed:
+                for line, cells in rows:
+                    if (line, cells) in keyed:
+                        found.append(_Field(cells[0], line, " | ".join(cells[1:]), listed=True))
+                continue
         if block.kind in ("bullet_list", "ordered_list"):
             items = _list_items(block)
             keyed = [(start, stop, _key_line(_LIST_MARKER.sub("", lines[start], count=1)))
@@ -397,16 +437,28 @@ _WORDY = re.compile(r"^(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m1>[A-Za-z]+)\.?
 
 def parse_date(text: str) -> tuple[date | datetime | None, str]:
     """A written date -> (the date, '') or (None, why not); missing values give (None, '')."""
+    found, why, _ = _parse_date(text)
+    return found, why
+
+
+def _parse_date(text: str) -> tuple[date | datetime | None, str, str]:
+    """Like parse_date, plus the words after the date (`2025-04-02 by Tom` -> `by Tom`)."""
     value = _LINK.sub(r"\1", text).strip().strip("*_`").strip()
     if is_missing(value):
-        return None, ""
+        return None, "", ""
+    value = re.sub(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", "", value, flags=re.I)
+    found, why, end = _date_prefix(value)
+    return found, why, value[end:].strip(" \t.,;:()[]–—-") if found is not None else ""
+
+
+def _date_prefix(value: str) -> tuple[date | datetime | None, str, int]:
     value = re.sub(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", "", value, flags=re.I)
     try:
         match = _ISO.match(value)
         if match:
             year, month, day = (int(match.group(i)) for i in (1, 2, 3))
             if match.group(4) is None:
-                return date(year, month, day), ""
+                return date(year, month, day), "", match.end()
             moment = datetime(year, month, day, int(match.group(4)), int(match.group(5)),
                               int(match.group(6) or 0))
             zone = match.group(7)
@@ -415,24 +467,25 @@ def parse_date(text: str) -> tuple[date | datetime | None, str]:
                 digits = zone[1:].replace(":", "")
                 offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
                 moment = (moment.replace(tzinfo=timezone.utc) - timedelta(minutes=offset)).replace(tzinfo=None)
-            return moment, ""
+            return moment, "", match.end()
         match = _WORDY.match(value)
         if match:
             month_name = (match.group("m1") or match.group("m2")).lower()
             if month_name in _MONTHS:
                 day = int(match.group("d1") or match.group("d2"))
-                return date(int(match.group("y1") or match.group("y2")), _MONTHS[month_name], day), ""
+                year = int(match.group("y1") or match.group("y2"))
+                return date(year, _MONTHS[month_name], day), "", match.end()
         match = _NUMERIC.match(value)
         if match:
             first, second, year = (int(match.group(i)) for i in (1, 2, 3))
             if first <= 12 and second <= 12 and first != second:
                 return None, (f"date '{value}' is ambiguous (day/month or month/day?); "
-                              "write it as YYYY-MM-DD")
+                              "write it as YYYY-MM-DD"), 0
             day, month = (first, second) if first > 12 or first == second else (second, first)
-            return date(year, month, day), ""
+            return date(year, month, day), "", match.end()
     except ValueError:
-        return None, f"'{value}' is not a real date"
-    return None, f"cannot read the date '{value}'"
+        return None, f"'{value}' is not a real date", 0
+    return None, f"cannot read the date '{value}'", 0
 
 
 def _match_word(value: str, names: list[tuple[str, str, str]],
@@ -446,8 +499,13 @@ def _match_word(value: str, names: list[tuple[str, str, str]],
     for name, aliases in words.items():
         if name in configured and text in aliases:
             return name
-    for name, label, _ in names:
-        if text and re.search(rf"\b{re.escape(normalize_label(label))}\b", text):
+    # A word inside a longer value (`Fixed (2025-04-04)`, `won't fix: removed in v3`): the
+    # longest phrase wins, so that "won t fix" is not read as "fix".
+    phrases = [(normalize_label(label), name) for name, label, _ in names]
+    phrases += [(alias, name) for name, aliases in words.items() if name in configured
+                for alias in aliases]
+    for phrase, name in sorted(phrases, key=lambda item: -len(item[0])):
+        if text and phrase and re.search(rf"\b{re.escape(phrase)}\b", text):
             return name
     for name, _, emoji in names:
         if emoji and emoji in value:
@@ -505,6 +563,8 @@ def _heading_shape(title: str) -> str:
         return "id"
     if _NUMBERED_TITLE.match(title):
         return "numbered"
+    if _DATED_TITLE.match(title):
+        return "dated"
     if _PREFIXED_TITLE.match(title):
         return "prefixed"
     return "plain"
@@ -518,6 +578,9 @@ def split_title(title: str) -> tuple[str, str]:
     match = _NUMBERED_TITLE.match(title)
     if match:
         return match.group("number"), match.group("title").strip()
+    match = _DATED_TITLE.match(title)
+    if match:
+        return "", match.group("title").strip()
     match = _PREFIXED_TITLE.match(title)
     if match:
         return "", match.group("title").strip()
@@ -590,6 +653,7 @@ class _Reader:
         self.default_status = default_status
         self.drafts: list[Draft] = []
         self.table_drafts: list[Draft] = []
+        self.index_rows: list[Draft] = []
         self.unreadable: list[Notice] = []
         self.warnings: list[Notice] = []
 
@@ -653,19 +717,28 @@ class _Reader:
             self.unreadable.append(Notice(node.line + 1, f"entry '{node.title}' has no title; "
                                           "not imported"))
             return
+        if _PLACEHOLDER_TITLE.match(title.strip()):
+            self.unreadable.append(Notice(node.line + 1, f"entry '{node.title}' has a placeholder "
+                                          "title; not imported"))
+            return
         draft = Draft(node.line + 1, title, legacy_id)
         lead = _text_of(reading.lead, self.lines)
         if lead:
             draft.sections.append(("Description", lead))
         for item in reading.fields:
             self.apply(draft, item, _text_of(item.content, self.lines))
-        self.finish(draft, self.context(node, labels))
+        dated = _DATED_TITLE.match(node.title)
+        if dated and "reported" not in draft.fields:
+            draft.fields["reported"] = parse_date(dated.group("date"))[0] or self.today
+        draft.context = self.context(node, labels)
         self.drafts.append(draft)
 
     def apply(self, draft: Draft, item: _Field, content: str) -> None:
         """Put one field where it belongs: the frontmatter, a legacy key or a body section."""
         meta, value, line = item.meta, item.value, item.line + 1
         content = _dedent_items(content) if content else ""
+        if meta and not value and content and "\n" not in content.strip():
+            value, content = content.strip(), ""  # `### Status` with `Resolved` under it
         text = "\n\n".join(part for part in (value, content) if part)
         if meta is None or (meta in ("title", "id") and not value):
             name = item.section or item.label.strip().rstrip(":").strip()
@@ -689,10 +762,20 @@ class _Reader:
             return
         if is_missing(value) and not content:
             return
+        if meta in ("reported", "resolved") and not re.search(r"\d", value or content):
+            # `**Fixed:** by switching to theme tokens` is a resolution, not a date.
+            draft.sections.append((item.section or "Resolution" if meta == "resolved"
+                                   else item.label.strip(), text))
+            return
         if meta in ("reported", "resolved"):
-            parsed, problem = parse_date(value or content)
+            parsed, problem, rest = _parse_date(value or content)
             if parsed is not None:
                 draft.fields[meta] = parsed
+                by = re.fullmatch(r"by\s+(.+)", rest, re.I)
+                if by and meta == "reported":
+                    draft.fields.setdefault("reporter", by.group(1).strip())
+                elif rest:  # words after the date are kept with it
+                    draft.extra[f"legacy_{meta}"] = value or content
             elif problem:
                 self.warnings.append(Notice(line, f"{problem}; kept as legacy_{meta}"))
                 draft.extra[f"legacy_{meta}"] = value or content
@@ -705,6 +788,13 @@ class _Reader:
         mapped = mapper(value, self.config) if value else None
         if mapped:
             draft.fields[meta] = mapped
+            if meta in ("status", "severity") and _exact(normalize_label(value), self.config,
+                                                         meta, heading=False) != mapped:
+                draft.extra[f"legacy_{meta}"] = value  # `Fixed (2025-04-04)`: keep every word
+            closing = self.config.status(mapped) if meta == "status" else None
+            when = _DATE_ANYWHERE.search(value)
+            if closing is not None and not closing.open and when and "resolved" not in draft.fields:
+                draft.fields["resolved"] = parse_date(when.group(0))[0]
             if content:
                 draft.sections.append((item.label.strip(), content))
         else:
@@ -713,12 +803,12 @@ class _Reader:
                 self.warnings.append(Notice(line, f"{meta} '{value}' is not a configured {meta}; "
                                             f"kept as legacy_{meta}"))
 
-    def finish(self, draft: Draft, context: dict[str, str]) -> None:
+    def finish(self, draft: Draft) -> None:
         """Fill in what the entry did not say: from the headings above it, then the defaults."""
         config = self.config
         for key in ("status", "severity", "phase"):
-            if key not in draft.fields and key in context:
-                draft.fields[key] = context[key]
+            if key not in draft.fields and key in draft.context:
+                draft.fields[key] = draft.context[key]
         has_fix = any(name == "Resolution" for name, _ in draft.sections) or bool(
             draft.extra.get("reference", {}).get("solution"))
         if "status" not in draft.fields:
@@ -748,21 +838,13 @@ class _Reader:
                 self.read_table(node, block)
 
     def read_table(self, node: _Node, block: _Block) -> None:
-        rows: list[tuple[int, list[str]]] = []
-        for index, token in enumerate(block.tokens):
-            if token.type == "tr_open" and token.map:
-                cells = []
-                for inner in block.tokens[index + 1:]:
-                    if inner.type == "tr_close":
-                        break
-                    if inner.type == "inline":
-                        cells.append(inner.content.strip())
-                rows.append((token.map[0], cells))
+        rows = _table_rows(block)
         if len(rows) < 2:
             return
         header = [normalize_label(cell) for cell in rows[0][1]]
         roles = [_column_role(name) for name in header]
         if "issue" not in roles or not ({"cause", "solution"} & set(roles)):
+            self.read_index(rows, roles)
             return
         area = node.title.strip() if node.level else ""
         for line, cells in rows[1:]:
@@ -784,11 +866,29 @@ class _Reader:
             draft.extra["reference"] = reference
             draft.sections += [(name, values[role]) for name, role in (("Root Cause", "cause"),
                                                                   ("Resolution", "solution")) if values[role]]
-            self.finish(draft, self.context(node) if node.level else {})
+            draft.context = self.context(node) if node.level else {}
             self.table_drafts.append(draft)
 
+    def read_index(self, rows: list[tuple[int, list[str]]], roles: list[str]) -> None:
+        """An index or summary table (`| ID | Title | Status |`): rows that may name entries."""
+        id_column = next((i for i, cell in enumerate(rows[0][1])
+                          if normalize_label(cell) in ("id", "ref", "key", "issue id", "no")), None)
+        if id_column is None and "issue" not in roles:
+            return
+        for line, cells in rows[1:]:
+            draft = Draft(line + 1, "")
+            for column, (role, label, cell) in enumerate(zip(roles, rows[0][1], cells, strict=False)):
+                if column == id_column:
+                    draft.legacy_id = _LINK.sub(r"\1", cell).strip("`* ")
+                elif role == "issue":
+                    draft.title = _LINK.sub(r"\1", split_title(cell)[1])
+                elif cell and not is_missing(cell) and _KEY_FIELD.get(normalize_label(label)):
+                    self.apply(draft, _Field(label, line, cell), "")
+            self.index_rows.append(draft)
 
-def _exact(text: str, config: Config, kind: str) -> str | None:
+
+def _exact(text: str, config: Config, kind: str, *, heading: bool = True) -> str | None:
+    """The status or severity a whole normalized text names; headings ignore 'known', 'fixed'."""
     if kind == "status":
         names = [(s.name, s.label, s.emoji) for s in config.statuses]
         words = _STATUS_WORDS
@@ -800,19 +900,18 @@ def _exact(text: str, config: Config, kind: str) -> str | None:
             return name
     configured = {name for name, _, _ in names}
     return next((name for name, aliases in words.items()
-                 if name in configured and text in aliases and text not in ("known", "fixed")), None)
+                 if name in configured and text in aliases
+                 and not (heading and text in ("known", "fixed"))), None)
 
 
 def _column_role(name: str) -> str:
+    """A log table column: the issue itself, its cause, its solution, or something else."""
     if name in ("issue", "problem", "error", "symptom", "symptoms", "bug", "title", "issue title",
                 "error message", "what", "problem description"):
         return "issue"
-    if name in ("cause", "root cause", "reason", "why", "likely cause", "probable cause"):
-        return "cause"
-    if name in ("solution", "fix", "resolution", "workaround", "remedy", "how to fix", "action",
-                "resolution steps", "fix workaround"):
-        return "solution"
-    return "other"
+    section = _KEY_SECTION.get(name) or _KEY_SECTION.get(name.removeprefix("likely ")
+                                                         .removeprefix("probable "))
+    return {"Root Cause": "cause", "Resolution": "solution"}.get(section or "", "other")
 
 
 def _day(value: date) -> date:
@@ -867,16 +966,23 @@ def read_log(
         by_key.setdefault(_entry_key(draft.title), draft)
         if draft.legacy_id:
             by_key.setdefault(_entry_key(draft.legacy_id), draft)
-    for draft in reader.table_drafts:
+    for draft in reader.table_drafts + reader.index_rows:
         same = by_key.get(_entry_key(draft.legacy_id)) if draft.legacy_id else None
-        same = same or by_key.get(_entry_key(draft.title))
+        same = same or (by_key.get(_entry_key(draft.title)) if draft.title else None)
         if same is None:
-            reader.drafts.append(draft)
+            if draft in reader.table_drafts:
+                reader.drafts.append(draft)
             continue
         # A summary row of an entry written out elsewhere: keep what only the row says.
         have = {name for name, _ in same.sections}
         same.sections += [(name, text) for name, text in draft.sections if name not in have]
+        for key, value in draft.fields.items():
+            same.fields.setdefault(key, value)
+        for key, value in draft.extra.items():
+            if key != "reference":
+                same.extra.setdefault(key, value)
     for draft in reader.drafts:
+        reader.finish(draft)
         draft.body = _body(draft.sections)
     plan.drafts = sorted(reader.drafts, key=lambda d: d.line)
     plan.unreadable.sort(key=lambda n: n.line)

@@ -366,3 +366,63 @@ def test_required_fields_the_log_cannot_give_stop_the_import(tmp_path: Path,
     with pytest.raises(UsageError, match="shape-register.md:5: missing required field 'component'"):
         import_drafts(plan, config)
     assert not (tmp_path / "issues").exists()
+
+
+# --- documents written after the importer worked, in styles it was not built against -------------
+
+def test_untuned_known_issues_page() -> None:
+    plan = read("untuned-known-issues.md")
+    crash, push, dark = plan.drafts  # the table of contents adds nothing
+    assert summary(crash) == ("KI-001", "high", "in_progress", None, date(2025, 9, 1), None)
+    assert read_section(crash.body, "Workaround") == "Lock the orientation before opening the camera."
+    assert read_section(crash.body, "Affects") == "iOS 17.0–17.1, app 2.2.x"
+    assert read_section(crash.body, "Description") == (
+        "Rotating the device while the camera preview is open crashes the app.")
+    assert summary(push) == ("KI-002", "medium", "open", None, date(2025, 9, 12), None)
+    assert summary(dark) == ("KI-005", "low", "resolved", None, date(2025, 8, 3), date(2025, 9, 30))
+    assert plan.unreadable == [] and plan.warnings == []
+
+
+def test_untuned_incident_log_with_dated_headings_and_sub_sections() -> None:
+    plan = read("untuned-incidents.md")
+    checkout, search = plan.drafts
+    assert checkout.title == "Checkout outage"
+    assert summary(checkout) == ("", "critical", "open", None, date(2025, 10, 14), None)
+    assert checkout.value("assignee") == "@maria"
+    assert read_section(checkout.body, "Timeline") == (
+        "- 14:02 deploy of release 5.12\n- 14:05 alerts fire\n- 14:49 rollback complete")
+    assert read_section(checkout.body, "Root Cause") == (
+        "A migration renamed a column the old pods still read.")
+    assert read_section(checkout.body, "Duration") == "47 minutes"
+    assert summary(search)[1:5] == ("medium", "open", None, date(2025, 9, 2))
+
+
+def test_untuned_setext_log_with_plain_key_lines_and_a_table() -> None:
+    plan = read("untuned-issues-and-solutions.md")
+    assert [d.title for d in plan.drafts] == [
+        "Slow startup of the worker", "`psycopg2` fails to build on macOS",
+        "Jobs stuck in `queued`", "`Permission denied` on /data"]
+    startup = plan.drafts[0]
+    assert startup.value("reported") == date(2025, 6, 3)
+    assert read_section(startup.body, "Root Cause") == "it loads every model eagerly at import time."
+    assert read_section(plan.drafts[1].body, "Resolution") == (
+        "`brew install libpq` and add it to PATH, or use `psycopg2-binary`.")
+    assert plan.drafts[2].extra["reference"] == {
+        "area": "Troubleshooting table", "cause": "No worker running",
+        "solution": "Start one with `make worker`"}
+
+
+def test_untuned_bug_journal_with_an_index_and_field_tables() -> None:
+    plan = read("untuned-bug-journal.md")
+    invoice, race, timeouts = plan.drafts
+    # Fields from a `| Field | Value |` table; the words around values are kept.
+    assert summary(invoice) == ("BUG-3", "medium", "resolved", None, date(2025, 4, 2), date(2025, 4, 4))
+    assert invoice.value("reporter") == "Tom"
+    assert invoice.extra["legacy_status"] == "✅ Fixed (2025-04-04)"
+    assert read_section(invoice.body, "Resolution") == "```css\ntbody { break-inside: auto; }\n```"
+    assert summary(race) == ("BUG-4", "high", "in_progress", None, date(2025, 4, 10), None)
+    assert read_section(race.body, "Notes", ).startswith("Happens only with more than 8 workers.")
+    # What the entry does not say comes from the index table at the top.
+    assert summary(timeouts)[:3] == ("BUG-6", "low", "wont_fix")
+    assert timeouts.extra["legacy_reported"].endswith("the old reports page is removed in v3.")
+    assert [(n.line, "placeholder title" in n.message) for n in plan.unreadable] == [(46, True)]
