@@ -11,10 +11,9 @@ the frontmatter, sections to the body verbatim, values that cannot be mapped to 
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,72 +23,27 @@ from markdown_it.token import Token
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import edit_frontmatter
+from issuelog.legacy_fields import (
+    FIELD_LABELS,
+    SECTION_LABELS,
+    is_missing,
+    map_category,
+    map_phase,
+    map_severity,
+    map_status,
+    named_exactly,
+    normalize_label,
+    parse_date,
+    parse_date_and_rest,
+    split_list,
+    strip_links,
+    strip_list_marker,
+)
 from issuelog.model import SECTIONS
+from issuelog.scaffold import check_values, create_issue, existing_ids, missing_required
 from issuelog.store import display_path, load_issues, read_text, write_atomic, write_lock
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
-
-# Field labels as people write them (normalized: lower case, letters and digits only) -> field.
-_META_KEYS: dict[str, tuple[str, ...]] = {
-    "id": ("id", "issue id", "ticket", "ref", "reference id"),
-    "title": ("title", "summary title"),
-    "status": ("status", "state", "current status"),
-    "severity": ("severity", "priority", "sev", "severity level", "impact level"),
-    "phase": ("phase", "milestone", "sprint", "stage"),
-    "category": ("category", "error type", "type", "issue type", "kind", "error category"),
-    "component": ("component", "area", "module", "service", "subsystem"),
-    "reported": ("date", "date found", "date reported", "reported", "reported on", "found",
-                 "found on", "date opened", "opened", "created", "date created", "discovered",
-                 "first seen", "date discovered", "when"),
-    "resolved": ("date resolved", "resolved", "resolved on", "date fixed", "fixed", "fixed on",
-                 "date closed", "closed", "closed on", "resolution date", "fixed date"),
-    "reporter": ("reporter", "reported by", "found by", "author", "raised by"),
-    "assignee": ("assignee", "assigned to", "owner", "fixed by", "assigned"),
-    "tags": ("tags", "labels", "keywords"),
-    "related": ("related issues", "related", "see also", "related issue", "duplicates"),
-    "files": ("files affected", "related files", "affected files", "files", "files changed",
-              "files modified", "changed files", "modified files"),
-}
-_SECTION_KEYS: dict[str, tuple[str, ...]] = {
-    "Description": ("description", "problem", "issue", "summary", "symptoms", "symptom",
-                    "details", "what happened", "problem description", "error description"),
-    "Steps to Reproduce": ("steps to reproduce", "reproduction", "repro", "steps",
-                           "how to reproduce", "reproduction steps"),
-    "Expected Behavior": ("expected behavior", "expected behaviour", "expected",
-                          "expected result"),
-    "Actual Behavior": ("actual behavior", "actual behaviour", "actual", "actual result"),
-    "Error Message / Stack Trace": ("error message stack trace", "error message", "stack trace",
-                                    "error", "traceback", "error output", "log output"),
-    "Environment": ("environment", "env", "versions", "platform"),
-    "Root Cause": ("root cause", "cause", "why", "reason", "root cause analysis", "analysis"),
-    "Resolution": ("resolution", "solution", "fix", "resolution steps", "how it was fixed",
-                   "how fixed", "the fix", "fix applied", "what to do", "remedy"),
-    "Prevention": ("prevention", "preventive measures", "lessons learned", "lesson learned",
-                   "how to prevent", "prevention measures", "follow up", "follow ups"),
-}
-_KEY_FIELD = {alias: name for name, aliases in _META_KEYS.items() for alias in aliases}
-_KEY_SECTION = {alias: name for name, aliases in _SECTION_KEYS.items() for alias in aliases}
-
-# Words people use for statuses and severities -> the default configuration's names.
-_STATUS_WORDS = {
-    "open": ("open", "new", "todo", "to do", "reported", "active", "unresolved", "pending",
-             "not started", "outstanding", "known"),
-    "in_progress": ("in progress", "inprogress", "wip", "ongoing", "investigating", "working",
-                    "under investigation", "in review", "started", "doing"),
-    "resolved": ("resolved", "fixed", "done", "closed", "solved", "complete", "completed",
-                 "mitigated", "verified", "fixed and verified"),
-    "wont_fix": ("wont fix", "won t fix", "will not fix", "wontfix", "known limitation",
-                 "known limitations", "by design", "not a bug", "rejected", "cancelled",
-                 "canceled", "works as intended"),
-    "duplicate": ("duplicate", "dup", "dupe", "duplicated"),
-}
-_SEVERITY_WORDS = {
-    "critical": ("critical", "blocker", "urgent", "p0", "sev0", "sev 0", "sev1", "sev 1",
-                 "showstopper", "crit"),
-    "high": ("high", "major", "p1", "sev2", "sev 2", "important", "high priority"),
-    "medium": ("medium", "moderate", "normal", "p2", "sev3", "sev 3", "med"),
-    "low": ("low", "minor", "trivial", "p3", "p4", "sev4", "sev 4", "cosmetic", "nice to have"),
-}
 
 _TEMPLATE_TITLE = re.compile(
     r"\b(?:issue|entry|error|bug|report|log|incident)s?\s+(?:template|format)\b|^templates?$", re.I
@@ -99,8 +53,6 @@ _NON_ENTRY_TITLES = {
     "statistics", "stats", "quick stats", "legend", "purpose", "introduction", "about",
     "changelog", "references", "checklist", "see also", "appendix",
 }
-_MISSING = re.compile(r"^(?:\[?\s*(?:tbd|tba|todo|n/?a|none|unknown|pending|-+|—|\?+|"
-                      r"yyyy-mm-dd.*|\.\.\.|…)\s*\]?|\(.*\)|)$", re.I)
 _PLACEHOLDER_LINE = re.compile(r"^\s*(?:[*_]+\s*(?:none|none yet|n/?a|tbd|empty)\s*[*_.]*|"
                                r"[*_]*\((?:placeholder|fill|tbd|todo|to be|add|none)[^)]*\)[*_.]*|"
                                r"<!--.*-->)\s*$", re.I)
@@ -111,21 +63,20 @@ _ID_TITLE = re.compile(
     r"\s*[\])]?\s*(?:[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
 )
 _NUMBERED_TITLE = re.compile(r"^\s*(?P<number>\d+)[.)]\s+(?P<title>\S.*)$")
-_DATED_TITLE = re.compile(r"^\s*\[?(?P<date>\d{4}-\d{2}-\d{2})\]?\s*[:|\-–—]+\s*(?P<title>\S.*)$")
+_DATED_TITLE = re.compile(
+    r"^\s*\[?(?P<date>\d{4}-\d{2}-\d{2})\]?\s*[:|\-–—]+\s*(?P<title>\S.*)$")
 _PREFIXED_TITLE = re.compile(
-    r"^\s*(?P<word>error|bug|issue|problem|incident|defect|known issue)\s*[:\-–—]\s*(?P<title>\S.*)$",
+    r"^\s*(?:error|bug|issue|problem|incident|defect|known issue)\s*[:\-–—]\s*(?P<title>\S.*)$",
     re.I,
 )
 _BOLD_KEY = re.compile(
     r"^\s*(?:\*\*|__)(?P<label>[^*_\n]+?)\s*(?P<inner>:?)\s*(?:\*\*|__)\s*(?P<outer>:?)\s*(?P<value>.*)$"
 )
 _PLAIN_KEY = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z /&'-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
-_LIST_MARKER = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?:\[[ xX]\]\s+)?")
 _DATE_ANYWHERE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
-_PLACEHOLDER_TITLE = re.compile(r"^(?:<[^>]*>|\[[^\]]*\]|x{2,}|\.{3}|…|(?:issue |bug |error )?title|"
-                                r"tbd|todo|untitled)$", re.I)
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(?:<[^>]*>|\[[^\]]*\]|x{2,}|\.{3}|…|(?:issue |bug |error )?title|tbd|todo|untitled)$", re.I)
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)")
 
 
 @dataclass(frozen=True)
@@ -217,7 +168,8 @@ def _blocks(tokens: list[Token]) -> Iterator[tuple[_Block, str | None, int]]:
         start, stop = token.map if token.map else (0, 0)
         kind = token.type.removesuffix("_open")
         if kind == "heading":
-            yield _Block(kind, start, stop, group), tokens[index + 1].content.strip(), int(token.tag[1])
+            title = tokens[index + 1].content.strip()
+            yield _Block(kind, start, stop, group), title, int(token.tag[1])
         else:
             yield _Block(kind, start, stop, group), None, 0
         index = end + 1
@@ -240,12 +192,6 @@ def _tree(text: str) -> tuple[_Node, list[str]]:
     return root, lines
 
 
-def normalize_label(text: str) -> str:
-    """Compare labels loosely: case, emoji, punctuation and spacing do not matter."""
-    folded = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    return re.sub(r"[^a-z0-9]+", " ", folded.lower()).strip()
-
-
 # --- entries and their fields ----------------------------------------------------------------
 
 
@@ -262,11 +208,11 @@ class _Field:
 
     @property
     def meta(self) -> str | None:
-        return _KEY_FIELD.get(normalize_label(self.label))
+        return FIELD_LABELS.get(normalize_label(self.label))
 
     @property
     def section(self) -> str | None:
-        return _KEY_SECTION.get(normalize_label(self.label))
+        return SECTION_LABELS.get(normalize_label(self.label))
 
 
 def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] | None:
@@ -278,13 +224,13 @@ def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] |
     match = _BOLD_KEY.match(line)
     if match:
         label, value = match.group("label").strip(), match.group("value").strip()
-        known = normalize_label(label) in _KEY_FIELD or normalize_label(label) in _KEY_SECTION
+        known = normalize_label(label) in FIELD_LABELS or normalize_label(label) in SECTION_LABELS
         if match.group("inner") or match.group("outer") or (known and not value):
             return label, _strip_break(value)
         return None
     match = _PLAIN_KEY.match(line)
     plain = normalize_label(match.group("label")) if match else ""
-    if match and (plain in _KEY_FIELD or (starts_paragraph and plain in _KEY_SECTION)):
+    if match and (plain in FIELD_LABELS or (starts_paragraph and plain in SECTION_LABELS)):
         return match.group("label").strip(), _strip_break(match.group("value").strip())
     return None
 
@@ -317,7 +263,7 @@ def _table_rows(block: _Block) -> list[tuple[int, list[str]]]:
 
 def _is_known_label(text: str) -> bool:
     label = normalize_label(text)
-    return label in _KEY_FIELD or label in _KEY_SECTION
+    return label in FIELD_LABELS or label in SECTION_LABELS
 
 
 def _split_lazy_keys(blocks: list[_Block], lines: list[str]) -> Iterator[_Block]:
@@ -330,8 +276,10 @@ def _split_lazy_keys(blocks: list[_Block], lines: list[str]) -> Iterator[_Block]
         if block.kind in ("bullet_list", "ordered_list"):
             for index in range(block.start + 1, block.stop):
                 line = lines[index]
-                key = None if line.startswith((" ", "\t")) or _LIST_MARKER.match(line) else _key_line(line)
-                if key and (normalize_label(key[0]) in _KEY_FIELD or normalize_label(key[0]) in _KEY_SECTION):
+                if line.startswith((" ", "\t")) or strip_list_marker(line) != line:
+                    continue
+                key = _key_line(line)
+                if key and _is_known_label(key[0]):
                     yield _Block(block.kind, block.start, index, block.tokens)
                     yield _Block("paragraph", index, block.stop, [])
                     break
@@ -341,59 +289,76 @@ def _split_lazy_keys(blocks: list[_Block], lines: list[str]) -> Iterator[_Block]
             yield block
 
 
-def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
-    """The labelled parts of an entry, and the lines before the first label (its lead text)."""
-    found: list[_Field] = []
-    lead: list[int] = []
+class _FieldCollector:
+    """Collects the labelled parts of one entry, block by block."""
 
-    def add_lines(start: int, stop: int) -> None:
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.found: list[_Field] = []
+        self.lead: list[int] = []  # lines before the first label: the entry's description
+
+    def add_lines(self, start: int, stop: int) -> None:
+        """Unlabelled lines belong to the field above them, if it takes blocks."""
+        owner = self.found[-1] if self.found else None
         # Blocks after `**Status:** Open` or a key/value list item are not that field's content.
-        owner = found[-1] if found else None
         takes_blocks = owner is not None and not owner.listed and (
             owner.section is not None or not owner.value)
-        (owner.content if owner is not None and takes_blocks else lead).extend(range(start, stop))
+        target = owner.content if owner is not None and takes_blocks else self.lead
+        target.extend(range(start, stop))
 
+    def paragraph(self, block: _Block) -> None:
+        for index in range(block.start, block.stop):
+            key = _key_line(self.lines[index], starts_paragraph=index == block.start)
+            last = self.found[-1] if self.found else None
+            if key:
+                self.found.append(_Field(key[0], index, key[1], value_end=index))
+            elif (last and last.value and last.value_end == index - 1 and not last.content
+                  and last.meta is None):
+                last.value += "\n" + self.lines[index].strip()
+                last.value_end = index
+            else:
+                self.add_lines(index, index + 1)
+
+    def table(self, block: _Block) -> bool:
+        """`| Field | Value |` tables: one field per row whose first cell names one."""
+        rows = [(line, cells) for line, cells in _table_rows(block) if len(cells) >= 2]
+        keyed = [(line, cells) for line, cells in rows if _is_known_label(cells[0])]
+        if not keyed or len(keyed) * 2 <= len(rows) - 1:
+            return False
+        for line, cells in keyed:
+            self.found.append(_Field(cells[0], line, " | ".join(cells[1:]), listed=True))
+        return True
+
+    def key_list(self, block: _Block) -> bool:
+        """`- **Status**: Open` lists: one field per item, when most items are labelled."""
+        items = _list_items(block)
+        keys = [_key_line(strip_list_marker(self.lines[start])) for start, _ in items]
+        if not items or sum(1 for key in keys if key) * 2 <= len(items):
+            return False
+        for (start, stop), key in zip(items, keys, strict=True):
+            if key:
+                self.found.append(_Field(key[0], start, key[1], list(range(start + 1, stop)),
+                                         listed=True))
+            else:
+                self.add_lines(start, stop)
+        return True
+
+
+def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
+    """The labelled parts of an entry, and the lines before the first label (its lead text)."""
+    collector = _FieldCollector(lines)
     for block in _split_lazy_keys(node.blocks, lines):
-        if block.kind in ("hr",):
+        if block.kind == "hr":
             continue
         if block.kind == "paragraph":
-            for index in range(block.start, block.stop):
-                key = _key_line(lines[index], starts_paragraph=index == block.start)
-                last = found[-1] if found else None
-                if key:
-                    found.append(_Field(key[0], index, key[1], value_end=index))
-                elif (last and last.value and last.value_end == index - 1 and not last.content
-                      and last.meta is None):
-                    last.value += "\n" + lines[index].strip()
-                    last.value_end = index
-                else:
-                    add_lines(index, index + 1)
-            continue
-        if block.kind == "table":
-            # `| Field | Value |` tables: one field per row whose first cell names one.
-            rows = [(line, cells) for line, cells in _table_rows(block) if len(cells) >= 2]
-            keyed = [(line, cells) for line, cells in rows if _is_known_label(cells[0])]
-            if len(keyed) * 2 > len(rows) - 1 and keyed:
-                for line, cells in rows:
-                    if (line, cells) in keyed:
-                        found.append(_Field(cells[0], line, " | ".join(cells[1:]), listed=True))
-                continue
-        if block.kind in ("bullet_list", "ordered_list"):
-            items = _list_items(block)
-            keyed = [(start, stop, _key_line(_LIST_MARKER.sub("", lines[start], count=1)))
-                     for start, stop in items]
-            if items and sum(1 for *_, key in keyed if key) * 2 > len(items):
-                for start, stop, key in keyed:
-                    if key:
-                        found.append(_Field(key[0], start, key[1], list(range(start + 1, stop)),
-                                            listed=True))
-                    else:
-                        add_lines(start, stop)
-                continue
-        add_lines(block.start, block.stop)
+            collector.paragraph(block)
+        elif not (block.kind == "table" and collector.table(block)) and not (
+                block.kind in ("bullet_list", "ordered_list") and collector.key_list(block)):
+            collector.add_lines(block.start, block.stop)
     for child in node.children:
-        found.append(_Field(child.title, child.line, "", list(range(child.line + 1, child.stop))))
-    return found, lead
+        collector.found.append(
+            _Field(child.title, child.line, "", list(range(child.line + 1, child.stop))))
+    return collector.found, collector.lead
 
 
 def _text_of(indexes: list[int], lines: list[str]) -> str:
@@ -414,147 +379,6 @@ def _dedent_items(text: str) -> str:
     rows = text.splitlines()
     indent = min((len(r) - len(r.lstrip()) for r in rows if r.strip()), default=0)
     return "\n".join(r[indent:] for r in rows)
-
-
-# --- values ----------------------------------------------------------------------------------
-
-
-def is_missing(value: str) -> bool:
-    """`[TBD]`, `N/A`, `-`, `YYYY-MM-DD`, `(fill in later)` and empty values count as absent."""
-    return bool(_MISSING.match(_LINK.sub(r"\1", value).strip().strip("*_`").strip()))
-
-
-_MONTHS = {name: number for number, names in enumerate(
-    (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
-     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
-     ("oct", "october"), ("nov", "november"), ("dec", "december")), start=1) for name in names}
-_ISO = re.compile(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
-                  r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?\b")
-_NUMERIC = re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})\b")
-_WORDY = re.compile(r"^(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m1>[A-Za-z]+)\.?,?\s+(?P<y1>\d{4})|"
-                    r"(?P<m2>[A-Za-z]+)\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4}))\b")
-
-
-def parse_date(text: str) -> tuple[date | datetime | None, str]:
-    """A written date -> (the date, '') or (None, why not); missing values give (None, '')."""
-    found, why, _ = _parse_date(text)
-    return found, why
-
-
-def _parse_date(text: str) -> tuple[date | datetime | None, str, str]:
-    """Like parse_date, plus the words after the date (`2025-04-02 by Tom` -> `by Tom`)."""
-    value = _LINK.sub(r"\1", text).strip().strip("*_`").strip()
-    if is_missing(value):
-        return None, "", ""
-    value = re.sub(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", "", value, flags=re.I)
-    found, why, end = _date_prefix(value)
-    return found, why, value[end:].strip(" \t.,;:()[]–—-") if found is not None else ""
-
-
-def _date_prefix(value: str) -> tuple[date | datetime | None, str, int]:
-    value = re.sub(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s+", "", value, flags=re.I)
-    try:
-        match = _ISO.match(value)
-        if match:
-            year, month, day = (int(match.group(i)) for i in (1, 2, 3))
-            if match.group(4) is None:
-                return date(year, month, day), "", match.end()
-            moment = datetime(year, month, day, int(match.group(4)), int(match.group(5)),
-                              int(match.group(6) or 0))
-            zone = match.group(7)
-            if zone and zone.upper() not in ("Z", "UTC", "GMT"):
-                sign = 1 if zone[0] == "+" else -1
-                digits = zone[1:].replace(":", "")
-                offset = sign * (int(digits[:2]) * 60 + int(digits[2:]))
-                moment = (moment.replace(tzinfo=timezone.utc) - timedelta(minutes=offset)).replace(tzinfo=None)
-            return moment, "", match.end()
-        match = _WORDY.match(value)
-        if match:
-            month_name = (match.group("m1") or match.group("m2")).lower()
-            if month_name in _MONTHS:
-                day = int(match.group("d1") or match.group("d2"))
-                year = int(match.group("y1") or match.group("y2"))
-                return date(year, _MONTHS[month_name], day), "", match.end()
-        match = _NUMERIC.match(value)
-        if match:
-            first, second, year = (int(match.group(i)) for i in (1, 2, 3))
-            if first <= 12 and second <= 12 and first != second:
-                return None, (f"date '{value}' is ambiguous (day/month or month/day?); "
-                              "write it as YYYY-MM-DD"), 0
-            day, month = (first, second) if first > 12 or first == second else (second, first)
-            return date(year, month, day), "", match.end()
-    except ValueError:
-        return None, f"'{value}' is not a real date", 0
-    return None, f"cannot read the date '{value}'", 0
-
-
-def _match_word(value: str, names: list[tuple[str, str, str]],
-                words: dict[str, tuple[str, ...]]) -> str | None:
-    """Map a written value to a configured name via names, labels, common words, then emoji."""
-    text = normalize_label(value)
-    for name, label, _ in names:
-        if text in (normalize_label(name), normalize_label(label)):
-            return name
-    configured = {name for name, _, _ in names}
-    for name, aliases in words.items():
-        if name in configured and text in aliases:
-            return name
-    # A word inside a longer value (`Fixed (2025-04-04)`, `won't fix: removed in v3`): the
-    # longest phrase wins, so that "won t fix" is not read as "fix".
-    phrases = [(normalize_label(label), name) for name, label, _ in names]
-    phrases += [(alias, name) for name, aliases in words.items() if name in configured
-                for alias in aliases]
-    for phrase, name in sorted(phrases, key=lambda item: -len(item[0])):
-        if text and phrase and re.search(rf"\b{re.escape(phrase)}\b", text):
-            return name
-    for name, _, emoji in names:
-        if emoji and emoji in value:
-            return name
-    return None
-
-
-def map_status(value: str, config: Config) -> str | None:
-    """'🟢 Resolved', 'RESOLVED', "Won't Fix", 'In Progress' -> a configured status name."""
-    return _match_word(value, [(s.name, s.label, s.emoji) for s in config.statuses], _STATUS_WORDS)
-
-
-def map_severity(value: str, config: Config) -> str | None:
-    """'🔴 Critical', 'CRITICAL', 'P1', 'Major' -> a configured severity name."""
-    return _match_word(value, [(s.name, s.label, s.emoji) for s in config.severities],
-                       _SEVERITY_WORDS)
-
-
-def map_phase(value: str, config: Config) -> str | None:
-    """A phase as written -> the configured phase (any phase when none are configured)."""
-    text = " ".join(value.split())
-    if not config.phases:
-        return text
-    for phase in config.phases:
-        if normalize_label(phase) in (normalize_label(text), normalize_label(f"phase {text}")):
-            return phase
-    return None
-
-
-def map_category(value: str, config: Config) -> str | None:
-    """A category as written -> the configured category, when there is one of that name."""
-    text = normalize_label(value).replace(" ", "_")
-    if not config.categories:
-        return text or None
-    return next((c for c in config.categories if normalize_label(c).replace(" ", "_") == text), None)
-
-
-def _split_list(value: str, content: str) -> list[str]:
-    """Items of `a, b` or of a Markdown list, without backticks, links or list markers."""
-    rows = [value] if value else []
-    rows += [line for line in content.splitlines() if line.strip()]
-    items: list[str] = []
-    for row in rows:
-        row = _LINK.sub(r"\1", _LIST_MARKER.sub("", row, count=1))
-        for part in re.split(r",\s*|;\s*", row) if len(rows) == 1 else [row]:
-            part = part.strip().strip("`*_").strip()
-            if part and not is_missing(part):
-                items.append(part)
-    return items
 
 
 def _heading_shape(title: str) -> str:
@@ -610,21 +434,19 @@ class _Reading:
 def _read(node: _Node, lines: list[str], config: Config) -> _Reading:
     fields, lead = _fields(node, lines)
     known = sum(1 for f in fields if f.meta or f.section)
-    evidence = False
-    for item in fields:
-        if item.meta in ("reported", "resolved") and parse_date(item.value)[0] is not None:
-            evidence = True
-        elif item.meta == "status" and map_status(item.value, config):
-            evidence = True
-        elif item.meta == "severity" and map_severity(item.value, config):
-            evidence = True
+    evidence = any(
+        (item.meta in ("reported", "resolved") and parse_date(item.value)[0] is not None)
+        or (item.meta == "status" and map_status(item.value, config))
+        or (item.meta == "severity" and map_severity(item.value, config))
+        for item in fields)
     content = bool(_text_of(lead, lines)) or any(
         (f.value and not is_missing(f.value)) or _text_of(f.content, lines) for f in fields)
     return _Reading(fields, lead, known, evidence, content)
 
 
 def _is_template(node: _Node) -> bool:
-    return bool(_TEMPLATE_TITLE.search(normalize_label(node.title))) and _heading_shape(node.title) != "id"
+    named = bool(_TEMPLATE_TITLE.search(normalize_label(node.title)))
+    return named and _heading_shape(node.title) != "id"
 
 
 def _looks_like_entry(node: _Node, reading: _Reading) -> bool:
@@ -693,7 +515,7 @@ class _Reader:
             if not text:
                 continue
             for key in ("status", "severity"):
-                mapped = _exact(text, self.config, key)
+                mapped = named_exactly(text, self.config, key)
                 if mapped:
                     found.setdefault(key, mapped)
         stripped = " ".join(re.sub(r"[^\w .:-]", "", title).split())
@@ -753,7 +575,7 @@ class _Reader:
                 draft.legacy_id = value.strip("`[]")
             return
         if meta in ("tags", "files"):
-            draft.fields[meta] = _split_list(value, content)
+            draft.fields[meta] = split_list(value, content)
             return
         if meta == "related":
             draft.related_legacy = [m.group("id") for m in _PREFIXED_ID.finditer(text)]
@@ -768,7 +590,7 @@ class _Reader:
                                    else item.label.strip(), text))
             return
         if meta in ("reported", "resolved"):
-            parsed, problem, rest = _parse_date(value or content)
+            parsed, problem, rest = parse_date_and_rest(value or content)
             if parsed is not None:
                 draft.fields[meta] = parsed
                 by = re.fullmatch(r"by\s+(.+)", rest, re.I)
@@ -783,12 +605,12 @@ class _Reader:
         mapper = {"status": map_status, "severity": map_severity, "phase": map_phase,
                   "category": map_category}.get(meta)
         if mapper is None:  # component, reporter, assignee: free text
-            draft.fields[meta] = " ".join(_LINK.sub(r"\1", value or content).split()).strip("`")
+            draft.fields[meta] = " ".join(strip_links(value or content).split()).strip("`")
             return
         mapped = mapper(value, self.config) if value else None
         if mapped:
             draft.fields[meta] = mapped
-            if meta in ("status", "severity") and _exact(normalize_label(value), self.config,
+            if meta in ("status", "severity") and named_exactly(normalize_label(value), self.config,
                                                          meta, heading=False) != mapped:
                 draft.extra[f"legacy_{meta}"] = value  # `Fixed (2025-04-04)`: keep every word
             closing = self.config.status(mapped) if meta == "status" else None
@@ -832,7 +654,7 @@ class _Reader:
             draft.extra = {"legacy_id": draft.legacy_id, **draft.extra}
 
     def read_tables(self, node: _Node) -> None:
-        """Rows of log tables (an issue column and a cause or fix column) directly under a heading."""
+        """Log tables (an issue column and a cause or fix column) right under a heading."""
         for block in node.blocks:
             if block.kind == "table":
                 self.read_table(node, block)
@@ -857,15 +679,18 @@ class _Reader:
                     self.apply(draft, _Field(label, line, cell), "")
             legacy_id, title = split_title(values["issue"])
             if not title.strip() or is_missing(title):
-                self.unreadable.append(Notice(line + 1, "table row has no issue text; not imported"))
+                self.unreadable.append(
+                    Notice(line + 1, "table row has no issue text; not imported"))
                 continue
-            draft.title = _LINK.sub(r"\1", title)
-            draft.legacy_id = draft.legacy_id or (legacy_id if _heading_shape(values["issue"]) == "id" else "")
+            draft.title = strip_links(title)
+            if not draft.legacy_id and _heading_shape(values["issue"]) == "id":
+                draft.legacy_id = legacy_id
             reference = {key: value for key, value in (("area", area), ("cause", values["cause"]),
                                                        ("solution", values["solution"])) if value}
             draft.extra["reference"] = reference
-            draft.sections += [(name, values[role]) for name, role in (("Root Cause", "cause"),
-                                                                  ("Resolution", "solution")) if values[role]]
+            for name, role in (("Root Cause", "cause"), ("Resolution", "solution")):
+                if values[role]:
+                    draft.sections.append((name, values[role]))
             draft.context = self.context(node) if node.level else {}
             self.table_drafts.append(draft)
 
@@ -877,31 +702,15 @@ class _Reader:
             return
         for line, cells in rows[1:]:
             draft = Draft(line + 1, "")
-            for column, (role, label, cell) in enumerate(zip(roles, rows[0][1], cells, strict=False)):
+            columns = zip(roles, rows[0][1], cells, strict=False)
+            for column, (role, label, cell) in enumerate(columns):
                 if column == id_column:
-                    draft.legacy_id = _LINK.sub(r"\1", cell).strip("`* ")
+                    draft.legacy_id = strip_links(cell).strip("`* ")
                 elif role == "issue":
-                    draft.title = _LINK.sub(r"\1", split_title(cell)[1])
-                elif cell and not is_missing(cell) and _KEY_FIELD.get(normalize_label(label)):
+                    draft.title = strip_links(split_title(cell)[1])
+                elif cell and not is_missing(cell) and FIELD_LABELS.get(normalize_label(label)):
                     self.apply(draft, _Field(label, line, cell), "")
             self.index_rows.append(draft)
-
-
-def _exact(text: str, config: Config, kind: str, *, heading: bool = True) -> str | None:
-    """The status or severity a whole normalized text names; headings ignore 'known', 'fixed'."""
-    if kind == "status":
-        names = [(s.name, s.label, s.emoji) for s in config.statuses]
-        words = _STATUS_WORDS
-    else:
-        names = [(s.name, s.label, s.emoji) for s in config.severities]
-        words = _SEVERITY_WORDS
-    for name, label, _ in names:
-        if text in (normalize_label(name), normalize_label(label)):
-            return name
-    configured = {name for name, _, _ in names}
-    return next((name for name, aliases in words.items()
-                 if name in configured and text in aliases
-                 and not (heading and text in ("known", "fixed"))), None)
 
 
 def _column_role(name: str) -> str:
@@ -909,7 +718,7 @@ def _column_role(name: str) -> str:
     if name in ("issue", "problem", "error", "symptom", "symptoms", "bug", "title", "issue title",
                 "error message", "what", "problem description"):
         return "issue"
-    section = _KEY_SECTION.get(name) or _KEY_SECTION.get(name.removeprefix("likely ")
+    section = SECTION_LABELS.get(name) or SECTION_LABELS.get(name.removeprefix("likely ")
                                                          .removeprefix("probable "))
     return {"Root Cause": "cause", "Resolution": "solution"}.get(section or "", "other")
 
@@ -932,7 +741,7 @@ def _body(sections: list[tuple[str, str]]) -> str:
 
 
 def _entry_key(text: str) -> str:
-    return normalize_label(_LINK.sub(r"\1", text))
+    return normalize_label(strip_links(text))
 
 
 def read_log(
@@ -944,7 +753,7 @@ def read_log(
     default_status: str | None = None,
     today: date | None = None,
 ) -> ImportPlan:
-    """Read a hand-kept log into drafts; nothing is written. Defaults are checked against the config.
+    """Read a hand-kept log into drafts; nothing is written. The defaults must be configured.
 
     Entries without a date are reported `today` (the day of the import); closed ones without a
     resolved date are resolved that same day.
@@ -961,7 +770,7 @@ def read_log(
     reader = _Reader(lines, config, severity, status, today or date.today())
     reader.visit(root)
     plan = ImportPlan(source, unreadable=reader.unreadable, warnings=reader.warnings)
-    by_key = {}
+    by_key: dict[str, Draft] = {}
     for draft in reader.drafts:
         by_key.setdefault(_entry_key(draft.title), draft)
         if draft.legacy_id:
@@ -1009,7 +818,7 @@ def plan_ids(plan: ImportPlan, config: Config) -> None:
             earlier.setdefault((origin, "id:" + str(issue.extra.get("legacy_id", ""))), issue.id)
             area = (issue.reference or {}).get("area", "")
             earlier.setdefault((origin, _title_key(issue.title, area)), issue.id)
-    taken = {i.id for i in existing} | _file_ids(config)
+    taken = {i.id for i in existing} | existing_ids(config)
     kept: list[Draft] = []
     for draft in plan.drafts:
         draft.extra["imported_from"] = plan.source
@@ -1037,12 +846,6 @@ def plan_ids(plan: ImportPlan, config: Config) -> None:
 def _title_key(title: str, area: str) -> str:
     """Rows of reference tables may share a title across areas (`Connection refused`)."""
     return f"{normalize_label(title)}|{normalize_label(area)}"
-
-
-def _file_ids(config: Config) -> set[str]:
-    from issuelog.scaffold import existing_ids
-
-    return existing_ids(config)
 
 
 def plan_import(
@@ -1077,8 +880,6 @@ def _source_name(path: Path, config: Config) -> str:
 
 def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Path]]:
     """Create one issue file per draft (never overwriting one), then link related entries."""
-    from issuelog.scaffold import check_values, create_issue, missing_required
-
     errors = []
     for draft in plan.drafts:
         problems = check_values(draft.fields, config) + [
@@ -1099,8 +900,9 @@ def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Pa
 
 def _link_related(created: list[tuple[Draft, str, Path]], config: Config) -> None:
     """`related` names the new IDs of imported entries; other references stay as legacy_related."""
-    by_legacy = {draft.legacy_id.upper(): issue_id for draft, issue_id, _ in created if draft.legacy_id}
-    known = _file_ids(config)
+    by_legacy = {draft.legacy_id.upper(): issue_id
+                 for draft, issue_id, _ in created if draft.legacy_id}
+    known = existing_ids(config)
     with write_lock(config):
         for draft, issue_id, path in created:
             if not draft.related_legacy:

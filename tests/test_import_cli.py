@@ -29,7 +29,8 @@ def test_dry_run_prints_a_table_and_writes_nothing(project: Path, cli: Invoke) -
     assert lines[1].split() == ["20", "ISSUE-001", "1", "medium", "resolved", "2024-01-15",
                                 "Docker", "Memory", "Issues", "on", "Windows"]
     assert len(lines) == 11
-    assert "would create 10 issue(s) from error-log-filled.md; 0 unreadable heading(s)" in result.stderr
+    assert ("would create 10 issue(s) from error-log-filled.md; 0 unreadable heading(s)"
+            in result.stderr)
 
 
 def test_dry_run_json_lists_the_drafts(project: Path, cli: Invoke) -> None:
@@ -90,7 +91,8 @@ def test_a_log_that_is_not_utf8_names_the_line(project: Path, cli: Invoke) -> No
 def test_console_script_imports_without_traceback(project: Path) -> None:
     name = _copy(project, "shape-register.md")
     script = Path(sys.executable).with_name("issuelog")
-    done = subprocess.run([str(script), "import", name], capture_output=True, text=True, check=False)
+    done = subprocess.run([str(script), "import", name], capture_output=True, text=True,
+                          check=False)
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert subprocess.run([str(script), "check"], capture_output=True, check=False).returncode == 0

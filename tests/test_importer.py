@@ -178,7 +178,8 @@ def test_id_headings_with_bold_key_lines() -> None:
     plan = read("shape-id-bold.md")
     login, migration = plan.drafts
     assert login.title == "Login fails with expired refresh token"
-    assert summary(login) == ("ISSUE-012", "high", "in_progress", "Phase 2", date(2026, 1, 10), None)
+    assert summary(login) == ("ISSUE-012", "high", "in_progress", "Phase 2", date(2026, 1, 10),
+                              None)
     assert login.value("files") == ["app/auth/refresh.py", "app/auth/tokens.py"]
     assert login.related_legacy == ["ISSUE-013", "ISSUE-099"]
     assert read_section(login.body, "Steps to Reproduce") == (
@@ -253,7 +254,8 @@ def test_mixed_document() -> None:
     assert summary(emails) == ("Issue 7", "medium", "resolved", None, date(2026, 1, 12),
                                date(2026, 1, 15))
     assert read_section(emails.body, "Description") == "Password-reset emails arrive twice."
-    assert read_section(emails.body, "Resolution") == "Removed the signal handler; see `app/signals.py`."
+    assert read_section(emails.body, "Resolution") == (
+        "Removed the signal handler; see `app/signals.py`.")
     safari = entries["Safari drops session cookies"]
     assert summary(safari) == ("KI-004", "low", "resolved", "Phase 2", date(2026, 1, 20),
                                date(2026, 1, 20))
@@ -261,7 +263,8 @@ def test_mixed_document() -> None:
     assert read_section(safari.body, "Description") == (
         "Safari 17 ignores cookies set with `SameSite=None` without `Secure`.")
     health = entries["Health check flaps under load"]
-    assert summary(health) == ("", "medium", "resolved", "Phase 2", date(2026, 1, 18), date(2026, 1, 18))
+    assert summary(health) == ("", "medium", "resolved", "Phase 2", date(2026, 1, 18),
+                               date(2026, 1, 18))
     exports = entries["Exports are capped at 10 000 rows"]
     assert exports.value("status") == "wont_fix"
     cron = entries["Cron runs in the wrong zone"]
@@ -356,8 +359,8 @@ def test_importing_twice_creates_nothing_new(project: Path, config: Config) -> N
     assert {twin for _, twin in again.skipped} == {f"ISSUE-{n:03d}" for n in range(1, 11)}
 
 
-def test_required_fields_the_log_cannot_give_stop_the_import(tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_required_fields_the_log_cannot_give_stop_the_import(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from issuelog.errors import UsageError
 
     monkeypatch.chdir(tmp_path)
@@ -374,7 +377,8 @@ def test_untuned_known_issues_page() -> None:
     plan = read("untuned-known-issues.md")
     crash, push, dark = plan.drafts  # the table of contents adds nothing
     assert summary(crash) == ("KI-001", "high", "in_progress", None, date(2025, 9, 1), None)
-    assert read_section(crash.body, "Workaround") == "Lock the orientation before opening the camera."
+    assert read_section(crash.body, "Workaround") == (
+        "Lock the orientation before opening the camera.")
     assert read_section(crash.body, "Affects") == "iOS 17.0–17.1, app 2.2.x"
     assert read_section(crash.body, "Description") == (
         "Rotating the device while the camera preview is open crashes the app.")
@@ -404,7 +408,8 @@ def test_untuned_setext_log_with_plain_key_lines_and_a_table() -> None:
         "Jobs stuck in `queued`", "`Permission denied` on /data"]
     startup = plan.drafts[0]
     assert startup.value("reported") == date(2025, 6, 3)
-    assert read_section(startup.body, "Root Cause") == "it loads every model eagerly at import time."
+    assert read_section(startup.body, "Root Cause") == (
+        "it loads every model eagerly at import time.")
     assert read_section(plan.drafts[1].body, "Resolution") == (
         "`brew install libpq` and add it to PATH, or use `psycopg2-binary`.")
     assert plan.drafts[2].extra["reference"] == {
@@ -416,12 +421,13 @@ def test_untuned_bug_journal_with_an_index_and_field_tables() -> None:
     plan = read("untuned-bug-journal.md")
     invoice, race, timeouts = plan.drafts
     # Fields from a `| Field | Value |` table; the words around values are kept.
-    assert summary(invoice) == ("BUG-3", "medium", "resolved", None, date(2025, 4, 2), date(2025, 4, 4))
+    assert summary(invoice) == ("BUG-3", "medium", "resolved", None, date(2025, 4, 2),
+                                date(2025, 4, 4))
     assert invoice.value("reporter") == "Tom"
     assert invoice.extra["legacy_status"] == "✅ Fixed (2025-04-04)"
     assert read_section(invoice.body, "Resolution") == "```css\ntbody { break-inside: auto; }\n```"
     assert summary(race) == ("BUG-4", "high", "in_progress", None, date(2025, 4, 10), None)
-    assert read_section(race.body, "Notes", ).startswith("Happens only with more than 8 workers.")
+    assert read_section(race.body, "Notes").startswith("Happens only with more than 8 workers.")
     # What the entry does not say comes from the index table at the top.
     assert summary(timeouts)[:3] == ("BUG-6", "low", "wont_fix")
     assert timeouts.extra["legacy_reported"].endswith("the old reports page is removed in v3.")
