@@ -284,7 +284,8 @@ def import_log(
         "--default-status", help="Status of entries that give none and have no solution "
         "(default: the configured default_status).")] = None,
     output_format: Annotated[Format, typer.Option(
-        "--format", help="text or json (with --dry-run).")] = Format.text,
+        "--format", help="text or json: the drafts (with --dry-run) or the files created.")
+    ] = Format.text,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
     from issuelog.importer import import_drafts, plan_import
@@ -307,8 +308,14 @@ def import_log(
                    f"{len(plan.unreadable)} unreadable heading(s)", err=True)
         return
     created = import_drafts(plan, config)
-    for draft, _, created_path in created:
-        typer.echo(f"{display_path(created_path, config)}  (line {draft.line})")
+    if output_format is Format.json:
+        typer.echo(json.dumps([{**_draft_json(draft), "id": issue_id,
+                                "path": display_path(created_path, config)}
+                               for draft, issue_id, created_path in created],
+                              indent=2, ensure_ascii=False))
+    else:
+        for draft, _, created_path in created:
+            typer.echo(f"{display_path(created_path, config)}  (line {draft.line})")
     typer.echo(f"imported {len(created)} issue(s) from {shown}; "
                f"{len(plan.unreadable)} unreadable heading(s)", err=True)
 

@@ -666,7 +666,7 @@ class _Reader:
         header = [normalize_label(cell) for cell in rows[0][1]]
         roles = [_column_role(name) for name in header]
         if "issue" not in roles or not ({"cause", "solution"} & set(roles)):
-            self.read_index(rows, roles)
+            self.read_index(node, rows, roles)
             return
         area = node.title.strip() if node.level else ""
         for line, cells in rows[1:]:
@@ -694,7 +694,7 @@ class _Reader:
             draft.context = self.context(node) if node.level else {}
             self.table_drafts.append(draft)
 
-    def read_index(self, rows: list[tuple[int, list[str]]], roles: list[str]) -> None:
+    def read_index(self, node: _Node, rows: list[tuple[int, list[str]]], roles: list[str]) -> None:
         """An index or summary table (`| ID | Title | Status |`): rows that may name entries."""
         id_column = next((i for i, cell in enumerate(rows[0][1])
                           if normalize_label(cell) in ("id", "ref", "key", "issue id", "no")), None)
@@ -710,6 +710,7 @@ class _Reader:
                     draft.title = strip_links(split_title(cell)[1])
                 elif cell and not is_missing(cell) and FIELD_LABELS.get(normalize_label(label)):
                     self.apply(draft, _Field(label, line, cell), "")
+            draft.context = self.context(node) if node.level else {}
             self.index_rows.append(draft)
 
 
@@ -778,9 +779,15 @@ def read_log(
     for draft in reader.table_drafts + reader.index_rows:
         same = by_key.get(_entry_key(draft.legacy_id)) if draft.legacy_id else None
         same = same or (by_key.get(_entry_key(draft.title)) if draft.title else None)
+        if same is None and not draft.title:
+            reader.unreadable.append(Notice(draft.line, f"index row '{draft.legacy_id}' names no "
+                                            "entry of this log and has no title; not imported"))
         if same is None:
-            if draft in reader.table_drafts:
+            if draft.title:  # listed only in a table: an entry of its own
                 reader.drafts.append(draft)
+                # Reference rows may share a title across areas; only an ID names one entry.
+                if draft.legacy_id:
+                    by_key.setdefault(_entry_key(draft.legacy_id), draft)
             continue
         # A summary row of an entry written out elsewhere: keep what only the row says.
         have = {name for name, _ in same.sections}

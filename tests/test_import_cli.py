@@ -96,3 +96,14 @@ def test_console_script_imports_without_traceback(project: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Traceback" not in done.stderr
     assert subprocess.run([str(script), "check"], capture_output=True, check=False).returncode == 0
+
+
+def test_import_json_lists_the_files_created(project: Path, cli: Invoke) -> None:
+    name = _copy(project, "shape-register.md")
+    created = json.loads(cli("import", name, "--format", "json").stdout)
+    assert [(row["id"], row["path"], row["line"]) for row in created] == [
+        ("ISSUE-001", "issues/ISSUE-001-connection-pool-exhaustion.md", 5),
+        ("ISSUE-002", "issues/ISSUE-002-payment-webhook-signature-rejected.md", 13),
+        ("ISSUE-003", "issues/ISSUE-003-search-results-lag-behind-edits.md", 21),
+    ]
+    assert all((project / row["path"]).is_file() for row in created)

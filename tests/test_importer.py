@@ -6,6 +6,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from issuelog.config import Config, config_from_mapping
 from issuelog.importer import (
@@ -22,7 +24,9 @@ from issuelog.importer import (
     split_title,
 )
 from issuelog.render import render_log
+from issuelog.scaffold import check_values
 from issuelog.sections import read_section
+from issuelog.stats import as_date
 from issuelog.store import load_issues
 from tests.conftest import issue_text
 
@@ -432,3 +436,54 @@ def test_untuned_bug_journal_with_an_index_and_field_tables() -> None:
     assert summary(timeouts)[:3] == ("BUG-6", "low", "wont_fix")
     assert timeouts.extra["legacy_reported"].endswith("the old reports page is removed in v3.")
     assert [(n.line, "placeholder title" in n.message) for n in plan.unreadable] == [(46, True)]
+
+
+def test_index_rows_without_a_section_are_entries_of_their_own() -> None:
+    text = ("# Log\n\n| ID | Title | Status |\n|---|---|---|\n"
+            "| BUG-1 | Written out below | Open |\n| BUG-2 | Only in the index | Fixed |\n"
+            "| BUG-3 |  | Open |\n\n"
+            "## BUG-1: Written out below\n\n**Date:** 2026-01-05\n**Severity:** High\n")
+    plan = read_log(text, CONFIG, today=DAY)
+    assert [(d.line, d.legacy_id, d.title, d.value("status")) for d in plan.drafts] == [
+        (6, "BUG-2", "Only in the index", "resolved"),
+        (9, "BUG-1", "Written out below", "open"),
+    ]
+    assert [(n.line, "names no entry" in n.message) for n in plan.unreadable] == [(7, True)]
+
+
+def test_windows_line_endings_read_the_same() -> None:
+    text = (FIXTURES / "shape-register.md").read_text(encoding="utf-8")
+    plain = read_log(text, CONFIG, today=DAY).drafts
+    crlf = read_log(text.replace("\n", "\r\n"), CONFIG, today=DAY).drafts
+    assert [(d.title, d.fields, d.extra, d.body) for d in crlf] == [
+        (d.title, d.fields, d.extra, d.body) for d in plain]
+
+
+_FRAGMENTS = [
+    "# Log\n", "## Open Issues\n", "## Resolved Issues\n", "### Critical 🔴\n", "### Phase 2\n",
+    "### [ISSUE-012] Title\n", "### ISSUE-3: Other\n", "### 4. Numbered\n", "## Issue 7: Seven\n",
+    "### KI-004 – Dash\n", "### Error: Prefixed\n", "### Plain title\n", "#### Root Cause\n",
+    "**Status:** 🟢 Resolved\n", "**Status**: Open\n", "**Severity:** 🟠 High\n",
+    "**Date Found:** 2026-01-10\n", "**Date Resolved:** 2026-01-09\n", "**Date:** 10/01/2026\n",
+    "**Date:** [TBD]\n", "- **Phase**: Phase 3\n", "- **Resolution**: fixed it\n",
+    "**Description:**\n", "Some text.\n", "```\ncode\n```\n", "*None*\n", "<!-- comment -->\n",
+    "| Issue | Cause | Solution |\n|---|---|---|\n| A | B | C |\n",
+    "| ID | Title |\n|--|--|\n| X-1 | |\n",
+    "---\n", "\n", "- item\n", "**Related Issues:** ISSUE-3, BUG-9\n", "**Type:** Unheard of\n",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(_FRAGMENTS), max_size=25))
+def test_any_mix_of_shapes_gives_drafts_that_check_accepts(parts: list[str]) -> None:
+    plan = read_log("".join(parts), CONFIG, today=DAY)
+    for draft in plan.drafts:
+        assert draft.title.strip()
+        assert check_values(draft.fields, CONFIG) == []
+        status = CONFIG.status(draft.fields["status"])
+        assert status is not None and CONFIG.severity(draft.fields["severity"]) is not None
+        reported, resolved = draft.value("reported"), draft.value("resolved")
+        assert isinstance(reported, date)
+        assert (resolved is None) == status.open
+        if resolved is not None:
+            assert as_date(resolved) >= as_date(reported)
