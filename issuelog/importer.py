@@ -176,7 +176,8 @@ def _blocks(tokens: list[Token]) -> Iterator[tuple[_Block, str | None, int]]:
 
 
 def _tree(text: str) -> tuple[_Node, list[str]]:
-    lines = text.splitlines()
+    """The document as a tree of headings, and its lines (numbered as markdown-it-py does)."""
+    lines = text.split("\n")  # not splitlines(): form feeds and U+2028 do not end a line here
     root = _Node(0, "", 0, len(lines))
     current = root
     for block, title, level in _blocks(_MARKDOWN.parse(text)):
@@ -382,7 +383,7 @@ def _dedent_items(text: str) -> str:
 
 
 def _heading_shape(title: str) -> str:
-    """What kind of entry heading a title is: 'id', 'numbered', 'prefixed' or 'plain'."""
+    """What kind of entry heading a title is: 'id', 'numbered', 'dated', 'prefixed' or 'plain'."""
     if _ID_TITLE.match(title):
         return "id"
     if _NUMBERED_TITLE.match(title):
@@ -578,8 +579,9 @@ class _Reader:
             draft.fields[meta] = split_list(value, content)
             return
         if meta == "related":
-            draft.related_legacy = [m.group("id") for m in _PREFIXED_ID.finditer(text)]
-            if not draft.related_legacy and text and not is_missing(text):
+            draft.related_legacy += [m.group("id") for m in _PREFIXED_ID.finditer(text)]
+            # Words beside the IDs ("same root cause", "Issue 7") stay readable in the body.
+            if re.search(r"[A-Za-z]{2}", _PREFIXED_ID.sub("", text)) and not is_missing(text):
                 draft.sections.append(("Related Issues", text))
             return
         if is_missing(value) and not content:
@@ -597,30 +599,33 @@ class _Reader:
                 if by and meta == "reported":
                     draft.fields.setdefault("reporter", by.group(1).strip())
                 elif rest:  # words after the date are kept with it
-                    draft.extra[f"legacy_{meta}"] = value or content
+                    _keep(draft, f"legacy_{meta}", value or content)
             elif problem:
                 self.warnings.append(Notice(line, f"{problem}; kept as legacy_{meta}"))
-                draft.extra[f"legacy_{meta}"] = value or content
+                _keep(draft, f"legacy_{meta}", value or content)
             return
         mapper = {"status": map_status, "severity": map_severity, "phase": map_phase,
                   "category": map_category}.get(meta)
         if mapper is None:  # component, reporter, assignee: free text
             draft.fields[meta] = " ".join(strip_links(value or content).split()).strip("`")
+            if value and content:
+                draft.sections.append((item.label.strip(), content))
             return
         mapped = mapper(value, self.config) if value else None
         if mapped:
             draft.fields[meta] = mapped
             if meta in ("status", "severity") and named_exactly(normalize_label(value), self.config,
                                                          meta, heading=False) != mapped:
-                draft.extra[f"legacy_{meta}"] = value  # `Fixed (2025-04-04)`: keep every word
+                _keep(draft, f"legacy_{meta}", value)  # `Fixed (2025-04-04)`: keep every word
             closing = self.config.status(mapped) if meta == "status" else None
             when = _DATE_ANYWHERE.search(value)
-            if closing is not None and not closing.open and when and "resolved" not in draft.fields:
-                draft.fields["resolved"] = parse_date(when.group(0))[0]
+            closed_on = parse_date(when.group(0))[0] if when else None
+            if closing is not None and not closing.open and closed_on is not None:
+                draft.fields.setdefault("resolved", closed_on)
             if content:
                 draft.sections.append((item.label.strip(), content))
         else:
-            draft.extra[f"legacy_{meta}"] = text
+            _keep(draft, f"legacy_{meta}", text)
             if meta in ("status", "severity"):
                 self.warnings.append(Notice(line, f"{meta} '{value}' is not a configured {meta}; "
                                             f"kept as legacy_{meta}"))
@@ -640,12 +645,12 @@ class _Reader:
         draft.fields.setdefault("reported", draft.fields.get("resolved", self.today))
         status = config.status(draft.fields["status"])
         if status is not None and status.open and "resolved" in draft.fields:
-            draft.extra["legacy_resolved"] = _date_text(draft.fields.pop("resolved"))
+            _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
                                         "resolved date; kept as legacy_resolved"))
         reported, resolved = draft.fields.get("reported"), draft.fields.get("resolved")
         if reported is not None and resolved is not None and _day(resolved) < _day(reported):
-            draft.extra["legacy_resolved"] = _date_text(draft.fields.pop("resolved"))
+            _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
                                         "reported; kept the date as legacy_resolved"))
         if status is not None and not status.open:
@@ -722,6 +727,15 @@ def _column_role(name: str) -> str:
     section = SECTION_LABELS.get(name) or SECTION_LABELS.get(name.removeprefix("likely ")
                                                          .removeprefix("probable "))
     return {"Root Cause": "cause", "Resolution": "solution"}.get(section or "", "other")
+
+
+def _keep(draft: Draft, key: str, text: str) -> None:
+    """Keep a value the frontmatter cannot hold under a `legacy_*` key, beside earlier ones."""
+    earlier = draft.extra.get(key)
+    if earlier is None:
+        draft.extra[key] = text
+    elif text not in str(earlier):
+        draft.extra[key] = f"{earlier}; {text}"
 
 
 def _day(value: date) -> date:

@@ -487,3 +487,20 @@ def test_any_mix_of_shapes_gives_drafts_that_check_accepts(parts: list[str]) -> 
         assert (resolved is None) == status.open
         if resolved is not None:
             assert as_date(resolved) >= as_date(reported)
+
+
+def test_words_beside_values_are_never_dropped() -> None:
+    text = ("## BUG-1: Thing\n\n"
+            "**Date:** 2026-01-02 (during the release)\n"
+            "**Type:** Flaky\n"
+            "**Kind:** Nightly only\n"
+            "**Related Issues:** BUG-2 (same root cause)\n\n"
+            "- **Owner**: grace\n  - backup: bob\n")
+    (draft,) = read_log(text, CONFIG, today=DAY).drafts
+    assert draft.value("reported") == date(2026, 1, 2)
+    assert draft.extra["legacy_reported"] == "2026-01-02 (during the release)"
+    assert draft.extra["legacy_category"] == "Flaky; Nightly only"
+    assert draft.related_legacy == ["BUG-2"]
+    assert read_section(draft.body, "Related Issues") == "BUG-2 (same root cause)"
+    assert draft.value("assignee") == "grace"
+    assert read_section(draft.body, "Owner") == "- backup: bob"
