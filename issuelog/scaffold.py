@@ -43,7 +43,8 @@ def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
     errors = []
     severity = fields.get("severity")
     if severity and config.severity(severity) is None:
-        errors.append(f"unknown severity '{severity}' (allowed: {', '.join(s.name for s in config.severities)})")
+        allowed = ", ".join(s.name for s in config.severities)
+        errors.append(f"unknown severity '{severity}' (allowed: {allowed})")
     status = fields.get("status")
     if status and config.status(status) is None:
         errors.append(f"unknown status '{status}' (allowed: {', '.join(s.name for s in config.statuses)})")
