@@ -504,3 +504,28 @@ def test_words_beside_values_are_never_dropped() -> None:
     assert read_section(draft.body, "Related Issues") == "BUG-2 (same root cause)"
     assert draft.value("assignee") == "grace"
     assert read_section(draft.body, "Owner") == "- backup: bob"
+
+
+def test_untuned_errors_grouped_by_month() -> None:
+    plan = read("untuned-errors-by-month.md")
+    assert [(d.title, d.value("reported")) for d in plan.drafts] == [
+        ("`ModuleNotFoundError: No module named 'app'`", date(2025, 3, 3)),
+        ("`sqlite3.OperationalError: database is locked`", date(2025, 3, 11)),
+        ("Docker build runs out of disk", date(2025, 4, 2)),
+    ]  # "Notes on debugging" has no fields: not an entry
+    locked = plan.drafts[1]
+    assert read_section(locked.body, "Resolution") == (
+        'One database file per worker (`tmp_path / "db.sqlite"`).\n\n'
+        "> Still happens on Windows sometimes.")
+    assert plan.unreadable == []
+
+
+def test_untuned_tracker_export_with_a_sub_heading_per_field() -> None:
+    plan = read("untuned-tracker-export.md")
+    cart, avatar = plan.drafts
+    assert summary(cart) == ("PROJ-17", "high", "resolved", None, date(2024, 12, 1),
+                             date(2024, 12, 1))
+    assert read_section(cart.body, "Resolution") == (
+        "Recompute the total server-side after applying codes.")
+    assert summary(avatar) == ("PROJ-21", "low", "in_progress", None, DAY, None)
+    assert "Status" not in avatar.body and "Priority" not in avatar.body
