@@ -62,6 +62,9 @@ _ID_TITLE = re.compile(
     r"(?i:issue|bug|error|incident|defect|ticket|problem|case|ki)\s*#?\s*\d+|#\d+)"
     r"\s*[\])]?\s*(?:[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
 )
+_TRAILING_ID = re.compile(
+    r"^(?P<title>\S.*?)\s*[\[(](?P<id>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)[\])]$")
+_LEADING_SYMBOLS = re.compile(r"^[^\w\[(#`]+")
 _NUMBERED_TITLE = re.compile(r"^\s*(?P<number>\d+)[.)]\s+(?P<title>\S.*)$")
 _DATED_TITLE = re.compile(
     r"^\s*\[?(?P<date>\d{4}-\d{2}-\d{2})\]?\s*[:|\-–—]+\s*(?P<title>\S.*)$")
@@ -382,34 +385,37 @@ def _dedent_items(text: str) -> str:
     return "\n".join(r[indent:] for r in rows)
 
 
+def _title_parts(title: str) -> tuple[str, str, str]:
+    """(shape, legacy id, title) of a heading; shapes: id, numbered, dated, prefixed, plain."""
+    # Emoji and emphasis before an ID (`🐛 BUG-12: ...`, `**BUG-12**: ...`) do not hide it.
+    core = _LEADING_SYMBOLS.sub("", title).replace("**", "")
+    match = _ID_TITLE.match(core)
+    if match:
+        return "id", match.group("id").strip(), match.group("title").strip()
+    match = _TRAILING_ID.match(title)
+    if match:
+        return "id", match.group("id"), match.group("title").strip()
+    match = _NUMBERED_TITLE.match(core)
+    if match:
+        return "numbered", match.group("number"), match.group("title").strip()
+    match = _DATED_TITLE.match(core)
+    if match:
+        return "dated", "", match.group("title").strip()
+    match = _PREFIXED_TITLE.match(core)
+    if match:
+        return "prefixed", "", match.group("title").strip()
+    return "plain", "", title.strip()
+
+
 def _heading_shape(title: str) -> str:
     """What kind of entry heading a title is: 'id', 'numbered', 'dated', 'prefixed' or 'plain'."""
-    if _ID_TITLE.match(title):
-        return "id"
-    if _NUMBERED_TITLE.match(title):
-        return "numbered"
-    if _DATED_TITLE.match(title):
-        return "dated"
-    if _PREFIXED_TITLE.match(title):
-        return "prefixed"
-    return "plain"
+    return _title_parts(title)[0]
 
 
 def split_title(title: str) -> tuple[str, str]:
-    """'[ISSUE-012] Title', 'KI-004 – Title', 'Issue 7: Title', '3. Title' -> (legacy id, title)."""
-    match = _ID_TITLE.match(title)
-    if match:
-        return match.group("id").strip(), match.group("title").strip()
-    match = _NUMBERED_TITLE.match(title)
-    if match:
-        return match.group("number"), match.group("title").strip()
-    match = _DATED_TITLE.match(title)
-    if match:
-        return "", match.group("title").strip()
-    match = _PREFIXED_TITLE.match(title)
-    if match:
-        return "", match.group("title").strip()
-    return "", title.strip()
+    """'[ISSUE-012] Title', 'KI-004 – Title', 'Title (BUG-7)', '3. Title' -> (legacy id, title)."""
+    _, legacy_id, rest = _title_parts(title)
+    return legacy_id, rest
 
 
 def fitting_id(legacy_id: str, config: Config) -> str | None:

@@ -113,6 +113,11 @@ def test_severity_words(text: str, expected: str | None) -> None:
     ("3. Async Context Errors", ("3", "Async Context Errors")),
     ("Error: Title", ("", "Title")),
     ("Plain title", ("", "Plain title")),
+    ("🐛 BUG-12: Emoji first", ("BUG-12", "Emoji first")),
+    ("**BUG-12**: Bold ID", ("BUG-12", "Bold ID")),
+    ("Login fails (BUG-12)", ("BUG-12", "Login fails")),
+    ("2025-10-14 — Checkout outage", ("", "Checkout outage")),
+    ("🔥 Emoji plain", ("", "🔥 Emoji plain")),
     ("Phase 1", ("", "Phase 1")),
 ])
 def test_heading_ids_and_titles(heading: str, expected: tuple[str, str]) -> None:
