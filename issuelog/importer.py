@@ -58,9 +58,9 @@ _PLACEHOLDER_LINE = re.compile(r"^\s*(?:[*_]+\s*(?:none|none yet|n/?a|tbd|empty)
                                r"<!--.*-->)\s*$", re.I)
 _PREFIXED_ID = re.compile(r"(?P<id>\b[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)\b")
 _ID_TITLE = re.compile(
-    r"^\s*[\[(]?\s*(?P<id>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+|"
+    r"^\s*(?P<open>[\[(])?\s*(?P<id>(?P<code>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)|"
     r"(?i:issue|bug|error|incident|defect|ticket|problem|case|ki)\s*#?\s*\d+|#\d+)"
-    r"\s*[\])]?\s*(?:[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
+    r"\s*[\])]?\s*(?P<sep>[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
 )
 _TRAILING_ID = re.compile(
     r"^(?P<title>\S.*?)\s*[\[(](?P<id>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)[\])]$")
@@ -385,12 +385,34 @@ def _dedent_items(text: str) -> str:
     return "\n".join(r[indent:] for r in rows)
 
 
-def _title_parts(title: str) -> tuple[str, str, str]:
+@dataclass(frozen=True)
+class KnownIds:
+    """IDs the log itself shows to be IDs: in tables, links and clearly marked headings.
+
+    `UTF-8 decoding fails` does not start with an ID, `BUG-101 Upload timeouts` does when the
+    log lists BUG-101 in an index, or marks other BUG headings as IDs (`BUG-7: ...`).
+    """
+
+    ids: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()
+
+    def confirm(self, code: str) -> bool:
+        """Whether an ID followed by a plain space is an ID rather than a word like UTF-8."""
+        return code.upper() in self.ids or _id_prefix(code) in self.prefixes
+
+
+def _id_prefix(code: str) -> str:
+    return re.sub(r"[-_]\d+$", "", code).upper()
+
+
+def _title_parts(title: str, known: KnownIds = KnownIds()) -> tuple[str, str, str]:
     """(shape, legacy id, title) of a heading; shapes: id, numbered, dated, prefixed, plain."""
     # Emoji and emphasis before an ID (`🐛 BUG-12: ...`, `**BUG-12**: ...`) do not hide it.
     core = _LEADING_SYMBOLS.sub("", title).replace("**", "")
     match = _ID_TITLE.match(core)
-    if match:
+    weak = bool(match and match.group("code") and not match.group("open")
+                and match.group("sep").strip() == "" and match.group("title"))
+    if match and (not weak or known.confirm(match.group("code"))):
         return "id", match.group("id").strip(), match.group("title").strip()
     match = _TRAILING_ID.match(title)
     if match:
@@ -407,15 +429,40 @@ def _title_parts(title: str) -> tuple[str, str, str]:
     return "plain", "", title.strip()
 
 
-def _heading_shape(title: str) -> str:
+def _heading_shape(title: str, known: KnownIds = KnownIds()) -> str:
     """What kind of entry heading a title is: 'id', 'numbered', 'dated', 'prefixed' or 'plain'."""
-    return _title_parts(title)[0]
+    return _title_parts(title, known)[0]
 
 
-def split_title(title: str) -> tuple[str, str]:
+def split_title(title: str, known: KnownIds = KnownIds()) -> tuple[str, str]:
     """'[ISSUE-012] Title', 'KI-004 – Title', 'Title (BUG-7)', '3. Title' -> (legacy id, title)."""
-    _, legacy_id, rest = _title_parts(title)
+    _, legacy_id, rest = _title_parts(title, known)
     return legacy_id, rest
+
+
+def known_ids(root: _Node, text: str, config: Config) -> KnownIds:
+    """The IDs a log shows as IDs: table cells, link texts, headings with an ID and a separator."""
+    ids = {match.group("id").upper() for link in re.finditer(r"\[([^\]]+)\]\(", text)
+           for match in _PREFIXED_ID.finditer(link.group(1))}
+    prefixes = {config.id_prefix.upper()}
+    leading: dict[str, set[str]] = {}  # prefix -> distinct IDs that start headings
+    nodes = [root]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.children)
+        for block in node.blocks:
+            if block.kind == "table":
+                ids |= {match.group("id").upper() for _, cells in _table_rows(block)
+                        for cell in cells for match in _PREFIXED_ID.finditer(cell)}
+        match = _ID_TITLE.match(_LEADING_SYMBOLS.sub("", node.title)) if node.level else None
+        if match and match.group("code"):
+            leading.setdefault(_id_prefix(match.group("code")), set()).add(match.group("code"))
+        shape, legacy_id, _ = _title_parts(node.title) if node.level else ("", "", "")
+        if shape == "id" and _PREFIXED_ID.fullmatch(legacy_id):
+            prefixes.add(_id_prefix(legacy_id))
+    # Several headings numbered with one prefix (PROJ-17, PROJ-21) are a series of IDs.
+    prefixes |= {prefix for prefix, codes in leading.items() if len(codes) >= 2}
+    return KnownIds(frozenset(ids), frozenset(prefixes))
 
 
 def fitting_id(legacy_id: str, config: Config) -> str | None:
@@ -451,16 +498,16 @@ def _read(node: _Node, lines: list[str], config: Config) -> _Reading:
     return _Reading(fields, lead, known, evidence, content)
 
 
-def _is_template(node: _Node) -> bool:
+def _is_template(node: _Node, known: KnownIds) -> bool:
     named = bool(_TEMPLATE_TITLE.search(normalize_label(node.title)))
-    return named and _heading_shape(node.title) != "id"
+    return named and _heading_shape(node.title, known) != "id"
 
 
-def _looks_like_entry(node: _Node, reading: _Reading) -> bool:
+def _looks_like_entry(node: _Node, reading: _Reading, known: KnownIds) -> bool:
     """Judged by the heading alone: an ID, or issue-like fields under it."""
-    if _is_template(node):
+    if _is_template(node, known):
         return False
-    if _heading_shape(node.title) == "id":
+    if _heading_shape(node.title, known) == "id":
         return True
     if normalize_label(node.title) in _NON_ENTRY_TITLES:
         return False
@@ -478,6 +525,7 @@ class _Reader:
         self.lines = lines
         self.today = today
         self.config = config
+        self.known = KnownIds()
         self.default_severity = default_severity
         self.default_status = default_status
         self.drafts: list[Draft] = []
@@ -489,15 +537,15 @@ class _Reader:
     def visit(self, node: _Node) -> None:
         self.read_tables(node)
         readings = [_read(child, self.lines, self.config) for child in node.children]
-        entries = [_looks_like_entry(child, reading)
+        entries = [_looks_like_entry(child, reading, self.known)
                    for child, reading in zip(node.children, readings, strict=True)]
-        entry_shapes = {_heading_shape(child.title)
+        entry_shapes = {_heading_shape(child.title, self.known)
                         for child, is_entry in zip(node.children, entries, strict=True) if is_entry}
         labels: dict[str, str] = {}  # from sibling headings such as `### High 🟠` above entries
         for child, reading, is_entry in zip(node.children, readings, entries, strict=True):
-            if _is_template(child):
+            if _is_template(child, self.known):
                 continue
-            shape = _heading_shape(child.title)
+            shape = _heading_shape(child.title, self.known)
             peer = (shape in entry_shapes and shape != "plain" and
                     normalize_label(child.title) not in _NON_ENTRY_TITLES)
             if is_entry or (peer and reading.content):
@@ -541,7 +589,7 @@ class _Reader:
         return found
 
     def entry(self, node: _Node, reading: _Reading, labels: dict[str, str]) -> None:
-        legacy_id, title = split_title(node.title)
+        legacy_id, title = split_title(node.title, self.known)
         if not title:
             self.unreadable.append(Notice(node.line + 1, f"entry '{node.title}' has no title; "
                                           "not imported"))
@@ -688,13 +736,13 @@ class _Reader:
                     values[role] = cell
                 elif cell and not is_missing(cell):
                     self.apply(draft, _Field(label, line, cell), "")
-            legacy_id, title = split_title(values["issue"])
+            legacy_id, title = split_title(values["issue"], self.known)
             if not title.strip() or is_missing(title):
                 self.unreadable.append(
                     Notice(line + 1, "table row has no issue text; not imported"))
                 continue
             draft.title = strip_links(title)
-            if not draft.legacy_id and _heading_shape(values["issue"]) == "id":
+            if not draft.legacy_id and _heading_shape(values["issue"], self.known) == "id":
                 draft.legacy_id = legacy_id
             reference = {key: value for key, value in (("area", area), ("cause", values["cause"]),
                                                        ("solution", values["solution"])) if value}
@@ -718,7 +766,7 @@ class _Reader:
                 if column == id_column:
                     draft.legacy_id = strip_links(cell).strip("`* ")
                 elif role == "issue":
-                    draft.title = strip_links(split_title(cell)[1])
+                    draft.title = strip_links(split_title(cell, self.known)[1])
                 elif cell and not is_missing(cell) and FIELD_LABELS.get(normalize_label(label)):
                     self.apply(draft, _Field(label, line, cell), "")
             draft.context = self.context(node) if node.level else {}
@@ -789,6 +837,7 @@ def read_log(
                          f"(allowed: {', '.join(s.name for s in config.statuses)})")
     root, lines = _tree(text.removeprefix("\ufeff").replace("\r\n", "\n"))
     reader = _Reader(lines, config, severity, status, today or date.today())
+    reader.known = known_ids(root, text, config)
     reader.visit(root)
     plan = ImportPlan(source, unreadable=reader.unreadable, warnings=reader.warnings)
     by_key: dict[str, Draft] = {}

@@ -534,3 +534,13 @@ def test_untuned_tracker_export_with_a_sub_heading_per_field() -> None:
         "Recompute the total server-side after applying codes.")
     assert summary(avatar) == ("PROJ-21", "low", "in_progress", None, DAY, None)
     assert "Status" not in avatar.body and "Priority" not in avatar.body
+
+
+def test_a_word_like_utf_8_is_not_taken_for_an_id() -> None:
+    text = ("## UTF-8 decoding fails on import\n\n**Date:** 2026-01-02\n**Fix:** decode as utf-8\n\n"
+            "## BUG-7 Spaces in paths\n\n**Date:** 2026-01-03\n**Fix:** quote them\n\n"
+            "## BUG-9 Tabs in paths\n\n**Date:** 2026-01-04\n**Fix:** quote them too\n")
+    plan = read_log(text, CONFIG, today=DAY)
+    assert [(d.legacy_id, d.title) for d in plan.drafts] == [
+        ("", "UTF-8 decoding fails on import"), ("BUG-7", "Spaces in paths"),
+        ("BUG-9", "Tabs in paths")]
