@@ -934,6 +934,8 @@ def plan_import(
 ) -> ImportPlan:
     """Read the log at `path` and decide the ID of each entry; nothing is written."""
     shown = display_path(path.resolve(), config)
+    if path.is_dir():
+        raise UsageError(f"{shown}: is a directory; give the Markdown log to import")
     if not path.is_file():
         raise UsageError(f"{shown}: no such file")
     text, problem = read_text(path, shown)

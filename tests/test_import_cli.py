@@ -77,6 +77,9 @@ def test_bad_arguments_are_usage_errors(project: Path, cli: Invoke) -> None:
     name = _copy(project, "shape-numbered.md")
     missing = cli("import", "nowhere.md", code=2)
     assert missing.stderr.strip() == "issuelog: nowhere.md: no such file"
+    directory = cli("import", "issues", code=2)
+    assert directory.stderr.strip() == (
+        "issuelog: issues: is a directory; give the Markdown log to import")
     bad = cli("import", name, "--default-status", "later", code=2)
     assert "issuelog: unknown status 'later' (allowed: open, in_progress" in bad.stderr
     assert list(project.joinpath("issues").iterdir()) == []
