@@ -270,6 +270,116 @@ def render(
     typer.echo(f"wrote {shown} ({len(result.issues)} issues)", err=True)
 
 
+# --- recording and analysing errors -------------------------------------------------------------
+
+def _print_result(result: Any, config: Config, prefix: str = "") -> None:
+    """One line per recorded event: what happened and to which issue."""
+    shown = display_path(result.path, config)
+    if result.action == "created":
+        typer.echo(f"{prefix}created {result.issue_id} ({shown})")
+    elif result.action == "reopened":
+        typer.echo(f"{prefix}reopened {result.issue_id} as a regression "
+                   f"(occurrence {result.occurrences}, {shown})")
+    else:
+        typer.echo(f"{prefix}counted occurrence {result.occurrences} of {result.issue_id} ({shown})")
+
+
+@app.command()
+@reports_errors
+def record(
+    error: Annotated[str | None, typer.Option("--error", help="The error message.")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", help="Title of a new issue (default: type, component and message).")] = None,
+    error_type: Annotated[str | None, typer.Option(
+        "--error-type", help="The error's type (default: read from 'Type: message').")] = None,
+    component: Annotated[str | None, typer.Option("--component", help="Where it happened.")] = None,
+    severity: Annotated[str | None, typer.Option(
+        "--severity", "-s", help="Severity of a new issue (default: medium).")] = None,
+    category: Annotated[str | None, typer.Option("--category", "-c", help="Category name.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
+    fix: Annotated[list[str] | None, typer.Option(
+        "--fix", help="A suggested fix (repeatable).")] = None,
+    change: Annotated[list[str] | None, typer.Option(
+        "--change", help="A system change needed (repeatable).")] = None,
+    stack_trace: Annotated[str | None, typer.Option(
+        "--stack-trace", metavar="FILE|-", help="Read a stack trace from FILE or standard input.")] = None,
+    context: Annotated[str | None, typer.Option(
+        "--context", metavar="JSON", help='Context as a JSON object, e.g. \'{"host": "web-1"}\'.')] = None,
+    seen: Annotated[str | None, typer.Option(
+        "--date", help="When it happened, YYYY-MM-DD (default: today).")] = None,
+    from_file: Annotated[str | None, typer.Option(
+        "--from", metavar="FILE.jsonl", help="Record one event per JSON line of FILE ('-': stdin).")] = None,
+    refingerprint_all: Annotated[bool, typer.Option(
+        "--refingerprint", help="Recompute fingerprints made with older rules, then stop.")] = False,
+) -> None:
+    """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
+    from issuelog.record import (
+        ErrorEvent,
+        parse_context,
+        read_stack_trace,
+        record_event,
+        refingerprint,
+        shared_fingerprints,
+    )
+
+    config = load_config()
+    if refingerprint_all:
+        for item in refingerprint(config):
+            typer.echo(f"{item.issue_id}: {item.old} (v{item.old_version}) -> {item.new}")
+        for ids in shared_fingerprints(config):
+            typer.echo(f"issuelog: {', '.join(ids)} share a fingerprint: merge them or mark "
+                       "duplicates; new occurrences go to the first open one", err=True)
+        return
+    if from_file is not None:
+        _record_from(config, from_file)
+        return
+    stdin_text = sys.stdin.read() if stack_trace == "-" else None
+    event = ErrorEvent(
+        error=error or "", title=title or "", error_type=error_type or "",
+        component=component or "", severity=severity or "", category=category or "",
+        tags=tag or [], fixes=fix or [], changes=change or [],
+        stack_trace=read_stack_trace(stack_trace, stdin_text) if stack_trace else "",
+        context=parse_context(context) if context else {},
+        seen=_parse_date(seen, "--date"),
+    )
+    _print_result(record_event(config, event), config)
+
+
+def _record_from(config: Config, source: str) -> None:
+    """`record --from`: every line recorded on its own; bad lines reported, exit 1 if any."""
+    from issuelog.model import Problem
+    from issuelog.record import record_lines
+
+    if source == "-":
+        lines, shown = sys.stdin.read().splitlines(), "<stdin>"
+    else:
+        try:
+            lines = Path(source).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise UsageError(f"{source}: cannot read: {reason}") from None
+        shown = source
+    on_terminal = sys.stdout.isatty()
+    actions = {"created": 0, "counted": 0, "reopened": 0}
+    problems: list[Problem] = []
+    events = sum(1 for line in lines if line.strip())
+    with typer.progressbar(record_lines(config, lines, shown), length=events,
+                           label="recording", hidden=not on_terminal) as progress:
+        for number, outcome in progress:
+            if isinstance(outcome, Problem):
+                problems.append(outcome)
+                continue
+            actions[outcome.action] += 1
+            if not on_terminal:
+                _print_result(outcome, config, prefix=f"{shown}:{number}: ")
+    _print_problems(problems, err=True)
+    typer.echo(f"recorded {sum(actions.values())} event(s): {actions['created']} created, "
+               f"{actions['counted']} counted, {actions['reopened']} reopened; "
+               f"{len(problems)} bad line(s)", err=True)
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:
