@@ -380,6 +380,31 @@ def _record_from(config: Config, source: str) -> None:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
+@app.command()
+@reports_errors
+def analyze(
+    days: Annotated[int, typer.Option("--days", min=1, help="Days of the trend.")] = 7,
+    output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="Last day of the trend (default: the newest date in the data).")] = None,
+) -> None:
+    """Statistics, most common errors and components, trend, time to resolve, suggestions."""
+    from issuelog.analysis import analysis_data, analysis_text
+    from issuelog.stats import analyze as analyze_issues
+
+    config = load_config()
+    result = load_issues(config)
+    if result.problems:
+        _print_problems(result.problems, err=True)
+        raise IssuelogError(f"not analysing: {len(result.problems)} problem(s) in the issue files "
+                         "(see `issuelog check`)")
+    analysis = analyze_issues(result.issues, config, days, _parse_date(today, "--today"))
+    if output_format is Format.json:
+        typer.echo(json.dumps(analysis_data(analysis), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(analysis_text(analysis), nl=False)
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:
