@@ -405,6 +405,47 @@ def analyze(
         typer.echo(analysis_text(analysis), nl=False)
 
 
+@app.command()
+@reports_errors
+def metrics(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to FILE atomically (for node_exporter's textfile collector).")] = None,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Run an exporter that re-reads the issues at each scrape.")] = False,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on with --serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535,
+                                      help="Port to listen on with --serve (0: any free port).")] = 9108,
+) -> None:
+    """Prometheus metrics of the issues: print them, write them, or serve them."""
+    from issuelog.metrics import metrics_text, serve_metrics
+    from issuelog.store import write_atomic
+
+    config = load_config()
+    if serve:
+        try:
+            server, thread = serve_metrics(config, host, port)
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        typer.echo(f"serving metrics on http://{host}:{server.server_port}/metrics "
+                   "(Ctrl-C to stop)", err=True)
+        try:
+            thread.join()
+        finally:
+            server.shutdown()
+        return
+    result = load_issues(config)
+    if result.problems:
+        _print_problems(result.problems, err=True)
+        raise IssuelogError(f"no metrics written: {len(result.problems)} problem(s) in the issue files "
+                            "(see `issuelog check`)")
+    text = metrics_text(result.issues, config)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomic(output, text)
+    typer.echo(f"wrote {output}", err=True)
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:
