@@ -23,7 +23,9 @@ def analysis_data(analysis: Analysis) -> dict[str, Any]:
         "statistics": {
             "total": summary.total,
             "open": summary.open_count,
-            "open_by_severity": {severity.name: count for severity, count in analysis.open_by_severity},
+            "open_by_severity": {
+                severity.name: count for severity, count in analysis.open_by_severity
+            },
             "total_occurrences": analysis.total_occurrences,
         },
         "most_common_errors": [
@@ -59,10 +61,8 @@ def analysis_data(analysis: Analysis) -> dict[str, Any]:
 
 def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=False)]
-    lines = ["  ".join(cell.ljust(width) for cell, width in zip(headers, widths, strict=True)).rstrip()]
-    lines += ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-              for row in rows]
-    return lines
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in [headers, *rows]]
 
 
 def analysis_text(analysis: Analysis) -> str:
@@ -71,7 +71,8 @@ def analysis_text(analysis: Analysis) -> str:
     out: list[str] = ["Statistics"]
     out.append(f"  Total issues: {summary.total}")
     out.append(f"  Open: {summary.open_count}")
-    out += [f"  Open {severity.label.lower()}: {count}" for severity, count in analysis.open_by_severity]
+    out += [f"  Open {severity.label.lower()}: {count}"
+            for severity, count in analysis.open_by_severity]
     out.append(f"  Total occurrences: {analysis.total_occurrences}")
 
     out += ["", "Most common errors"]
@@ -118,7 +119,7 @@ def analysis_text(analysis: Analysis) -> str:
 
     out += ["", "Suggestions"]
     if analysis.suggestions:
-        out += [f"  [{s.priority}] {s.message}" + (f" ({', '.join(s.issue_ids)})" if s.issue_ids else "")
+        out += [f"  [{s.priority}] {s.message} ({', '.join(s.issue_ids)})"
                 for s in analysis.suggestions]
     else:
         out.append("  none: no rule fired")

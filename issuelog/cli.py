@@ -302,15 +302,19 @@ def record(
     change: Annotated[list[str] | None, typer.Option(
         "--change", help="A system change needed (repeatable).")] = None,
     stack_trace: Annotated[str | None, typer.Option(
-        "--stack-trace", metavar="FILE|-", help="Read a stack trace from FILE or standard input.")] = None,
+        "--stack-trace", metavar="FILE|-",
+        help="Read a stack trace from FILE or standard input.")] = None,
     context: Annotated[str | None, typer.Option(
-        "--context", metavar="JSON", help='Context as a JSON object, e.g. \'{"host": "web-1"}\'.')] = None,
+        "--context", metavar="JSON",
+        help='Context as a JSON object, e.g. \'{"host": "web-1"}\'.')] = None,
     seen: Annotated[str | None, typer.Option(
         "--date", help="When it happened, YYYY-MM-DD (default: today).")] = None,
     from_file: Annotated[str | None, typer.Option(
-        "--from", metavar="FILE.jsonl", help="Record one event per JSON line of FILE ('-': stdin).")] = None,
+        "--from", metavar="FILE.jsonl",
+        help="Record one event per JSON line of FILE ('-': stdin).")] = None,
     refingerprint_all: Annotated[bool, typer.Option(
-        "--refingerprint", help="Recompute fingerprints made with older rules, then stop.")] = False,
+        "--refingerprint",
+        help="Recompute fingerprints made with older rules, then stop.")] = False,
 ) -> None:
     """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
     from issuelog.record import (
@@ -409,12 +413,15 @@ def analyze(
 @reports_errors
 def metrics(
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to FILE atomically (for node_exporter's textfile collector).")] = None,
+        "--output", "-o",
+        help="Write to FILE atomically (for node_exporter's textfile collector).")] = None,
     serve: Annotated[bool, typer.Option(
         "--serve", help="Run an exporter that re-reads the issues at each scrape.")] = False,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on with --serve.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535,
-                                      help="Port to listen on with --serve (0: any free port).")] = 9108,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on with --serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--port", min=0, max=65535,
+        help="Port to listen on with --serve (0: any free port).")] = 9108,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
     from issuelog.metrics import metrics_text, serve_metrics
@@ -436,8 +443,8 @@ def metrics(
     result = load_issues(config)
     if result.problems:
         _print_problems(result.problems, err=True)
-        raise IssuelogError(f"no metrics written: {len(result.problems)} problem(s) in the issue files "
-                            "(see `issuelog check`)")
+        raise IssuelogError(f"no metrics written: {len(result.problems)} problem(s) in the "
+                            "issue files (see `issuelog check`)")
     text = metrics_text(result.issues, config)
     if output is None:
         typer.echo(text, nl=False)

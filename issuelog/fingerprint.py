@@ -21,14 +21,16 @@ LEGACY_VERSION = 1
 # Order matters: the most specific patterns go first, so that a UUID is not read as numbers and
 # a timestamp is not read as a path or a time of day.
 _V1_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b", re.I), "<uuid>"),
+    (re.compile(r"\b[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}\b", re.I), "<uuid>"),
     (re.compile(
         r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
         r"|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
     ), "<timestamp>"),
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"
                 r"|(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}(?![\w:])", re.I), "<ip>"),
-    (re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}\b", re.I), "<hex>"),
+    # 0x addresses, and hashes or IDs: 12 or more hex digits mixing digits and letters.
+    (re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}\b", re.I),
+     "<hex>"),
     (re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|(?<!\w)'(?:[^'\\\n]|\\.)*'|`[^`\n]*`"), "<value>"),
     (re.compile(
         r"(?<![\w.])(?:(?:[A-Za-z]:\\|\\\\|~/|\.{1,2}/|/)[\w.@+-]+(?:[/\\][\w.@+-]+)*"
@@ -51,8 +53,9 @@ _JS_FRAME = re.compile(
     r"^\s*at (?:(?P<function>[^\s(]+) \()?(?P<file>[^()\s]+?)(?::\d+){1,2}\)?\s*$"
 )
 # The exception line that ends a Python traceback: `KeyError: 'user_42'`.
-_ERROR_LINE = re.compile(r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault))"
-                         r"(?::\s*(?P<message>.*))?$")
+_ERROR_LINE = re.compile(
+    r"^(?P<type>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault))(?::\s*(?P<message>.*))?$"
+)
 
 
 def normalize_message_v1(message: str) -> str:

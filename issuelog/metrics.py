@@ -29,6 +29,10 @@ def _label(value: str) -> str:
     return value or NONE_LABEL
 
 
+def _go_float(value: float) -> str:
+    return str(floatToGoString(value))  # type: ignore[no-untyped-call]
+
+
 def issue_metrics(issues: list[Issue], config: Config, problems: int = 0) -> list[Metric]:
     """The metric families of these issues, samples in a stable order."""
     counts = metric_counts(issues, config)
@@ -44,19 +48,20 @@ def issue_metrics(issues: list[Issue], config: Config, problems: int = 0) -> lis
                                    labels=["severity", "category"])
     for (severity, category), count in sorted(counts.resolved.items()):
         resolved.add_metric([_label(severity), _label(category)], count)
+    # Bucket bounds are labelled exactly as prometheus-client's own Histogram labels them.
+    buckets = [(_go_float(bound), count) for bound, count in counts.resolution_buckets]
     resolution = HistogramMetricFamily(
         "issuelog_issue_resolution_seconds", "Time from reported to resolved of resolved issues.",
-        buckets=[*((floatToGoString(bound), count) for bound, count in counts.resolution_buckets),
-                 ("+Inf", counts.resolution_count)],
-        sum_value=counts.resolution_sum,
+        buckets=[*buckets, ("+Inf", counts.resolution_count)], sum_value=counts.resolution_sum,
     )
-    occurrences = CounterMetricFamily("issuelog_issue_occurrences", "Recorded occurrences of errors.",
+    occurrences = CounterMetricFamily("issuelog_issue_occurrences",
+                                      "Recorded occurrences of errors.",
                                       labels=["component", "error_type"])
     for (component, error_type), count in sorted(counts.occurrences.items()):
         occurrences.add_metric([_label(component), _label(error_type)], count)
-    invalid = GaugeMetricFamily("issuelog_file_problems",
-                                "Problems `issuelog check` finds; issues in invalid files may be missing.",
-                                value=problems)
+    invalid = GaugeMetricFamily(
+        "issuelog_file_problems",
+        "Problems `issuelog check` finds; issues in invalid files may be missing.", value=problems)
     return [active, created, resolved, resolution, occurrences, invalid]
 
 
@@ -88,7 +93,7 @@ def metrics_text(issues: list[Issue], config: Config, problems: int = 0) -> str:
 
 
 def serve_metrics(config: Config, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
-    """Start an exporter on host:port (port 0: any free port) that re-reads the issues per scrape."""
+    """Start an exporter on host:port (port 0: any free port) re-reading the issues per scrape."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(IssuesCollector(config))
     return start_http_server(port, addr=host, registry=registry)

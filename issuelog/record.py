@@ -1,4 +1,4 @@
-"""Recording error events: count a known error on its issue, reopen a regression, or file a new one."""
+"""Recording errors: count a known error on its issue, reopen a regression, or file a new one."""
 
 from __future__ import annotations
 
@@ -23,14 +23,13 @@ from issuelog.model import Issue, Problem, parse_issue, validate_issue
 from issuelog.render import code_fence
 from issuelog.scaffold import check_values, create_issue
 from issuelog.sections import read_section, replace_section
-from issuelog.stats import as_date
+from issuelog.stats import REGRESSION_TAG, as_date
 from issuelog.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
 
 ERROR_SECTION = "Error Message / Stack Trace"
 FIXES_SECTION = "Suggested Fixes"
 CHANGES_SECTION = "System Changes Needed"
 REGRESSIONS_SECTION = "Regressions"
-REGRESSION_TAG = "regression"
 MAX_TITLE_LENGTH = 100
 
 #: The keys of one line of a `--from` JSON Lines file.
@@ -59,7 +58,8 @@ class ErrorEvent:
 
     def signature(self) -> ErrorSignature:
         """The parts of the event that its fingerprint is made of."""
-        return ErrorSignature.from_parts(self.error, self.error_type, self.component, self.stack_trace)
+        return ErrorSignature.from_parts(self.error, self.error_type, self.component,
+                                         self.stack_trace)
 
 
 @dataclass(frozen=True)
@@ -180,14 +180,15 @@ def _bullets(items: Iterable[str]) -> str:
     return "\n".join(f"- {' '.join(item.split())}" for item in items)
 
 
-def _create(config: Config, event: ErrorEvent, signature: ErrorSignature, seen: date) -> RecordResult:
-    error_text = event.error.strip() or (
-        f"{signature.error_type}: {signature.message}" if signature.error_type else signature.message
-    )
+def _create(
+    config: Config, event: ErrorEvent, signature: ErrorSignature, seen: date
+) -> RecordResult:
+    error_text = event.error.strip() or ": ".join(
+        part for part in (signature.error_type, signature.message) if part)
     trace = "\n\n".join(part for part in (error_text, event.stack_trace.strip("\n")) if part)
     what = " in ".join(f"`{part}`" for part in (signature.error_type, signature.component) if part)
     sections = {
-        "Description": f"{what or 'An error'}, first recorded by `issuelog record` on {seen.isoformat()}.",
+        "Description": f"{what or 'An error'}, first recorded by `issuelog record` on {seen}.",
         ERROR_SECTION: code_fence(trace),
     }
     if event.context:
@@ -220,13 +221,13 @@ def _reopen_status(config: Config) -> str:
 
 
 def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
-    """Add list items that the section does not have yet, keeping the list tight (no blank lines)."""
+    """Add the list items a section does not have yet, keeping the list tight (no blank lines)."""
     existing = (read_section(text, title) or "").rstrip()
     present = {line.strip() for line in existing.splitlines()}
     fresh = [line for line in dict.fromkeys(bullets) if line not in present]
     if not fresh:
         return text
-    return replace_section(text, title, "\n".join([existing, *fresh]) if existing else "\n".join(fresh))
+    return replace_section(text, title, "\n".join([existing, *fresh] if existing else fresh))
 
 
 def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -> RecordResult:
@@ -242,10 +243,10 @@ def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -
     if issue.last_seen is None or as_date(issue.last_seen) <= seen:
         changes["last_seen"] = seen
     status = config.status(issue.status)
+    fixed_on = as_date(issue.resolved) if issue.resolved is not None else None
     # An occurrence dated before the fix is history being recorded late, not a regression.
-    reopen = bool(status and status.resolved and issue.resolved and seen >= as_date(issue.resolved))
+    reopen = bool(status and status.resolved and fixed_on and seen >= fixed_on)
     if reopen:
-        assert issue.resolved is not None
         changes["status"] = _reopen_status(config)
         changes["resolved"] = None
         if REGRESSION_TAG not in issue.tags:
@@ -253,7 +254,7 @@ def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -
     new_text = edit_frontmatter(text, changes, name=shown)
     if reopen:
         note = (f"- {seen.isoformat()}: recurred after being resolved on "
-                f"{as_date(issue.resolved).isoformat()}; reopened by `issuelog record` "
+                f"{fixed_on}; reopened by `issuelog record` "
                 f"(occurrence {occurrences}).")
         new_text = _add_to_list(new_text, REGRESSIONS_SECTION, [note])
     new_text = _add_to_list(new_text, FIXES_SECTION, _bullets(event.fixes).splitlines())
@@ -286,7 +287,9 @@ def _event_date(value: Any) -> date:
     if isinstance(value, str):
         try:
             text = value.strip()
-            return datetime.fromisoformat(text).date() if len(text) > 10 else date.fromisoformat(text)
+            if len(text) > 10:
+                return datetime.fromisoformat(text).date()
+            return date.fromisoformat(text)
         except ValueError:
             pass
     raise UsageError(f"'date' must be a date like 2026-01-10, got {value!r}")
@@ -319,12 +322,16 @@ def event_from_mapping(data: Mapping[str, Any]) -> ErrorEvent:
     return event
 
 
+def _json_problem(error: json.JSONDecodeError) -> str:
+    return f"{error.msg} (column {error.colno})"
+
+
 def parse_context(text: str) -> dict[str, Any]:
     """The `--context` option: a JSON object."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
-        raise UsageError(f"--context is not valid JSON: {error.msg} (column {error.colno})") from None
+        raise UsageError(f"--context is not valid JSON: {_json_problem(error)}") from None
     if not isinstance(value, dict):
         raise UsageError("--context must be a JSON object, like '{\"host\": \"web-1\"}'")
     return value
@@ -344,7 +351,7 @@ def record_lines(
         try:
             data = json.loads(line)
         except json.JSONDecodeError as error:
-            yield number, Problem(source, number, f"not valid JSON: {error.msg} (column {error.colno})")
+            yield number, Problem(source, number, f"not valid JSON: {_json_problem(error)}")
             continue
         if not isinstance(data, dict):
             yield number, Problem(source, number, "each line must be a JSON object")

@@ -308,10 +308,12 @@ def error_groups(issues: list[Issue], config: Config) -> list[ErrorGroup]:
             groups.setdefault((issue.error_type, issue.component), []).append(issue)
     rows = [
         ErrorGroup(error_type, component, [i.id for i in members],
-                   sum(1 for i in members if is_open(i, config)), sum(i.occurrences for i in members))
+                   sum(1 for i in members if is_open(i, config)),
+                   sum(i.occurrences for i in members))
         for (error_type, component), members in groups.items()
     ]
-    return sorted(rows, key=lambda g: (-g.occurrences, -len(g.issue_ids), g.error_type, g.component))
+    return sorted(rows, key=lambda g: (-g.occurrences, -len(g.issue_ids), g.error_type,
+                                       g.component))
 
 
 def component_rows(summary: Summary) -> list[ComponentRow]:
@@ -325,7 +327,9 @@ def component_rows(summary: Summary) -> list[ComponentRow]:
     return rows
 
 
-def daily_trend(issues: list[Issue], config: Config, days: int, today: date | None) -> list[DayTrend]:
+def daily_trend(
+    issues: list[Issue], config: Config, days: int, today: date | None
+) -> list[DayTrend]:
     """Issues reported and resolved on each of the `days` days ending with `today`, oldest first."""
     if today is None or days < 1:
         return []
@@ -358,8 +362,9 @@ def suggest(summary: Summary, errors: list[ErrorGroup]) -> list[Suggestion]:
                 [i.id for i in summary.issues if is_resolved(i, summary.config)
                  and i.severity == row.severity.name and sla_breached(i, row.severity)]))
     for group in errors:
-        if len(group.issue_ids) >= FREQUENT_ERROR_ISSUES or group.occurrences >= FREQUENT_ERROR_OCCURRENCES:
-            where = f"{group.error_type} in {group.component}" if group.component else group.error_type
+        if (len(group.issue_ids) >= FREQUENT_ERROR_ISSUES
+                or group.occurrences >= FREQUENT_ERROR_OCCURRENCES):
+            where = " in ".join(part for part in (group.error_type, group.component) if part)
             found.append(Suggestion(
                 "high" if group.open else "medium", "frequent_error", where,
                 f"{where}: {len(group.issue_ids)} issue(s), {group.occurrences} occurrence(s); "
@@ -375,7 +380,9 @@ def suggest(summary: Summary, errors: list[ErrorGroup]) -> list[Suggestion]:
     return sorted(found, key=lambda s: (PRIORITIES.index(s.priority), rules.index(s.rule)))
 
 
-def analyze(issues: list[Issue], config: Config, days: int = 7, today: date | None = None) -> Analysis:
+def analyze(
+    issues: list[Issue], config: Config, days: int = 7, today: date | None = None
+) -> Analysis:
     """All figures of `issuelog analyze`; `today` defaults to the newest date in the data."""
     summary = summarize(issues, config)
     errors = error_groups(summary.issues, config)
@@ -384,7 +391,8 @@ def analyze(issues: list[Issue], config: Config, days: int = 7, today: date | No
         summary=summary,
         today=end,
         days=days,
-        open_by_severity=[(severity, len(members)) for severity, members in summary.open_by_severity],
+        open_by_severity=[(severity, len(members))
+                          for severity, members in summary.open_by_severity],
         total_occurrences=sum(issue.occurrences for issue in summary.issues),
         errors=errors,
         components=component_rows(summary),
@@ -420,7 +428,8 @@ def metric_counts(issues: list[Issue], config: Config) -> MetricCounts:
         created=Counter((i.severity, i.category, i.component) for i in issues),
         resolved=Counter((i.severity, i.category) for i in issues if is_resolved(i, config)),
         occurrences=occurrences,
-        resolution_buckets=[(bound, sum(1 for d in durations if d <= bound)) for bound in RESOLUTION_BUCKETS],
+        resolution_buckets=[(bound, sum(1 for d in durations if d <= bound))
+                            for bound in RESOLUTION_BUCKETS],
         resolution_count=len(durations),
         resolution_sum=sum(durations),
     )

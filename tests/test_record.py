@@ -13,7 +13,8 @@ import pytest
 
 from issuelog import fingerprint
 from issuelog.config import Config, load_config
-from issuelog.model import Issue
+from issuelog.errors import UsageError
+from issuelog.model import Issue, Problem
 from issuelog.record import (
     ErrorEvent,
     default_title,
@@ -22,8 +23,6 @@ from issuelog.record import (
     record_lines,
     refingerprint,
 )
-from issuelog.errors import UsageError
-from issuelog.model import Problem
 from issuelog.sections import read_section
 from issuelog.store import load_issues
 from tests.conftest import Invoke, issue_text, make_tree
