@@ -326,6 +326,16 @@ def record(
         shared_fingerprints,
     )
 
+    event_options = {"--error": error, "--title": title, "--error-type": error_type,
+                     "--component": component, "--severity": severity, "--category": category,
+                     "--tag": tag, "--fix": fix, "--change": change, "--stack-trace": stack_trace,
+                     "--context": context, "--date": seen}
+    given = [name for name, value in event_options.items() if value]
+    for mode, active in (("--refingerprint", refingerprint_all), ("--from", from_file is not None)):
+        if active and given:
+            raise UsageError(f"{mode} cannot be combined with {', '.join(given)}")
+    if refingerprint_all and from_file is not None:
+        raise UsageError("--refingerprint cannot be combined with --from")
     config = load_config()
     if refingerprint_all:
         for item in refingerprint(config):

@@ -26,8 +26,11 @@ _V1_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
         r"\b\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?\b"
         r"|\b\d{2}:\d{2}:\d{2}(?:[.,]\d+)?\b"
     ), "<timestamp>"),
+    # IPv4 with an optional port; IPv6 in full (8 groups) or compressed with `::`.
     (re.compile(r"\b(?:\d{1,3}\.){3}\d{1,3}(?::\d{1,5})?\b"
-                r"|(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}(?![\w:])", re.I), "<ip>"),
+                r"|(?<![\w:])(?=[0-9a-f:]*[0-9a-f])(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4}){7}"
+                r"|(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?::(?:[0-9a-f]{1,4}(?::[0-9a-f]{1,4})*)?)"
+                r"(?![\w:])", re.I), "<ip>"),
     # 0x addresses, and hashes or IDs: 12 or more hex digits mixing digits and letters.
     (re.compile(r"\b0x[0-9a-f]+\b|\b(?=[0-9a-f]*\d)(?=[0-9a-f]*[a-f])[0-9a-f]{12,}\b", re.I),
      "<hex>"),

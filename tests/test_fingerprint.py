@@ -30,6 +30,7 @@ def fingerprint(message: str, error_type: str = "", component: str = "", stack: 
     ('ValueError: invalid literal for int() with base 10: "abc"',
      'ValueError: invalid literal for int() with base 10: "12x"'),
     ("connection refused to 10.0.0.5:5432", "connection refused to 192.168.1.20:5433"),
+    ("no route to fe80::1ff:fe23:4567:890a", "no route to 2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
     ("request 3fa85f64-5717-4562-b3fc-2c963f66afa6 failed", "request 0b9d2c1e-1111-4a4a-8b8b-123456789abc failed"),
     ("segfault at 0x7ffd12a4 in libpq", "segfault at 0x55d0c0ffee in libpq"),
     ("job failed at 2026-01-10T12:00:01Z", "job failed at 2026-02-11 08:30:00"),
@@ -69,6 +70,8 @@ def test_normalized_message_keeps_words() -> None:
         "Pool exhausted: <n> of <n> connections in use after <n>")
     assert normalize_message_v1("Can't find model 'zh_core_web_sm' (utf8, http2)") == (
         "Can't find model <value> (utf8, http2)")
+    assert normalize_message_v1("std::vector at ::1 after 12:30:05") == (
+        "std::vector at <ip> after <timestamp>")
 
 
 CHECKOUT_A = """\

@@ -271,6 +271,10 @@ def test_cli_record_usage_errors(project: Path, cli: Invoke) -> None:
     missing = cli("record", "--error", "x", "--stack-trace", "nope.txt", code=2)
     assert missing.stderr == "issuelog: nope.txt: cannot read the stack trace: No such file or directory\n"
     assert "unknown category" in cli("record", "--error", "x", "-c", "weird", code=2).stderr
+    assert cli("record", "--from", "e.jsonl", "--component", "api", "-t", "x", code=2).stderr == (
+        "issuelog: --from cannot be combined with --component, --tag\n")
+    assert "--refingerprint cannot be combined with --error" in cli(
+        "record", "--refingerprint", "--error", "x", code=2).stderr
     assert list((project / "issues").iterdir()) == []
 
 
