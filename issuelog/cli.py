@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -272,7 +272,11 @@ def render(
 
 # --- recording and analysing errors -------------------------------------------------------------
 
-def _print_result(result: Any, config: Config, prefix: str = "") -> None:
+if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
+    from issuelog.record import RecordResult
+
+
+def _print_result(result: RecordResult, config: Config, prefix: str = "") -> None:
     """One line per recorded event: what happened and to which issue."""
     shown = display_path(result.path, config)
     if result.action == "created":
@@ -281,7 +285,8 @@ def _print_result(result: Any, config: Config, prefix: str = "") -> None:
         typer.echo(f"{prefix}reopened {result.issue_id} as a regression "
                    f"(occurrence {result.occurrences}, {shown})")
     else:
-        typer.echo(f"{prefix}counted occurrence {result.occurrences} of {result.issue_id} ({shown})")
+        typer.echo(f"{prefix}counted occurrence {result.occurrences} of {result.issue_id} "
+                   f"({shown})")
 
 
 @app.command()
@@ -295,8 +300,10 @@ def record(
     component: Annotated[str | None, typer.Option("--component", help="Where it happened.")] = None,
     severity: Annotated[str | None, typer.Option(
         "--severity", "-s", help="Severity of a new issue (default: medium).")] = None,
-    category: Annotated[str | None, typer.Option("--category", "-c", help="Category name.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", "-c", help="Category name.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", help="A tag (repeatable).")] = None,
     fix: Annotated[list[str] | None, typer.Option(
         "--fix", help="A suggested fix (repeatable).")] = None,
     change: Annotated[list[str] | None, typer.Option(

@@ -236,8 +236,10 @@ def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     issue, problems = parse_issue(path, text, shown)
-    if issue is None:
-        raise IssueFileError("\n".join(str(p) for p in problems))
+    if issue is None or problems:
+        # Counting on top of a value issuelog cannot read would silently overwrite the user's.
+        raise IssueFileError("not recorded, fix this file first:\n"
+                             + "\n".join(str(problem) for problem in problems))
     occurrences = issue.occurrences + 1
     changes: dict[str, Any] = {"occurrences": occurrences}
     if issue.last_seen is None or as_date(issue.last_seen) <= seen:

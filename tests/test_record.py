@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import textwrap
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from issuelog import fingerprint
 from issuelog.config import Config, load_config
-from issuelog.errors import UsageError
+from issuelog.errors import IssueFileError, UsageError
 from issuelog.model import Issue, Problem
 from issuelog.record import (
     ErrorEvent,
@@ -122,6 +123,17 @@ def test_an_update_keeps_the_rest_of_the_file(config: Config, project: Path) -> 
     assert (project / "issues" / "ISSUE-001-slow.md").read_text() == original.replace(
         "occurrences: 7   # counted by record\n",
         "occurrences: 8  # counted by record\nlast_seen: 2026-01-20\n")
+
+
+def test_an_unreadable_count_is_not_overwritten(config: Config, project: Path) -> None:
+    text = issue_text(extra=f"""\
+        fingerprint: {timeout(1, 1).signature().fingerprint()}
+        occurrences: many
+        """)
+    make_tree(project, {"issues/ISSUE-001-timeout.md": text})
+    with pytest.raises(IssueFileError, match="occurrences' must be a whole number"):
+        record_event(config, timeout(30, 15))
+    assert (project / "issues/ISSUE-001-timeout.md").read_text() == textwrap.dedent(text)
 
 
 def test_new_issue_has_sections_from_the_options(config: Config) -> None:
