@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from issuelog.fingerprint import (
     CURRENT_VERSION,
@@ -123,3 +125,18 @@ def test_fingerprint_is_stable_and_versioned() -> None:
     assert CURRENT_VERSION == 1
     with pytest.raises(ValueError, match="unknown fingerprint version 99"):
         signature.fingerprint(99)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80))
+def test_normalizing_twice_changes_nothing(message: str) -> None:
+    once = normalize_message_v1(message)
+    assert normalize_message_v1(once) == once
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=10**9),
+       st.sampled_from(["ms", "s", " seconds", " MiB", "GB", "%", ""]))
+def test_any_number_with_any_unit_is_the_same_error(first: int, second: int, unit: str) -> None:
+    assert fingerprint(f"pool exhausted after {first}{unit}", component="db") == fingerprint(
+        f"pool exhausted after {second}.5{unit}", component="db")
