@@ -166,7 +166,8 @@ def test_analyze_refuses_invalid_files(project: Path, cli: Invoke) -> None:
 
 def test_rules_stay_quiet_below_their_thresholds(project: Path) -> None:
     make_tree(project, {
-        "issues/ISSUE-001-a.md": issue_text("ISSUE-001", extra="component: db\nerror_type: OSError\noccurrences: 9\n"),
+        "issues/ISSUE-001-a.md": issue_text(
+            "ISSUE-001", extra="component: db\nerror_type: OSError\noccurrences: 9\n"),
         "issues/ISSUE-002-b.md": issue_text("ISSUE-002", extra="component: db\nerror_type: OSError\n"),
         "issues/ISSUE-003-c.md": issue_text("ISSUE-003", status="resolved",
                                             extra="resolved: 2026-01-10\ntags: [regression]\n"),
@@ -181,4 +182,5 @@ def test_rules_stay_quiet_below_their_thresholds(project: Path) -> None:
 def test_daily_trend_without_a_date_is_empty(project: Path) -> None:
     config = load_config(project)
     assert daily_trend([], config, 7, None) == []
-    assert [t.day for t in daily_trend([], config, 2, date(2026, 3, 1))] == [date(2026, 2, 28), date(2026, 3, 1)]
+    window = daily_trend([], config, 2, date(2026, 3, 1))
+    assert [t.day for t in window] == [date(2026, 2, 28), date(2026, 3, 1)]

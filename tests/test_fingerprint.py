@@ -33,7 +33,8 @@ def fingerprint(message: str, error_type: str = "", component: str = "", stack: 
      'ValueError: invalid literal for int() with base 10: "12x"'),
     ("connection refused to 10.0.0.5:5432", "connection refused to 192.168.1.20:5433"),
     ("no route to fe80::1ff:fe23:4567:890a", "no route to 2001:0db8:85a3:0000:0000:8a2e:0370:7334"),
-    ("request 3fa85f64-5717-4562-b3fc-2c963f66afa6 failed", "request 0b9d2c1e-1111-4a4a-8b8b-123456789abc failed"),
+    ("request 3fa85f64-5717-4562-b3fc-2c963f66afa6 failed",
+     "request 0b9d2c1e-1111-4a4a-8b8b-123456789abc failed"),
     ("segfault at 0x7ffd12a4 in libpq", "segfault at 0x55d0c0ffee in libpq"),
     ("job failed at 2026-01-10T12:00:01Z", "job failed at 2026-02-11 08:30:00"),
     ("No such file: /home/ada/shop/config/settings.yaml", "No such file: /srv/app/config/settings.yaml"),
@@ -110,7 +111,8 @@ def test_a_different_call_path_is_a_different_error() -> None:
 
 
 def test_java_and_javascript_frames() -> None:
-    java = "java.lang.NullPointerException\n\tat com.shop.Cart.total(Cart.java:42)\n\tat com.shop.Api.handle(Api.java:7)"
+    java = ("java.lang.NullPointerException\n"
+            "\tat com.shop.Cart.total(Cart.java:42)\n\tat com.shop.Api.handle(Api.java:7)")
     assert parse_stack_trace(java) == [Frame("Cart.java", "com.shop.Cart.total"),
                                        Frame("Api.java", "com.shop.Api.handle")]
     node = "TypeError: x is undefined\n    at handler (/srv/app/api.js:10:5)\n    at /srv/app/server.js:3:1"
