@@ -302,6 +302,7 @@ def record(
         "--severity", "-s", help="Severity of a new issue (default: medium).")] = None,
     category: Annotated[str | None, typer.Option(
         "--category", "-c", help="Category name.")] = None,
+    phase: Annotated[str | None, typer.Option("--phase", "-p", help="Phase of a new issue.")] = None,
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", "-t", help="A tag (repeatable).")] = None,
     fix: Annotated[list[str] | None, typer.Option(
@@ -335,6 +336,7 @@ def record(
 
     event_options = {"--error": error, "--title": title, "--error-type": error_type,
                      "--component": component, "--severity": severity, "--category": category,
+                     "--phase": phase,
                      "--tag": tag, "--fix": fix, "--change": change, "--stack-trace": stack_trace,
                      "--context": context, "--date": seen}
     given = [name for name, value in event_options.items() if value]
@@ -358,6 +360,7 @@ def record(
     event = ErrorEvent(
         error=error or "", title=title or "", error_type=error_type or "",
         component=component or "", severity=severity or "", category=category or "",
+        phase=phase or "",
         tags=tag or [], fixes=fix or [], changes=change or [],
         stack_trace=read_stack_trace(stack_trace, stdin_text) if stack_trace else "",
         context=parse_context(context) if context else {},

@@ -34,7 +34,7 @@ MAX_TITLE_LENGTH = 100
 
 #: The keys of one line of a `--from` JSON Lines file.
 EVENT_KEYS = (
-    "title", "error", "error_type", "component", "severity", "category", "tags", "fixes",
+    "title", "error", "error_type", "component", "severity", "category", "phase", "tags", "fixes",
     "changes", "stack_trace", "context", "date",
 )
 
@@ -49,6 +49,7 @@ class ErrorEvent:
     component: str = ""
     severity: str = ""
     category: str = ""
+    phase: str = ""
     tags: list[str] = field(default_factory=list)
     fixes: list[str] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
@@ -140,7 +141,8 @@ def check_event(event: ErrorEvent, config: Config) -> None:
     """Refuse an event before anything is written: nothing to record, or values not configured."""
     if not event.error.strip() and not event.stack_trace.strip():
         raise UsageError("nothing to record: give an error message (--error) or a stack trace")
-    errors = check_values({"severity": event.severity, "category": event.category}, config)
+    errors = check_values(
+        {"severity": event.severity, "category": event.category, "phase": event.phase}, config)
     if errors:
         raise UsageError("; ".join(errors))
 
@@ -201,6 +203,7 @@ def _create(
         "title": event.title.strip() or default_title(signature),
         "severity": event.severity or default_severity(config),
         "category": event.category,
+        "phase": event.phase,
         "component": signature.component,
         "tags": list(dict.fromkeys(event.tags)),
         "error_type": signature.error_type,
@@ -305,7 +308,8 @@ def event_from_mapping(data: Mapping[str, Any]) -> ErrorEvent:
             suffix = f"did you mean '{hint[0]}'?" if hint else f"known: {', '.join(EVENT_KEYS)}"
             raise UsageError(f"unknown field '{key}' ({suffix})")
     event = ErrorEvent()
-    for key in ("title", "error", "error_type", "component", "severity", "category", "stack_trace"):
+    for key in ("title", "error", "error_type", "component", "severity", "category", "phase",
+                "stack_trace"):
         value = data.get(key)
         if value is None:
             continue
