@@ -355,3 +355,18 @@ def test_record_follows_the_configuration_in_force(project: Path, cli: Invoke) -
     cli("check")
     issue = issues_of(load_config(project))["ISSUE-001"]
     assert (issue.phase, issue.severity) == ("GA", "sev2")
+
+
+def test_a_recorder_killed_mid_batch_leaves_valid_files(project: Path) -> None:
+    events = "\n".join(json.dumps({"error": f"KeyError: 'k{n}'", "component": f"c{n % 7}",
+                                   "date": "2026-01-10"}) for n in range(400))
+    (project / "events.jsonl").write_text(events + "\n")
+    process = subprocess.Popen([sys.executable, "-m", "issuelog", "record", "--from", "events.jsonl"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    assert process.stdout is not None
+    recorded = [process.stdout.readline() for _ in range(10)]
+    process.kill()
+    process.wait(timeout=10)
+    assert all(line.startswith("events.jsonl:") for line in recorded)
+    issues = issues_of(load_config(project))  # no problems in any file
+    assert len(issues) >= 7 and sum(issue.occurrences for issue in issues.values()) >= 10
