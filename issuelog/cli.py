@@ -447,6 +447,8 @@ def metrics(
     from issuelog.metrics import metrics_text, serve_metrics
     from issuelog.store import write_atomic
 
+    if serve and output is not None:
+        raise UsageError("--output cannot be combined with --serve")
     config = load_config()
     if serve:
         try:

@@ -149,3 +149,9 @@ def test_cli_serve_reports_a_busy_port(project: Path, cli: Invoke) -> None:
 @pytest.mark.parametrize("port", ["-1", "70000"])
 def test_cli_refuses_impossible_ports(project: Path, cli: Invoke, port: str) -> None:
     cli("metrics", "--serve", "--port", port, code=2)
+
+
+def test_cli_serve_does_not_write_files(project: Path, cli: Invoke) -> None:
+    result = cli("metrics", "--serve", "--output", "x.prom", code=2)
+    assert result.stderr == "issuelog: --output cannot be combined with --serve\n"
+    assert not (project / "x.prom").exists()
