@@ -15,6 +15,7 @@ from filelock import FileLock
 
 from issuelog.config import Config
 from issuelog.errors import UsageError
+from issuelog.gitrepo import highest_on_branches
 from issuelog.model import Issue, Problem, parse_issue, validate_issue
 
 SKIPPED_FILES = frozenset({"README.md"})
@@ -164,6 +165,25 @@ def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
     return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout)
 
 
+def highest_id_anywhere(config: Config) -> int:
+    """The highest issue number in the issues directory or on any local or remote-tracking branch.
+
+    Teammates' branches are read with git plumbing, so an ID taken on another branch is not
+    handed out again here; outside a git repository only the directory counts.
+    """
+    here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
+    cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
+    elsewhere = highest_on_branches(
+        config.root, config.issues_path, lambda names: highest_id_number(names, config), cache
+    )
+    return max(here, elsewhere)
+
+
+def next_free_number(config: Config) -> int:
+    """The number the next new issue gets (call it under `write_lock`)."""
+    return highest_id_anywhere(config) + 1
+
+
 def create_issue_file(config: Config, title: str, render: Callable[[str], str]) -> tuple[str, Path]:
     """Allocate the next free ID and create its file; `render(id)` returns the file's text.
 
@@ -174,7 +194,7 @@ def create_issue_file(config: Config, title: str, render: Callable[[str], str]) 
     directory.mkdir(parents=True, exist_ok=True)
     slug = slugify(title)
     with write_lock(config):
-        number = highest_id_number(os.listdir(directory), config) + 1
+        number = next_free_number(config)
         while True:
             issue_id = config.format_id(number)
             path = directory / f"{issue_id}-{slug}.md"

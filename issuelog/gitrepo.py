@@ -1,0 +1,307 @@
+"""Everything issuelog asks git, read with plumbing commands; the only module that runs git.
+
+Every function degrades gracefully: outside a repository, or without git installed, they return
+"nothing known" values so that issuelog keeps working on plain directories.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from issuelog.errors import UsageError
+
+# A tree object holds entries `<mode> <name>\0<raw object id>`; 20 bytes with SHA-1, 32 with SHA-256.
+_TREE_ENTRY = {20: re.compile(rb"[0-7]+ ([^\0]*)\0.{20}", re.DOTALL),
+               32: re.compile(rb"[0-7]+ ([^\0]*)\0.{32}", re.DOTALL)}
+#: Environment variables that name the branch a CI job runs for (checked before `HEAD`).
+BRANCH_VARIABLES = ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+#: Consulted when `HEAD` is detached, as CI checkouts often are.
+DETACHED_BRANCH_VARIABLES = ("CI_COMMIT_BRANCH", "GITHUB_REF_NAME")
+
+
+class GitUnavailable(Exception):
+    """git is not installed, or the directory is not inside a git work tree."""
+
+
+def run_git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+    """Run one git command and return its standard output; raise GitUnavailable on failure."""
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False,
+            # Hooks run git with GIT_DIR/GIT_INDEX_FILE set for the repository they serve; keep
+            # them, but never let a pager or a prompt wait for a person.
+            env={**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except OSError as error:
+        raise GitUnavailable(f"cannot run git: {error.strerror}") from None
+    if result.returncode != 0:
+        raise GitUnavailable(result.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
+    return result.stdout
+
+
+def _text(args: Sequence[str], cwd: Path) -> str:
+    return run_git(args, cwd).decode("utf-8", "replace").strip()
+
+
+def work_tree_root(path: Path) -> Path | None:
+    """The top of the git work tree that holds `path`, or None outside git."""
+    try:
+        return Path(_text(["rev-parse", "--show-toplevel"], path))
+    except GitUnavailable:
+        return None
+
+
+def relative_to_work_tree(path: Path, top: Path) -> str | None:
+    """`path` as a slash-separated path inside the work tree, or None when it lies outside."""
+    try:
+        relative = path.resolve().relative_to(top.resolve())
+    except ValueError:
+        return None
+    return PurePosixPath(*relative.parts).as_posix() if relative.parts else ""
+
+
+# --- names of issue files on every branch --------------------------------------------------------
+
+def branch_tips(top: Path) -> list[str]:
+    """Commit IDs of every local branch and remote-tracking branch, without repeats."""
+    output = _text(["for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes"], top)
+    return sorted(set(output.split()))
+
+
+def directory_trees(top: Path, commits: Iterable[str], directory: str) -> set[str]:
+    """Object IDs of the trees at `commit:directory`, for the commits that have that directory."""
+    commits = list(commits)
+    if not commits:
+        return set()
+    request = "".join(f"{commit}:{directory}\n" for commit in commits).encode()
+    output = run_git(["cat-file", "--batch-check=%(objectname) %(objecttype)"], top, request)
+    trees = set()
+    for line in output.decode("utf-8", "replace").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == "tree":
+            trees.add(parts[0])
+    return trees
+
+
+def tree_entry_names(top: Path, trees: Iterable[str]) -> dict[str, list[str]]:
+    """The entry names of each tree, all read by one `git cat-file --batch`."""
+    trees = sorted(trees)
+    if not trees:
+        return {}
+    output = run_git(["cat-file", "--batch"], top, "".join(f"{tree}\n" for tree in trees).encode())
+    names: dict[str, list[str]] = {}
+    position = 0
+    for tree in trees:
+        header_end = output.index(b"\n", position)
+        object_id, _kind, size = output[position:header_end].decode().split()
+        start = header_end + 1
+        content = output[start:start + int(size)]
+        pattern = _TREE_ENTRY[len(object_id) // 2]
+        names[tree] = [match.group(1).decode("utf-8", "surrogateescape")
+                       for match in pattern.finditer(content)]
+        position = start + int(size) + 1  # the object is followed by a newline
+    return names
+
+
+def highest_on_branches(
+    start: Path, directory: Path, highest_of: Callable[[list[str]], int], cache_file: Path | None
+) -> int:
+    """The highest issue number on any local or remote-tracking branch (0 outside git).
+
+    `highest_of(names)` turns a directory listing into a number. Trees are immutable, so their
+    numbers are cached by tree ID in `cache_file`: a branch is only read again when its
+    issues directory changed.
+    """
+    top = work_tree_root(start)
+    if top is None:
+        return 0
+    inside = relative_to_work_tree(directory, top)
+    if inside is None:
+        return 0
+    try:
+        trees = directory_trees(top, branch_tips(top), inside or ".")
+    except GitUnavailable:
+        return 0
+    cache = _read_cache(cache_file)
+    unknown = trees - cache.keys()
+    if unknown:
+        try:
+            listings = tree_entry_names(top, unknown)
+        except (GitUnavailable, ValueError):
+            return max((cache[tree] for tree in trees if tree in cache), default=0)
+        fresh = {tree: highest_of(names) for tree, names in listings.items()}
+        cache.update(fresh)
+        # Keep only trees still in use so that the cache does not grow forever.
+        _write_cache(cache_file, {tree: cache[tree] for tree in trees if tree in cache})
+    return max((cache[tree] for tree in trees if tree in cache), default=0)
+
+
+def _read_cache(path: Path | None) -> dict[str, int]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged cache is only slower, never wrong: start afresh
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if isinstance(value, int)}
+
+
+def _write_cache(path: Path | None, data: dict[str, int]) -> None:
+    if path is None:
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # the cache is an optimisation only
+
+
+# --- history of files ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Arrival:
+    """When and in which commit a file first entered the history of HEAD."""
+
+    commit: str
+    timestamp: int
+
+
+def arrival(top: Path, path: Path) -> Arrival | None:
+    """The commit that first added `path` in the history of HEAD, or None if never committed."""
+    inside = relative_to_work_tree(path, top)
+    if inside is None:
+        return None
+    try:
+        output = _text(["log", "--diff-filter=A", "--format=%H %ct", "HEAD", "--", inside], top)
+    except GitUnavailable:
+        return None
+    lines = output.splitlines()
+    if not lines:
+        return None
+    commit, timestamp = lines[-1].split()  # `git log` lists the newest first
+    return Arrival(commit, int(timestamp))
+
+
+def is_ancestor(top: Path, ancestor: str, descendant: str) -> bool:
+    """Whether commit `ancestor` is `descendant` or one of its ancestors."""
+    try:
+        run_git(["merge-base", "--is-ancestor", ancestor, descendant], top)
+    except GitUnavailable:
+        return False
+    return True
+
+
+# --- revisions ------------------------------------------------------------------------------------
+
+def default_branch(top: Path) -> str:
+    """The branch pull requests merge into: origin's HEAD, else main, master or init.defaultBranch."""
+    try:
+        return _text(["symbolic-ref", "--short", "refs/remotes/origin/HEAD"], top)
+    except GitUnavailable:
+        pass
+    candidates = ["main", "master"]
+    try:
+        candidates.insert(0, _text(["config", "init.defaultBranch"], top))
+    except GitUnavailable:
+        pass
+    for name in candidates:
+        for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
+            if _resolves(top, ref):
+                return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+    raise UsageError("cannot tell the default branch (no origin/HEAD, main or master): name a revision")
+
+
+def _resolves(top: Path, rev: str) -> bool:
+    try:
+        run_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    except GitUnavailable:
+        return False
+    return True
+
+
+def resolve_commit(top: Path, rev: str) -> str:
+    """The full commit ID that `rev` names; a usage error when it names none."""
+    try:
+        return _text(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    except GitUnavailable:
+        raise UsageError(f"'{rev}' is not a commit in this repository") from None
+
+
+def merge_base(top: Path, first: str, second: str) -> str:
+    """The best common ancestor of two revisions."""
+    try:
+        return _text(["merge-base", first, second], top)
+    except GitUnavailable:
+        raise UsageError(f"'{first}' and '{second}' have no common ancestor") from None
+
+
+def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
+    """`{file name: contents}` of the files directly in `directory` at `commit` (empty if absent)."""
+    try:
+        listing = run_git(["ls-tree", "-z", commit, "--", f"{directory}/" if directory else "."], top)
+    except GitUnavailable:
+        return {}
+    blobs: dict[str, str] = {}
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        mode, kind, object_id = meta.decode().split()
+        if kind == "blob" and mode != "120000":
+            blobs[PurePosixPath(name.decode("utf-8", "surrogateescape")).name] = object_id
+    if not blobs:
+        return {}
+    names = sorted(blobs)
+    output = run_git(["cat-file", "--batch"], top, "".join(f"{blobs[n]}\n" for n in names).encode())
+    contents: dict[str, bytes] = {}
+    position = 0
+    for name in names:
+        header_end = output.index(b"\n", position)
+        size = int(output[position:header_end].split()[2])
+        contents[name] = output[header_end + 1:header_end + 1 + size]
+        position = header_end + 1 + size + 1
+    return contents
+
+
+def current_branch(top: Path | None) -> str | None:
+    """The branch being worked on: from CI variables, else HEAD; None when nobody can tell."""
+    for variable in BRANCH_VARIABLES:
+        if os.environ.get(variable):
+            return os.environ[variable]
+    if top is not None:
+        try:
+            return _text(["symbolic-ref", "--short", "-q", "HEAD"], top)
+        except GitUnavailable:
+            pass
+    for variable in DETACHED_BRANCH_VARIABLES:
+        if os.environ.get(variable):
+            return os.environ[variable]
+    return None
+
+
+# --- set-up ---------------------------------------------------------------------------------------
+
+def hooks_directory(top: Path) -> Path:
+    """Where git looks for hooks (honours core.hooksPath and linked work trees)."""
+    return (top / _text(["rev-parse", "--git-path", "hooks"], top)).resolve()
+
+
+def set_config(top: Path, key: str, value: str) -> None:
+    """Set a value in the repository's own git config (`.git/config`)."""
+    run_git(["config", "--local", key, value], top)
+
+
+def stage(top: Path, path: Path) -> None:
+    """Add a file to the index (used by the merge hook so that the merge commit includes it)."""
+    inside = relative_to_work_tree(path, top)
+    if inside is not None:
+        run_git(["add", "--", inside], top)
