@@ -299,9 +299,3 @@ def set_config(top: Path, key: str, value: str) -> None:
     """Set a value in the repository's own git config (`.git/config`)."""
     run_git(["config", "--local", key, value], top)
 
-
-def stage(top: Path, path: Path) -> None:
-    """Add a file to the index (used by the merge hook so that the merge commit includes it)."""
-    inside = relative_to_work_tree(path, top)
-    if inside is not None:
-        run_git(["add", "--", inside], top)

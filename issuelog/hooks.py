@@ -2,8 +2,9 @@
 
 `install_hooks` marks ISSUES.md in `.gitattributes` with a merge driver that never reports a
 conflict (it keeps the current side), and installs hooks that re-render the log once the issue
-files are merged: `pre-merge-commit` (so the merge commit itself carries the fresh log),
-`post-merge` (fast-forwards, `--no-commit`, `--squash`) and `post-rewrite` (rebases).
+files are merged: `post-merge` and `post-rewrite` (rebases). The fresh log is left in the work
+tree for the user to commit: git builds an automatic merge commit's tree before the
+`pre-merge-commit` hook runs, so no hook can put the log into that commit.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ from pathlib import Path
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.gitrepo import (
-    GitUnavailable, current_branch, hooks_directory, relative_to_work_tree, set_config, stage,
-    work_tree_root,
+    GitUnavailable, current_branch, hooks_directory, relative_to_work_tree, set_config, work_tree_root,
 )
 from issuelog.render import render_log
 from issuelog.store import display_path, load_issues, write_atomic, write_lock
 
 DRIVER = "issuelog"
-HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite")
+HOOKS = ("post-merge", "post-rewrite")
 MARKER = "# installed by `issuelog install-hooks`"
 ATTRIBUTES = ".gitattributes"
 
@@ -142,9 +142,4 @@ def run_hook(name: str, arguments: list[str], config: Config) -> str:
     update = refresh_log(config)
     if not update.written:
         return f"issuelog: {update.message}" if update.message else ""
-    if name == "pre-merge-commit":
-        top = work_tree_root(config.root)
-        if top is not None:
-            stage(top, config.output_path)
-        return f"issuelog: {update.message} for the merge commit"
     return f"issuelog: {update.message}; commit it (git commit {display_path(config.output_path, config)})"
