@@ -10,15 +10,14 @@ import json
 import os
 import re
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from issuelog.errors import UsageError
 
 # A tree object holds entries `<mode> <name>\0<raw object id>`; 20 bytes with SHA-1, 32 with SHA-256.
-_TREE_ENTRY = {20: re.compile(rb"[0-7]+ ([^\0]*)\0.{20}", re.DOTALL),
-               32: re.compile(rb"[0-7]+ ([^\0]*)\0.{32}", re.DOTALL)}
+_OBJECT_ID_BYTES = {40: 20, 64: 32}
 #: Environment variables that name the branch a CI job runs for (checked before `HEAD`).
 BRANCH_VARIABLES = ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
 #: Consulted when `HEAD` is detached, as CI checkouts often are.
@@ -89,34 +88,40 @@ def directory_trees(top: Path, commits: Iterable[str], directory: str) -> set[st
     return trees
 
 
-def tree_entry_names(top: Path, trees: Iterable[str]) -> dict[str, list[str]]:
-    """The entry names of each tree, all read by one `git cat-file --batch`."""
+def read_trees(top: Path, trees: Iterable[str]) -> dict[str, bytes]:
+    """The raw contents of tree objects, all read by one `git cat-file --batch`."""
     trees = sorted(trees)
     if not trees:
         return {}
     output = run_git(["cat-file", "--batch"], top, "".join(f"{tree}\n" for tree in trees).encode())
-    names: dict[str, list[str]] = {}
+    contents: dict[str, bytes] = {}
     position = 0
     for tree in trees:
         header_end = output.index(b"\n", position)
-        object_id, _kind, size = output[position:header_end].decode().split()
+        _object_id, _kind, size = output[position:header_end].decode().split()
         start = header_end + 1
-        content = output[start:start + int(size)]
-        pattern = _TREE_ENTRY[len(object_id) // 2]
-        names[tree] = [match.group(1).decode("utf-8", "surrogateescape")
-                       for match in pattern.finditer(content)]
-        position = start + int(size) + 1  # the object is followed by a newline
-    return names
+        contents[tree] = output[start:start + int(size)]
+        position = start + int(size) + 1  # each object is followed by a newline
+    return contents
 
 
-def highest_on_branches(
-    start: Path, directory: Path, highest_of: Callable[[list[str]], int], cache_file: Path | None
-) -> int:
+def tree_entry_pattern(name_pattern: str, object_id: str) -> re.Pattern[bytes]:
+    """Matches every entry of a raw tree; group 1 holds the number when the name matches.
+
+    Entries are matched whole (name, NUL, raw object ID) so that object ID bytes are never
+    mistaken for a name; `name_pattern` must capture one number and not match a NUL.
+    """
+    id_bytes = _OBJECT_ID_BYTES.get(len(object_id), 20)
+    return re.compile(rb"[0-7]+ (?:" + name_pattern.encode() + rb"|[^\0]*)\0.{%d}" % id_bytes,
+                      re.DOTALL)
+
+
+def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_file: Path | None) -> int:
     """The highest issue number on any local or remote-tracking branch (0 outside git).
 
-    `highest_of(names)` turns a directory listing into a number. Trees are immutable, so their
-    numbers are cached by tree ID in `cache_file`: a branch is only read again when its
-    issues directory changed.
+    `name_pattern` matches an issue file name and captures its number. Trees are immutable, so
+    their highest numbers are cached by tree ID in `cache_file`: a branch's issues directory is
+    only read again when it changed.
     """
     top = work_tree_root(start)
     if top is None:
@@ -132,11 +137,12 @@ def highest_on_branches(
     unknown = trees - cache.keys()
     if unknown:
         try:
-            listings = tree_entry_names(top, unknown)
+            contents = read_trees(top, unknown)
         except (GitUnavailable, ValueError):
-            return max((cache[tree] for tree in trees if tree in cache), default=0)
-        fresh = {tree: highest_of(names) for tree, names in listings.items()}
-        cache.update(fresh)
+            contents = {}  # unreadable trees count as empty: the directory itself still counts
+        for tree, content in contents.items():
+            numbers = tree_entry_pattern(name_pattern, tree).findall(content)
+            cache[tree] = max((int(number) for number in numbers if number), default=0)
         # Keep only trees still in use so that the cache does not grow forever.
         _write_cache(cache_file, {tree: cache[tree] for tree in trees if tree in cache})
     return max((cache[tree] for tree in trees if tree in cache), default=0)

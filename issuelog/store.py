@@ -120,9 +120,14 @@ def sort_key(issue_id: str) -> tuple[int, str]:
     return (int(match.group(1)) if match else -1, issue_id)
 
 
+def id_file_pattern(config: Config) -> str:
+    """A regular expression for issue file names such as `ISSUE-007-slug.md`; captures the number."""
+    return rf"{re.escape(config.id_prefix)}-(\d+)(?:-[^\0/]*)?\.md"
+
+
 def id_numbers(names: Iterable[str], config: Config) -> list[int]:
     """The issue numbers named by file names such as `ISSUE-007-slug.md` or `ISSUE-007.md`."""
-    pattern = re.compile(rf"^{re.escape(config.id_prefix)}-(\d+)(?:-.*)?\.md$")
+    pattern = re.compile(rf"^{id_file_pattern(config)}$")
     return [int(match.group(1)) for match in map(pattern.match, names) if match]
 
 
@@ -173,9 +178,7 @@ def highest_id_anywhere(config: Config) -> int:
     """
     here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
     cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
-    elsewhere = highest_on_branches(
-        config.root, config.issues_path, lambda names: highest_id_number(names, config), cache
-    )
+    elsewhere = highest_on_branches(config.root, config.issues_path, id_file_pattern(config), cache)
     return max(here, elsewhere)
 
 

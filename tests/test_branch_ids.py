@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from issuelog.config import load_config
-from issuelog.gitrepo import tree_entry_names
-from issuelog.store import highest_id_anywhere, state_dir
+from issuelog.gitrepo import read_trees, tree_entry_pattern
+from issuelog.store import highest_id_anywhere, id_file_pattern, state_dir
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, git
 
@@ -71,15 +71,19 @@ def test_branch_numbers_are_cached_by_tree_and_a_bad_cache_is_ignored(repo: Path
     assert highest_id_anywhere(config) == 5
 
 
-def test_tree_entry_names_reads_many_trees_in_one_batch(repo: Path) -> None:
-    _branch_with_issue(repo, "one", 2)
-    _branch_with_issue(repo, "two", 3)
-    trees = {git(repo, "rev-parse", f"{branch}:issues").strip(): branch for branch in ("one", "two")}
-    names = tree_entry_names(repo, trees)
-    assert {trees[tree]: sorted(listing) for tree, listing in names.items()} == {
-        "one": ["ISSUE-001-first.md", "ISSUE-002-from-one.md"],
-        "two": ["ISSUE-001-first.md", "ISSUE-003-from-two.md"],
-    }
+def test_only_issue_file_names_count_in_a_tree(repo: Path) -> None:
+    """Other files, other prefixes and subdirectories do not raise the number."""
+    git(repo, "checkout", "-q", "-b", "noise")
+    make_tree(repo, {"issues/README.md": "About\n", "issues/ISSUE-900.txt": "not an issue\n",
+                     "issues/BUG-950-other-prefix.md": "x\n", "issues/ISSUE-975/nested.md": "x\n",
+                     "issues/ISSUE-004.md": issue_text("ISSUE-004")})
+    commit_all(repo, "noise")
+    tree = git(repo, "rev-parse", "noise:issues").strip()
+    content = read_trees(repo, [tree])[tree]
+    pattern = tree_entry_pattern(id_file_pattern(load_config(repo)), tree)
+    assert [number for number in pattern.findall(content) if number] == [b"001", b"004"]
+    git(repo, "checkout", "-q", "main")
+    assert highest_id_anywhere(load_config(repo)) == 4
 
 
 def test_new_works_from_a_subdirectory_and_with_a_nested_project(repo: Path, cli: Invoke,
