@@ -6,6 +6,7 @@ Every function degrades gracefully: outside a repository, or without git install
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -88,21 +89,26 @@ def directory_trees(top: Path, commits: Iterable[str], directory: str) -> set[st
     return trees
 
 
-def read_trees(top: Path, trees: Iterable[str]) -> dict[str, bytes]:
-    """The raw contents of tree objects, all read by one `git cat-file --batch`."""
-    trees = sorted(trees)
-    if not trees:
-        return {}
-    output = run_git(["cat-file", "--batch"], top, "".join(f"{tree}\n" for tree in trees).encode())
-    contents: dict[str, bytes] = {}
+def read_objects(top: Path, object_ids: Sequence[str]) -> list[bytes]:
+    """The raw contents of git objects, in order, all read by one `git cat-file --batch`."""
+    if not object_ids:
+        return []
+    output = run_git(["cat-file", "--batch"], top, "".join(f"{oid}\n" for oid in object_ids).encode())
+    contents = []
     position = 0
-    for tree in trees:
+    for _ in object_ids:
         header_end = output.index(b"\n", position)
-        _object_id, _kind, size = output[position:header_end].decode().split()
+        size = int(output[position:header_end].split()[2])
         start = header_end + 1
-        contents[tree] = output[start:start + int(size)]
-        position = start + int(size) + 1  # each object is followed by a newline
+        contents.append(output[start:start + size])
+        position = start + size + 1  # each object is followed by a newline
     return contents
+
+
+def read_trees(top: Path, trees: Iterable[str]) -> dict[str, bytes]:
+    """The raw contents of tree objects by their IDs."""
+    ordered = sorted(trees)
+    return dict(zip(ordered, read_objects(top, ordered), strict=True))
 
 
 def tree_entry_pattern(name_pattern: str, object_id: str) -> re.Pattern[bytes]:
@@ -166,7 +172,7 @@ def _write_cache(path: Path | None, data: dict[str, int]) -> None:
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        os.replace(temporary, path)
+        temporary.replace(path)
     except OSError:
         temporary.unlink(missing_ok=True)  # the cache is an optimisation only
 
@@ -210,15 +216,11 @@ def is_ancestor(top: Path, ancestor: str, descendant: str) -> bool:
 
 def default_branch(top: Path) -> str:
     """The branch pull requests merge into: origin's HEAD, else main, master or init.defaultBranch."""
-    try:
+    with contextlib.suppress(GitUnavailable):
         return _text(["symbolic-ref", "--short", "refs/remotes/origin/HEAD"], top)
-    except GitUnavailable:
-        pass
     candidates = ["main", "master"]
-    try:
+    with contextlib.suppress(GitUnavailable):
         candidates.insert(0, _text(["config", "init.defaultBranch"], top))
-    except GitUnavailable:
-        pass
     for name in candidates:
         for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
             if _resolves(top, ref):
@@ -260,22 +262,12 @@ def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
     for entry in listing.split(b"\0"):
         if not entry:
             continue
-        meta, _, name = entry.partition(b"\t")
+        meta, _, raw_name = entry.partition(b"\t")
         mode, kind, object_id = meta.decode().split()
-        if kind == "blob" and mode != "120000":
-            blobs[PurePosixPath(name.decode("utf-8", "surrogateescape")).name] = object_id
-    if not blobs:
-        return {}
+        if kind == "blob" and mode != "120000":  # symbolic links are not issue files
+            blobs[PurePosixPath(raw_name.decode("utf-8", "surrogateescape")).name] = object_id
     names = sorted(blobs)
-    output = run_git(["cat-file", "--batch"], top, "".join(f"{blobs[n]}\n" for n in names).encode())
-    contents: dict[str, bytes] = {}
-    position = 0
-    for name in names:
-        header_end = output.index(b"\n", position)
-        size = int(output[position:header_end].split()[2])
-        contents[name] = output[header_end + 1:header_end + 1 + size]
-        position = header_end + 1 + size + 1
-    return contents
+    return dict(zip(names, read_objects(top, [blobs[name] for name in names]), strict=True))
 
 
 def current_branch(top: Path | None) -> str | None:
@@ -284,10 +276,8 @@ def current_branch(top: Path | None) -> str | None:
         if os.environ.get(variable):
             return os.environ[variable]
     if top is not None:
-        try:
+        with contextlib.suppress(GitUnavailable):
             return _text(["symbolic-ref", "--short", "-q", "HEAD"], top)
-        except GitUnavailable:
-            pass
     for variable in DETACHED_BRANCH_VARIABLES:
         if os.environ.get(variable):
             return os.environ[variable]

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 from pathlib import Path
+from typing import Any
 
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.gitrepo import (
-    default_branch, files_at, merge_base, relative_to_work_tree, resolve_commit, work_tree_root,
+    default_branch,
+    files_at,
+    merge_base,
+    relative_to_work_tree,
+    resolve_commit,
+    work_tree_root,
 )
 from issuelog.model import Issue, parse_issue
 from issuelog.render import issue_url

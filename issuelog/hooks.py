@@ -17,7 +17,12 @@ from pathlib import Path
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.gitrepo import (
-    GitUnavailable, current_branch, hooks_directory, relative_to_work_tree, set_config, work_tree_root,
+    GitUnavailable,
+    current_branch,
+    hooks_directory,
+    relative_to_work_tree,
+    set_config,
+    work_tree_root,
 )
 from issuelog.render import render_log
 from issuelog.store import display_path, load_issues, write_atomic, write_lock

@@ -19,7 +19,13 @@ from issuelog.frontmatter_edit import edit_frontmatter, read_frontmatter
 from issuelog.gitrepo import Arrival, arrival, is_ancestor, work_tree_root
 from issuelog.model import Issue
 from issuelog.store import (
-    display_path, load_issues, next_free_number, slugify, sort_key, write_atomic, write_lock,
+    display_path,
+    load_issues,
+    next_free_number,
+    slugify,
+    sort_key,
+    write_atomic,
+    write_lock,
 )
 
 
