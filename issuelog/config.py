@@ -245,9 +245,11 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
                 raise ConfigError(f"{where}: '{key}' must be a list of strings")
             values[key] = tuple(value)
         elif key == "severities":
-            values[key] = tuple(_severity(where, i, item) for i, item in enumerate(_table_list(where, key, value)))
+            items = enumerate(_table_list(where, key, value))
+            values[key] = tuple(_severity(where, index, item) for index, item in items)
         elif key == "statuses":
-            values[key] = tuple(_status(where, i, item) for i, item in enumerate(_table_list(where, key, value)))
+            items = enumerate(_table_list(where, key, value))
+            values[key] = tuple(_status(where, index, item) for index, item in items)
     config = Config(**values)
     _check_consistency(where, config)
     return config

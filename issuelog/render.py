@@ -139,7 +139,8 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{error.filename or template.name}:{error.lineno}: {error.message}") from None
     except jinja2.exceptions.SecurityError as error:
-        raise TemplateError(f"{template.filename or template.name}: refused by the sandbox: {error}") from None
+        name = template.filename or template.name
+        raise TemplateError(f"{name}: refused by the sandbox: {error}") from None
     except jinja2.UndefinedError as error:
         raise TemplateError(f"{template.filename or template.name}: {error.message}") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError) as error:
