@@ -88,11 +88,12 @@ def _mark_attributes(path: Path, line: str, config: Config) -> SetupStep:
 def hook_script(name: str, project: str, python: str) -> str:
     """The shell script of one hook: run issuelog, and never block git when it is missing."""
     change_directory = f"cd {shlex.quote(project)} || exit 0\n" if project else ""
+    interpreter = shlex.quote(python)
     return (
         "#!/bin/sh\n"
         f"{MARKER}: re-renders ISSUES.md after merges and rebases.\n"
         f"{change_directory}"
-        f"if [ -x {shlex.quote(python)} ]; then exec {shlex.quote(python)} -m issuelog git-hook {name} \"$@\"; fi\n"
+        f"if [ -x {interpreter} ]; then exec {interpreter} -m issuelog git-hook {name} \"$@\"; fi\n"
         f"if command -v issuelog >/dev/null 2>&1; then exec issuelog git-hook {name} \"$@\"; fi\n"
         "echo 'issuelog: not installed here, ISSUES.md was not re-rendered: run `issuelog render`' >&2\n"
         "exit 0\n"

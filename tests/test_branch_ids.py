@@ -49,7 +49,8 @@ def test_new_skips_ids_taken_on_remote_tracking_branches(repo: Path, tmp_path: P
     assert cli("new", "After a fetch", "-s", "low").stdout.strip().startswith("issues/ISSUE-013-")
 
 
-def test_highest_id_outside_git_is_the_directory_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_highest_id_outside_git_is_the_directory_only(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     make_tree(tmp_path, {"issuelog.toml": 'project = "Plain"\n',

@@ -1,8 +1,13 @@
-"""`issuelog diff`: issue changes since a revision, as Markdown for a PR comment and as JSON."""
+"""`issuelog diff`: issue changes since a revision, as Markdown for a PR comment and as JSON.
+
+Refresh `tests/golden/diff.md` after an intended change of `diff.md.j2` with
+`ISSUELOG_UPDATE_GOLDEN=1 pytest tests/test_diff.py` and review its diff.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -30,42 +35,7 @@ FEATURE_FILES = {
     "issues/ISSUE-006-new.md": issue_text("ISSUE-006", "Crash on save", "open", "critical"),
 }
 
-EXPECTED = """\
-### Issue log changes since `main` ({base})
-
-**1 opened**, **1 resolved**, **1 reopened**, **2 changed**, **1 removed**
-
-#### Opened (1)
-
-| ID | Title | Severity | Status |
-|----|-------|----------|--------|
-| [ISSUE-006](https://example.invalid/blob/feature/issues/ISSUE-006-new.md) | Crash on save | 🔴 Critical | 🔴 Open |
-
-#### Resolved (1)
-
-| ID | Title | Severity | Status | Change |
-|----|-------|----------|--------|--------|
-| [ISSUE-001](https://example.invalid/blob/feature/issues/ISSUE-001-login.md) | Login fails | 🟠 High | 🟢 Resolved | status: Open → Resolved |
-
-#### Reopened (1)
-
-| ID | Title | Severity | Status | Change |
-|----|-------|----------|--------|--------|
-| [ISSUE-003](https://example.invalid/blob/feature/issues/ISSUE-003-typo.md) | Typo | 🟢 Low | 🔴 Open | status: Resolved → Open |
-
-#### Changed (2)
-
-| ID | Title | Severity | Status | Change |
-|----|-------|----------|--------|--------|
-| [ISSUE-002](https://example.invalid/blob/feature/issues/ISSUE-002-slow.md) | Slow page | 🔴 Critical | 🔴 Open | severity: Medium → Critical |
-| [ISSUE-004](https://example.invalid/blob/feature/issues/ISSUE-004-cache.md) | Cache \\| stale | 🟡 Medium | 🟡 In Progress | status: Open → In Progress<br>severity: Low → Medium |
-
-#### Removed (1)
-
-| ID | Title | Severity | Status |
-|----|-------|----------|--------|
-| [ISSUE-005](https://example.invalid/blob/feature/issues/ISSUE-005-gone.md) | Filed by mistake | 🟢 Low | 🔴 Open |
-"""
+GOLDEN = Path(__file__).resolve().parent / "golden" / "diff.md"  # BASE: the merge base
 
 
 @pytest.fixture
@@ -90,7 +60,9 @@ def history(project: Path) -> str:
 
 def test_diff_against_the_merge_base_as_markdown(history: str, cli: Invoke) -> None:
     result = cli("diff", "--link-base", "https://example.invalid/blob/feature/")
-    assert result.stdout == EXPECTED.format(base=history[:10])
+    if os.environ.get("ISSUELOG_UPDATE_GOLDEN"):
+        GOLDEN.write_text(result.stdout.replace(history[:10], "BASE"), encoding="utf-8", newline="\n")
+    assert result.stdout == GOLDEN.read_text(encoding="utf-8").replace("BASE", history[:10])
 
 
 def test_diff_as_json(history: str, cli: Invoke) -> None:
@@ -127,7 +99,8 @@ def test_compare_issues_counts_closing_as_won_t_fix_as_resolved(tmp_path: Path) 
     assert compare_issues(after, after, config).total == 0
 
 
-def test_diff_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_diff_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     (tmp_path / "issuelog.toml").write_text('project = "Plain"\n')

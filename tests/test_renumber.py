@@ -54,8 +54,8 @@ def test_done_when_two_branches_collide_merge_and_renumber(
     assert git(repo, "status", "--porcelain") == ""
 
     found = cli("check", code=1)
-    assert "issues/ISSUE-002-beta-bug.md:2: duplicate id 'ISSUE-002' (also in issues/ISSUE-002-alpha-bug.md)" \
-        in found.stdout
+    assert ("issues/ISSUE-002-beta-bug.md:2: duplicate id 'ISSUE-002' "
+            "(also in issues/ISSUE-002-alpha-bug.md)") in found.stdout
 
     fixed = cli("renumber")
     assert fixed.stdout.splitlines() == [
