@@ -338,10 +338,11 @@ def git_hook(
 @reports_errors
 def diff(
     rev: Annotated[str | None, typer.Argument(
+        metavar="REV",
         help="Compare with this revision (default: the merge base with the default branch).")] = None,
     output_format: Annotated[Format, typer.Option("--format", help="text (Markdown) or json.")] = Format.text,
     link_base: Annotated[str, typer.Option(
-        "--link-base", help="Put before each issue's path in links, e.g. "
+        "--link-base", metavar="URL", help="Put before each issue's path in links, e.g. "
         "https://github.com/OWNER/REPO/blob/BRANCH/")] = "",
 ) -> None:
     """Markdown for a pull request comment: issues opened, resolved, reopened or changed since REV."""
