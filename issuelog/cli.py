@@ -299,11 +299,11 @@ def renumber(
                    f"{display_path(rename.new_path, config)} ({rename.old_id} -> {rename.new_id}; "
                    f"{display_path(rename.kept_by, config)} keeps {rename.old_id})")
     for update in plan.references:
-        typer.echo(f"{would}update {display_path(update.path, config)}: related "
+        typer.echo(f"{would}update {display_path(plan.final_path(update.path), config)}: related "
                    f"{update.old_id} -> {update.new_id}")
     for unclear in plan.unclear:
-        typer.echo(f"left {display_path(unclear.path, config)}: related {unclear.issue_id} may mean "
-                   "either issue; check it by hand")
+        shown = display_path(plan.final_path(unclear.path), config)
+        typer.echo(f"left {shown}: related {unclear.issue_id} may mean either issue; check it by hand")
     if not dry_run and not plan.empty:
         typer.echo("issuelog: now run `issuelog render` and commit the renamed files "
                    "(git add -A " f"{config.issues_dir})", err=True)

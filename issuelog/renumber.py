@@ -65,6 +65,10 @@ class RenumberPlan:
     references: list[ReferenceUpdate] = field(default_factory=list)
     unclear: list[UnclearReference] = field(default_factory=list)
 
+    def final_path(self, path: Path) -> Path:
+        """Where a file is once the plan is carried out."""
+        return next((rename.new_path for rename in self.renames if rename.old_path == path), path)
+
     @property
     def empty(self) -> bool:
         """Whether there is nothing to change."""
@@ -155,14 +159,12 @@ def _plan_references(
 def apply_plan(plan: RenumberPlan, config: Config) -> None:
     """Write every change: all new texts are prepared first, so a bad file stops before any write."""
     new_texts: dict[Path, str] = {}
-    location: dict[Path, Path] = {}
     for rename in plan.renames:
         text = _read(rename.old_path, config)
         new_texts[rename.new_path] = edit_frontmatter(
             text, {"id": rename.new_id}, name=display_path(rename.old_path, config))
-        location[rename.old_path] = rename.new_path
     for update in plan.references:
-        path = location.get(update.path, update.path)
+        path = plan.final_path(update.path)
         text = new_texts.get(path) or _read(update.path, config)
         new_texts[path] = _replace_related(text, update, config)
     for path, text in new_texts.items():

@@ -125,3 +125,29 @@ def test_without_the_merge_driver_the_same_merge_conflicts(repo: Path, cli: Invo
     merge = git(repo, "merge", "--no-edit", "right", check=False)
     assert "CONFLICT (content): Merge conflict in ISSUES.md" in merge
     git(repo, "merge", "--abort")
+
+
+def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """install-hooks run from a subdirectory of a nested project; the hooks find the project."""
+    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
+    nested = project / "tools" / "log"
+    nested.mkdir(parents=True)
+    (project / "issuelog.toml").rename(nested / "issuelog.toml")
+    (project / "issues").rename(nested / "issues")
+    monkeypatch.chdir(nested / "issues")
+    cli("render")
+    cli("install-hooks")
+    assert (project / ".gitattributes").read_text() == "/tools/log/ISSUES.md merge=issuelog\n"
+    commit_all(project, "nested base")
+    monkeypatch.chdir(nested)  # git removes issues/ itself when a checkout empties it
+    git(project, "checkout", "-q", "-b", "other")
+    cli("new", "Other side", "-s", "low", "--date", "2026-01-02")
+    cli("render")
+    commit_all(project, "other", when="2026-01-02T09:00:00")
+    git(project, "checkout", "-q", "main")
+    cli("new", "This side", "-s", "high", "--date", "2026-01-03")
+    cli("render")
+    commit_all(project, "this", when="2026-01-03T09:00:00")
+    git(project, "merge", "--no-edit", "other", when="2026-01-04T09:00:00")
+    assert "| **Total** | **2** |" in _assert_log_is_clean_and_fresh(nested, cli)

@@ -43,6 +43,7 @@ def test_done_when_two_branches_collide_merge_and_renumber(
     git(repo, "checkout", "-q", "-b", "alpha")
     alpha_path = cli("new", "Alpha bug", "-s", "critical", "--date", "2026-01-02").stdout.strip()
     assert alpha_path == "issues/ISSUE-002-alpha-bug.md"  # the clone's work is not fetched yet
+    cli("new", "Alpha follow-up", "-s", "low", "-r", "ISSUE-002", "--date", "2026-01-02")
     cli("render")
     commit_all(repo, "alpha issue", when="2026-01-02T10:00:00")
 
@@ -61,17 +62,22 @@ def test_done_when_two_branches_collide_merge_and_renumber(
     assert fixed.stdout.splitlines() == [
         "rename issues/ISSUE-002-beta-bug.md -> issues/ISSUE-004-beta-bug.md "
         "(ISSUE-002 -> ISSUE-004; issues/ISSUE-002-alpha-bug.md keeps ISSUE-002)",
-        "update issues/ISSUE-003-beta-follow-up.md: related ISSUE-002 -> ISSUE-004",
+        "rename issues/ISSUE-003-beta-follow-up.md -> issues/ISSUE-005-beta-follow-up.md "
+        "(ISSUE-003 -> ISSUE-005; issues/ISSUE-003-alpha-follow-up.md keeps ISSUE-003)",
+        "update issues/ISSUE-005-beta-follow-up.md: related ISSUE-002 -> ISSUE-004",
     ]
     cli("check")
     issues = {issue.id: issue for issue in load_issues(load_config(repo)).issues}
     assert issues["ISSUE-004"].title == "Beta bug"
-    assert issues["ISSUE-003"].related == ["ISSUE-004"]
+    assert [(i.id, i.title, i.related) for i in issues.values() if i.related] == [
+        ("ISSUE-003", "Alpha follow-up", ["ISSUE-002"]),  # meant the issue that kept the ID
+        ("ISSUE-005", "Beta follow-up", ["ISSUE-004"]),  # came with the renumbered one: follows it
+    ]
     assert issues["ISSUE-002"].title == "Alpha bug"
     cli("render")
     cli("render", "--check")
     assert "<<<<<<<" not in (repo / "ISSUES.md").read_text()
-    assert "| **Total** | **4** |" in (repo / "ISSUES.md").read_text()
+    assert "| **Total** | **5** |" in (repo / "ISSUES.md").read_text()
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(project: Path, cli: Invoke) -> None:
