@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import ConfigError, config_from_mapping
-from issuelog.hooks import MARKER
+from issuelog.config import ConfigError, config_from_mapping, load_config
+from issuelog.errors import UsageError
+from issuelog.hooks import MARKER, run_hook
 from tests.conftest import Invoke, files_snapshot
 from tests.git_helpers import commit_all, git
 
@@ -151,3 +152,16 @@ def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke
     commit_all(project, "this", when="2026-01-03T09:00:00")
     git(project, "merge", "--no-edit", "other", when="2026-01-04T09:00:00")
     assert "| **Total** | **2** |" in _assert_log_is_clean_and_fresh(nested, cli)
+
+
+def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(repo: Path, cli: Invoke) -> None:
+    cli("new", "Stale log", "-s", "low", "--date", "2026-01-05")
+    config = load_config(repo)
+    before = files_snapshot(repo)
+    assert run_hook("post-rewrite", ["amend"], config) == ""
+    assert files_snapshot(repo) == before
+    assert run_hook("post-rewrite", ["rebase"], config) == (
+        "issuelog: re-rendered ISSUES.md; commit it (git commit ISSUES.md)")
+    cli("render", "--check")
+    with pytest.raises(UsageError, match="unknown hook 'pre-push'"):
+        run_hook("pre-push", [], config)
