@@ -38,8 +38,10 @@ Generated for the benchmark.
 
 def git(repo: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
     """Run git in the benchmark repository."""
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True,
-                          env=env, input=stdin).stdout.strip()
+    result = subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, env=env, input=stdin)
+    if result.returncode != 0:
+        raise SystemExit(f"git {' '.join(args)} failed: {result.stderr.strip()}")
+    return result.stdout.strip()
 
 
 def build_repository(root: Path, issues: int) -> None:
