@@ -96,8 +96,11 @@ def plan_renumbering(config: Config) -> RenumberPlan:
     if not duplicates:
         return plan
     top = work_tree_root(config.root)
+    # Only the files that share an ID or refer to one need their history: one `git log` each.
+    involved = {issue.path for members in duplicates.values() for issue in members}
+    involved |= {issue.path for issue in issues if duplicates.keys() & set(issue.related)}
     arrivals: dict[Path, Arrival | None] = {
-        issue.path: arrival(top, issue.path) if top else None for issue in issues
+        path: arrival(top, path) if top else None for path in sorted(involved)
     }
     number = next_free_number(config)
     taken = {issue.path.name for issue in issues}

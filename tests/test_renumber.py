@@ -136,3 +136,16 @@ def test_renumber_without_duplicates_changes_nothing(project: Path, cli: Invoke)
     before = files_snapshot(project)
     assert "nothing to renumber" in cli("renumber").stderr
     assert files_snapshot(project) == before
+
+
+def test_a_file_renamed_in_history_still_counts_as_committed(project: Path) -> None:
+    make_tree(project, {"issues/ISSUE-003-draft.md": issue_text("ISSUE-003")})
+    commit_all(project, "draft", when="2026-01-01T09:00:00")
+    git(project, "mv", "issues/ISSUE-003-draft.md", "issues/ISSUE-003-final.md")
+    commit_all(project, "rename", when="2026-01-02T09:00:00")
+    make_tree(project, {"issues/ISSUE-003-local.md": issue_text("ISSUE-003")})
+    os.utime(project / "issues" / "ISSUE-003-local.md", (1_000_000, 1_000_000))
+    plan = plan_renumbering(load_config(project))
+    assert [(r.old_path.name, r.kept_by.name) for r in plan.renames] == [
+        ("ISSUE-003-local.md", "ISSUE-003-final.md"),
+    ]
