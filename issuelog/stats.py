@@ -320,11 +320,6 @@ class IssueDiff:
         counter = Counter(change.kind for change in self.changes)
         return {kind: counter[kind] for kind in CHANGE_KINDS}
 
-    @property
-    def total(self) -> int:
-        """How many issues changed at all."""
-        return len(self.changes)
-
 
 def _is_open(issue: Issue, config: Config) -> bool:
     status = config.status(issue.status)

@@ -95,8 +95,8 @@ def test_compare_issues_counts_closing_as_won_t_fix_as_resolved(tmp_path: Path) 
     before = [Issue(tmp_path / "a.md", id="ISSUE-001", status="open", severity="low")]
     after = [Issue(tmp_path / "a.md", id="ISSUE-001", status="wont_fix", severity="low")]
     diff = compare_issues(before, after, config)
-    assert diff.counts["resolved"] == 1 and diff.total == 1
-    assert compare_issues(after, after, config).total == 0
+    assert [(change.kind, change.issue.id) for change in diff.changes] == [("resolved", "ISSUE-001")]
+    assert compare_issues(after, after, config).changes == []
 
 
 def test_diff_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
