@@ -118,7 +118,7 @@ def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(item) for item in value)
+        value = "; ".join(str(item) for item in value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float)):
