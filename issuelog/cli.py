@@ -243,9 +243,11 @@ def render(
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
     from issuelog.render import render_log, unified_diff
-    from issuelog.store import write_atomic
+    from issuelog.store import check_output_path, write_atomic
 
     config = load_config()
+    if output is not None:
+        check_output_path(output, config, rendered_log=True)
     if output is None:
         from issuelog.hooks import render_skipped_on
 
@@ -264,6 +266,8 @@ def render(
     target = output if output is not None else config.output_path
     shown = display_path(target.resolve(), config)
     current = target.read_bytes().decode("utf-8", "replace") if target.is_file() else None
+    if current is not None:
+        current = current.replace("\r\n", "\n")  # a checkout with core.autocrlf is not stale
     if check_only:
         if current == text:
             typer.echo(f"{shown} is up to date", err=True)
@@ -377,9 +381,8 @@ def export(
         "--output", "-o", help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
-    from issuelog.export import check_output_path
     from issuelog.export import export as export_issues
-    from issuelog.store import write_atomic
+    from issuelog.store import check_output_path, write_atomic
 
     config = load_config()
     if output is not None:
@@ -394,10 +397,7 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        write_atomic(output, text)
-    except OSError as error:
-        raise UsageError(f"{output}: cannot write: {error.strerror}") from None
+    write_atomic(output, text)
     typer.echo(f"wrote {display_path(output.resolve(), config)} "
                f"({len(result.issues)} issues, {output_format.value})", err=True)
 
@@ -651,11 +651,13 @@ def metrics(
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
     from issuelog.metrics import metrics_text, serve_metrics
-    from issuelog.store import write_atomic
+    from issuelog.store import check_output_path, write_atomic
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")
     config = load_config()
+    if output is not None:
+        check_output_path(output, config)
     if serve:
         try:
             server, thread = serve_metrics(config, host, port)
