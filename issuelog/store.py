@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from issuelog.config import Config
-from issuelog.errors import UsageError
+from issuelog.errors import IssueFileError, UsageError
+from issuelog.gitrepo import highest_on_branches
 from issuelog.model import Issue, Problem, validate_issue
 
 if TYPE_CHECKING:
@@ -40,7 +41,11 @@ class IssueSet:
 
 def display_path(path: Path, config: Config) -> str:
     """How a path is shown in messages: relative to the current directory when inside it."""
-    for base in (Path.cwd(), config.root):
+    try:
+        bases = (Path.cwd(), config.root)
+    except FileNotFoundError:
+        bases = (config.root,)
+    for base in bases:
         try:
             return str(path.relative_to(base))
         except ValueError:
@@ -128,9 +133,14 @@ def sort_key(issue_id: str) -> tuple[int, str]:
     return (int(match.group(1)) if match else -1, issue_id)
 
 
+def id_file_pattern(config: Config) -> str:
+    """A regular expression for issue file names such as `ISSUE-007-slug.md`; captures the number."""
+    return rf"{re.escape(config.id_prefix)}-(\d+)(?:-[^\0/]*)?\.md"
+
+
 def id_numbers(names: Iterable[str], config: Config) -> list[int]:
     """The issue numbers named by file names such as `ISSUE-007-slug.md` or `ISSUE-007.md`."""
-    pattern = re.compile(rf"^{re.escape(config.id_prefix)}-(\d+)(?:-.*)?\.md$")
+    pattern = re.compile(rf"^{id_file_pattern(config)}$")
     return [int(match.group(1)) for match in map(pattern.match, names) if match]
 
 
@@ -169,15 +179,40 @@ def state_dir(config: Config) -> Path:
 
 
 def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
-    """The project-wide lock held around every read-modify-write of issue files."""
+    """The project-wide lock held around every read-modify-write of issue files.
+
+    One lock object per file, re-entrant within a thread: a writer that already holds it (such
+    as `record`, which finds a match and then creates an issue) can call code that takes it again.
+    """
     # filelock imports logging and asyncio: only commands that write pay for them.
     from filelock import FileLock
-    return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout)
+
+    return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout, is_singleton=True)
 
 
-def create_issue_file(config: Config, title: str, render: Callable[[str], str]) -> tuple[str, Path]:
+def highest_id_anywhere(config: Config) -> int:
+    """The highest issue number in the issues directory or on any local or remote-tracking branch.
+
+    Teammates' branches are read with git plumbing, so an ID taken on another branch is not
+    handed out again here; outside a git repository only the directory counts.
+    """
+    here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
+    cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
+    elsewhere = highest_on_branches(config.root, config.issues_path, id_file_pattern(config), cache)
+    return max(here, elsewhere)
+
+
+def next_free_number(config: Config) -> int:
+    """The number the next new issue gets (call it under `write_lock`)."""
+    return highest_id_anywhere(config) + 1
+
+
+def create_issue_file(
+    config: Config, title: str, render: Callable[[str], str], preferred_id: str | None = None
+) -> tuple[str, Path]:
     """Allocate the next free ID and create its file; `render(id)` returns the file's text.
 
+    A `preferred_id` (such as an imported entry's own ID) is used when no file has it yet.
     The project lock serialises issuelog writers; a hard link that fails on an existing name
     guards against anyone else, and readers never see a half-written file.
     """
@@ -185,7 +220,13 @@ def create_issue_file(config: Config, title: str, render: Callable[[str], str]) 
     directory.mkdir(parents=True, exist_ok=True)
     slug = slugify(title)
     with write_lock(config):
-        number = highest_id_number(os.listdir(directory), config) + 1
+        names = os.listdir(directory)
+        wanted = config.id_pattern.match(preferred_id) if preferred_id else None
+        if preferred_id and wanted and int(wanted.group(1)) not in id_numbers(names, config):
+            path = directory / f"{preferred_id}-{slug}.md"
+            if _publish_new(path, render(preferred_id).encode("utf-8")):
+                return preferred_id, path
+        number = next_free_number(config)
         while True:
             issue_id = config.format_id(number)
             path = directory / f"{issue_id}-{slug}.md"
@@ -213,6 +254,26 @@ def _publish_new(path: Path, data: bytes) -> bool:
         Path(temporary).unlink(missing_ok=True)
 
 
+def check_output_path(path: Path, config: Config, *, rendered_log: bool = False) -> None:
+    """Refuse an --output that would replace an issue file, the config, a template or a directory.
+
+    `rendered_log` allows the configured output (ISSUES.md) itself, for `render`.
+    """
+    target = path.resolve()
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name to --output")
+    if not rendered_log and target == config.output_path.resolve():
+        raise UsageError(f"{path}: is the rendered log ({config.output}); write elsewhere")
+    if target.suffix == ".md" and target.parent == config.issues_path.resolve():
+        raise UsageError(f"{path}: is in {config.issues_dir}/, where every .md file is an issue; "
+                         "write elsewhere")
+    protected = {config.root.resolve() / "issuelog.toml", config.root.resolve() / "pyproject.toml"}
+    if config.source is not None:
+        protected.add(config.source.resolve())
+    if target in protected or config.templates_path.resolve() in target.parents:
+        raise UsageError(f"{path}: is issuelog's configuration or a template; write elsewhere")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write text with LF line endings via a temporary file in the same directory and a rename."""
     write_bytes_atomic(path, text.encode("utf-8"))
@@ -220,8 +281,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that readers see the old or the new file, never a partial one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -232,6 +296,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         else:
             os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
