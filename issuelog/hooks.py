@@ -24,7 +24,6 @@ from issuelog.gitrepo import (
     set_config,
     work_tree_root,
 )
-from issuelog.render import render_log
 from issuelog.store import display_path, load_issues, write_atomic, write_lock
 
 DRIVER = "issuelog"
@@ -131,6 +130,10 @@ def refresh_log(config: Config) -> LogUpdate:
             return LogUpdate(False, f"{shown} not re-rendered: {len(result.problems)} problem(s) in "
                                     "the issue files; run `issuelog check` (and `issuelog renumber` "
                                     "for duplicate IDs), then `issuelog render`")
+        # Imported here: `render` asks render_skipped_on first, and needs no Jinja2 when its
+        # output comes from the cache.
+        from issuelog.render import render_log
+
         text = render_log(result.issues, config)
         path = config.output_path
         if path.is_file() and path.read_bytes() == text.encode("utf-8"):

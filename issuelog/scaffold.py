@@ -13,7 +13,6 @@ from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.model import FIELD_ORDER, parse_issue, validate_issue
 from issuelog.render import render_issue
-from issuelog.sections import replace_section
 from issuelog.store import create_issue_file, display_path, id_numbers
 
 #: Fields `new` fills in by itself when they are not given.
@@ -109,8 +108,12 @@ def create_issue(
             from issuelog.frontmatter_edit import edit_frontmatter
 
             text = edit_frontmatter(text, dict(extra), name=issue_id)
-        for title, content in (sections or {}).items():
-            text = replace_section(text, title, content)
+        if sections:
+            # markdown-it-py is imported only by the writers that fill in sections: not by `new`.
+            from issuelog.sections import replace_section
+
+            for title, content in sections.items():
+                text = replace_section(text, title, content)
         return text
 
     issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id)
