@@ -310,3 +310,10 @@ def _check_consistency(where: str, config: Config) -> None:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ConfigError(f"{where}: '{kind}' lists {', '.join(duplicates)} more than once")
+    root = config.root.resolve()
+    for key in ("issues_dir", "output", "templates_dir"):
+        # The configuration may come from a pull request: keep every read and write in the project.
+        target = (config.root / getattr(config, key)).resolve()
+        if not target.is_relative_to(root):
+            raise ConfigError(f"{where}: '{key}' must be a path inside the project, "
+                              f"got {getattr(config, key)!r} ({target})")

@@ -31,8 +31,15 @@ SECTIONS = (
     "Error Message / Stack Trace", "Environment", "Root Cause", "Resolution", "Prevention",
 )
 
+#: Limits that keep one hostile file from exhausting time or memory (see SECURITY.md).
+MAX_FILE_BYTES = 1024 * 1024
+MAX_FRONTMATTER_CHARS = 256 * 1024
+MAX_FLOW_NESTING = 50
+MAX_TITLE_LENGTH = 500
+
 _YAML_HANDLER = YAMLHandler()
 _TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
+_BRACKETS = re.compile(r"[\[\]{}]")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
@@ -125,7 +132,46 @@ class SafeIssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml
             ) from None
 
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            # Python refuses to convert integers of more than 4300 digits.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"number too large ({len(node.value)} digits)", node.start_mark
+            ) from None
+
+
 SafeIssueLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeIssueLoader.construct_yaml_timestamp)
+SafeIssueLoader.add_constructor("tag:yaml.org,2002:int", SafeIssueLoader.construct_yaml_int)
+
+
+def deepest_flow_nesting(fm: str) -> tuple[int, int]:
+    """The deepest `[`/`{` nesting of the text and the 0-based line where it is reached.
+
+    Quotes are not taken into account: over-counting only ever refuses text with dozens of
+    unbalanced brackets, while libyaml takes quadratic time and the C composer overflows the
+    stack on deeply nested flow collections.
+    """
+    if fm.count("[") + fm.count("{") <= MAX_FLOW_NESTING:
+        return 0, 0  # the common case, decided at C speed
+    depth = deepest = deepest_at = 0
+    for match in _BRACKETS.finditer(fm):
+        if match.group() in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, deepest_at = depth, match.start()
+        else:
+            depth = max(depth - 1, 0)
+    return deepest, fm.count("\n", 0, deepest_at)
+
+
+def title_problem(title: str) -> str | None:
+    """Why a title cannot be used, or None when it is fine."""
+    if len(title) > MAX_TITLE_LENGTH:
+        return (f"title is {len(title)} characters long; the limit is {MAX_TITLE_LENGTH} "
+                "(put the details in the Description)")
+    return None
 
 
 def split_frontmatter(text: str) -> tuple[str, str] | None:
@@ -161,6 +207,13 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if parts is None:
         return None, [Problem(shown, 1, "frontmatter is not closed: add a '---' line after it")]
     fm, body = parts
+    if len(fm) > MAX_FRONTMATTER_CHARS:
+        return None, [Problem(shown, 1, f"frontmatter is {len(fm)} characters long; the limit is "
+                                        f"{MAX_FRONTMATTER_CHARS} (move long text into the body)")]
+    depth, line = deepest_flow_nesting(fm)
+    if depth > MAX_FLOW_NESTING:
+        return None, [Problem(shown, line + 1, f"invalid YAML: lists or mappings nested {depth} deep; "
+                                               f"the limit is {MAX_FLOW_NESTING}")]
     try:
         data = yaml.load(fm, Loader=SafeIssueLoader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as error:
@@ -274,6 +327,9 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     for key in config.required:
         if key not in issue.present and key not in issue.extra:
             bad(key, f"missing required field '{key}'")
+    too_long = title_problem(issue.title)
+    if too_long:
+        bad("title", too_long)
     if issue.status and config.status(issue.status) is None:
         bad("status", _unknown("status", issue.status, [s.name for s in config.statuses]))
     if issue.severity and config.severity(issue.severity) is None:

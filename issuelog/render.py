@@ -7,8 +7,9 @@ import json
 import os
 import re
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -95,15 +96,46 @@ def code_fence(text: Any) -> str:
     return f"{fence}\n{body}\n{fence}"
 
 
+#: What a template may read of a path: text, never the file system behind it.
+_PATH_TEXT_ATTRIBUTES = frozenset({"name", "stem", "suffix", "suffixes", "parts", "as_posix"})
+
+
 class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox with issuelog's filters."""
+    """Jinja2's sandbox, also closed to the file system.
+
+    A template may come from a pull request. The stock sandbox stops Python internals
+    (`__class__`, `__globals__`) but lets templates call public methods, and a `Path` in the
+    context (`config.root`, `issue.path`) has `read_text` and `write_text`.
+    """
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Refuse every path attribute that is not plain text."""
+        if isinstance(obj, PurePath) and attr not in _PATH_TEXT_ATTRIBUTES:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """A file system loader that refuses templates linking outside their directories."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        """Load a template after checking that it really lives in its search directory."""
+        pieces = jinja2.loaders.split_template_path(template)
+        for directory in self.searchpath:
+            candidate = Path(directory, *pieces)
+            if candidate.is_file():
+                if not candidate.resolve().is_relative_to(Path(directory).resolve()):
+                    raise TemplateError(f"{candidate}: a symbolic link out of the templates "
+                                        "directory; refusing to read it")
+                break
+        return super().get_source(environment, template)
 
 
 def make_environment(config: Config) -> jinja2.Environment:
     """A sandboxed, strict environment; the project's templates shadow the built-in ones."""
     searched = [config.templates_path, builtin_templates_dir()]
     environment = _Environment(
-        loader=jinja2.FileSystemLoader([str(path) for path in searched]),
+        loader=_ContainedLoader([str(path) for path in searched]),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
@@ -168,7 +200,7 @@ def log_context(summary: Summary, config: Config) -> dict[str, Any]:
         "issues": summary.issues,
         "severities": config.severities,
         "statuses": config.statuses,
-        "link": lambda issue: f"[{issue.id}]({issue_link(issue, config).replace(' ', '%20')})",
+        "link": lambda issue: f"[{issue.id}]({quote(issue_link(issue, config))})",
         "age": summary.age_days,
         "severity_of": config.severity,
         "status_of": config.status,

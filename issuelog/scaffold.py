@@ -12,7 +12,7 @@ from typing import Any
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import edit_frontmatter
-from issuelog.model import FIELD_ORDER, parse_issue, validate_issue
+from issuelog.model import FIELD_ORDER, parse_issue, title_problem, validate_issue
 from issuelog.render import render_issue
 from issuelog.store import create_issue_file, display_path, id_numbers
 
@@ -41,6 +41,9 @@ def existing_ids(config: Config) -> set[str]:
 def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
     """Messages for values the configuration does not allow (before anything is written)."""
     errors = []
+    too_long = title_problem(str(fields.get("title", "")))
+    if too_long:
+        errors.append(too_long)
     severity = fields.get("severity")
     if severity and config.severity(severity) is None:
         allowed = ", ".join(s.name for s in config.severities)

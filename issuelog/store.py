@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -15,7 +17,7 @@ from filelock import FileLock
 
 from issuelog.config import Config
 from issuelog.errors import UsageError
-from issuelog.model import Issue, Problem, parse_issue, validate_issue
+from issuelog.model import MAX_FILE_BYTES, Issue, Problem, parse_issue, validate_issue
 
 SKIPPED_FILES = frozenset({"README.md"})
 MAX_SLUG_LENGTH = 60
@@ -57,12 +59,31 @@ def issue_files(config: Config) -> list[Path]:
     )
 
 
-def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
-    """Read a file as UTF-8 text, or say why it cannot be read."""
+def read_text(path: Path, shown: str, root: Path | None = None) -> tuple[str | None, Problem | None]:
+    """Read an issue file as UTF-8 text, or say why it cannot be read.
+
+    Only regular files are read, at most `MAX_FILE_BYTES` of them, and never through a symbolic
+    link that leaves `root`: a FIFO would block forever and a link could expose any file.
+    """
+    if root is not None and path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(root.resolve()):
+            return None, Problem(shown, 1, f"symbolic link to {target}, outside the repository: not read")
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked right after.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+    with os.fdopen(descriptor, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None, Problem(shown, 1, "not a regular file: an issue file must be a plain file")
+        try:
+            data = handle.read(MAX_FILE_BYTES + 1)
+        except OSError as error:
+            return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+    if len(data) > MAX_FILE_BYTES:
+        return None, Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: "
+                                       "keep long logs out of issue files")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as error:
@@ -75,7 +96,7 @@ def load_issues(config: Config) -> IssueSet:
     result = IssueSet()
     for path in issue_files(config):
         shown = display_path(path, config)
-        text, problem = read_text(path, shown)
+        text, problem = read_text(path, shown, config.root)
         if problem is not None or text is None:
             result.problems.append(problem or Problem(shown, 1, "cannot read file"))
             continue
@@ -186,7 +207,7 @@ def create_issue_file(config: Config, title: str, render: Callable[[str], str]) 
 
 def _publish_new(path: Path, data: bytes) -> bool:
     """Write a complete file under a temporary name, then link it into place unless taken."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    descriptor, temporary = _temporary_file(path)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -210,7 +231,7 @@ def write_atomic(path: Path, text: str) -> None:
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that readers see the old or the new file, never a partial one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    descriptor, temporary = _temporary_file(path)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -224,3 +245,59 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+#: A temporary file of a writer: `.NAME.PID-RANDOM.tmp` beside the file it will become.
+_TEMPORARY_NAME = re.compile(r"^\..+\.(\d+)-[a-z0-9_]+\.tmp$")
+#: Past this age a temporary file is stale even if a process of the same PID runs (PIDs are reused).
+STALE_TEMPORARY_SECONDS = 3600
+_swept_directories: set[Path] = set()
+
+
+def _temporary_file(path: Path) -> tuple[int, str]:
+    """Create the temporary file a write goes through, after sweeping stale ones once per process."""
+    if path.parent not in _swept_directories:
+        remove_stale_temporaries(path.parent)
+        _swept_directories.add(path.parent)
+    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete temporary files left by writers that were killed before they could clean up.
+
+    A temporary file is stale when the process named in it no longer runs, or when it is older
+    than an hour; the files of live writers are left alone. Returns what was removed.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY_NAME.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:
+            continue  # its writer finished meanwhile
+        if _process_is_running(int(match.group(1))) and age < STALE_TEMPORARY_SECONDS:
+            continue
+        Path(entry.path).unlink(missing_ok=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _process_is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except (OverflowError, OSError):
+        return False
+    return True
