@@ -221,6 +221,10 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         line = mark.line + 1 if mark else 1
         reason = error.problem or error.context or "invalid YAML"
         return None, [Problem(shown, line, f"invalid YAML: {reason}")]
+    except yaml.reader.ReaderError as error:
+        line, code = _refused_character(fm, error)
+        return None, [Problem(shown, line, f"invalid YAML: character U+{code:04X} is not allowed "
+                                           "(control characters cannot appear in YAML)")]
     except yaml.YAMLError as error:
         return None, [Problem(shown, 1, f"invalid YAML: {error}")]
     except RecursionError:
@@ -230,6 +234,13 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if not isinstance(data, dict):
         return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
     return issue_from_mapping(path, data, body.lstrip("\r\n"), key_lines(fm), shown)
+
+
+def _refused_character(fm: str, error: yaml.reader.ReaderError) -> tuple[int, int]:
+    """The line and the code point of a character the YAML reader refused."""
+    if isinstance(error.character, int):  # libyaml: a byte offset and a code point
+        return fm.encode("utf-8")[:error.position].count(b"\n") + 1, error.character
+    return fm.count("\n", 0, error.position) + 1, ord(error.character)
 
 
 def issue_from_mapping(

@@ -66,7 +66,10 @@ def read_text(path: Path, shown: str, root: Path | None = None) -> tuple[str | N
     link that leaves `root`: a FIFO would block forever and a link could expose any file.
     """
     if root is not None and path.is_symlink():
-        target = path.resolve()
+        try:
+            target = path.resolve(strict=False)
+        except (RuntimeError, OSError):  # a loop: RuntimeError before Python 3.13, OSError since
+            return None, Problem(shown, 1, "symbolic link that loops: not read")
         if not target.is_relative_to(root.resolve()):
             return None, Problem(shown, 1, f"symbolic link to {target}, outside the repository: not read")
     try:
@@ -74,13 +77,15 @@ def read_text(path: Path, shown: str, root: Path | None = None) -> tuple[str | N
         descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
-    with os.fdopen(descriptor, "rb") as handle:
+    try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None, Problem(shown, 1, "not a regular file: an issue file must be a plain file")
-        try:
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
             data = handle.read(MAX_FILE_BYTES + 1)
-        except OSError as error:
-            return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+    except OSError as error:
+        return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+    finally:
+        os.close(descriptor)
     if len(data) > MAX_FILE_BYTES:
         return None, Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: "
                                        "keep long logs out of issue files")
