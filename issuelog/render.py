@@ -12,6 +12,7 @@ from typing import Any
 from urllib.parse import quote
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from issuelog.config import Config, format_duration
@@ -98,6 +99,8 @@ def code_fence(text: Any) -> str:
 
 #: What a template may read of a path: text, never the file system behind it.
 _PATH_TEXT_ATTRIBUTES = frozenset({"name", "stem", "suffix", "suffixes", "parts", "as_posix"})
+_MAX_EXPONENT = 1000
+_MAX_REPEATED_LENGTH = 1_000_000
 
 
 class _Environment(ImmutableSandboxedEnvironment):
@@ -113,6 +116,20 @@ class _Environment(ImmutableSandboxedEnvironment):
         if isinstance(obj, PurePath) and attr not in _PATH_TEXT_ATTRIBUTES:
             return False
         return super().is_safe_attribute(obj, attr, value)
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        """Refuse `'x' * 10**10` and `10**10**10`: they would exhaust memory or time."""
+        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+            raise SecurityError(f"exponent {right} is too large (the limit is {_MAX_EXPONENT})")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if (isinstance(sequence, (str, list, tuple)) and isinstance(count, int)
+                        and len(sequence) * count > _MAX_REPEATED_LENGTH):
+                    raise SecurityError(f"repeating a sequence {count} times makes it too long "
+                                        f"(the limit is {_MAX_REPEATED_LENGTH} items)")
+        return super().call_binop(context, operator, left, right)
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):
@@ -169,12 +186,16 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         return template.render(context)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{error.filename or template.name}:{error.lineno}: {error.message}") from None
-    except jinja2.exceptions.SecurityError as error:
+    except SecurityError as error:
         name = template.filename or template.name
         raise TemplateError(f"{name}: refused by the sandbox: {error}") from None
+    except jinja2.TemplateNotFound as error:
+        raise TemplateError(f"{template.filename or template.name}: template '{error.name}' not found") from None
     except jinja2.UndefinedError as error:
         raise TemplateError(f"{template.filename or template.name}: {error.message}") from None
-    except (TypeError, ValueError, AttributeError, ArithmeticError) as error:
+    except RecursionError:
+        raise TemplateError(f"{template.filename or template.name}: macros call each other too deeply") from None
+    except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
         raise TemplateError(f"{template.filename or template.name}: {error}") from None
 
 
