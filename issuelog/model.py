@@ -39,7 +39,6 @@ MAX_TITLE_LENGTH = 500
 
 _YAML_HANDLER = YAMLHandler()
 _TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
-_BRACKETS = re.compile(r"[\[\]{}]")
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
@@ -146,24 +145,26 @@ SafeIssueLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeIssueLoader.c
 SafeIssueLoader.add_constructor("tag:yaml.org,2002:int", SafeIssueLoader.construct_yaml_int)
 
 
-def deepest_flow_nesting(fm: str) -> tuple[int, int]:
-    """The deepest `[`/`{` nesting of the text and the 0-based line where it is reached.
+def too_deep_at(fm: str) -> int | None:
+    """The 0-based line where collections nest deeper than `MAX_FLOW_NESTING`, or None.
 
-    Quotes are not taken into account: over-counting only ever refuses text with dozens of
-    unbalanced brackets, while libyaml takes quadratic time and the C composer overflows the
-    stack on deeply nested flow collections.
+    Read as a stream of events and abandoned as soon as the limit is passed: libyaml takes
+    quadratic time on deeply nested flow collections and its composer overflows the C stack.
     """
     if fm.count("[") + fm.count("{") <= MAX_FLOW_NESTING:
-        return 0, 0  # the common case, decided at C speed
-    depth = deepest = deepest_at = 0
-    for match in _BRACKETS.finditer(fm):
-        if match.group() in "[{":
-            depth += 1
-            if depth > deepest:
-                deepest, deepest_at = depth, match.start()
-        else:
-            depth = max(depth - 1, 0)
-    return deepest, fm.count("\n", 0, deepest_at)
+        return None  # the common case, decided at C speed
+    depth = 0
+    try:
+        for event in yaml.parse(fm, Loader=SafeIssueLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_FLOW_NESTING:
+                    return int(event.start_mark.line)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # loading it reports the error with its line
+    return None
 
 
 def title_problem(title: str) -> str | None:
@@ -210,10 +211,10 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if len(fm) > MAX_FRONTMATTER_CHARS:
         return None, [Problem(shown, 1, f"frontmatter is {len(fm)} characters long; the limit is "
                                         f"{MAX_FRONTMATTER_CHARS} (move long text into the body)")]
-    depth, line = deepest_flow_nesting(fm)
-    if depth > MAX_FLOW_NESTING:
-        return None, [Problem(shown, line + 1, f"invalid YAML: lists or mappings nested {depth} deep; "
-                                               f"the limit is {MAX_FLOW_NESTING}")]
+    deep_line = too_deep_at(fm)
+    if deep_line is not None:
+        return None, [Problem(shown, deep_line + 1, "invalid YAML: lists or mappings nested more than "
+                                                    f"{MAX_FLOW_NESTING} deep")]
     try:
         data = yaml.load(fm, Loader=SafeIssueLoader)  # noqa: S506 - a safe loader subclass
     except yaml.MarkedYAMLError as error:

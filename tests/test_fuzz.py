@@ -1,0 +1,109 @@
+"""Fuzzing the readers of issue files: whatever the bytes, a result or problems, never a crash.
+
+The normal suite runs a fixed, reproducible set of examples. CI also runs this module with
+random examples for a bounded number of them:
+
+    ISSUELOG_FUZZ_EXAMPLES=2000 ISSUELOG_FUZZ_RANDOM=1 python -m pytest -q tests/test_fuzz.py
+
+Any crash found that way becomes a case of the bad-input corpus in tests/bad_inputs/.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from issuelog.config import Config
+from issuelog.errors import IssueFileError
+from issuelog.frontmatter_edit import edit_frontmatter
+from issuelog.model import Problem, parse_issue, validate_issue
+from issuelog.store import cross_file_problems
+from tests.conftest import issue_text
+
+FUZZ_SETTINGS = settings(
+    max_examples=int(os.environ.get("ISSUELOG_FUZZ_EXAMPLES", "200")),
+    derandomize=not os.environ.get("ISSUELOG_FUZZ_RANDOM"),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+PATH = Path("issues/ISSUE-001-something-broke.md")
+SEED = issue_text(extra="""
+    phase: Phase 2
+    component: api
+    tags: [db, "quoted, tag"]
+    related: [ISSUE-002]
+    reference:
+      area: Database
+      cause: "DB: not running"
+      solution: make up
+    occurrences: 3
+""", body="## Description\n\nIt broke.\n\n## Resolution\n\nFixed.\n")
+
+# Pieces that mean something to YAML or to the frontmatter splitter, to make mutations bite.
+TOKENS = ["---", "...", "\n", "\r\n", "\t", ": ", "- ", "[", "]", "{", "}", "&a ", "*a", "!!python/object:x ",
+          "!tag ", "'", '"', "#", "|", ">", "? ", "%YAML 1.2\n", "\x00", "\ufeff", "\u2028", "9" * 30,
+          "2026-02-30", "null", "~", "<<: ", "\\u", "é", "🔥"]
+
+
+@st.composite
+def mutated_issues(draw: st.DrawFn) -> str:
+    """The seed issue with a few insertions, deletions and duplications at random places."""
+    text = SEED
+    for _ in range(draw(st.integers(1, 6))):
+        position = draw(st.integers(0, len(text)))
+        action = draw(st.sampled_from(["insert", "delete", "duplicate"]))
+        if action == "insert":
+            piece = draw(st.one_of(st.sampled_from(TOKENS), st.text(max_size=8)))
+            text = text[:position] + piece + text[position:]
+        elif action == "delete":
+            text = text[:position] + text[position + draw(st.integers(1, 20)):]
+        else:
+            end = min(len(text), position + draw(st.integers(1, 40)))
+            text = text[:end] + text[position:]
+    return text
+
+
+def assert_well_formed(text: str, problems: list[Problem]) -> None:
+    lines = max(1, len(text.splitlines()) + 1)
+    for problem in problems:
+        assert problem.path == str(PATH)
+        assert 1 <= problem.line <= lines, problem
+        assert problem.message and "\n" not in problem.message.strip(), problem
+
+
+def parse_and_validate(text: str) -> None:
+    issue, problems = parse_issue(PATH, text)
+    assert issue is not None or problems
+    if issue is not None:
+        problems = problems + validate_issue(issue, Config(), str(PATH))
+        problems += cross_file_problems([issue], Config())
+    assert_well_formed(text, problems)
+
+
+@FUZZ_SETTINGS
+@given(mutated_issues())
+def test_the_parser_survives_mutated_issue_files(text: str) -> None:
+    parse_and_validate(text)
+
+
+@FUZZ_SETTINGS
+@given(st.text(max_size=300).map(lambda body: "---\n" + body))
+def test_the_parser_survives_any_frontmatter(text: str) -> None:
+    parse_and_validate(text)
+
+
+@FUZZ_SETTINGS
+@given(mutated_issues(), st.sampled_from(["severity", "assignee", "tags", "occurrences"]))
+def test_frontmatter_edits_refuse_or_succeed_on_mutated_files(text: str, key: str) -> None:
+    value = {"severity": "low", "assignee": "grace", "tags": ["x"], "occurrences": 4}[key]
+    try:
+        edited = edit_frontmatter(text, {key: value}, name=str(PATH))
+    except IssueFileError as error:
+        assert str(error).startswith(f"{PATH}:")
+        return
+    issue, _ = parse_issue(PATH, edited)
+    if issue is not None and key in issue.present:
+        assert getattr(issue, key) == value
