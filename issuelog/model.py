@@ -44,6 +44,14 @@ _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
 
 
+@dataclass(frozen=True)
+class InvalidDate:
+    """A value shaped like a date that is not one, such as 2026-02-30."""
+
+    text: str
+    reason: str
+
+
 @dataclass(frozen=True, order=True)
 class Problem:
     """One thing wrong with one file, reported as `path:line: message`."""
@@ -126,10 +134,8 @@ class SafeIssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as error:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"invalid date {node.value!r}: {error}", node.start_mark
-            ) from None
-
+            # Keep loading so that the other fields are still checked; validation reports it.
+            return InvalidDate(node.value, str(error))
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
         try:
@@ -258,7 +264,7 @@ def issue_from_mapping(
     for raw_key, value in data.items():
         key = str(raw_key)
         if key not in FIELD_ORDER:
-            issue.extra[key] = value
+            issue.extra[key] = value.text if isinstance(value, InvalidDate) else value
             continue
         if value is None or value == "" or value == []:
             continue
@@ -270,7 +276,9 @@ def issue_from_mapping(
                 bad(key, f"'{key}' must be a single value, not {_kind(value)}")
         elif key in DATE_FIELDS:
             parsed = _as_date(value)
-            if parsed is None:
+            if isinstance(value, InvalidDate):
+                bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}")
+            elif parsed is None:
                 bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
             else:
                 setattr(issue, key, parsed)
