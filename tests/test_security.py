@@ -204,3 +204,12 @@ def test_hostile_values_are_escaped_in_every_table(project: Path, cli: Invoke) -
         columns = len(re.split(r"(?<!\\)\|", line)) - 2
         header_columns = header_columns or columns
         assert columns == header_columns, line
+
+
+def test_the_html_export_template_runs_in_the_same_sandbox(hostile_project: Path, cli: Invoke) -> None:
+    (hostile_project / ".issuelog" / "templates" / "export.html.j2").write_text(
+        "{{ config.root.joinpath('issuelog.toml').read_text() }}\n"
+    )
+    result = cli("export", "--format", "html", code=1)
+    assert "refused by the sandbox" in result.stderr
+    assert "Demo" not in result.stdout
