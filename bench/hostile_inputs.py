@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-HEADER = "---\nid: ISSUE-001\ntitle: {title}\nstatus: open\nseverity: high\nreported: 2026-01-10\n{extra}---\n\n"
+HEADER = ("---\nid: ISSUE-001\ntitle: {title}\nstatus: open\nseverity: high\nreported: 2026-01-10\n"
+          "{extra}---\n\n")
 
 
 def issue(title: str = "Hostile", extra: str = "", body: str = "## Description\n\nx\n") -> str:

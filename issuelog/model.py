@@ -165,7 +165,7 @@ def too_deep_at(fm: str) -> int | None:
             if isinstance(event, yaml.CollectionStartEvent):
                 depth += 1
                 if depth > MAX_FLOW_NESTING:
-                    return int(event.start_mark.line)
+                    return int(event.start_mark.line) if event.start_mark else 0
             elif isinstance(event, yaml.CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:

@@ -212,11 +212,13 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         name = template.filename or template.name
         raise TemplateError(f"{name}: refused by the sandbox: {error}") from None
     except jinja2.TemplateNotFound as error:
-        raise TemplateError(f"{template.filename or template.name}: template '{error.name}' not found") from None
+        name = template.filename or template.name
+        raise TemplateError(f"{name}: template '{error.name}' not found") from None
     except jinja2.UndefinedError as error:
         raise TemplateError(f"{template.filename or template.name}: {error.message}") from None
     except RecursionError:
-        raise TemplateError(f"{template.filename or template.name}: macros call each other too deeply") from None
+        name = template.filename or template.name
+        raise TemplateError(f"{name}: macros call each other too deeply") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
         raise TemplateError(f"{template.filename or template.name}: {error}") from None
 

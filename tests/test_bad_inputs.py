@@ -64,7 +64,8 @@ def test_the_corpus_has_an_expectation_for_every_file_and_thirty_broken_ones() -
 def test_each_broken_file_is_reported_with_its_line(project: Path, cli: Invoke, name: str) -> None:
     case = EXPECTED[name]
     install(project, name, (CORPUS / f"{name}.md").read_bytes())
-    assert_refused_cleanly(project, cli, name, f"issues/ISSUE-001-{name}.md:{case['line']}: {case['message']}")
+    expected = f"issues/ISSUE-001-{name}.md:{case['line']}: {case['message']}"
+    assert_refused_cleanly(project, cli, name, expected)
 
 
 @pytest.mark.parametrize("name", ACCEPTED)
@@ -101,7 +102,8 @@ def test_a_10_mb_body_is_refused_without_reading_it_all(project: Path, cli: Invo
 def test_a_100_kb_title_is_refused(project: Path, cli: Invoke) -> None:
     install(project, "huge-title", issue_text(title="t" * 102_400).encode())
     assert_refused_cleanly(project, cli, "huge-title",
-                           "issues/ISSUE-001-huge-title.md:3: title is 102400 characters long; the limit is 500")
+                           "issues/ISSUE-001-huge-title.md:3: title is 102400 characters long; "
+                           "the limit is 500")
 
 
 def test_an_oversized_frontmatter_is_refused_before_yaml_reads_it(project: Path, cli: Invoke) -> None:

@@ -35,7 +35,8 @@ def run_issuelog(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def start_issuelog(project: Path, *args: str, patch: str = "") -> subprocess.Popen[bytes]:
     """Start `issuelog ARGS`; `patch` is Python run first (to kill the process at a chosen point)."""
-    code = f"{patch}\nimport sys\nfrom issuelog.cli import main\nsys.argv = ['issuelog', *{list(args)!r}]\nmain()"
+    code = (f"{patch}\nimport sys\nfrom issuelog.cli import main\n"
+            f"sys.argv = ['issuelog', *{list(args)!r}]\nmain()")
     return subprocess.Popen([sys.executable, "-c", code], cwd=project,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 

@@ -108,7 +108,8 @@ def hostile_project(project: Path) -> Path:
     """A project with one issue and a rendered log, as a pull request would find it."""
     make_tree(project, {"issues/ISSUE-001-a.md": issue_text()})
     (project / ".issuelog" / "templates").mkdir(parents=True)
-    (project / "ISSUES.md").write_text(render_log(load_issues(load_config(project)).issues, load_config(project)))
+    config = load_config(project)
+    (project / "ISSUES.md").write_text(render_log(load_issues(config).issues, config))
     return project
 
 
@@ -119,7 +120,8 @@ def test_sandbox_escapes_fail_with_a_clear_error(hostile_project: Path, cli: Inv
     with pytest.raises(TemplateError) as caught:
         render_log(load_issues(load_config(hostile_project)).issues, load_config(hostile_project))
     message = str(caught.value)
-    assert re.search(r"sandbox|unsafe|undefined|not found|too (large|long|big|deeply)", message, re.I), message
+    clear = r"sandbox|unsafe|undefined|not found|too (large|long|big|deeply)"
+    assert re.search(clear, message, re.IGNORECASE), message
     result = cli("render", code=1)
     assert result.stderr.startswith("issuelog: ") and "ISSUES.md.j2" in result.stderr
     assert "Traceback" not in result.output
@@ -213,3 +215,10 @@ def test_the_html_export_template_runs_in_the_same_sandbox(hostile_project: Path
     result = cli("export", "--format", "html", code=1)
     assert "refused by the sandbox" in result.stderr
     assert "Demo" not in result.stdout
+
+
+def test_issue_links_are_percent_encoded(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-001-a b)(javascript:x).md": issue_text()})
+    cli("render")
+    log = (project / "ISSUES.md").read_text()
+    assert "[ISSUE-001](issues/ISSUE-001-a%20b%29%28javascript%3Ax%29.md)" in log
