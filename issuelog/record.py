@@ -103,7 +103,7 @@ class IssueIndex:
             if cached is not None and cached[0] == key:
                 current[path] = cached
                 continue
-            text, _ = read_text(path, str(path))
+            text, _ = read_text(path, str(path), self.config.root)
             issue = parse_issue(path, text, str(path))[0] if text is not None else None
             current[path] = (key, issue)
         self._entries = current
@@ -235,7 +235,7 @@ def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
 
 def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -> RecordResult:
     shown = display_path(path, config)
-    text, problem = read_text(path, shown)
+    text, problem = read_text(path, shown, config.root)
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     issue, problems = parse_issue(path, text, shown)
