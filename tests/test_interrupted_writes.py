@@ -22,7 +22,7 @@ from issuelog.render import render_log
 from issuelog.store import load_issues, remove_stale_temporaries, write_atomic
 from tests.conftest import issue_text, make_tree
 
-KILL_TRIALS = int(os.environ.get("ISSUELOG_KILL_TRIALS", "20"))
+KILL_TRIALS = int(os.environ.get("ISSUELOG_KILL_TRIALS", "12"))
 ISSUES_IN_PROJECT = 40
 WORKERS = 4
 ISSUES_PER_WORKER = 10

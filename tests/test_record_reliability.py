@@ -22,7 +22,7 @@ from issuelog.store import load_issues
 from tests.conftest import issue_text
 from tests.test_interrupted_writes import kill_after, temporary_files
 
-RECORD_KILL_TRIALS = int(os.environ.get("ISSUELOG_RECORD_KILL_TRIALS", "10"))
+RECORD_KILL_TRIALS = int(os.environ.get("ISSUELOG_RECORD_KILL_TRIALS", "8"))
 EVENTS_PER_BATCH = 30
 WORKERS = 4
 ROUNDS = 6
