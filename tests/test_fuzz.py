@@ -10,8 +10,10 @@ Any crash found that way becomes a case of the bad-input corpus in tests/bad_inp
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -20,7 +22,8 @@ from issuelog.config import Config
 from issuelog.errors import IssueFileError
 from issuelog.frontmatter_edit import edit_frontmatter
 from issuelog.model import Problem, parse_issue, validate_issue
-from issuelog.store import cross_file_problems
+from issuelog.record import EVENT_KEYS, RecordResult, record_lines
+from issuelog.store import cross_file_problems, load_issues
 from tests.conftest import issue_text
 
 FUZZ_SETTINGS = settings(
@@ -107,3 +110,32 @@ def test_frontmatter_edits_refuse_or_succeed_on_mutated_files(text: str, key: st
     issue, _ = parse_issue(PATH, edited)
     if issue is not None and key in issue.present:
         assert getattr(issue, key) == value
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+event_lines = st.one_of(
+    st.dictionaries(st.sampled_from([*EVENT_KEYS, "bogus"]), json_values, max_size=5).map(json.dumps),
+    st.fixed_dictionaries({"error": st.text(min_size=1, max_size=60)},
+                          optional={"date": st.sampled_from(["2026-01-10", "2026-02-30", "soon"]),
+                                    "severity": st.sampled_from(["low", "urgent"]),
+                                    "tags": json_values}).map(json.dumps),
+    st.text(max_size=40),
+)
+
+
+@settings(FUZZ_SETTINGS, max_examples=max(10, FUZZ_SETTINGS.max_examples // 4))
+@given(st.lists(event_lines, min_size=1, max_size=4))
+def test_record_from_survives_any_json_lines(tmp_path_factory: Any, lines: list[str]) -> None:
+    root = tmp_path_factory.mktemp("record")
+    (root / "issues").mkdir()
+    config = Config(root=root)
+    outcomes = list(record_lines(config, lines, "events.jsonl"))
+    for number, outcome in outcomes:
+        assert isinstance(outcome, RecordResult | Problem)
+        if isinstance(outcome, Problem):
+            assert (outcome.path, outcome.line) == ("events.jsonl", number)
+    assert load_issues(config).problems == []  # whatever was written passes check
