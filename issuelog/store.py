@@ -17,6 +17,7 @@ from filelock import FileLock
 
 from issuelog.config import Config
 from issuelog.errors import UsageError
+from issuelog.gitrepo import highest_on_branches
 from issuelog.model import MAX_FILE_BYTES, Issue, Problem, parse_issue, validate_issue
 
 SKIPPED_FILES = frozenset({"README.md"})
@@ -145,9 +146,14 @@ def sort_key(issue_id: str) -> tuple[int, str]:
     return (int(match.group(1)) if match else -1, issue_id)
 
 
+def id_file_pattern(config: Config) -> str:
+    """A regular expression for issue file names such as `ISSUE-007-slug.md`; captures the number."""
+    return rf"{re.escape(config.id_prefix)}-(\d+)(?:-[^\0/]*)?\.md"
+
+
 def id_numbers(names: Iterable[str], config: Config) -> list[int]:
     """The issue numbers named by file names such as `ISSUE-007-slug.md` or `ISSUE-007.md`."""
-    pattern = re.compile(rf"^{re.escape(config.id_prefix)}-(\d+)(?:-.*)?\.md$")
+    pattern = re.compile(rf"^{id_file_pattern(config)}$")
     return [int(match.group(1)) for match in map(pattern.match, names) if match]
 
 
@@ -194,9 +200,29 @@ def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
     return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout, is_singleton=True)
 
 
-def create_issue_file(config: Config, title: str, render: Callable[[str], str]) -> tuple[str, Path]:
+def highest_id_anywhere(config: Config) -> int:
+    """The highest issue number in the issues directory or on any local or remote-tracking branch.
+
+    Teammates' branches are read with git plumbing, so an ID taken on another branch is not
+    handed out again here; outside a git repository only the directory counts.
+    """
+    here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
+    cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
+    elsewhere = highest_on_branches(config.root, config.issues_path, id_file_pattern(config), cache)
+    return max(here, elsewhere)
+
+
+def next_free_number(config: Config) -> int:
+    """The number the next new issue gets (call it under `write_lock`)."""
+    return highest_id_anywhere(config) + 1
+
+
+def create_issue_file(
+    config: Config, title: str, render: Callable[[str], str], preferred_id: str | None = None
+) -> tuple[str, Path]:
     """Allocate the next free ID and create its file; `render(id)` returns the file's text.
 
+    A `preferred_id` (such as an imported entry's own ID) is used when no file has it yet.
     The project lock serialises issuelog writers; a hard link that fails on an existing name
     guards against anyone else, and readers never see a half-written file.
     """
@@ -204,7 +230,13 @@ def create_issue_file(config: Config, title: str, render: Callable[[str], str]) 
     directory.mkdir(parents=True, exist_ok=True)
     slug = slugify(title)
     with write_lock(config):
-        number = highest_id_number(os.listdir(directory), config) + 1
+        names = os.listdir(directory)
+        wanted = config.id_pattern.match(preferred_id) if preferred_id else None
+        if preferred_id and wanted and int(wanted.group(1)) not in id_numbers(names, config):
+            path = directory / f"{preferred_id}-{slug}.md"
+            if _publish_new(path, render(preferred_id).encode("utf-8")):
+                return preferred_id, path
+        number = next_free_number(config)
         while True:
             issue_id = config.format_id(number)
             path = directory / f"{issue_id}-{slug}.md"
