@@ -60,7 +60,9 @@ def issue_files(config: Config) -> list[Path]:
     )
 
 
-def read_text(path: Path, shown: str, root: Path | None = None) -> tuple[str | None, Problem | None]:
+def read_text(
+    path: Path, shown: str, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[str | None, Problem | None]:
     """Read an issue file as UTF-8 text, or say why it cannot be read.
 
     Only regular files are read, at most `MAX_FILE_BYTES` of them, and never through a symbolic
@@ -82,14 +84,14 @@ def read_text(path: Path, shown: str, root: Path | None = None) -> tuple[str | N
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
             return None, Problem(shown, 1, "not a regular file: an issue file must be a plain file")
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            data = handle.read(max_bytes + 1)
     except OSError as error:
         return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
     finally:
         os.close(descriptor)
-    if len(data) > MAX_FILE_BYTES:
-        return None, Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB: "
-                                       "keep long logs out of issue files")
+    if len(data) > max_bytes:
+        return None, Problem(shown, 1, f"file is larger than {max_bytes // (1024 * 1024)} MiB, "
+                                       "the most issuelog reads from one file")
     try:
         return data.decode("utf-8"), None
     except UnicodeDecodeError as error:

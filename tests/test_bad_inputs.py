@@ -173,6 +173,17 @@ def test_a_file_the_user_may_not_read(project: Path, monkeypatch: pytest.MonkeyP
     assert [str(p) for p in result.problems] == [str(problem)]
 
 
+# --- hand-kept logs that once crashed the importer (found by tests/test_fuzz.py) ---------------
+
+@pytest.mark.parametrize("log", sorted((CORPUS / "import").glob("*.md")), ids=lambda path: path.stem)
+def test_logs_that_crashed_the_importer_now_import_cleanly(project: Path, cli: Invoke, log: Path) -> None:
+    result = cli("import", str(log))
+    assert "Traceback" not in result.output
+    cli("check")
+    assert [path.name for path in (project / "issues").glob("ISSUE-*.md")] == [
+        "ISSUE-001-worker-crashed-on-start.md"]
+
+
 # --- the whole corpus through the real console script -------------------------------------------
 
 def test_the_console_script_reports_the_whole_corpus_without_a_traceback(project: Path) -> None:

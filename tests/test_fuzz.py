@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from issuelog.config import Config
-from issuelog.errors import IssueFileError
+from issuelog.errors import IssueFileError, IssuelogError
 from issuelog.frontmatter_edit import edit_frontmatter
+from issuelog.importer import import_drafts, plan_ids, read_log
 from issuelog.model import Problem, parse_issue, validate_issue
 from issuelog.record import EVENT_KEYS, RecordResult, record_lines
 from issuelog.store import cross_file_problems, load_issues
@@ -139,3 +141,54 @@ def test_record_from_survives_any_json_lines(tmp_path_factory: Any, lines: list[
         if isinstance(outcome, Problem):
             assert (outcome.path, outcome.line) == ("events.jsonl", number)
     assert load_issues(config).problems == []  # whatever was written passes check
+
+
+IMPORT_FIXTURES = sorted((Path(__file__).parent / "fixtures" / "import").glob("*.md"))
+MARKDOWN_TOKENS = ["\n", "#", "## ", "### ", "**", "|", "---", "```", "- ", "1. ", ":", "**Status:** ",
+                   "**Date:** ", "2026-02-30", "<!--", "-->", "[", "](", "\t", "\r\n", "🔴", "ERR-12"]
+
+
+@st.composite
+def mutated_logs(draw: st.DrawFn) -> str:
+    """One of the hand-kept logs the importer is tested on, cut and mutated at random places."""
+    text = draw(st.sampled_from(IMPORT_FIXTURES)).read_text(encoding="utf-8")
+    start = draw(st.integers(0, len(text)))
+    text = text[start:start + draw(st.integers(200, 4000))]
+    for _ in range(draw(st.integers(0, 8))):
+        position = draw(st.integers(0, len(text)))
+        if draw(st.booleans()):
+            piece = draw(st.one_of(st.sampled_from(MARKDOWN_TOKENS), st.text(max_size=6)))
+            text = text[:position] + piece + text[position:]
+        else:
+            text = text[:position] + text[position + draw(st.integers(1, 30)):]
+    return text
+
+
+@FUZZ_SETTINGS
+@given(mutated_logs())
+def test_the_importer_reads_any_mutated_log(text: str) -> None:
+    config = Config(root=Path("/nonexistent"))
+    try:
+        plan = read_log(text, config, today=date(2026, 2, 1))
+    except IssuelogError:
+        return
+    lines = len(text.splitlines()) + 1
+    for notice in [*plan.unreadable, *plan.warnings]:
+        assert 1 <= notice.line <= lines, notice
+    for draft in plan.drafts:
+        assert 1 <= draft.line <= lines and draft.title.strip()
+
+
+@settings(FUZZ_SETTINGS, max_examples=max(10, FUZZ_SETTINGS.max_examples // 8))
+@given(mutated_logs())
+def test_what_the_importer_writes_from_a_mutated_log_passes_check(tmp_path_factory: Any, text: str) -> None:
+    root = tmp_path_factory.mktemp("import")
+    (root / "issues").mkdir()
+    config = Config(root=root)
+    try:
+        plan = read_log(text, config, today=date(2026, 2, 1))
+        plan_ids(plan, config)
+        import_drafts(plan, config)
+    except IssuelogError:
+        return
+    assert load_issues(config).problems == []
