@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from issuelog import __version__
-from issuelog.config import Config, load_config
+from issuelog.config import Config, load_config, working_directory
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssuelogError, UsageError
 from issuelog.model import Problem, parse_issue, validate_issue
 from issuelog.store import display_path, load_issues, read_text
@@ -93,7 +93,7 @@ def init(
     """Set up issuelog here: config, issues/ and an empty ISSUES.md. Never overwrites a file."""
     from issuelog.project_setup import initialise
 
-    for path, created in initialise(Path.cwd(), copy_templates=templates):
+    for path, created in initialise(working_directory(), copy_templates=templates):
         typer.echo(f"{'created' if created else 'kept   '} {display_path(path, load_config())}")
 
 
@@ -243,9 +243,11 @@ def render(
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
     from issuelog.render import render_log, unified_diff
-    from issuelog.store import write_atomic
+    from issuelog.store import check_output_path, write_atomic
 
     config = load_config()
+    if output is not None:
+        check_output_path(output, config, rendered_log=True)
     if output is None:
         from issuelog.hooks import render_skipped_on
 
@@ -264,6 +266,8 @@ def render(
     target = output if output is not None else config.output_path
     shown = display_path(target.resolve(), config)
     current = target.read_bytes().decode("utf-8", "replace") if target.is_file() else None
+    if current is not None:
+        current = current.replace("\r\n", "\n")  # a checkout with core.autocrlf is not stale
     if check_only:
         if current == text:
             typer.echo(f"{shown} is up to date", err=True)
@@ -377,9 +381,8 @@ def export(
         "--output", "-o", help="Write to this file instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
-    from issuelog.export import check_output_path
     from issuelog.export import export as export_issues
-    from issuelog.store import write_atomic
+    from issuelog.store import check_output_path, write_atomic
 
     config = load_config()
     if output is not None:
@@ -394,10 +397,7 @@ def export(
     if output is None:
         typer.echo(text, nl=False)
         return
-    try:
-        write_atomic(output, text)
-    except OSError as error:
-        raise UsageError(f"{output}: cannot write: {error.strerror}") from None
+    write_atomic(output, text)
     typer.echo(f"wrote {display_path(output.resolve(), config)} "
                f"({len(result.issues)} issues, {output_format.value})", err=True)
 
@@ -578,13 +578,13 @@ def record(
 def _record_from(config: Config, source: str) -> None:
     """`record --from`: every line recorded on its own; bad lines reported, exit 1 if any."""
     from issuelog.model import Problem
-    from issuelog.record import record_lines
+    from issuelog.record import json_lines, record_lines
 
     if source == "-":
-        lines, shown = sys.stdin.read().splitlines(), "<stdin>"
+        lines, shown = json_lines(sys.stdin.read()), "<stdin>"
     else:
         try:
-            lines = Path(source).read_text(encoding="utf-8").splitlines()
+            lines = json_lines(Path(source).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise UsageError(f"{source}: cannot read: {reason}") from None
@@ -613,7 +613,7 @@ def _record_from(config: Config, source: str) -> None:
 @app.command()
 @reports_errors
 def analyze(
-    days: Annotated[int, typer.Option("--days", min=1, help="Days of the trend.")] = 7,
+    days: Annotated[int, typer.Option("--days", min=1, max=3660, help="Days of the trend (1 to 3660).")] = 7,
     output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
     today: Annotated[str | None, typer.Option(
         "--today", help="Last day of the trend (default: the newest date in the data).")] = None,
@@ -651,11 +651,13 @@ def metrics(
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
     from issuelog.metrics import metrics_text, serve_metrics
-    from issuelog.store import write_atomic
+    from issuelog.store import check_output_path, write_atomic
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")
     config = load_config()
+    if output is not None:
+        check_output_path(output, config)
     if serve:
         try:
             server, thread = serve_metrics(config, host, port)

@@ -8,10 +8,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from issuelog.errors import ConfigError
+from issuelog.errors import ConfigError, UsageError
 
 CONFIG_FILE = "issuelog.toml"
 PYPROJECT = "pyproject.toml"
@@ -62,6 +62,14 @@ DEFAULT_STATUSES = (
 DEFAULT_CATEGORIES = (
     "security", "performance", "reliability", "data_integrity", "configuration",
     "deployment", "integration", "validation", "monitoring", "other",
+)
+
+#: Every frontmatter key issuelog knows, in the order files and JSON show them.
+ISSUE_FIELDS = (
+    "id", "title", "status", "severity", "phase", "category", "component",
+    "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
+    "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
+    "last_seen", "reference",
 )
 
 DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")
@@ -195,19 +203,33 @@ def _read_toml(path: Path) -> dict[str, Any]:
             return tomllib.load(handle)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: invalid TOML: {error}") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 
 
+def working_directory() -> Path:
+    """The current directory, or a clear error when it was deleted (say, by a git checkout)."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise UsageError("the current directory no longer exists: cd into the project again") from None
+
+
 def load_config(start: Path | None = None) -> Config:
     """Load the configuration in force for `start` (default: the current directory)."""
-    start = (start or Path.cwd()).resolve()
+    start = (start or working_directory()).resolve()
     config_file = find_config_file(start)
     if config_file is None:
         return Config(root=find_root(start))
     if config_file.name == CONFIG_FILE:
         raw = _read_toml(config_file)
-        raw = raw.get("tool", {}).get("issuelog", raw) if "tool" in raw else raw
+        if "tool" in raw:
+            tool = raw["tool"]
+            if not isinstance(tool, dict) or not isinstance(tool.get("issuelog", {}), dict):
+                raise ConfigError(f"{config_file}: '[tool]' must be a table holding [tool.issuelog]")
+            raw = tool.get("issuelog", raw)
     else:
         raw = _pyproject_section(config_file) or {}
     return config_from_mapping(raw, root=config_file.parent, source=config_file)
@@ -256,6 +278,10 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
         elif key == "statuses":
             items = enumerate(_table_list(where, key, value))
             values[key] = tuple(_status(where, index, item) for index, item in items)
+    if "default_status" not in values and "statuses" in values:
+        # With custom statuses, a new issue starts in the first one that counts as open.
+        first_open = next((s.name for s in values["statuses"] if s.open), values["statuses"][0].name)
+        values["default_status"] = first_open
     config = Config(**values)
     _check_consistency(where, config)
     return config
@@ -276,7 +302,7 @@ def _severity(where: str, index: int, item: dict[str, Any]) -> Severity:
     if "sla" in item:
         try:
             sla = parse_duration(str(item["sla"]))
-        except ValueError as error:
+        except (ValueError, OverflowError) as error:
             raise ConfigError(f"{where}: severities[{index}].sla: {error}") from None
     return Severity(
         name=name,
@@ -319,6 +345,18 @@ def _check_consistency(where: str, config: Config) -> None:
         raise ConfigError(f"{where}: 'id_width' must be between 1 and 9")
     if config.status(config.default_status) is None:
         raise ConfigError(f"{where}: 'default_status' {config.default_status!r} is not a configured status")
+    for key in ("issues_dir", "output", "templates_dir"):
+        value = PurePosixPath(getattr(config, key).replace("\\", "/"))
+        if value.is_absolute() or ".." in value.parts or not value.parts:
+            raise ConfigError(f"{where}: '{key}' must be a relative path inside the project, "
+                              f"got {getattr(config, key)!r}")
+    for status in config.statuses:
+        if status.open and status.resolved:
+            raise ConfigError(f"{where}: status '{status.name}' cannot be both open and resolved")
+    for key in config.required:
+        hint = difflib.get_close_matches(key, ISSUE_FIELDS, n=1, cutoff=0.75)
+        if key not in ISSUE_FIELDS and hint:
+            raise ConfigError(f"{where}: 'required' lists '{key}'. Did you mean '{hint[0]}'?")
     if any(not pattern.strip() for pattern in config.render_branches):
         raise ConfigError(f"{where}: 'render_branches' must not contain empty names")
     for kind, names in (("severities", [s.name for s in config.severities]),
@@ -329,8 +367,8 @@ def _check_consistency(where: str, config: Config) -> None:
             raise ConfigError(f"{where}: '{kind}' lists {', '.join(duplicates)} more than once")
     root = config.root.resolve()
     for key in ("issues_dir", "output", "templates_dir"):
-        # The configuration may come from a pull request: keep every read and write in the project.
+        # A pull request can also add a symbolic link: keep every read and write in the project.
         target = (config.root / getattr(config, key)).resolve()
         if not target.is_relative_to(root):
-            raise ConfigError(f"{where}: '{key}' must be a path inside the project, "
-                              f"got {getattr(config, key)!r} ({target})")
+            raise ConfigError(f"{where}: '{key}' leads out of the project through a symbolic link "
+                              f"({getattr(config, key)} -> {target})")

@@ -43,18 +43,6 @@ def export(issues: list[Issue], config: Config, output_format: str) -> str:
     return exporters[output_format](issues, config)
 
 
-def check_output_path(path: Path, config: Config) -> None:
-    """Refuse a target that would replace an issue file or the rendered log with an export."""
-    target = path.resolve()
-    if target == config.output_path.resolve():
-        raise UsageError(f"{path}: is the rendered log ({config.output}); export elsewhere")
-    if target.suffix == ".md" and target.parent == config.issues_path.resolve():
-        raise UsageError(f"{path}: is in {config.issues_dir}/, where every .md file is an issue; "
-                         "export elsewhere")
-    if target.is_dir():
-        raise UsageError(f"{path}: is a directory; give a file name to --output")
-
-
 def iso(value: date | None) -> str | None:
     """A date as `2026-01-10`, a date-time as `2026-01-05T09:00:00`."""
     return value.isoformat() if value is not None else None
@@ -118,7 +106,7 @@ def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(item) for item in value)
+        value = "; ".join(str(item) for item in value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float)):

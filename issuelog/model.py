@@ -11,14 +11,9 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from issuelog.config import Config
+from issuelog.config import ISSUE_FIELDS, Config
 
-FIELD_ORDER = (
-    "id", "title", "status", "severity", "phase", "category", "component",
-    "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
-    "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
-    "last_seen", "reference",
-)
+FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
     "id", "title", "status", "severity", "phase", "category", "component",
     "reporter", "assignee", "error_type", "error_message", "fingerprint",
@@ -370,9 +365,17 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
-    if issue.reported and issue.resolved and _day(issue.resolved) < _day(issue.reported):
-        bad("resolved", f"resolved {_day(issue.resolved)} is before reported {_day(issue.reported)}")
+    if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
+        bad("resolved", f"resolved {issue.resolved} is before reported {issue.reported}")
     return problems
+
+
+def _before(later: Day, earlier: Day) -> bool:
+    """Compare to the minute when both values have a time of day, else by calendar day."""
+    if isinstance(later, datetime) and isinstance(earlier, datetime):
+        if (later.tzinfo is None) == (earlier.tzinfo is None):
+            return later < earlier
+    return _day(later) < _day(earlier)
 
 
 def _day(value: Day) -> date:

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from issuelog.config import CONFIG_FILE, find_config_file, load_config
+from issuelog.errors import UsageError
 from issuelog.render import builtin_templates_dir, render_log
 from issuelog.store import write_atomic
 
 CONFIG_TEMPLATE = """\
 # issuelog configuration. Every key is optional; the values shown are the defaults.
 # README.md ("Configuration") lists every key.
-project = "{project}"
+project = {project}
 # id_prefix = "ISSUE"              # IDs look like ISSUE-007
 # id_width = 3
 # issues_dir = "issues"
@@ -24,30 +26,34 @@ project = "{project}"
 
 
 def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, bool]]:
-    """Create the config, the issues directory and ISSUES.md under `root` when missing.
+    """Create the config, the issues directory and ISSUES.md when missing.
 
-    Returns every path considered with whether it was created (False: it existed and was kept).
+    Inside a project that is already set up (a config file here or in a parent directory), the
+    missing pieces are added to that project instead of starting a nested one. Returns every
+    path considered with whether it was created (False: it existed and was kept).
     """
     results: list[tuple[Path, bool]] = []
     existing = find_config_file(root)
-    if existing is not None and existing.parent == root:
+    if existing is not None:
         results.append((existing, False))
     else:
         config_path = root / CONFIG_FILE
-        write_atomic(config_path, CONFIG_TEMPLATE.format(project=root.name.replace('"', "")))
+        # A JSON string is a valid TOML basic string: quotes and backslashes are escaped.
+        write_atomic(config_path, CONFIG_TEMPLATE.format(project=json.dumps(root.name, ensure_ascii=False)))
         results.append((config_path, True))
     config = load_config(root)
     issues = config.issues_path
-    keep = issues / ".gitkeep"
     if issues.is_dir():
         results.append((issues, False))
+    elif issues.exists():
+        raise UsageError(f"{config.issues_dir}: exists but is not a directory")
     else:
         issues.mkdir(parents=True)
-        keep.write_text("")
+        (issues / ".gitkeep").write_text("")
         results.append((issues, True))
     if copy_templates:
         source = builtin_templates_dir()
-        for template in sorted(source.glob("*.j2")):
+        for template in sorted(path for path in source.iterdir() if path.is_file()):
             target = config.templates_path / template.name
             if target.exists():
                 results.append((target, False))

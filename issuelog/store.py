@@ -16,7 +16,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from issuelog.config import Config
-from issuelog.errors import UsageError
+from issuelog.errors import IssueFileError, UsageError
 from issuelog.gitrepo import highest_on_branches
 from issuelog.model import MAX_FILE_BYTES, Issue, Problem, parse_issue, validate_issue
 
@@ -41,7 +41,11 @@ class IssueSet:
 
 def display_path(path: Path, config: Config) -> str:
     """How a path is shown in messages: relative to the current directory when inside it."""
-    for base in (Path.cwd(), config.root):
+    try:
+        bases = (Path.cwd(), config.root)
+    except FileNotFoundError:
+        bases = (config.root,)
+    for base in bases:
         try:
             return str(path.relative_to(base))
         except ValueError:
@@ -266,6 +270,26 @@ def _publish_new(path: Path, data: bytes) -> bool:
         Path(temporary).unlink(missing_ok=True)
 
 
+def check_output_path(path: Path, config: Config, *, rendered_log: bool = False) -> None:
+    """Refuse an --output that would replace an issue file, the config, a template or a directory.
+
+    `rendered_log` allows the configured output (ISSUES.md) itself, for `render`.
+    """
+    target = path.resolve()
+    if target.is_dir():
+        raise UsageError(f"{path}: is a directory; give a file name to --output")
+    if not rendered_log and target == config.output_path.resolve():
+        raise UsageError(f"{path}: is the rendered log ({config.output}); write elsewhere")
+    if target.suffix == ".md" and target.parent == config.issues_path.resolve():
+        raise UsageError(f"{path}: is in {config.issues_dir}/, where every .md file is an issue; "
+                         "write elsewhere")
+    protected = {config.root.resolve() / "issuelog.toml", config.root.resolve() / "pyproject.toml"}
+    if config.source is not None:
+        protected.add(config.source.resolve())
+    if target in protected or config.templates_path.resolve() in target.parents:
+        raise UsageError(f"{path}: is issuelog's configuration or a template; write elsewhere")
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write text with LF line endings via a temporary file in the same directory and a rename."""
     write_bytes_atomic(path, text.encode("utf-8"))
@@ -273,8 +297,11 @@ def write_atomic(path: Path, text: str) -> None:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that readers see the old or the new file, never a partial one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = _temporary_file(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = _temporary_file(path)
+    except OSError as error:
+        raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -285,6 +312,9 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
         else:
             os.chmod(temporary, 0o644)
         os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

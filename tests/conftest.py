@@ -81,8 +81,9 @@ def cli() -> Invoke:
 
     def invoke(*args: str, code: int = 0, input: str | None = None) -> Result:
         result = runner.invoke(app, list(args), input=input, catch_exceptions=True)
-        if result.exc_info and not isinstance(result.exception, SystemExit):
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
             traceback.print_exception(*result.exc_info)
+            raise AssertionError(f"issuelog {' '.join(args)} crashed: {result.exception!r}")
         assert result.exit_code == code, (
             f"exit {result.exit_code} != {code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )

@@ -254,3 +254,48 @@ def test_console_script_has_no_traceback_on_bad_input(project: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "issues/ISSUE-001-a.md:" in result.stdout
+
+
+def test_a_deleted_current_directory_is_a_clear_error(project: Path, cli: Invoke,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = project / "issues" / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = cli("new", "Anything", "-s", "low", code=2)
+    assert "the current directory no longer exists" in result.stderr
+    cli("init", code=2)
+
+
+@pytest.mark.parametrize("command", [["render"], ["metrics"], ["export", "--format", "csv"]])
+@pytest.mark.parametrize("target", ["issues/ISSUE-001-a.md", "issuelog.toml", "issues",
+                                    ".issuelog/templates/ISSUES.md.j2"])
+def test_output_never_replaces_issue_files_config_or_templates(project: Path, cli: Invoke,
+                                                              command: list[str], target: str) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(),
+                        ".issuelog/templates/ISSUES.md.j2": "# {{ project }}\n"})
+    before = files_snapshot(project)
+    result = cli(*command, "--output", target, code=2)
+    assert "write elsewhere" in result.stderr or "is a directory" in result.stderr
+    assert files_snapshot(project) == before
+
+
+def test_unwritable_output_is_a_clear_error(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(), "blocker": "a file, not a directory\n"})
+    result = cli("render", "--output", "blocker/ISSUES.md", code=1)
+    assert "blocker/ISSUES.md: cannot write" in result.stderr
+
+
+def test_render_check_accepts_crlf_checkouts(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text()})
+    cli("render")
+    log = project / "ISSUES.md"
+    log.write_bytes(log.read_bytes().replace(b"\n", b"\r\n"))
+    cli("render", "--check")
+
+
+def test_resolved_before_reported_within_a_day(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(
+        status="resolved", reported="2026-01-10 12:00:00", extra="resolved: 2026-01-10 08:00:00")})
+    result = cli("check", code=1)
+    assert "resolved 2026-01-10 08:00:00 is before reported 2026-01-10 12:00:00" in result.stdout

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from issuelog.config import load_config
+from issuelog.errors import IssueFileError
 from issuelog.render import render_log
 from issuelog.store import load_issues, remove_stale_temporaries, write_atomic
 from tests.conftest import issue_text, make_tree
@@ -184,7 +185,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("issuelog.store.os.fsync", disk_full)
-    with pytest.raises(OSError):
+    with pytest.raises(IssueFileError, match="No space left on device"):
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
     assert temporary_files(tmp_path) == []

@@ -164,8 +164,19 @@ def test_a_template_linking_out_of_the_templates_directory_is_refused(
 def test_configured_paths_must_stay_in_the_project(project: Path, cli: Invoke, line: str, key: str) -> None:
     (project / "issuelog.toml").write_text(f'project = "Demo"\n{line}\n')
     result = cli("render", code=2)
-    assert f"issuelog.toml: '{key}' must be a path inside the project" in result.stderr
+    assert f"issuelog.toml: '{key}' must be a relative path inside the project" in result.stderr
     assert not (project.parent / "outside.md").exists()
+
+
+@pytest.mark.parametrize("key", ["issues_dir", "templates_dir"])
+def test_configured_directories_linked_out_of_the_project_are_refused(
+    project: Path, cli: Invoke, tmp_path_factory: pytest.TempPathFactory, key: str
+) -> None:
+    outside = tmp_path_factory.mktemp("outside")
+    (project / "linked").symlink_to(outside, target_is_directory=True)
+    (project / "issuelog.toml").write_text(f'project = "Demo"\n{key} = "linked"\n')
+    result = cli("check", code=2)
+    assert f"'{key}' leads out of the project through a symbolic link (linked -> {outside})" in result.stderr
 
 
 def test_a_rendered_log_linked_out_of_the_project_is_not_written_through(
@@ -175,7 +186,7 @@ def test_a_rendered_log_linked_out_of_the_project_is_not_written_through(
     outside.write_text("precious\n")
     (project / "ISSUES.md").symlink_to(outside)
     make_tree(project, {"issues/ISSUE-001-a.md": issue_text()})
-    assert "'output' must be a path inside the project" in cli("render", code=2).stderr
+    assert "'output' leads out of the project through a symbolic link" in cli("render", code=2).stderr
     assert outside.read_text() == "precious\n"
 
 
