@@ -19,7 +19,7 @@ import typer
 from issuelog import __version__
 from issuelog.config import Config, load_config
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
-from issuelog.model import Problem, parse_issue, validate_issue
+from issuelog.model import Problem
 from issuelog.store import display_path, load_issues, read_text
 
 app = typer.Typer(
@@ -156,15 +156,19 @@ def open_in_editor(path: Path) -> None:
 def new(
     title: Annotated[str, typer.Argument(metavar="TITLE", help="The issue's title.")],
     severity: Annotated[str | None, typer.Option(
-        "--severity", "-s", metavar="SEVERITY", help="Severity name.", autocompletion=_completer("severity"))] = None,
+        "--severity", "-s", metavar="SEVERITY", help="Severity name.",
+        autocompletion=_completer("severity"))] = None,
     phase: Annotated[str | None, typer.Option(
-        "--phase", "-p", metavar="PHASE", help="Phase name.", autocompletion=_completer("phase"))] = None,
+        "--phase", "-p", metavar="PHASE", help="Phase name.",
+        autocompletion=_completer("phase"))] = None,
     category: Annotated[str | None, typer.Option(
-        "--category", "-c", metavar="CATEGORY", help="Category name.", autocompletion=_completer("category"))] = None,
+        "--category", "-c", metavar="CATEGORY", help="Category name.",
+        autocompletion=_completer("category"))] = None,
     component: Annotated[str | None, typer.Option(
         "--component", metavar="COMPONENT", help="Affected component.")] = None,
     status: Annotated[str | None, typer.Option(
-        "--status", metavar="STATUS", help="Status (default: open).", autocompletion=_completer("status"))] = None,
+        "--status", metavar="STATUS", help="Status (default: open).",
+        autocompletion=_completer("status"))] = None,
     assignee: Annotated[str | None, typer.Option(
         "--assignee", "-a", metavar="NAME", help="Who works on it.")] = None,
     reporter: Annotated[str | None, typer.Option(
@@ -205,13 +209,11 @@ def new(
 
 
 def _report_file_problems(path: Path, config: Config) -> None:
+    from issuelog.edits import file_problems
+
     shown = display_path(path, config)
     text, problem = read_text(path, shown)
-    problems = [problem] if problem else []
-    if text is not None:
-        issue, problems = parse_issue(path, text, shown)
-        if issue is not None:
-            problems += validate_issue(issue, config, shown)
+    problems = [problem] if problem is not None else file_problems(config, path, text or "")
     if problems:
         _print_problems(problems, err=True)
         typer.echo(f"issuelog: your edit is kept in {shown}; fix it and run `issuelog check`", err=True)
@@ -248,7 +250,8 @@ def render(
     check_only: Annotated[bool, typer.Option(
         "--check", help="Write nothing; show a diff and exit 1 when the output is stale.")] = False,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", metavar="PATH", help="Where to write (default: the configured output, ISSUES.md).")] = None,
+        "--output", "-o", metavar="PATH",
+        help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
     from issuelog.render import render_log, unified_diff
@@ -294,7 +297,8 @@ def _complete_ids(incomplete: str) -> list[tuple[str, str]]:
     for path in files:
         for number in id_numbers([path.name], config):
             issue_id = config.format_id(number)
-            if issue_id.lower().startswith(incomplete.lower()) or str(number).startswith(incomplete):
+            if issue_id.lower().startswith(incomplete.lower()) or str(number).startswith(
+                    incomplete):
                 found.append((issue_id, path.stem[len(issue_id) + 1:].replace("-", " ")))
     return found
 
@@ -340,7 +344,8 @@ IdArgument = Annotated[str, typer.Argument(metavar="ID", help="ISSUE-007, 7 or 0
 ResolutionOption = Annotated[str | None, typer.Option(
     "--resolution", metavar="TEXT", help="Text for the Resolution section (replaces it).")]
 DateOption = Annotated[str | None, typer.Option(
-    "--date", metavar="YYYY-MM-DD", help="Day it was closed (default: the date already there, else today).")]
+    "--date", metavar="YYYY-MM-DD",
+    help="Day it was closed (default: the date already there, else today).")]
 
 
 @app.command("list")
@@ -363,18 +368,30 @@ def list_issues(
     tag: Annotated[list[str] | None, typer.Option(
         "--tag", "-t", metavar="TAG", help="Only issues with this tag (repeatable).")] = None,
     assignee: Annotated[list[str] | None, typer.Option(
-        "--assignee", "-a", metavar="NAME", help="Only issues assigned to NAME (repeatable).")] = None,
+        "--assignee", "-a", metavar="NAME",
+        help="Only issues assigned to NAME (repeatable).")] = None,
     show_all: Annotated[bool, typer.Option("--all", help="Closed issues too.")] = False,
     grep: Annotated[str | None, typer.Option(
-        "--grep", metavar="TEXT", help="Only issues whose title or body contains TEXT (any case).")] = None,
+        "--grep", metavar="TEXT",
+        help="Only issues whose title or body contains TEXT (any case).")] = None,
     sort: Annotated[str | None, typer.Option(
-        "--sort", metavar="FIELD", help="Sort by FIELD, '-FIELD' in reverse (default: severity, then ID).")] = None,
-    output_format: Annotated[ListFormat, typer.Option("--format", help="table, json or csv.")] = ListFormat.table,
+        "--sort", metavar="FIELD",
+        help="Sort by FIELD, '-FIELD' in reverse (default: severity, then ID).")] = None,
+    output_format: Annotated[ListFormat, typer.Option(
+        "--format", help="table, json or csv.")] = ListFormat.table,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
     from issuelog.listing import (
-        TABLE_COLUMNS, Filters, check_filters, issue_record, plain_table, select_issues, sort_issues,
-        table_rows, to_csv, to_json,
+        TABLE_COLUMNS,
+        Filters,
+        check_filters,
+        issue_record,
+        plain_table,
+        select_issues,
+        sort_issues,
+        table_rows,
+        to_csv,
+        to_json,
     )
 
     config = load_config()
@@ -403,7 +420,7 @@ def list_issues(
 
 
 def _print_rich_table(issues: list[Any], config: Config) -> None:
-    """The terminal view: a table with each severity's and status's emoji (rich honours NO_COLOR)."""
+    """The terminal view: a table with severity and status emoji (rich honours NO_COLOR)."""
     from rich.console import Console
     from rich.table import Table
 
@@ -425,9 +442,10 @@ def _print_rich_table(issues: list[Any], config: Config) -> None:
 @reports_errors
 def show(
     issue_id: IdArgument,
-    output_format: Annotated[Format, typer.Option("--format", help="text (the file) or json.")] = Format.text,
+    output_format: Annotated[Format, typer.Option(
+        "--format", help="text (the file) or json.")] = Format.text,
 ) -> None:
-    """Print one issue: its frontmatter and body, or with --format json its fields, path and body."""
+    """Print one issue: the file as it is, or with --format json its fields, path and body."""
     from issuelog.edits import find_issue_file, read_issue
     from issuelog.listing import issue_record, to_json
 
@@ -485,7 +503,9 @@ def status(
 
 @app.command()
 @reports_errors
-def resolve(issue_id: IdArgument, resolution: ResolutionOption = None, closed_on: DateOption = None) -> None:
+def resolve(
+    issue_id: IdArgument, resolution: ResolutionOption = None, closed_on: DateOption = None
+) -> None:
     """Mark an issue resolved (sets `resolved`); --resolution fills its Resolution section."""
     from issuelog.edits import change_status, resolved_status
 
@@ -538,18 +558,12 @@ def set_fields(
 @reports_errors
 def edit(issue_id: IdArgument) -> None:
     """Open an issue in $VISUAL/$EDITOR, then check it; an invalid edit is kept and explained."""
-    from issuelog.edits import file_problems, find_issue_file
+    from issuelog.edits import find_issue_file
 
     config = load_config()
     path = find_issue_file(config, issue_id)
     open_in_editor(path)
-    shown = display_path(path, config)
-    text, problem = read_text(path, shown)
-    problems = [problem] if problem is not None else file_problems(config, path, text or "")
-    if problems:
-        _print_problems(problems, err=True)
-        typer.echo(f"issuelog: your edit is kept in {shown}; fix it and run `issuelog check`", err=True)
-        raise typer.Exit(EXIT_PROBLEMS)
+    _report_file_problems(path, config)
 
 
 def main() -> None:

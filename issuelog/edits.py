@@ -6,7 +6,6 @@ a refused edit leaves the file as it was. Keys the edit does not name keep their
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,12 +18,20 @@ from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document, today
 from issuelog.model import Issue, Problem, parse_issue, validate_issue
 from issuelog.sections import replace_section
-from issuelog.store import display_path, id_numbers, read_text, resolve_id, write_bytes_atomic, write_lock
+from issuelog.store import (
+    display_path,
+    id_numbers,
+    read_text,
+    resolve_id,
+    write_bytes_atomic,
+    write_lock,
+)
 
 RESOLUTION_SECTION = "Resolution"
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
-#: Given the issue as it is now, the frontmatter changes to make (EMPTY empties, None deletes a key).
+#: Given the issue as it is now, the frontmatter changes to make (EMPTY empties a key, None
+#: deletes it).
 Plan = Callable[[Issue], Mapping[str, Any]]
 
 
@@ -44,11 +51,11 @@ class Edit:
 
 
 def find_issue_file(config: Config, issue_id: str) -> Path:
-    """The file of an issue (`ISSUE-007`, `7` or `007`), found by its name without reading any file."""
+    """The file of an issue (`ISSUE-007`, `7` or `007`), found by its name; no file is read."""
     canonical = resolve_id(issue_id, config)
     number = int(canonical.rsplit("-", 1)[1])
     directory = config.issues_path
-    names = sorted(os.listdir(directory)) if directory.is_dir() else []
+    names = sorted(entry.name for entry in directory.iterdir()) if directory.is_dir() else []
     matches = [name for name in names if id_numbers([name], config) == [number]]
     if not matches:
         raise UsageError(f"no issue {canonical} in {display_path(directory, config)}/")
@@ -76,9 +83,15 @@ def file_problems(config: Config, path: Path, text: str) -> list[Problem]:
     if issue is None:
         return problems
     problems += validate_issue(issue, config, shown)
-    known = {config.format_id(n) for n in id_numbers(os.listdir(path.parent), config)}
-    problems += [Problem(shown, issue.line_of("related"), f"related issue '{other}' does not exist")
-                 for other in issue.related if other not in known]
+    known = {
+        config.format_id(n)
+        for n in id_numbers((entry.name for entry in path.parent.iterdir()), config)
+    }
+    problems += [
+        Problem(shown, issue.line_of("related"), f"related issue '{other}' does not exist")
+        for other in issue.related
+        if other not in known
+    ]
     return sorted(problems)
 
 
@@ -89,13 +102,16 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
         key, sign, value = pair.partition("=")
         key = key.strip()
         if not sign or not _KEY.match(key):
-            raise UsageError(f"'{pair}' is not key=value (for example severity=high or tags=[a, b])")
+            raise UsageError(
+                f"'{pair}' is not key=value (for example severity=high or tags=[a, b])"
+            )
         changes[key] = parse_value(value)
     return changes
 
 
-def apply_edit(text: str, changes: Mapping[str, Any], *, resolution: str | None = None,
-               name: str = "<issue>") -> str:
+def apply_edit(
+    text: str, changes: Mapping[str, Any], *, resolution: str | None = None, name: str = "<issue>"
+) -> str:
     """The text with frontmatter `changes` made and, if given, the Resolution section replaced."""
     edited = edit_frontmatter(text, changes, name=name) if changes else text
     if resolution is None:
@@ -113,15 +129,18 @@ def edit_issue(config: Config, issue_id: str, plan: Plan, *, resolution: str | N
     with write_lock(config):
         text, issue = read_issue(config, path)
         current = issue.to_dict()
-        changes = {key: value for key, value in plan(issue).items()
-                   if not _same(current.get(key), value)}
+        changes = {
+            key: value for key, value in plan(issue).items() if not _same(current.get(key), value)
+        }
         new_text = apply_edit(text, changes, resolution=resolution, name=shown)
         if new_text == text:
             return Edit(issue.id or issue_id, path, {})
         problems = file_problems(config, path, new_text)
         if problems:
-            raise IssueFileError(f"{issue.id or issue_id} not changed, the result would not pass "
-                                 "`issuelog check`:\n" + "\n".join(str(p) for p in problems))
+            raise IssueFileError(
+                f"{issue.id or issue_id} not changed, the result would not pass "
+                "`issuelog check`:\n" + "\n".join(str(p) for p in problems)
+            )
         write_bytes_atomic(path, new_text.encode("utf-8"))
     after = parse_issue(path, new_text, shown)[0]
     after_values = after.to_dict() if after is not None else {}
@@ -141,13 +160,16 @@ def _same(current: Any, wanted: Any) -> bool:
     return type(current) is type(wanted) and bool(current == wanted)
 
 
-def update_issue(config: Config, issue_id: str, changes: Mapping[str, Any], *,
-                 resolution: str | None = None) -> Edit:
+def update_issue(
+    config: Config, issue_id: str, changes: Mapping[str, Any], *, resolution: str | None = None
+) -> Edit:
     """Set frontmatter keys of one issue (EMPTY empties a key, None deletes it)."""
     return edit_issue(config, issue_id, lambda issue: changes, resolution=resolution)
 
 
-def status_changes(issue: Issue, status: str, config: Config, *, on: date | None = None) -> dict[str, Any]:
+def status_changes(
+    issue: Issue, status: str, config: Config, *, on: date | None = None
+) -> dict[str, Any]:
     """The frontmatter changes that move an issue to a status, keeping `resolved` consistent.
 
     A closed status needs a `resolved` date: `on`, else the one already there, else today. An open
@@ -159,16 +181,28 @@ def status_changes(issue: Issue, status: str, config: Config, *, on: date | None
         raise UsageError(f"unknown status '{status}' (allowed: {allowed})")
     if target.open:
         if on is not None:
-            raise UsageError(f"--date is the date an issue was closed; '{status}' is an open status")
+            raise UsageError(
+                f"--date is the date an issue was closed; '{status}' is an open status"
+            )
         return {"status": status, "resolved": EMPTY}
     return {"status": status, "resolved": on or issue.resolved or today()}
 
 
-def change_status(config: Config, issue_id: str, status: str, *, resolution: str | None = None,
-                  on: date | None = None) -> Edit:
-    """Move an issue to a status (`resolved` set or emptied to match), optionally with its resolution."""
-    return edit_issue(config, issue_id, lambda issue: status_changes(issue, status, config, on=on),
-                      resolution=resolution)
+def change_status(
+    config: Config,
+    issue_id: str,
+    status: str,
+    *,
+    resolution: str | None = None,
+    on: date | None = None,
+) -> Edit:
+    """Move an issue to a status, `resolved` set or emptied to match; optionally fill Resolution."""
+    return edit_issue(
+        config,
+        issue_id,
+        lambda issue: status_changes(issue, status, config, on=on),
+        resolution=resolution,
+    )
 
 
 def resolved_status(config: Config) -> str:
@@ -180,7 +214,7 @@ def resolved_status(config: Config) -> str:
 
 
 def reopened_status(config: Config) -> str:
-    """The status `reopen` moves an issue to: the default status when it is open, else the first open one."""
+    """The status `reopen` moves an issue to: the default one if open, else the first open one."""
     default = config.status(config.default_status)
     if default is not None and default.open:
         return default.name

@@ -90,7 +90,7 @@ _TEXT_TAG = "tag:yaml.org,2002:str"
 
 
 def _text_stays_text(value: Any) -> Any:
-    """Quote a plain string that a YAML 1.1 reader would take for a boolean, number, date or null."""
+    """Quote plain text that a YAML 1.1 reader would take for a boolean, number, date or null."""
     if isinstance(value, list):
         for index, item in enumerate(value):
             value[index] = _text_stays_text(item)
@@ -178,7 +178,7 @@ def _closing_line(lines: list[str], name: str) -> int:
 
 
 def split_document(text: str, name: str = "<issue>") -> tuple[str, str]:
-    """Split a file into its frontmatter block (with both `---` lines) and its body, byte for byte."""
+    """Split a file into its frontmatter block (both `---` lines included) and its body, exactly."""
     document = _Document(text, name)
     head = document.bom + "".join(document.lines[:document.end + 1])
     return head, text[len(head):]

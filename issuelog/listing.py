@@ -41,7 +41,7 @@ class Filters:
 
 
 def check_filters(filters: Filters, config: Config) -> None:
-    """Refuse filter values the configuration does not know, so that a typo does not show nothing."""
+    """Refuse filter values the configuration does not know: a typo must not just show nothing."""
     allowed = {
         "status": [s.name for s in config.statuses],
         "severity": [s.name for s in config.severities],
@@ -64,10 +64,14 @@ def select_issues(issues: Iterable[Issue], config: Config, filters: Filters) -> 
         if filters.status:
             if issue.status not in filters.status:
                 continue
-        elif not filters.include_closed and issue.status in known and issue.status not in open_names:
+        elif (
+            not filters.include_closed and issue.status in known and issue.status not in open_names
+        ):
             continue
-        if not all(_matches(getattr(issue, name), getattr(filters, name)) for name in
-                   ("severity", "phase", "category", "component", "assignee")):
+        if not all(
+            _matches(getattr(issue, name), getattr(filters, name))
+            for name in ("severity", "phase", "category", "component", "assignee")
+        ):
             continue
         if filters.tag and not set(filters.tag) & set(issue.tags):
             continue
@@ -81,7 +85,9 @@ def _matches(value: str, wanted: tuple[str, ...]) -> bool:
     return not wanted or value in wanted
 
 
-def sort_issues(issues: Iterable[Issue], config: Config, field_name: str | None = None) -> list[Issue]:
+def sort_issues(
+    issues: Iterable[Issue], config: Config, field_name: str | None = None
+) -> list[Issue]:
     """Most severe first, then by ID; or by a field (`-field`: reversed), always then by ID.
 
     Issues without a value for the field come last either way.
@@ -195,14 +201,21 @@ def table_rows(issues: Iterable[Issue]) -> list[list[str]]:
         cells = []
         for name in TABLE_COLUMNS:
             value = getattr(issue, name)
-            cells.append(value.isoformat()[:10] if isinstance(value, date) else " ".join(str(value or "").split()))
+            cells.append(
+                value.isoformat()[:10]
+                if isinstance(value, date)
+                else " ".join(str(value or "").split())
+            )
         rows.append(cells)
     return rows
 
 
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns padded with spaces and two spaces apart, for pipes and files; no trailing blanks."""
-    widths = [max([len(header), *(len(row[index]) for row in rows)]) for index, header in enumerate(headers)]
+    widths = [
+        max([len(header), *(len(row[index]) for row in rows)])
+        for index, header in enumerate(headers)
+    ]
     lines = []
     for cells in [list(headers), *rows]:
         padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]

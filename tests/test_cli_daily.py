@@ -22,8 +22,18 @@ ISSUELOG = Path(sys.executable).with_name("issuelog")
 @pytest.fixture
 def three(project: Path, cli: Invoke) -> Path:
     """Three issues made with `new`: critical open, low open (assigned), medium resolved."""
-    cli("new", "Database refuses connections", "-s", "critical", "--date", "2026-01-10",
-        "-t", "db", "--component", "database")
+    cli(
+        "new",
+        "Database refuses connections",
+        "-s",
+        "critical",
+        "--date",
+        "2026-01-10",
+        "-t",
+        "db",
+        "--component",
+        "database",
+    )
     cli("new", "Typo in help", "-s", "low", "--date", "2026-01-11", "-a", "grace")
     cli("new", "Slow listing", "-s", "medium", "--status", "resolved", "--date", "2026-01-12")
     return project
@@ -32,15 +42,22 @@ def three(project: Path, cli: Invoke) -> Path:
 def test_list_prints_open_issues_as_plain_columns_when_piped(three: Path, cli: Invoke) -> None:
     result = cli("list")
     assert result.stdout.splitlines() == [
-        "ID         SEVERITY  STATUS  TITLE                         PHASE  COMPONENT  ASSIGNEE  REPORTED",
-        "ISSUE-001  critical  open    Database refuses connections         database             2026-01-10",
-        "ISSUE-002  low       open    Typo in help                                    grace     2026-01-11",
+        "ID         SEVERITY  STATUS  TITLE                         PHASE  COMPONENT  ASSIGNEE"
+        "  REPORTED",
+        "ISSUE-001  critical  open    Database refuses connections         database           "
+        "  2026-01-10",
+        "ISSUE-002  low       open    Typo in help                                    grace   "
+        "  2026-01-11",
     ]
     assert "\x1b[" not in result.stdout
 
 
 def test_list_filters_sort_and_all(three: Path, cli: Invoke) -> None:
-    assert _ids(cli("list", "--all", "--sort", "-reported").stdout) == ["ISSUE-003", "ISSUE-002", "ISSUE-001"]
+    assert _ids(cli("list", "--all", "--sort", "-reported").stdout) == [
+        "ISSUE-003",
+        "ISSUE-002",
+        "ISSUE-001",
+    ]
     assert _ids(cli("list", "--status", "resolved").stdout) == ["ISSUE-003"]
     assert _ids(cli("list", "-s", "low", "-s", "critical", "-t", "db").stdout) == ["ISSUE-001"]
     assert _ids(cli("list", "--grep", "TYPO").stdout) == ["ISSUE-002"]
@@ -74,7 +91,8 @@ def test_list_warns_about_invalid_files_but_still_lists(three: Path, cli: Invoke
 
 
 def test_list_on_a_terminal_is_a_table_without_colour_under_no_color(
-        three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(cli_module, "stdout_is_terminal", lambda: True)
     result = cli("list")
     assert "🔴 critical" in result.stdout and "🔴 open" in result.stdout
@@ -123,12 +141,18 @@ def test_resolve_and_reopen_keep_the_file_valid(three: Path, cli: Invoke) -> Non
     ]
     cli("check")
     reopened = path.read_text()
-    assert reopened.replace("Started the DB first.", "<!-- Fill in when resolved. -->") == original.decode()
+    assert (
+        reopened.replace("Started the DB first.", "<!-- Fill in when resolved. -->")
+        == original.decode()
+    )
 
 
 def test_resolve_without_date_uses_today(three: Path, cli: Invoke) -> None:
     cli("resolve", "2")
-    assert f"resolved: {today().isoformat()}\n" in (three / "issues/ISSUE-002-typo-in-help.md").read_text()
+    assert (
+        f"resolved: {today().isoformat()}\n"
+        in (three / "issues/ISSUE-002-typo-in-help.md").read_text()
+    )
     cli("check")
 
 
@@ -146,8 +170,10 @@ def test_refused_status_changes_touch_nothing(three: Path, cli: Invoke) -> None:
     assert "unknown status 'done'" in cli("status", "1", "done", code=2).stderr
     assert "--date must be a date" in cli("resolve", "1", "--date", "yesterday", code=2).stderr
     assert "is before reported" in cli("resolve", "1", "--date", "2025-12-31", code=1).stderr
-    assert "--date is the date an issue was closed" in cli("status", "1", "open", "--date",
-                                                          "2026-01-12", code=2).stderr
+    assert (
+        "--date is the date an issue was closed"
+        in cli("status", "1", "open", "--date", "2026-01-12", code=2).stderr
+    )
     assert "no issue ISSUE-009" in cli("resolve", "9", code=2).stderr
     assert files_snapshot(three) == before
 
@@ -160,8 +186,15 @@ def test_assign_and_unassign(three: Path, cli: Invoke) -> None:
 
 
 def test_set_several_keys_with_yaml_values(three: Path, cli: Invoke) -> None:
-    result = cli("set", "2", "tags=[docs, cli]", "occurrences=3", "phase=Phase 2",
-                 "reported=2026-01-09", "team=core")
+    result = cli(
+        "set",
+        "2",
+        "tags=[docs, cli]",
+        "occurrences=3",
+        "phase=Phase 2",
+        "reported=2026-01-09",
+        "team=core",
+    )
     assert result.stdout.splitlines() == [
         "ISSUE-002 tags: (empty) -> [docs, cli]",
         "ISSUE-002 occurrences: (empty) -> 3",
@@ -179,10 +212,17 @@ def test_set_several_keys_with_yaml_values(three: Path, cli: Invoke) -> None:
 def test_set_refusals_name_the_file_and_line_and_touch_nothing(three: Path, cli: Invoke) -> None:
     before = files_snapshot(three)
     refused = cli("set", "1", "severity=urgent", code=1).stderr
-    assert refused.startswith("issuelog: ISSUE-001 not changed, the result would not pass `issuelog check`:\n")
-    assert "issues/ISSUE-001-database-refuses-connections.md:5: unknown severity 'urgent'" in refused
+    assert refused.startswith(
+        "issuelog: ISSUE-001 not changed, the result would not pass `issuelog check`:\n"
+    )
+    assert (
+        "issues/ISSUE-001-database-refuses-connections.md:5: unknown severity 'urgent'" in refused
+    )
     assert "is not key=value" in cli("set", "1", "severity", code=2).stderr
-    assert "related issue 'ISSUE-077' does not exist" in cli("set", "1", "related=[ISSUE-077]", code=1).stderr
+    assert (
+        "related issue 'ISSUE-077' does not exist"
+        in cli("set", "1", "related=[ISSUE-077]", code=1).stderr
+    )
     assert "needs a 'resolved' date" in cli("set", "1", "status=resolved", code=1).stderr
     assert files_snapshot(three) == before
 
@@ -201,7 +241,9 @@ def _editor(tmp_path: Path, new_text: str) -> str:
     return f"{sys.executable} {script}"
 
 
-def test_edit_accepts_a_valid_edit(three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_edit_accepts_a_valid_edit(
+    three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     edited = issue_text("ISSUE-002", "Typo in the help", severity="low", reported="2026-01-11")
     monkeypatch.setenv("EDITOR", _editor(three, edited))
     cli("edit", "2")
@@ -209,7 +251,8 @@ def test_edit_accepts_a_valid_edit(three: Path, cli: Invoke, monkeypatch: pytest
 
 
 def test_edit_keeps_an_invalid_edit_and_says_what_is_wrong(
-        three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+) -> None:
     edited = issue_text("ISSUE-002", severity="urgent", extra="related: [ISSUE-099]")
     monkeypatch.setenv("VISUAL", _editor(three, edited))
     result = cli("edit", "ISSUE-002", code=1)
@@ -232,10 +275,15 @@ def test_help_shows_value_names_not_types(cli: Invoke) -> None:
 
 def _complete(project: Path, words: str) -> list[str]:
     """Ask the installed `issuelog` for bash completions of the last word of `words`."""
-    env = {**os.environ, "_ISSUELOG_COMPLETE": "complete_bash", "COMP_WORDS": words,
-           "COMP_CWORD": str(len(words.split(" ")) - 1)}
-    result = subprocess.run([str(ISSUELOG)], cwd=project, env=env, capture_output=True, text=True,
-                            check=True)
+    env = {
+        **os.environ,
+        "_ISSUELOG_COMPLETE": "complete_bash",
+        "COMP_WORDS": words,
+        "COMP_CWORD": str(len(words.split(" ")) - 1),
+    }
+    result = subprocess.run(
+        [str(ISSUELOG)], cwd=project, env=env, capture_output=True, text=True, check=True
+    )
     return result.stdout.split()
 
 
@@ -249,4 +297,3 @@ def test_tab_completion_of_commands_ids_and_values(three: Path) -> None:
 
 def _ids(table: str) -> list[str]:
     return [line.split()[0] for line in table.splitlines()[1:]]
-

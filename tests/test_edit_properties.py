@@ -28,8 +28,13 @@ BODY = "## Description\n\nÜnïcode body   \n\n## Resolution\n\n<!-- later -->\n
 
 
 # Control, format and line-separator characters cannot stand in a one-line YAML value.
-WORDS = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")),
-                min_size=1, max_size=12)
+WORDS = st.text(
+    alphabet=st.characters(
+        codec="utf-8", exclude_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+    ),
+    min_size=1,
+    max_size=12,
+)
 PLAIN_WORDS = st.from_regex(r"[A-Za-zÀ-ÿ][A-Za-zÀ-ÿ0-9_ ]{0,10}[A-Za-zÀ-ÿ0-9]", fullmatch=True)
 UNKNOWN_KEYS = st.from_regex(r"x_[a-z]{1,6}", fullmatch=True)
 
@@ -57,8 +62,10 @@ def _double_quoted(value: str, *, escape_non_ascii: bool) -> str:
     """A YAML double-quoted scalar, optionally with `\\u00e9` / `\\U0001f600` escapes."""
     written = value.replace("\\", "\\\\").replace('"', '\\"')
     if escape_non_ascii:
-        written = "".join(c if ord(c) < 128 else f"\\u{ord(c):04x}" if ord(c) < 0x10000
-                          else f"\\U{ord(c):08x}" for c in written)
+        written = "".join(
+            c if ord(c) < 128 else f"\\u{ord(c):04x}" if ord(c) < 0x10000 else f"\\U{ord(c):08x}"
+            for c in written
+        )
     return f'"{written}"'
 
 
@@ -82,7 +89,9 @@ def entries(draw: st.DrawFn) -> list[Entry]:
         Entry("id", "ISSUE-001", "id: ISSUE-001"),
         Entry("title", title, f"title: {title_text}"),
         Entry("status", status, f"status: {status}"),
-        Entry("severity", severity, f"severity: {draw(st.sampled_from([severity, repr(severity)]))}"),
+        Entry(
+            "severity", severity, f"severity: {draw(st.sampled_from([severity, repr(severity)]))}"
+        ),
         Entry("reported", reported, f"reported: {reported.isoformat()}"),
     ]
     if CONFIG.status(status) and not CONFIG.status(status).open:  # type: ignore[union-attr]
@@ -105,7 +114,8 @@ def entries(draw: st.DrawFn) -> list[Entry]:
             value, text = draw(styled())
         else:
             value = {"n": draw(st.integers(0, 99)), "w": draw(PLAIN_WORDS)}
-            text = "{n: %d, w: %s}" % (value["n"], _double_quoted(value["w"], escape_non_ascii=False))
+            word = _double_quoted(value["w"], escape_non_ascii=False)
+            text = f"{{n: {value['n']}, w: {word}}}"
         found.append(Entry(key, value, f"{key}: {text}"))
     ordered = draw(st.permutations(found))
     for entry in ordered:
@@ -149,7 +159,9 @@ def _frontmatter(text: str) -> dict[str, Any]:
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=entries(), edits=operations())
-def test_edits_change_exactly_the_keys_asked_for(document: list[Entry], edits: list[tuple[str, Any]]) -> None:
+def test_edits_change_exactly_the_keys_asked_for(
+    document: list[Entry], edits: list[tuple[str, Any]]
+) -> None:
     text = "---\n" + "".join(entry.text for entry in document) + "---\n\n" + BODY
     expected = {entry.key: entry.value for entry in document}
     assert _frontmatter(text) == expected
@@ -172,8 +184,11 @@ def test_edits_change_exactly_the_keys_asked_for(document: list[Entry], edits: l
                         changes["resolved"] = None
                 else:
                     update_issue(config, "1", argument)
-                    changes = {key: None if value is EMPTY else value for key, value in argument.items()
-                               if not (value is EMPTY and key not in expected)}
+                    changes = {
+                        key: None if value is EMPTY else value
+                        for key, value in argument.items()
+                        if not (value is EMPTY and key not in expected)
+                    }
             except IssueFileError:
                 assert path.read_bytes() == before
                 continue

@@ -69,15 +69,24 @@ def changed_lines(before: str, after: str) -> list[tuple[str, str]]:
 
 
 def test_find_issue_file_accepts_every_spelling(project: Path, config: Config) -> None:
-    make_tree(project, {"issues/ISSUE-007-thing.md": issue_text("ISSUE-007"),
-                        "issues/ISSUE-070-other.md": issue_text("ISSUE-070")})
+    make_tree(
+        project,
+        {
+            "issues/ISSUE-007-thing.md": issue_text("ISSUE-007"),
+            "issues/ISSUE-070-other.md": issue_text("ISSUE-070"),
+        },
+    )
     expected = project / "issues" / "ISSUE-007-thing.md"
     for spelling in ("ISSUE-007", "issue-7", "7", "007", " 7 "):
         assert find_issue_file(config, spelling) == expected
 
 
-def test_find_issue_file_refuses_unknown_ambiguous_and_malformed_ids(project: Path, config: Config) -> None:
-    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(), "issues/ISSUE-001-b.md": issue_text()})
+def test_find_issue_file_refuses_unknown_ambiguous_and_malformed_ids(
+    project: Path, config: Config
+) -> None:
+    make_tree(
+        project, {"issues/ISSUE-001-a.md": issue_text(), "issues/ISSUE-001-b.md": issue_text()}
+    )
     with pytest.raises(UsageError, match=r"no issue ISSUE-002 in issues/"):
         find_issue_file(config, "2")
     with pytest.raises(UsageError, match="more than one file: ISSUE-001-a.md, ISSUE-001-b.md"):
@@ -90,8 +99,10 @@ def test_resolve_changes_only_status_and_resolved(rich_issue: Path, config: Conf
     edit = change_status(config, "1", "resolved", on=date(2026, 1, 12))
     after = rich_issue.read_text()
     assert changed_lines(RICH_ISSUE, after) == [
-        ("status: open          # open | in_progress | resolved\n",
-         "status: resolved  # open | in_progress | resolved\n"),
+        (
+            "status: open          # open | in_progress | resolved\n",
+            "status: resolved  # open | in_progress | resolved\n",
+        ),
         ("resolved:\n", "resolved: 2026-01-12\n"),
     ]
     assert edit.changed == {"status": ("open", "resolved"), "resolved": (None, date(2026, 1, 12))}
@@ -107,18 +118,24 @@ def test_reopen_after_resolve_gives_back_the_same_bytes(rich_issue: Path, config
 
 
 def test_resolution_replaces_only_its_section(rich_issue: Path, config: Config) -> None:
-    edit = change_status(config, "1", "resolved", on=date(2026, 1, 12),
-                         resolution="Raised `max_size` to 50.")
+    edit = change_status(
+        config, "1", "resolved", on=date(2026, 1, 12), resolution="Raised `max_size` to 50."
+    )
     after = rich_issue.read_text()
     assert edit.resolution_changed
-    assert "## Resolution\n\nRaised `max_size` to 50.\n\n## Prevention\n\nAlert on pool usage.\n" in after
+    assert (
+        "## Resolution\n\nRaised `max_size` to 50.\n\n## Prevention\n\nAlert on pool usage.\n"
+        in after
+    )
     assert "Trailing spaces stay.   \n" in after
     assert "<!-- Fill in when resolved. -->" not in after
 
 
 def test_closed_to_closed_keeps_the_resolved_date(project: Path, config: Config) -> None:
-    make_tree(project, {"issues/ISSUE-001.md": issue_text(status="resolved",
-                                                          extra="resolved: 2026-01-15")})
+    make_tree(
+        project,
+        {"issues/ISSUE-001.md": issue_text(status="resolved", extra="resolved: 2026-01-15")},
+    )
     edit = change_status(config, "1", "wont_fix")
     assert edit.changed == {"status": ("resolved", "wont_fix")}
     assert "resolved: 2026-01-15\n" in (project / "issues/ISSUE-001.md").read_text()
@@ -136,7 +153,9 @@ def test_unknown_status_is_refused_before_reading(rich_issue: Path, config: Conf
     assert rich_issue.read_text() == RICH_ISSUE
 
 
-def test_values_the_config_refuses_leave_the_file_untouched(rich_issue: Path, config: Config) -> None:
+def test_values_the_config_refuses_leave_the_file_untouched(
+    rich_issue: Path, config: Config
+) -> None:
     cases = {
         "severity": ("urgent", r"issues/ISSUE-001-pool-exhausted.md:5: unknown severity 'urgent'"),
         "occurrences": (0, r"'occurrences' must be a whole number of at least 1"),
@@ -162,10 +181,14 @@ def test_date_with_an_open_status_is_a_usage_error(rich_issue: Path, config: Con
         change_status(config, "1", "open", on=date(2026, 1, 12))
 
 
-def test_a_file_that_is_already_invalid_is_named_with_every_problem(project: Path, config: Config) -> None:
+def test_a_file_that_is_already_invalid_is_named_with_every_problem(
+    project: Path, config: Config
+) -> None:
     path = project / "issues" / "ISSUE-001.md"
     path.write_text("---\nid: ISSUE-001\ntitle: t\nstatus: open\nreported: 2026-01-10\n---\n")
-    with pytest.raises(IssueFileError, match=r"ISSUE-001 not changed.*\n.*:1: missing required field 'severity'"):
+    with pytest.raises(
+        IssueFileError, match=r"ISSUE-001 not changed.*\n.*:1: missing required field 'severity'"
+    ):
         update_issue(config, "1", {"assignee": "grace"})
     # Naming the missing field in the same edit repairs the file.
     update_issue(config, "1", {"assignee": "grace", "severity": "low"})
@@ -205,8 +228,10 @@ def test_status_changes_follow_the_configured_statuses(project: Path) -> None:
     issue, _ = parse_issue(Path("x.md"), issue_text(status="done", extra="resolved: 2026-01-11"))
     assert issue is not None
     assert status_changes(issue, "new", config) == {"status": "new", "resolved": EMPTY}
-    assert status_changes(issue, "dropped", config) == {"status": "dropped",
-                                                       "resolved": date(2026, 1, 11)}
+    assert status_changes(issue, "dropped", config) == {
+        "status": "dropped",
+        "resolved": date(2026, 1, 11),
+    }
 
 
 def test_no_resolved_status_configured_is_a_clear_error(project: Path) -> None:
@@ -216,8 +241,16 @@ def test_no_resolved_status_configured_is_a_clear_error(project: Path) -> None:
 
 
 def test_parse_assignments_reads_yaml_values() -> None:
-    changes = parse_assignments(["tags=[a, b]", "occurrences=3", "reported=2026-01-10",
-                                 "assignee=", "title=Crash: on start", "owner_team='core'"])
+    changes = parse_assignments(
+        [
+            "tags=[a, b]",
+            "occurrences=3",
+            "reported=2026-01-10",
+            "assignee=",
+            "title=Crash: on start",
+            "owner_team='core'",
+        ]
+    )
     assert list(changes["tags"]) == ["a", "b"]
     assert changes["occurrences"] == 3
     assert changes["reported"] == date(2026, 1, 10)
@@ -233,8 +266,11 @@ def test_parse_assignments_refuses_malformed_words(word: str) -> None:
 
 
 def test_set_writes_flow_lists_new_keys_and_empty_values(rich_issue: Path, config: Config) -> None:
-    update_issue(config, "1", parse_assignments(["tags=[db, pool, ops]", "custom_key=",
-                                                 "occurrences=3", "team=core"]))
+    update_issue(
+        config,
+        "1",
+        parse_assignments(["tags=[db, pool, ops]", "custom_key=", "occurrences=3", "team=core"]),
+    )
     after = rich_issue.read_text()
     assert "tags: [db, pool, ops]\n" in after
     assert "custom_key:  # unknown keys are user data\n" in after
@@ -244,7 +280,9 @@ def test_set_writes_flow_lists_new_keys_and_empty_values(rich_issue: Path, confi
     assert issue.extra == {"custom_key": None, "team": "core"}
 
 
-@pytest.mark.parametrize("text", ["yes", "No", "on", "10:30", "1_000", "2026-01-10 10:00:00", "null"])
+@pytest.mark.parametrize(
+    "text", ["yes", "No", "on", "10:30", "1_000", "2026-01-10 10:00:00", "null"]
+)
 def test_text_that_yaml_1_1_reads_otherwise_is_quoted(text: str) -> None:
     source = issue_text()
     edited = edit_frontmatter(source, {"title": text, "tags": [text]})
