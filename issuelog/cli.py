@@ -446,13 +446,13 @@ def show(
         "--format", help="text (the file) or json.")] = Format.text,
 ) -> None:
     """Print one issue: the file as it is, or with --format json its fields, path and body."""
-    from issuelog.edits import find_issue_file, read_issue
     from issuelog.listing import issue_record, to_json
+    from issuelog.store import find_issue_file, load_issue
 
     config = load_config()
     path = find_issue_file(config, issue_id)
     if output_format is Format.json:
-        _, issue = read_issue(config, path)
+        _, issue = load_issue(config, path)
         typer.echo(to_json({**issue_record(issue, config), "body": issue.body}))
         return
     text, problem = read_text(path, display_path(path, config))
@@ -558,7 +558,7 @@ def set_fields(
 @reports_errors
 def edit(issue_id: IdArgument) -> None:
     """Open an issue in $VISUAL/$EDITOR, then check it; an invalid edit is kept and explained."""
-    from issuelog.edits import find_issue_file
+    from issuelog.store import find_issue_file
 
     config = load_config()
     path = find_issue_file(config, issue_id)

@@ -1,4 +1,4 @@
-"""Changing existing issues: find an ID's file, edit its frontmatter and body, validate, write.
+"""Changing existing issues: edit an ID's frontmatter and body, validate the result, write it.
 
 Every edit is checked like `issuelog check` would check the file before anything is written, so
 a refused edit leaves the file as it was. Keys the edit does not name keep their bytes.
@@ -20,9 +20,9 @@ from issuelog.model import Issue, Problem, parse_issue, validate_issue
 from issuelog.sections import replace_section
 from issuelog.store import (
     display_path,
+    find_issue_file,
     id_numbers,
-    read_text,
-    resolve_id,
+    load_issue,
     write_bytes_atomic,
     write_lock,
 )
@@ -48,32 +48,6 @@ class Edit:
     def unchanged(self) -> bool:
         """Whether the file was left as it was because it already said what was asked."""
         return not self.changed and not self.resolution_changed
-
-
-def find_issue_file(config: Config, issue_id: str) -> Path:
-    """The file of an issue (`ISSUE-007`, `7` or `007`), found by its name; no file is read."""
-    canonical = resolve_id(issue_id, config)
-    number = int(canonical.rsplit("-", 1)[1])
-    directory = config.issues_path
-    names = sorted(entry.name for entry in directory.iterdir()) if directory.is_dir() else []
-    matches = [name for name in names if id_numbers([name], config) == [number]]
-    if not matches:
-        raise UsageError(f"no issue {canonical} in {display_path(directory, config)}/")
-    if len(matches) > 1:
-        raise UsageError(f"{canonical} has more than one file: {', '.join(matches)}")
-    return directory / matches[0]
-
-
-def read_issue(config: Config, path: Path) -> tuple[str, Issue]:
-    """The text of an issue file and the issue parsed from it; an unusable file is an error."""
-    shown = display_path(path, config)
-    text, problem = read_text(path, shown)
-    if problem is not None or text is None:
-        raise IssueFileError(str(problem))
-    issue, problems = parse_issue(path, text, shown)
-    if issue is None:
-        raise IssueFileError("\n".join(str(p) for p in problems))
-    return text, issue
 
 
 def file_problems(config: Config, path: Path, text: str) -> list[Problem]:
@@ -127,7 +101,7 @@ def edit_issue(config: Config, issue_id: str, plan: Plan, *, resolution: str | N
     path = find_issue_file(config, issue_id)
     shown = display_path(path, config)
     with write_lock(config):
-        text, issue = read_issue(config, path)
+        text, issue = load_issue(config, path)
         current = issue.to_dict()
         changes = {
             key: value for key, value in plan(issue).items() if not _same(current.get(key), value)

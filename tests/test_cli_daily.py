@@ -248,6 +248,7 @@ def test_edit_accepts_a_valid_edit(
     monkeypatch.setenv("EDITOR", _editor(three, edited))
     cli("edit", "2")
     assert (three / "issues/ISSUE-002-typo-in-help.md").read_text() == edited
+    cli("check")
 
 
 def test_edit_keeps_an_invalid_edit_and_says_what_is_wrong(

@@ -11,7 +11,6 @@ from issuelog.config import Config, load_config
 from issuelog.edits import (
     apply_edit,
     change_status,
-    find_issue_file,
     parse_assignments,
     reopened_status,
     resolved_status,
@@ -21,7 +20,7 @@ from issuelog.edits import (
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import EMPTY, edit_frontmatter, parse_value
 from issuelog.model import parse_issue
-from issuelog.store import load_issues
+from issuelog.store import find_issue_file, load_issues
 from tests.conftest import issue_text, make_tree
 
 RICH_ISSUE = """\
