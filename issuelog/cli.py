@@ -420,21 +420,25 @@ def list_issues(
 
 
 def _print_rich_table(issues: list[Any], config: Config) -> None:
-    """The terminal view: a table with severity and status emoji (rich honours NO_COLOR)."""
+    """The terminal view: a table with each severity's emoji (rich honours NO_COLOR)."""
     from rich.console import Console
     from rich.table import Table
 
     from issuelog.listing import TABLE_COLUMNS, table_rows
 
-    table = Table(*(name.title() for name in TABLE_COLUMNS), header_style="bold")
-    for row in table_rows(issues):
-        cells = dict(zip(TABLE_COLUMNS, row, strict=True))
-        severity, status = config.severity(cells["severity"]), config.status(cells["status"])
+    rows = [dict(zip(TABLE_COLUMNS, row, strict=True)) for row in table_rows(issues)]
+    # A column that is empty for every issue shown only takes room from the titles.
+    columns = [name for name in TABLE_COLUMNS if name == "title" or any(row[name] for row in rows)]
+    table = Table(box=None, header_style="bold underline", pad_edge=False, collapse_padding=True)
+    for name in columns:
+        # IDs, names and dates stay whole; the free-text columns wrap instead.
+        wraps = name in ("title", "phase", "component", "assignee")
+        table.add_column(name.title(), no_wrap=not wraps, min_width=12 if name == "title" else None)
+    for cells in rows:
+        severity = config.severity(cells["severity"])
         if severity is not None and severity.emoji:
             cells["severity"] = f"{severity.emoji} {cells['severity']}"
-        if status is not None and status.emoji:
-            cells["status"] = f"{status.emoji} {cells['status']}"
-        table.add_row(*cells.values())
+        table.add_row(*(cells[name] for name in columns))
     Console(highlight=False).print(table)
 
 

@@ -90,13 +90,14 @@ def test_list_warns_about_invalid_files_but_still_lists(three: Path, cli: Invoke
     assert "1 problem(s) in the issue files" in result.stderr
 
 
-def test_list_on_a_terminal_is_a_table_without_colour_under_no_color(
+def test_list_on_a_terminal_is_a_table_without_empty_columns_or_colour(
     three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(cli_module, "stdout_is_terminal", lambda: True)
     result = cli("list")
-    assert "🔴 critical" in result.stdout and "🔴 open" in result.stdout
+    assert "🔴 critical" in result.stdout and "🟢 low" in result.stdout
     assert "Database refuses connections" in result.stdout
+    assert "Component" in result.stdout and "Phase" not in result.stdout  # no issue has a phase
     assert "\x1b[" not in result.stdout
 
 
