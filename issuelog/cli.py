@@ -570,6 +570,51 @@ def edit(issue_id: IdArgument) -> None:
     _report_file_problems(path, config)
 
 
+# --- views: export ----------------------------------------------------------------------------
+
+class ExportFormat(str, Enum):
+    """Formats of `issuelog export`."""
+
+    json = "json"
+    csv = "csv"
+    html = "html"
+
+
+@app.command()
+@reports_errors
+def export(
+    output_format: Annotated[ExportFormat, typer.Option(
+        "--format", help="json (every field and body section), csv (one row per issue) "
+        "or html (one self-contained page).")],
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Write to this file instead of standard output.")] = None,
+) -> None:
+    """Export every issue as JSON, CSV or a browsable HTML page."""
+    from issuelog.export import check_output_path
+    from issuelog.export import export as export_issues
+    from issuelog.store import write_atomic
+
+    config = load_config()
+    if output is not None:
+        check_output_path(output, config)
+    result = load_issues(config)
+    if result.problems:
+        _print_problems(result.problems, err=True)
+        typer.echo(f"issuelog: not exporting: {len(result.problems)} problem(s) in the issue files "
+                   "(see `issuelog check`)", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    text = export_issues(result.issues, config, output_format.value)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    try:
+        write_atomic(output, text)
+    except OSError as error:
+        raise UsageError(f"{output}: cannot write: {error.strerror}") from None
+    typer.echo(f"wrote {display_path(output.resolve(), config)} "
+               f"({len(result.issues)} issues, {output_format.value})", err=True)
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:

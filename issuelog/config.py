@@ -82,6 +82,7 @@ class Config:
     categories: tuple[str, ...] = DEFAULT_CATEGORIES
     required: tuple[str, ...] = DEFAULT_REQUIRED
     default_status: str = "open"
+    charts: bool = True  # Mermaid charts in ISSUES.md (GitHub and GitLab draw them)
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -207,8 +208,9 @@ _SCALAR_KEYS = {
     "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
     "templates_dir": str, "default_status": str,
 }
+_BOOL_KEYS = {"charts"}
 _LIST_KEYS = {"phases", "categories", "required"}
-_KNOWN_KEYS = set(_SCALAR_KEYS) | _LIST_KEYS | {"severities", "statuses"}
+_KNOWN_KEYS = set(_SCALAR_KEYS) | _BOOL_KEYS | _LIST_KEYS | {"severities", "statuses"}
 _SEVERITY_KEYS = {f.name for f in fields(Severity)}
 _STATUS_KEYS = {f.name for f in fields(Status)}
 
@@ -231,14 +233,20 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
             if not isinstance(value, expected) or isinstance(value, bool):
                 raise ConfigError(f"{where}: '{key}' must be a {expected.__name__}, got {value!r}")
             values[key] = value
+        elif key in _BOOL_KEYS:
+            if not isinstance(value, bool):
+                raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+            values[key] = value
         elif key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{key}' must be a list of strings")
             values[key] = tuple(value)
         elif key == "severities":
-            values[key] = tuple(_severity(where, i, item) for i, item in enumerate(_table_list(where, key, value)))
+            items = enumerate(_table_list(where, key, value))
+            values[key] = tuple(_severity(where, index, item) for index, item in items)
         elif key == "statuses":
-            values[key] = tuple(_status(where, i, item) for i, item in enumerate(_table_list(where, key, value)))
+            items = enumerate(_table_list(where, key, value))
+            values[key] = tuple(_status(where, index, item) for index, item in items)
     config = Config(**values)
     _check_consistency(where, config)
     return config

@@ -8,8 +8,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import frontmatter
 import yaml
+from frontmatter.default_handlers import YAMLHandler
 
 from issuelog.config import Config
 
@@ -31,11 +31,19 @@ SECTIONS = (
     "Error Message / Stack Trace", "Environment", "Root Cause", "Resolution", "Prevention",
 )
 
-_YAML_HANDLER = frontmatter.YAMLHandler()
+_YAML_HANDLER = YAMLHandler()
 _TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
+
+
+@dataclass(frozen=True)
+class InvalidDate:
+    """A value shaped like a date that is not one, such as 2026-02-30."""
+
+    text: str
+    reason: str
 
 
 @dataclass(frozen=True, order=True)
@@ -120,9 +128,8 @@ class SafeIssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as error:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"invalid date {node.value!r}: {error}", node.start_mark
-            ) from None
+            # Keep loading so that the other fields are still checked; validation reports it.
+            return InvalidDate(node.value, str(error))
 
 
 SafeIssueLoader.add_constructor("tag:yaml.org,2002:timestamp", SafeIssueLoader.construct_yaml_timestamp)
@@ -193,7 +200,7 @@ def issue_from_mapping(
     for raw_key, value in data.items():
         key = str(raw_key)
         if key not in FIELD_ORDER:
-            issue.extra[key] = value
+            issue.extra[key] = value.text if isinstance(value, InvalidDate) else value
             continue
         if value is None or value == "" or value == []:
             continue
@@ -205,7 +212,9 @@ def issue_from_mapping(
                 bad(key, f"'{key}' must be a single value, not {_kind(value)}")
         elif key in DATE_FIELDS:
             parsed = _as_date(value)
-            if parsed is None:
+            if isinstance(value, InvalidDate):
+                bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}")
+            elif parsed is None:
                 bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
             else:
                 setattr(issue, key, parsed)

@@ -6,20 +6,25 @@ import difflib
 import json
 import os
 import re
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 import jinja2
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+from markupsafe import Markup
 
+from issuelog.charts import week_label
 from issuelog.config import Config, format_duration
 from issuelog.errors import TemplateError
 from issuelog.model import Issue
+from issuelog.sections import markdown_to_html
 from issuelog.stats import Summary, summarize, time_to_resolve
 
 LOG_TEMPLATE = "ISSUES.md.j2"
 ISSUE_TEMPLATE = "issue.md.j2"
+_URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
 
@@ -95,20 +100,33 @@ def code_fence(text: Any) -> str:
     return f"{fence}\n{body}\n{fence}"
 
 
+def mermaid_string(value: Any) -> str:
+    """A double-quoted Mermaid label on one line: inner quotes become single quotes."""
+    text = " ".join(format_value(value).split()).replace('"', "'")
+    return f'"{text}"'
+
+
 class _Environment(ImmutableSandboxedEnvironment):
     """The sandbox with issuelog's filters."""
 
 
-def make_environment(config: Config) -> jinja2.Environment:
-    """A sandboxed, strict environment; the project's templates shadow the built-in ones."""
+def _loader(config: Config) -> jinja2.FileSystemLoader:
     searched = [config.templates_path, builtin_templates_dir()]
+    return jinja2.FileSystemLoader([str(path) for path in searched])
+
+
+def make_environment(config: Config, *, html: bool = False) -> jinja2.Environment:
+    """A sandboxed, strict environment; the project's templates shadow the built-in ones.
+
+    With `html`, every value is HTML-escaped unless issuelog marked it as markup itself.
+    """
     environment = _Environment(
-        loader=jinja2.FileSystemLoader([str(path) for path in searched]),
+        loader=_loader(config),
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        autoescape=False,
+        autoescape=html,
     )
     environment.filters.update(
         cell=table_cell,
@@ -118,7 +136,11 @@ def make_environment(config: Config) -> jinja2.Environment:
         sla=format_sla,
         time_to_resolve=time_to_resolve,
         fence=code_fence,
+        mermaid=mermaid_string,
+        week_label=week_label,
     )
+    if html:
+        environment.filters["markdown"] = markdown_html
     return environment
 
 
@@ -138,11 +160,48 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{error.filename or template.name}:{error.lineno}: {error.message}") from None
     except jinja2.exceptions.SecurityError as error:
-        raise TemplateError(f"{template.filename or template.name}: refused by the sandbox: {error}") from None
+        name = template.filename or template.name
+        raise TemplateError(f"{name}: refused by the sandbox: {error}") from None
     except jinja2.UndefinedError as error:
         raise TemplateError(f"{template.filename or template.name}: {error.message}") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError) as error:
         raise TemplateError(f"{template.filename or template.name}: {error}") from None
+
+
+def trusted_html(text: str) -> Markup:
+    """Mark HTML that issuelog built itself (escaping what it took from issues) as safe."""
+    return Markup(text)  # the callers escape every value they put in
+
+
+def markdown_html(text: Any, anchors: Mapping[str, str] | None = None) -> Markup:
+    """An issue body as safe HTML; links to an issue file named in `anchors` become `#ID`."""
+    known = anchors or {}
+
+    def to_anchor(href: str) -> str:
+        if _URL_SCHEME.match(href) or href.startswith("#"):
+            return href
+        name = PurePosixPath(href.split("#", 1)[0].split("?", 1)[0]).name
+        return f"#{known[name]}" if name in known else href
+
+    # markdown-it escapes the text and drops raw HTML (html=False), so the result is safe.
+    return Markup(markdown_to_html(format_value(text), heading_offset=2, rewrite_href=to_anchor))
+
+
+def load_template_source(name: str, config: Config) -> str:
+    """The text of a template file (the project's copy first), e.g. a script the page inlines."""
+    try:
+        source, _, _ = _loader(config).get_source(make_environment(config), name)
+    except jinja2.TemplateNotFound:
+        places = ", ".join(str(p / name) for p in (config.templates_path, builtin_templates_dir()))
+        raise TemplateError(f"template '{name}' not found; looked in: {places}") from None
+    return _NEWLINES.sub("\n", source)
+
+
+def render_html(name: str, context: dict[str, Any], config: Config) -> str:
+    """Render an HTML template with autoescape; LF line endings and one trailing newline."""
+    template = _load(make_environment(config, html=True), name, config)
+    text = _NEWLINES.sub("\n", _render(template, context))
+    return text.strip("\n") + "\n"
 
 
 def normalize_output(text: str) -> str:

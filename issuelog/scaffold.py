@@ -43,7 +43,8 @@ def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
     errors = []
     severity = fields.get("severity")
     if severity and config.severity(severity) is None:
-        errors.append(f"unknown severity '{severity}' (allowed: {', '.join(s.name for s in config.severities)})")
+        allowed = ", ".join(s.name for s in config.severities)
+        errors.append(f"unknown severity '{severity}' (allowed: {allowed})")
     status = fields.get("status")
     if status and config.status(status) is None:
         errors.append(f"unknown status '{status}' (allowed: {', '.join(s.name for s in config.statuses)})")
@@ -62,7 +63,11 @@ def missing_required(fields: Mapping[str, Any], config: Config) -> list[str]:
 
 
 def create_issue(
-    config: Config, fields: Mapping[str, Any], *, today: date | None = None, extra: Mapping[str, Any] | None = None
+    config: Config,
+    fields: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> tuple[str, Path]:
     """Write a new issue file with the next free ID; refuse values `issuelog check` would reject.
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from markdown_it import MarkdownIt
+from markdown_it.token import Token
 
 _MARKDOWN = MarkdownIt("commonmark")
+# Raw HTML in an issue body is shown as text, never passed through: bodies are untrusted.
+_HTML_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 
 
 @dataclass(frozen=True)
@@ -99,3 +103,36 @@ def replace_section(text: str, title: str, content: str, *, append: bool = False
         lines[-1] += newline
     prefix = [newline] if lines and lines[-1].strip() else []
     return "".join([*lines, *prefix, f"## {title}{newline}", newline, *block])
+
+
+def markdown_to_html(
+    text: str, *, heading_offset: int = 0, rewrite_href: Callable[[str], str] | None = None
+) -> str:
+    """Markdown as an HTML fragment: raw HTML escaped, images turned into links, headings shifted.
+
+    Images become plain links so that a page built from issue bodies loads nothing from
+    elsewhere; `rewrite_href` lets links to issue files point at their place in the page.
+    """
+    tokens = _HTML_MARKDOWN.parse(text)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + heading_offset, 6)}"
+        if token.children:
+            token.children = _links_instead_of_images(token.children)
+            if rewrite_href is not None:
+                for child in token.children:
+                    href = child.attrGet("href") if child.type == "link_open" else None
+                    if isinstance(href, str):
+                        child.attrSet("href", rewrite_href(href))
+    return str(_HTML_MARKDOWN.renderer.render(tokens, _HTML_MARKDOWN.options, {}))
+
+
+def _links_instead_of_images(children: list[Token]) -> list[Token]:
+    result: list[Token] = []
+    for child in children:
+        if child.type != "image":
+            result.append(child)
+            continue
+        opening = Token("link_open", "a", 1, attrs={"href": str(child.attrGet("src") or "")})
+        result.extend([opening, *(child.children or []), Token("link_close", "a", -1)])
+    return result

@@ -15,7 +15,9 @@ from issuelog.model import Issue
 from issuelog.store import sort_key
 
 NO_PHASE = "No phase"
+OTHER_SEVERITY = "Other"
 TOP_COMPONENTS = 10
+CHART_WEEKS = 12
 
 
 def as_date(value: date) -> date:
@@ -41,6 +43,12 @@ def time_to_resolve(issue: Issue) -> timedelta | None:
     return max(as_date(end) - as_date(start), timedelta(0))
 
 
+def time_to_resolve_hours(issue: Issue) -> float | None:
+    """Time to resolve in hours, to two decimals, for exports; None while unresolved."""
+    duration = time_to_resolve(issue)
+    return round(duration.total_seconds() / 3600, 2) if duration is not None else None
+
+
 def newest_date(issues: list[Issue]) -> date | None:
     """The newest date found in the data: the log's 'Last Updated', and the day ages count to."""
     days = [as_date(value) for issue in issues
@@ -63,6 +71,54 @@ class Count:
     emoji: str
     count: int
     share: float = 0.0
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """Issues opened and resolved in one week (seven days, `start` to `end` inclusive)."""
+
+    start: date
+    end: date
+    opened: int
+    resolved: int
+
+
+def weekly_activity(
+    issues: list[Issue], config: Config, weeks: int = CHART_WEEKS
+) -> list[WeekCount]:
+    """Opened and resolved counts for the last `weeks` weeks, oldest first.
+
+    The last week ends on the newest date in the data, never on today, so the series (and
+    everything drawn from it) only changes when the data does. No dated issue: no weeks.
+    """
+    newest = newest_date(issues)
+    if newest is None or weeks < 1:
+        return []
+    resolved_names = {s.name for s in config.statuses if s.resolved}
+    first = newest - timedelta(days=7 * weeks - 1)
+    opened = Counter((as_date(i.reported) - first).days // 7 for i in issues
+                     if i.reported is not None and as_date(i.reported) >= first)
+    resolved = Counter((as_date(i.resolved) - first).days // 7 for i in issues
+                       if i.resolved is not None and i.status in resolved_names
+                       and as_date(i.resolved) >= first)
+    return [
+        WeekCount(first + timedelta(days=7 * week), first + timedelta(days=7 * week + 6),
+                  opened[week], resolved[week])
+        for week in range(weeks)
+    ]
+
+
+def open_severity_counts(open_issues: list[Issue], config: Config) -> list[Count]:
+    """Open issues per configured severity (then `Other` for unknown ones), with their share."""
+    counter = Counter(issue.severity for issue in open_issues)
+    total = len(open_issues)
+    rows = [Count(s.name, s.label, s.emoji, counter[s.name], _share(counter[s.name], total))
+            for s in config.severities]
+    unknown = total - sum(row.count for row in rows)
+    if unknown:
+        share = _share(unknown, total)
+        rows.append(Count(OTHER_SEVERITY.lower(), OTHER_SEVERITY, "", unknown, share))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -105,6 +161,13 @@ class Summary:
     components: list[Count]
     open_count: int = 0
     unknown_severity_open: list[Issue] = field(default_factory=list)
+    open_severity_counts: list[Count] = field(default_factory=list)
+    weekly: list[WeekCount] = field(default_factory=list)
+
+    @property
+    def weekly_scale(self) -> int:
+        """The top of a weekly chart's scale: the largest weekly count, and at least 1."""
+        return max((max(week.opened, week.resolved) for week in self.weekly), default=1) or 1
 
     def age_days(self, issue: Issue) -> int | None:
         """Days from an issue's report to the newest date in the data."""
@@ -209,6 +272,8 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         components=components,
         open_count=len(open_issues),
         unknown_severity_open=[i for i in open_issues if i.severity not in severity_names],
+        open_severity_counts=open_severity_counts(open_issues, config),
+        weekly=weekly_activity(issues, config),
     )
 
 

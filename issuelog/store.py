@@ -7,9 +7,9 @@ import re
 import tempfile
 import unicodedata
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from collections.abc import Callable, Iterable
 
 from filelock import FileLock
 

@@ -161,7 +161,7 @@ BAD_INPUTS = {
     "unknown-severity": (issue_text(severity="urgent"), ":5: unknown severity 'urgent'"),
     "unknown-status": (issue_text(status="stuck"), ":4: unknown status 'stuck'"),
     "unknown-category": (issue_text(extra="category: weather"), ":7: unknown category 'weather'"),
-    "malformed-date": (issue_text(reported="2026-02-30"), ":6: invalid YAML: invalid date"),
+    "malformed-date": (issue_text(reported="2026-02-30"), ":6: invalid date '2026-02-30' in 'reported'"),
     "resolved-before-reported": (issue_text(status="resolved", extra="resolved: 2026-01-01"),
                                  ":7: resolved 2026-01-01 is before reported 2026-01-10"),
     "resolved-without-date": (issue_text(status="resolved"), ":4: status 'resolved' needs a 'resolved' date"),

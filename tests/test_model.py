@@ -107,7 +107,7 @@ def test_unknown_phase_only_when_phases_are_configured() -> None:
 @pytest.mark.parametrize(
     ("reported", "message"),
     [
-        ("2026-02-30", ":6: invalid YAML: invalid date '2026-02-30'"),
+        ("2026-02-30", ":6: invalid date '2026-02-30' in 'reported': day is out of range for month"),
         ("'2026-13-01'", ":6: 'reported' must be a date like 2026-01-10"),
         ("yesterday", ":6: 'reported' must be a date like 2026-01-10"),
     ],
@@ -115,6 +115,13 @@ def test_unknown_phase_only_when_phases_are_configured() -> None:
 def test_malformed_dates(reported: str, message: str) -> None:
     found = problems_of(issue_text(reported=reported))
     assert any(message in problem for problem in found), found
+
+
+def test_an_invalid_date_does_not_hide_other_problems() -> None:
+    found = problems_of(issue_text(reported="2026-02-30", severity="urgent"))
+    assert len(found) == 2
+    assert found[0].startswith(f"{PATH}:6: invalid date '2026-02-30' in 'reported'")
+    assert found[1].startswith(f"{PATH}:5: unknown severity 'urgent'")
 
 
 def test_resolved_before_reported() -> None:

@@ -55,7 +55,7 @@ def test_every_section_is_present_in_order(golden_project: Path) -> None:
     text = render_log(load_issues(config).issues, config)
     headings = [line for line in text.splitlines() if line.startswith("## ")]
     assert headings == [
-        "## Quick Stats", "## Severity Levels", "## Open Issues", "## Resolved Issues",
+        "## Quick Stats", "## Charts", "## Severity Levels", "## Open Issues", "## Resolved Issues",
         "## Won't Fix / Known Limitations", "## Common Issues Reference",
         "## Issue Statistics by Phase", "## Resolution Time", "## Patterns",
     ]
