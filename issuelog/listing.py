@@ -1,10 +1,13 @@
-"""Choosing, ordering and laying out issues for `issuelog list` and `issuelog show`."""
+"""Choosing, ordering and laying out issues: `list` and `show`, and the records `export` builds on."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import json
+import math
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -13,16 +16,24 @@ from typing import Any
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
-from issuelog.stats import natural_key
+from issuelog.stats import natural_key, time_to_resolve_hours
 from issuelog.store import sort_key
 
 #: Fields `--sort` accepts; `-field` sorts in reverse.
 SORT_FIELDS = tuple(name for name in FIELD_ORDER if name != "reference")
 #: Columns of the table view, in order.
 TABLE_COLUMNS = ("id", "severity", "status", "title", "phase", "component", "assignee", "reported")
-#: Columns of the CSV view: every known field, the reference spread over three, and the path.
-CSV_COLUMNS = (*SORT_FIELDS, *(f"reference.{key}" for key in REFERENCE_KEYS), "path")
+#: Columns of the CSV views (`list --format csv`, `export --format csv`).
+CSV_COLUMNS = (
+    "id", "title", "status", "severity", "phase", "category", "component", "reported", "resolved",
+    "time_to_resolve_hours", "reporter", "assignee", "tags", "related", "files", "error_type",
+    "error_message", "occurrences", "last_seen", "reference_area", "reference_cause",
+    "reference_solution", "path",
+)
 LIST_SEPARATOR = "; "
+# A spreadsheet runs a cell that starts with one of these as a formula; a leading quote stops it.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEWLINES = re.compile(r"\r\n|\r")
 
 
 @dataclass(frozen=True)
@@ -130,68 +141,89 @@ def _comparable(value: Any) -> Any:
     return (2, natural_key(str(value)))
 
 
+def iso(value: date | None) -> str | None:
+    """A date as `2026-01-10`, a date-time as `2026-01-05T09:00:00`."""
+    return value.isoformat() if value is not None else None
+
+
 def issue_record(issue: Issue, config: Config) -> dict[str, Any]:
-    """Every frontmatter field for JSON: absent ones null ([] for lists, 1 for occurrences), then
-    unknown keys, then the file's path from the project root."""
+    """One issue's frontmatter for JSON: every known field in a fixed order (absent ones null,
+    `[]` for lists, 1 for occurrences), `time_to_resolve_hours`, unknown keys under `extra`, and
+    the file's path from the project root."""
     record: dict[str, Any] = {}
     for name in FIELD_ORDER:
-        if name in issue.present:
-            record[name] = _plain(getattr(issue, name))
+        value = getattr(issue, name)
+        if name in LIST_FIELDS:
+            record[name] = list(value)
+        elif name == "reference":
+            record[name] = {key: value.get(key) for key in REFERENCE_KEYS} if value else None
+        elif name == "occurrences":
+            record[name] = value  # 1 when the file does not say
+        elif name not in issue.present:
+            record[name] = None
+        elif isinstance(value, date):
+            record[name] = iso(value)
         else:
-            record[name] = [] if name in LIST_FIELDS else 1 if name == "occurrences" else None
-    for key, value in issue.extra.items():
-        record.setdefault(key, _plain(value))
+            record[name] = value
+    record["time_to_resolve_hours"] = time_to_resolve_hours(issue)
+    record["extra"] = {str(key): _jsonable(value) for key, value in issue.extra.items()}
     record["path"] = relative_path(issue, config)
     return record
 
 
 def relative_path(issue: Issue, config: Config) -> str:
     """The issue file's path from the project root, with `/` separators on every system."""
-    try:
+    if issue.path.is_relative_to(config.root):
         return issue.path.relative_to(config.root).as_posix()
-    except ValueError:
-        return issue.path.as_posix()
+    return issue.path.as_posix()
 
 
-def _plain(value: Any) -> Any:
-    """A value JSON can hold: dates as ISO strings, containers converted item by item."""
+def _jsonable(value: Any) -> Any:
+    """Unknown frontmatter values as JSON: dates ISO, mappings with text keys, bytes base64."""
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {str(key): _plain(item) for key, item in value.items()}
+        return {str(iso(key) if isinstance(key, date) else key): _jsonable(item)
+                for key, item in value.items()}
     if isinstance(value, (list, tuple, set)):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return value
-    return str(value)
+        return [_jsonable(item) for item in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or infinity
+    return value
 
 
 def to_json(records: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
-    """Stable, readable JSON (key order kept, unicode as is)."""
-    return json.dumps(records, indent=2, ensure_ascii=False)
+    """Stable, readable JSON: key order kept, unicode as is, no NaN."""
+    return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
 
 
 def to_csv(issues: Iterable[Issue], config: Config) -> str:
-    """A header row, then one row per issue; lists joined with '; ', LF line endings."""
-    stream = io.StringIO()
-    writer = csv.writer(stream, lineterminator="\n")
+    """A header row (CSV_COLUMNS), then one row per issue in the order given; LF line endings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for issue in issues:
         record = issue_record(issue, config)
-        reference = record.pop("reference") or {}
-        row = [_cell(record[name]) for name in SORT_FIELDS]
-        row += [reference.get(key, "") for key in REFERENCE_KEYS]
-        row.append(record["path"])
-        writer.writerow(row)
-    return stream.getvalue()
+        reference = record["reference"] or {}
+        row = {**record, **{f"reference_{key}": reference.get(key) for key in REFERENCE_KEYS}}
+        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+    return buffer.getvalue()
 
 
-def _cell(value: Any) -> str:
+def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, list):
+    if isinstance(value, (list, tuple)):
         return LIST_SEPARATOR.join(str(item) for item in value)
-    return str(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return str(value)
+    # The csv module quotes a cell with "\n" but not one with a lone "\r": make every newline LF.
+    text = _NEWLINES.sub("\n", str(value))
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
 def table_rows(issues: Iterable[Issue]) -> list[list[str]]:

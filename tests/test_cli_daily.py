@@ -78,6 +78,7 @@ def test_list_json_and_csv(three: Path, cli: Invoke) -> None:
     assert first["reported"] == "2026-01-10" and first["tags"] == ["db"]
     assert first["path"] == "issues/ISSUE-001-database-refuses-connections.md"
     assert records[1]["resolved"] == "2026-01-12"
+    assert records[1]["time_to_resolve_hours"] == 0
     rows = list(csv.DictReader(io.StringIO(cli("list", "--format", "csv").stdout)))
     assert [(r["id"], r["assignee"]) for r in rows] == [("ISSUE-001", ""), ("ISSUE-002", "grace")]
     assert json.loads(cli("list", "--grep", "nothing", "--format", "json").stdout) == []
@@ -207,7 +208,7 @@ def test_set_several_keys_with_yaml_values(three: Path, cli: Invoke) -> None:
     assert "tags: [docs, cli]\n" in text and "phase: Phase 2\n" in text
     cli("check")
     record = json.loads(cli("show", "2", "--format", "json").stdout)
-    assert record["reported"] == "2026-01-09" and record["team"] == "core"
+    assert record["reported"] == "2026-01-09" and record["extra"] == {"team": "core"}
 
 
 def test_set_refusals_name_the_file_and_line_and_touch_nothing(three: Path, cli: Invoke) -> None:

@@ -190,7 +190,8 @@ def test_issue_record_has_every_field_iso_dates_unknown_keys_and_path(
     assert record["resolved"] is None
     assert record["tags"] == ["docs"] and record["related"] == []
     assert record["occurrences"] == 1
-    assert record["sprint"] == "2026-02-01"
+    assert record["extra"] == {"sprint": "2026-02-01"}
+    assert record["time_to_resolve_hours"] is None
     assert record["path"] == "issues/ISSUE-010-f.md"
     assert list(record)[:3] == ["id", "title", "status"]
     assert json.loads(to_json([record])) == [record]
