@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from issuelog import edits
 from issuelog.config import Config, load_config
 from issuelog.edits import (
     apply_edit,
@@ -299,3 +303,29 @@ def test_parse_value_keeps_the_quoting_typed() -> None:
 def test_apply_edit_refuses_an_empty_resolution() -> None:
     with pytest.raises(UsageError, match="--resolution needs some text"):
         apply_edit(issue_text(), {}, resolution="  ")
+
+
+def test_read_and_write_happen_under_the_project_lock(
+    rich_issue: Path, config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[str] = []
+
+    @contextlib.contextmanager
+    def recording_lock(_: Config) -> Iterator[None]:
+        events.append("lock")
+        yield
+        events.append("unlock")
+
+    def recording(name: str, function: Any) -> Any:
+        def wrapper(*args: Any) -> Any:
+            events.append(name)
+            return function(*args)
+
+        return wrapper
+
+    monkeypatch.setattr(edits, "write_lock", recording_lock)
+    monkeypatch.setattr(edits, "load_issue", recording("read", edits.load_issue))
+    monkeypatch.setattr(edits, "write_bytes_atomic", recording("write", edits.write_bytes_atomic))
+    update_issue(config, "1", {"assignee": "grace"})
+    assert events == ["lock", "read", "write", "unlock"]
+    assert "assignee: grace\n" in rich_issue.read_text()
