@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -613,6 +613,211 @@ def export(
         raise UsageError(f"{output}: cannot write: {error.strerror}") from None
     typer.echo(f"wrote {display_path(output.resolve(), config)} "
                f"({len(result.issues)} issues, {output_format.value})", err=True)
+
+
+# --- recording and analysing errors -------------------------------------------------------------
+
+if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
+    from issuelog.record import RecordResult
+
+
+def _print_result(result: RecordResult, config: Config, prefix: str = "") -> None:
+    """One line per recorded event: what happened and to which issue."""
+    shown = display_path(result.path, config)
+    if result.action == "created":
+        typer.echo(f"{prefix}created {result.issue_id} ({shown})")
+    elif result.action == "reopened":
+        typer.echo(f"{prefix}reopened {result.issue_id} as a regression "
+                   f"(occurrence {result.occurrences}, {shown})")
+    else:
+        typer.echo(f"{prefix}counted occurrence {result.occurrences} of {result.issue_id} "
+                   f"({shown})")
+
+
+@app.command()
+@reports_errors
+def record(
+    error: Annotated[str | None, typer.Option("--error", help="The error message.")] = None,
+    title: Annotated[str | None, typer.Option(
+        "--title", help="Title of a new issue (default: type, component and message).")] = None,
+    error_type: Annotated[str | None, typer.Option(
+        "--error-type", help="The error's type (default: read from 'Type: message').")] = None,
+    component: Annotated[str | None, typer.Option("--component", help="Where it happened.")] = None,
+    severity: Annotated[str | None, typer.Option(
+        "--severity", "-s", help="Severity of a new issue (default: medium).")] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", "-c", help="Category name.")] = None,
+    phase: Annotated[str | None, typer.Option("--phase", "-p", help="Phase of a new issue.")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", help="A tag (repeatable).")] = None,
+    fix: Annotated[list[str] | None, typer.Option(
+        "--fix", help="A suggested fix (repeatable).")] = None,
+    change: Annotated[list[str] | None, typer.Option(
+        "--change", help="A system change needed (repeatable).")] = None,
+    stack_trace: Annotated[str | None, typer.Option(
+        "--stack-trace", metavar="FILE|-",
+        help="Read a stack trace from FILE or standard input.")] = None,
+    context: Annotated[str | None, typer.Option(
+        "--context", metavar="JSON",
+        help='Context as a JSON object, e.g. \'{"host": "web-1"}\'.')] = None,
+    seen: Annotated[str | None, typer.Option(
+        "--date", help="When it happened, YYYY-MM-DD (default: today).")] = None,
+    from_file: Annotated[str | None, typer.Option(
+        "--from", metavar="FILE.jsonl",
+        help="Record one event per JSON line of FILE ('-': stdin).")] = None,
+    refingerprint_all: Annotated[bool, typer.Option(
+        "--refingerprint",
+        help="Recompute fingerprints made with older rules, then stop.")] = False,
+) -> None:
+    """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
+    from issuelog.record import (
+        ErrorEvent,
+        parse_context,
+        read_stack_trace,
+        record_event,
+        refingerprint,
+        shared_fingerprints,
+    )
+
+    event_options = {"--error": error, "--title": title, "--error-type": error_type,
+                     "--component": component, "--severity": severity, "--category": category,
+                     "--phase": phase,
+                     "--tag": tag, "--fix": fix, "--change": change, "--stack-trace": stack_trace,
+                     "--context": context, "--date": seen}
+    given = [name for name, value in event_options.items() if value]
+    for mode, active in (("--refingerprint", refingerprint_all), ("--from", from_file is not None)):
+        if active and given:
+            raise UsageError(f"{mode} cannot be combined with {', '.join(given)}")
+    if refingerprint_all and from_file is not None:
+        raise UsageError("--refingerprint cannot be combined with --from")
+    config = load_config()
+    if refingerprint_all:
+        for item in refingerprint(config):
+            typer.echo(f"{item.issue_id}: {item.old} (v{item.old_version}) -> {item.new}")
+        for ids in shared_fingerprints(config):
+            typer.echo(f"issuelog: {', '.join(ids)} share a fingerprint: merge them or mark "
+                       "duplicates; new occurrences go to the first open one", err=True)
+        return
+    if from_file is not None:
+        _record_from(config, from_file)
+        return
+    stdin_text = sys.stdin.read() if stack_trace == "-" else None
+    event = ErrorEvent(
+        error=error or "", title=title or "", error_type=error_type or "",
+        component=component or "", severity=severity or "", category=category or "",
+        phase=phase or "",
+        tags=tag or [], fixes=fix or [], changes=change or [],
+        stack_trace=read_stack_trace(stack_trace, stdin_text) if stack_trace else "",
+        context=parse_context(context) if context else {},
+        seen=_parse_date(seen, "--date"),
+    )
+    _print_result(record_event(config, event), config)
+
+
+def _record_from(config: Config, source: str) -> None:
+    """`record --from`: every line recorded on its own; bad lines reported, exit 1 if any."""
+    from issuelog.model import Problem
+    from issuelog.record import record_lines
+
+    if source == "-":
+        lines, shown = sys.stdin.read().splitlines(), "<stdin>"
+    else:
+        try:
+            lines = Path(source).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            reason = getattr(error, "strerror", None) or str(error)
+            raise UsageError(f"{source}: cannot read: {reason}") from None
+        shown = source
+    on_terminal = sys.stdout.isatty()
+    actions = {"created": 0, "counted": 0, "reopened": 0}
+    problems: list[Problem] = []
+    events = sum(1 for line in lines if line.strip())
+    with typer.progressbar(record_lines(config, lines, shown), length=events,
+                           label="recording", hidden=not on_terminal) as progress:
+        for number, outcome in progress:
+            if isinstance(outcome, Problem):
+                problems.append(outcome)
+                continue
+            actions[outcome.action] += 1
+            if not on_terminal:
+                _print_result(outcome, config, prefix=f"{shown}:{number}: ")
+    _print_problems(problems, err=True)
+    typer.echo(f"recorded {sum(actions.values())} event(s): {actions['created']} created, "
+               f"{actions['counted']} counted, {actions['reopened']} reopened; "
+               f"{len(problems)} bad line(s)", err=True)
+    if problems:
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+@app.command()
+@reports_errors
+def analyze(
+    days: Annotated[int, typer.Option("--days", min=1, help="Days of the trend.")] = 7,
+    output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    today: Annotated[str | None, typer.Option(
+        "--today", help="Last day of the trend (default: the newest date in the data).")] = None,
+) -> None:
+    """Statistics, most common errors and components, trend, time to resolve, suggestions."""
+    from issuelog.analysis import analysis_data, analysis_text
+    from issuelog.stats import analyze as analyze_issues
+
+    config = load_config()
+    result = load_issues(config)
+    if result.problems:
+        _print_problems(result.problems, err=True)
+        raise IssuelogError(f"not analysing: {len(result.problems)} problem(s) in the issue files "
+                         "(see `issuelog check`)")
+    analysis = analyze_issues(result.issues, config, days, _parse_date(today, "--today"))
+    if output_format is Format.json:
+        typer.echo(json.dumps(analysis_data(analysis), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(analysis_text(analysis), nl=False)
+
+
+@app.command()
+@reports_errors
+def metrics(
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o",
+        help="Write to FILE atomically (for node_exporter's textfile collector).")] = None,
+    serve: Annotated[bool, typer.Option(
+        "--serve", help="Run an exporter that re-reads the issues at each scrape.")] = False,
+    host: Annotated[str, typer.Option(
+        "--host", help="Address to listen on with --serve.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(
+        "--port", min=0, max=65535,
+        help="Port to listen on with --serve (0: any free port).")] = 9108,
+) -> None:
+    """Prometheus metrics of the issues: print them, write them, or serve them."""
+    from issuelog.metrics import metrics_text, serve_metrics
+    from issuelog.store import write_atomic
+
+    if serve and output is not None:
+        raise UsageError("--output cannot be combined with --serve")
+    config = load_config()
+    if serve:
+        try:
+            server, thread = serve_metrics(config, host, port)
+        except OSError as error:
+            raise UsageError(f"cannot listen on {host}:{port}: {error.strerror or error}") from None
+        typer.echo(f"serving metrics on http://{host}:{server.server_port}/metrics "
+                   "(Ctrl-C to stop)", err=True)
+        try:
+            thread.join()
+        finally:
+            server.shutdown()
+        return
+    result = load_issues(config)
+    if result.problems:
+        _print_problems(result.problems, err=True)
+        raise IssuelogError(f"no metrics written: {len(result.problems)} problem(s) in the "
+                            "issue files (see `issuelog check`)")
+    text = metrics_text(result.issues, config)
+    if output is None:
+        typer.echo(text, nl=False)
+        return
+    write_atomic(output, text)
+    typer.echo(f"wrote {output}", err=True)
 
 
 def main() -> None:

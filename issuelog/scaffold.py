@@ -14,6 +14,7 @@ from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import edit_frontmatter
 from issuelog.model import FIELD_ORDER, parse_issue, validate_issue
 from issuelog.render import render_issue
+from issuelog.sections import replace_section
 from issuelog.store import create_issue_file, display_path, id_numbers
 
 #: Fields `new` fills in by itself when they are not given.
@@ -68,11 +69,13 @@ def create_issue(
     *,
     today: date | None = None,
     extra: Mapping[str, Any] | None = None,
+    sections: Mapping[str, str] | None = None,
 ) -> tuple[str, Path]:
     """Write a new issue file with the next free ID; refuse values `issuelog check` would reject.
 
     Defaults: status is the configured `default_status`, reported is today, occurrences 1.
     `extra` keys (such as `legacy_id` from an import) are added to the frontmatter as they are.
+    `sections` replace the template's body sections of those titles (or are added at the end).
     """
     values: dict[str, Any] = {key: value for key, value in fields.items() if value not in (None, "", [])}
     if not str(values.get("title", "")).strip():
@@ -99,6 +102,8 @@ def create_issue(
                              **values, "id": issue_id}, config)
         if extra:
             text = edit_frontmatter(text, dict(extra), name=issue_id)
+        for title, content in (sections or {}).items():
+            text = replace_section(text, title, content)
         return text
 
     issue_id, path = create_issue_file(config, values["title"], text_for)

@@ -186,8 +186,12 @@ def state_dir(config: Config) -> Path:
 
 
 def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
-    """The project-wide lock held around every read-modify-write of issue files."""
-    return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout)
+    """The project-wide lock held around every read-modify-write of issue files.
+
+    One lock object per file, re-entrant within a thread: a writer that already holds it (such
+    as `record`, which finds a match and then creates an issue) can call code that takes it again.
+    """
+    return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout, is_singleton=True)
 
 
 def create_issue_file(config: Config, title: str, render: Callable[[str], str]) -> tuple[str, Path]:

@@ -1,0 +1,126 @@
+"""`issuelog analyze` output: the figures of `stats.analyze` as JSON data or as text."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from issuelog.config import format_duration
+from issuelog.render import format_elapsed
+from issuelog.stats import Analysis
+
+
+def _seconds(delta: timedelta | None) -> int | None:
+    return int(delta.total_seconds()) if delta is not None else None
+
+
+def analysis_data(analysis: Analysis) -> dict[str, Any]:
+    """The analysis as plain JSON data; keys and their order are stable (see the README)."""
+    summary = analysis.summary
+    return {
+        "today": analysis.today.isoformat() if analysis.today else None,
+        "days": analysis.days,
+        "statistics": {
+            "total": summary.total,
+            "open": summary.open_count,
+            "open_by_severity": {
+                severity.name: count for severity, count in analysis.open_by_severity
+            },
+            "total_occurrences": analysis.total_occurrences,
+        },
+        "most_common_errors": [
+            {"error_type": g.error_type, "component": g.component, "issues": len(g.issue_ids),
+             "open": g.open, "occurrences": g.occurrences, "ids": g.issue_ids}
+            for g in analysis.errors
+        ],
+        "components": [
+            {"component": c.component, "issues": c.issues, "share": c.share, "open": c.open,
+             "occurrences": c.occurrences}
+            for c in analysis.components
+        ],
+        "categories": [
+            {"category": c.name, "issues": c.count, "share": c.share} for c in summary.categories
+        ],
+        "trend": [
+            {"date": t.day.isoformat(), "created": t.created, "resolved": t.resolved}
+            for t in analysis.trend
+        ],
+        "resolution": [
+            {"severity": r.severity.name, "resolved": r.resolved,
+             "mean_seconds": _seconds(r.average), "sla_seconds": _seconds(r.severity.sla),
+             "breaches": r.breaches}
+            for r in summary.resolution_rows
+        ],
+        "suggestions": [
+            {"priority": s.priority, "rule": s.rule, "subject": s.subject, "message": s.message,
+             "ids": s.issue_ids}
+            for s in analysis.suggestions
+        ],
+    }
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=False)]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+            for row in [headers, *rows]]
+
+
+def analysis_text(analysis: Analysis) -> str:
+    """The analysis for a terminal: one block per topic, plain text, no colour."""
+    summary = analysis.summary
+    out: list[str] = ["Statistics"]
+    out.append(f"  Total issues: {summary.total}")
+    out.append(f"  Open: {summary.open_count}")
+    out += [f"  Open {severity.label.lower()}: {count}"
+            for severity, count in analysis.open_by_severity]
+    out.append(f"  Total occurrences: {analysis.total_occurrences}")
+
+    out += ["", "Most common errors"]
+    if analysis.errors:
+        out += ["  " + line for line in _table(
+            ["Error", "Issues", "Open", "Occurrences"],
+            [[f"{g.error_type} in {g.component}" if g.component else g.error_type,
+              str(len(g.issue_ids)), str(g.open), str(g.occurrences)] for g in analysis.errors])]
+    else:
+        out.append("  none recorded (issues with an error_type appear here)")
+
+    out += ["", "Most affected components"]
+    if analysis.components:
+        out += ["  " + line for line in _table(
+            ["Component", "Issues", "Share", "Open", "Occurrences"],
+            [[c.component, str(c.issues), f"{c.share:.1f}%", str(c.open), str(c.occurrences)]
+             for c in analysis.components])]
+    else:
+        out.append("  none")
+
+    out += ["", "By category"]
+    if summary.categories:
+        out += ["  " + line for line in _table(
+            ["Category", "Issues", "Share"],
+            [[c.label, str(c.count), f"{c.share:.1f}%"] for c in summary.categories])]
+    else:
+        out.append("  none")
+
+    ending = f" to {analysis.today.isoformat()}" if analysis.today else ""
+    out += ["", f"Trend over {analysis.days} day(s){ending}"]
+    if analysis.trend:
+        out += ["  " + line for line in _table(
+            ["Date", "Created", "Resolved"],
+            [[t.day.isoformat(), str(t.created), str(t.resolved)] for t in analysis.trend])]
+    else:
+        out.append("  no dated issues")
+
+    out += ["", "Mean time to resolve"]
+    out += ["  " + line for line in _table(
+        ["Severity", "Resolved", "Mean", "SLA", "Breaches"],
+        [[r.severity.label, str(r.resolved), format_elapsed(r.average),
+          format_duration(r.severity.sla) if r.severity.sla else "—", str(r.breaches)]
+         for r in summary.resolution_rows])]
+
+    out += ["", "Suggestions"]
+    if analysis.suggestions:
+        out += [f"  [{s.priority}] {s.message} ({', '.join(s.issue_ids)})"
+                for s in analysis.suggestions]
+    else:
+        out.append("  none: no rule fired")
+    return "\n".join(out) + "\n"

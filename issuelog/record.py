@@ -1,0 +1,432 @@
+"""Recording errors: count a known error on its issue, reopen a regression, or file a new one."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from issuelog.config import Config
+from issuelog.errors import IssueFileError, IssuelogError, UsageError
+from issuelog.fingerprint import (
+    CURRENT_VERSION,
+    LEGACY_VERSION,
+    NORMALIZERS,
+    ErrorSignature,
+)
+from issuelog.frontmatter_edit import edit_frontmatter, today
+from issuelog.model import Issue, Problem, parse_issue, validate_issue
+from issuelog.render import code_fence
+from issuelog.scaffold import check_values, create_issue
+from issuelog.sections import read_section, replace_section
+from issuelog.stats import REGRESSION_TAG, as_date
+from issuelog.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
+
+ERROR_SECTION = "Error Message / Stack Trace"
+FIXES_SECTION = "Suggested Fixes"
+CHANGES_SECTION = "System Changes Needed"
+REGRESSIONS_SECTION = "Regressions"
+MAX_TITLE_LENGTH = 100
+
+#: The keys of one line of a `--from` JSON Lines file.
+EVENT_KEYS = (
+    "title", "error", "error_type", "component", "severity", "category", "phase", "tags", "fixes",
+    "changes", "stack_trace", "context", "date",
+)
+
+
+@dataclass
+class ErrorEvent:
+    """One occurrence of an error, as given to `issuelog record`."""
+
+    error: str = ""
+    title: str = ""
+    error_type: str = ""
+    component: str = ""
+    severity: str = ""
+    category: str = ""
+    phase: str = ""
+    tags: list[str] = field(default_factory=list)
+    fixes: list[str] = field(default_factory=list)
+    changes: list[str] = field(default_factory=list)
+    stack_trace: str = ""
+    context: dict[str, Any] = field(default_factory=dict)
+    seen: date | None = None
+
+    def signature(self) -> ErrorSignature:
+        """The parts of the event that its fingerprint is made of."""
+        return ErrorSignature.from_parts(self.error, self.error_type, self.component,
+                                         self.stack_trace)
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What recording one event did: `created`, `counted` or `reopened`, and on which issue."""
+
+    action: str
+    issue_id: str
+    path: Path
+    occurrences: int
+
+
+def default_severity(config: Config) -> str:
+    """`medium` when it is configured, else the middle configured severity."""
+    names = [severity.name for severity in config.severities]
+    return "medium" if "medium" in names else names[len(names) // 2]
+
+
+class IssueIndex:
+    """The issues of a project, re-parsed only when their file changed since the last look.
+
+    A batch of events re-reads the directory before each event (under the lock), so it sees
+    issues that concurrent recorders created, without parsing every file every time.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._entries: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+
+    def issues(self) -> list[Issue]:
+        """Every parsable issue file as it is on disk now."""
+        current: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+        for path in issue_files(self.config):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            key = (info.st_ino, info.st_size, info.st_mtime_ns)
+            cached = self._entries.get(path)
+            if cached is not None and cached[0] == key:
+                current[path] = cached
+                continue
+            text, _ = read_text(path, str(path))
+            issue = parse_issue(path, text, str(path))[0] if text is not None else None
+            current[path] = (key, issue)
+        self._entries = current
+        return [issue for _, issue in current.values() if issue is not None]
+
+
+def find_match(issues: Iterable[Issue], signature: ErrorSignature, config: Config) -> Issue | None:
+    """The issue recording this error: open ones first, then resolved, then other closed; lowest ID.
+
+    Each issue is compared under the rules of its own `fingerprint_version`; an issue made by a
+    newer issuelog (a version this one does not know) never matches.
+    """
+    by_version: dict[int, str] = {}
+    candidates: list[Issue] = []
+    for issue in issues:
+        if not issue.fingerprint:
+            continue
+        version = issue.fingerprint_version or LEGACY_VERSION
+        if version not in NORMALIZERS:
+            continue
+        if version not in by_version:
+            by_version[version] = signature.fingerprint(version)
+        if issue.fingerprint == by_version[version]:
+            candidates.append(issue)
+
+    def preference(issue: Issue) -> tuple[int, tuple[int, str]]:
+        status = config.status(issue.status)
+        rank = 0 if status is None or status.open else 1 if status.resolved else 2
+        return rank, sort_key(issue.id)
+
+    return min(candidates, key=preference, default=None)
+
+
+def check_event(event: ErrorEvent, config: Config) -> None:
+    """Refuse an event before anything is written: nothing to record, or values not configured."""
+    if not event.error.strip() and not event.stack_trace.strip():
+        raise UsageError("nothing to record: give an error message (--error) or a stack trace")
+    errors = check_values(
+        {"severity": event.severity, "category": event.category, "phase": event.phase}, config)
+    if errors:
+        raise UsageError("; ".join(errors))
+
+
+def record_event(
+    config: Config, event: ErrorEvent, index: IssueIndex | None = None
+) -> RecordResult:
+    """Record one occurrence: count it on the matching issue, reopen it, or create an issue.
+
+    Finding the match and writing happen under the project lock, and each file is replaced
+    atomically, so concurrent recorders and a recorder killed at any moment leave valid files.
+    """
+    check_event(event, config)
+    signature = event.signature()
+    seen = event.seen or today()
+    index = index or IssueIndex(config)
+    with write_lock(config):
+        match = find_match(index.issues(), signature, config)
+        if match is None:
+            return _create(config, event, signature, seen)
+        return _add_occurrence(config, match.path, event, seen)
+
+
+def default_title(signature: ErrorSignature) -> str:
+    """`KeyError in api: 'user_42'`: the error type, the component and the message's first line."""
+    head = " in ".join(part for part in (signature.error_type, signature.component) if part)
+    first_line = signature.message.splitlines()[0].strip() if signature.message else ""
+    if not first_line and signature.frames:
+        first_line = f"in {signature.frames[-1]}"
+    title = f"{head}: {first_line}" if head and first_line else head or first_line
+    if len(title) > MAX_TITLE_LENGTH:
+        title = title[:MAX_TITLE_LENGTH - 1].rstrip() + "…"
+    return title
+
+
+def _bullets(items: Iterable[str]) -> str:
+    return "\n".join(f"- {' '.join(item.split())}" for item in items)
+
+
+def _create(
+    config: Config, event: ErrorEvent, signature: ErrorSignature, seen: date
+) -> RecordResult:
+    error_text = event.error.strip() or ": ".join(
+        part for part in (signature.error_type, signature.message) if part)
+    trace = "\n\n".join(part for part in (error_text, event.stack_trace.strip("\n")) if part)
+    what = " in ".join(f"`{part}`" for part in (signature.error_type, signature.component) if part)
+    sections = {
+        "Description": f"{what or 'An error'}, first recorded by `issuelog record` on {seen}.",
+        ERROR_SECTION: code_fence(trace),
+    }
+    if event.context:
+        sections["Environment"] = code_fence(json.dumps(event.context, indent=2, sort_keys=True))
+    if event.fixes:
+        sections[FIXES_SECTION] = _bullets(event.fixes)
+    if event.changes:
+        sections[CHANGES_SECTION] = _bullets(event.changes)
+    fields = {
+        "title": event.title.strip() or default_title(signature),
+        "severity": event.severity or default_severity(config),
+        "category": event.category,
+        "phase": event.phase,
+        "component": signature.component,
+        "tags": list(dict.fromkeys(event.tags)),
+        "error_type": signature.error_type,
+        "error_message": error_text,
+        "reported": seen,
+    }
+    extra = {"fingerprint": signature.fingerprint(CURRENT_VERSION),
+             "fingerprint_version": CURRENT_VERSION, "occurrences": 1, "last_seen": seen}
+    issue_id, path = create_issue(config, fields, today=seen, extra=extra, sections=sections)
+    return RecordResult("created", issue_id, path, 1)
+
+
+def _reopen_status(config: Config) -> str:
+    default = config.status(config.default_status)
+    if default is not None and default.open:
+        return default.name
+    return config.open_statuses[0]
+
+
+def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
+    """Add the list items a section does not have yet, keeping the list tight (no blank lines)."""
+    existing = (read_section(text, title) or "").rstrip()
+    present = {line.strip() for line in existing.splitlines()}
+    fresh = [line for line in dict.fromkeys(bullets) if line not in present]
+    if not fresh:
+        return text
+    return replace_section(text, title, "\n".join([existing, *fresh] if existing else fresh))
+
+
+def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -> RecordResult:
+    shown = display_path(path, config)
+    text, problem = read_text(path, shown)
+    if problem is not None or text is None:
+        raise IssueFileError(str(problem))
+    issue, problems = parse_issue(path, text, shown)
+    if issue is None or problems:
+        # Counting on top of a value issuelog cannot read would silently overwrite the user's.
+        raise IssueFileError("not recorded, fix this file first:\n"
+                             + "\n".join(str(problem) for problem in problems))
+    occurrences = issue.occurrences + 1
+    changes: dict[str, Any] = {"occurrences": occurrences}
+    if issue.last_seen is None or as_date(issue.last_seen) <= seen:
+        changes["last_seen"] = seen
+    status = config.status(issue.status)
+    fixed_on = as_date(issue.resolved) if issue.resolved is not None else None
+    # An occurrence dated before the fix is history being recorded late, not a regression.
+    reopen = bool(status and status.resolved and fixed_on and seen >= fixed_on)
+    if reopen:
+        changes["status"] = _reopen_status(config)
+        changes["resolved"] = None
+        if REGRESSION_TAG not in issue.tags:
+            changes["tags"] = [*issue.tags, REGRESSION_TAG]
+    new_text = edit_frontmatter(text, changes, name=shown)
+    if reopen:
+        note = (f"- {seen.isoformat()}: recurred after being resolved on "
+                f"{fixed_on}; reopened by `issuelog record` "
+                f"(occurrence {occurrences}).")
+        new_text = _add_to_list(new_text, REGRESSIONS_SECTION, [note])
+    new_text = _add_to_list(new_text, FIXES_SECTION, _bullets(event.fixes).splitlines())
+    new_text = _add_to_list(new_text, CHANGES_SECTION, _bullets(event.changes).splitlines())
+    _check_before_write(path, new_text, config)
+    write_atomic(path, new_text)
+    return RecordResult("reopened" if reopen else "counted", issue.id, path, occurrences)
+
+
+def _check_before_write(path: Path, text: str, config: Config) -> None:
+    """Refuse to write an edit that `issuelog check` would reject; the file stays as it was."""
+    shown = display_path(path, config)
+    issue, problems = parse_issue(path, text, shown)
+    if issue is not None:
+        problems += validate_issue(issue, config, shown)
+    if problems:
+        raise IssueFileError("not recorded, the edit would make the file invalid:\n"
+                             + "\n".join(str(problem) for problem in problems))
+
+
+def _text_list(value: Any, key: str) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return list(value)
+    raise UsageError(f"'{key}' must be text or a list of text")
+
+
+def _event_date(value: Any) -> date:
+    if isinstance(value, str):
+        try:
+            text = value.strip()
+            if len(text) > 10:
+                return datetime.fromisoformat(text).date()
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
+    raise UsageError(f"'date' must be a date like 2026-01-10, got {value!r}")
+
+
+def event_from_mapping(data: Mapping[str, Any]) -> ErrorEvent:
+    """An event from one decoded JSON object; unknown keys and wrong types are usage errors."""
+    for key in data:
+        if key not in EVENT_KEYS:
+            hint = difflib.get_close_matches(key, EVENT_KEYS, n=1)
+            suffix = f"did you mean '{hint[0]}'?" if hint else f"known: {', '.join(EVENT_KEYS)}"
+            raise UsageError(f"unknown field '{key}' ({suffix})")
+    event = ErrorEvent()
+    for key in ("title", "error", "error_type", "component", "severity", "category", "phase",
+                "stack_trace"):
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise UsageError(f"'{key}' must be text, got {type(value).__name__}")
+        setattr(event, key, value)
+    for key in ("tags", "fixes", "changes"):
+        if data.get(key) is not None:
+            setattr(event, key, _text_list(data[key], key))
+    if data.get("context") is not None:
+        if not isinstance(data["context"], dict):
+            raise UsageError("'context' must be a JSON object")
+        event.context = dict(data["context"])
+    if data.get("date") is not None:
+        event.seen = _event_date(data["date"])
+    return event
+
+
+def _json_problem(error: json.JSONDecodeError) -> str:
+    return f"{error.msg} (column {error.colno})"
+
+
+def parse_context(text: str) -> dict[str, Any]:
+    """The `--context` option: a JSON object."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(f"--context is not valid JSON: {_json_problem(error)}") from None
+    if not isinstance(value, dict):
+        raise UsageError("--context must be a JSON object, like '{\"host\": \"web-1\"}'")
+    return value
+
+
+def record_lines(
+    config: Config, lines: Iterable[str], source: str
+) -> Iterator[tuple[int, RecordResult | Problem]]:
+    """Record each JSON line; yield (line number, result) or (line number, the line's problem).
+
+    A bad line does not stop the others: its problem is yielded and recording goes on.
+    """
+    index = IssueIndex(config)
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield number, Problem(source, number, f"not valid JSON: {_json_problem(error)}")
+            continue
+        if not isinstance(data, dict):
+            yield number, Problem(source, number, "each line must be a JSON object")
+            continue
+        try:
+            yield number, record_event(config, event_from_mapping(data), index)
+        except IssuelogError as error:
+            yield number, Problem(source, number, str(error))
+
+
+@dataclass(frozen=True)
+class Refingerprinted:
+    """One issue whose fingerprint was recomputed with the current rules."""
+
+    issue_id: str
+    old: str
+    new: str
+    old_version: int
+
+
+def refingerprint(config: Config) -> list[Refingerprinted]:
+    """Recompute, with the current rules, every fingerprint made with older ones.
+
+    The signature comes from the issue's `error_type`, `component`, `error_message` and the
+    stack frames in its "Error Message / Stack Trace" section. Issues whose fingerprint exists
+    but who carry no error message or frames are left alone.
+    """
+    changed: list[Refingerprinted] = []
+    with write_lock(config):
+        for issue in IssueIndex(config).issues():
+            version = issue.fingerprint_version
+            if not issue.fingerprint or version == CURRENT_VERSION:
+                continue
+            stack = read_section(issue.body, ERROR_SECTION) or ""
+            signature = ErrorSignature.from_parts(issue.error_message, issue.error_type,
+                                                  issue.component, stack)
+            if not signature.message and not signature.frames:
+                continue
+            new = signature.fingerprint(CURRENT_VERSION)
+            shown = display_path(issue.path, config)
+            text = issue.path.read_text(encoding="utf-8")
+            new_text = edit_frontmatter(
+                text, {"fingerprint": new, "fingerprint_version": CURRENT_VERSION}, name=shown)
+            _check_before_write(issue.path, new_text, config)
+            write_atomic(issue.path, new_text)
+            changed.append(Refingerprinted(issue.id, issue.fingerprint, new,
+                                           version or LEGACY_VERSION))
+    return sorted(changed, key=lambda item: sort_key(item.issue_id))
+
+
+def shared_fingerprints(config: Config) -> list[list[str]]:
+    """Groups of issue IDs that carry the same fingerprint and version (candidates to merge)."""
+    groups: dict[tuple[str, int], list[str]] = {}
+    for issue in IssueIndex(config).issues():
+        if issue.fingerprint:
+            key = (issue.fingerprint, issue.fingerprint_version or LEGACY_VERSION)
+            groups.setdefault(key, []).append(issue.id)
+    return sorted((sorted(ids, key=sort_key) for ids in groups.values() if len(ids) > 1),
+                  key=lambda ids: sort_key(ids[0]))
+
+
+def read_stack_trace(source: str, stdin_text: str | None = None) -> str:
+    """`--stack-trace FILE` (or `-` with the text of standard input)."""
+    if source == "-":
+        return stdin_text or ""
+    path = Path(source)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"{source}: cannot read the stack trace: {reason}") from None
+
