@@ -615,6 +615,80 @@ def export(
                f"({len(result.issues)} issues, {output_format.value})", err=True)
 
 
+# --- import ------------------------------------------------------------------------------------
+
+@app.command("import")
+@reports_errors
+def import_log(
+    path: Annotated[Path, typer.Argument(help="The hand-kept Markdown log to import.")],
+    dry_run: Annotated[bool, typer.Option(
+        "--dry-run", help="Show what would be created and write nothing.")] = False,
+    default_severity: Annotated[str | None, typer.Option(
+        "--default-severity", help="Severity of entries that give none (default: medium).")] = None,
+    default_status: Annotated[str | None, typer.Option(
+        "--default-status", help="Status of entries that give none and have no solution "
+        "(default: the configured default_status).")] = None,
+    output_format: Annotated[Format, typer.Option(
+        "--format", help="text or json: the drafts (with --dry-run) or the files created.")
+    ] = Format.text,
+) -> None:
+    """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
+    from issuelog.importer import import_drafts, plan_import
+
+    config = load_config()
+    plan = plan_import(path, config, default_severity=default_severity,
+                       default_status=default_status)
+    shown = display_path(path.resolve(), config)
+    for notice in sorted(plan.warnings + plan.unreadable, key=lambda n: n.line):
+        typer.echo(f"{shown}:{notice.line}: {notice.message}", err=True)
+    for draft, issue_id in plan.skipped:
+        typer.echo(f"{shown}:{draft.line}: already imported as {issue_id}; skipped", err=True)
+    if dry_run:
+        if output_format is Format.json:
+            typer.echo(json.dumps([_draft_json(draft) for draft in plan.drafts], indent=2,
+                                  ensure_ascii=False))
+        else:
+            _print_draft_table(plan.drafts)
+        typer.echo(f"would create {len(plan.drafts)} issue(s) from {shown}; "
+                   f"{len(plan.unreadable)} unreadable heading(s)", err=True)
+        return
+    created = import_drafts(plan, config)
+    if output_format is Format.json:
+        typer.echo(json.dumps([{**_draft_json(draft), "id": issue_id,
+                                "path": display_path(created_path, config)}
+                               for draft, issue_id, created_path in created],
+                              indent=2, ensure_ascii=False))
+    else:
+        for draft, _, created_path in created:
+            typer.echo(f"{display_path(created_path, config)}  (line {draft.line})")
+    typer.echo(f"imported {len(created)} issue(s) from {shown}; "
+               f"{len(plan.unreadable)} unreadable heading(s)", err=True)
+
+
+def _draft_json(draft: Any) -> dict[str, Any]:
+    from issuelog.render import format_value
+
+    return {
+        "line": draft.line, "id": draft.planned_id, "title": draft.title,
+        "legacy_id": draft.legacy_id or None,
+        **{key: (format_value(draft.value(key)) if draft.value(key) is not None else None)
+           for key in ("severity", "status", "phase", "category", "reported", "resolved")},
+    }
+
+
+def _print_draft_table(drafts: list[Any]) -> None:
+    rows = [["LINE", "ID", "LEGACY", "SEVERITY", "STATUS", "PHASE", "REPORTED", "TITLE"]]
+    for draft in drafts:
+        data = _draft_json(draft)
+        rows.append([str(draft.line), draft.planned_id, draft.legacy_id,
+                     *(data[key] or "" for key in ("severity", "status", "phase", "reported")),
+                     draft.title])
+    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        typer.echo("  ".join([*cells, row[-1]]))
+
+
 # --- recording and analysing errors -------------------------------------------------------------
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily

@@ -69,12 +69,15 @@ def create_issue(
     *,
     today: date | None = None,
     extra: Mapping[str, Any] | None = None,
+    body: str | None = None,
+    preferred_id: str | None = None,
     sections: Mapping[str, str] | None = None,
 ) -> tuple[str, Path]:
     """Write a new issue file with the next free ID; refuse values `issuelog check` would reject.
 
     Defaults: status is the configured `default_status`, reported is today, occurrences 1.
     `extra` keys (such as `legacy_id` from an import) are added to the frontmatter as they are.
+    `body` replaces the template's placeholder sections; `preferred_id` is used when it is free.
     `sections` replace the template's body sections of those titles (or are added at the end).
     """
     values: dict[str, Any] = {key: value for key, value in fields.items() if value not in (None, "", [])}
@@ -100,15 +103,26 @@ def create_issue(
     def text_for(issue_id: str) -> str:
         text = render_issue({**{key: None for key in FIELD_ORDER}, "description": None,
                              **values, "id": issue_id}, config)
+        if body is not None:
+            text = replace_body(text, body)
         if extra:
             text = edit_frontmatter(text, dict(extra), name=issue_id)
         for title, content in (sections or {}).items():
             text = replace_section(text, title, content)
         return text
 
-    issue_id, path = create_issue_file(config, values["title"], text_for)
+    issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id)
     _verify_written(path, config)
     return issue_id, path
+
+
+def replace_body(text: str, body: str) -> str:
+    """`text` with everything after its frontmatter block replaced by `body` (one blank line between)."""
+    lines = text.splitlines(keepends=True)
+    closing = next(index for index in range(1, len(lines)) if lines[index].rstrip() == "---")
+    head = "".join(lines[:closing + 1])
+    content = body.strip("\n")
+    return head + (f"\n{content}\n" if content else "")
 
 
 def _verify_written(path: Path, config: Config) -> None:

@@ -194,9 +194,12 @@ def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
     return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout, is_singleton=True)
 
 
-def create_issue_file(config: Config, title: str, render: Callable[[str], str]) -> tuple[str, Path]:
+def create_issue_file(
+    config: Config, title: str, render: Callable[[str], str], preferred_id: str | None = None
+) -> tuple[str, Path]:
     """Allocate the next free ID and create its file; `render(id)` returns the file's text.
 
+    A `preferred_id` (such as an imported entry's own ID) is used when no file has it yet.
     The project lock serialises issuelog writers; a hard link that fails on an existing name
     guards against anyone else, and readers never see a half-written file.
     """
@@ -204,7 +207,13 @@ def create_issue_file(config: Config, title: str, render: Callable[[str], str]) 
     directory.mkdir(parents=True, exist_ok=True)
     slug = slugify(title)
     with write_lock(config):
-        number = highest_id_number(os.listdir(directory), config) + 1
+        names = os.listdir(directory)
+        wanted = config.id_pattern.match(preferred_id) if preferred_id else None
+        if preferred_id and wanted and int(wanted.group(1)) not in id_numbers(names, config):
+            path = directory / f"{preferred_id}-{slug}.md"
+            if _publish_new(path, render(preferred_id).encode("utf-8")):
+                return preferred_id, path
+        number = highest_id_number(names, config) + 1
         while True:
             issue_id = config.format_id(number)
             path = directory / f"{issue_id}-{slug}.md"

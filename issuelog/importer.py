@@ -1,0 +1,1002 @@
+"""Reading hand-kept Markdown logs (ERRORS.md, ISSUES.md, ...) into issue drafts, then files.
+
+The log is read with markdown-it-py. Headings form a tree; a heading introduces an entry when
+its title carries an ID, or when what is under it reads like an issue (key/value lines such as
+`**Status:** Open` or `- **Root Cause**: ...`, sub-headings such as `### Solution`), or when it
+has the same shape as sibling headings that do. Tables whose header names an issue column and a
+cause or fix column give one entry per row. Everything an entry says is kept: known fields go to
+the frontmatter, sections to the body verbatim, values that cannot be mapped to `legacy_*` keys.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from issuelog.config import Config
+from issuelog.errors import IssueFileError, UsageError
+from issuelog.frontmatter_edit import edit_frontmatter
+from issuelog.legacy_fields import (
+    FIELD_LABELS,
+    SECTION_LABELS,
+    is_missing,
+    map_category,
+    map_phase,
+    map_severity,
+    map_status,
+    named_exactly,
+    normalize_label,
+    parse_date,
+    parse_date_and_rest,
+    split_list,
+    strip_links,
+    strip_list_marker,
+)
+from issuelog.model import SECTIONS
+from issuelog.scaffold import check_values, create_issue, existing_ids, missing_required
+from issuelog.store import display_path, load_issues, read_text, write_atomic, write_lock
+
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+
+_TEMPLATE_TITLE = re.compile(
+    r"\b(?:issue|entry|error|bug|report|log|incident)s?\s+(?:template|format)\b|^templates?$", re.I
+)
+_NON_ENTRY_TITLES = {
+    "notes", "note", "summary", "overview", "contents", "table of contents", "toc", "index",
+    "statistics", "stats", "quick stats", "legend", "purpose", "introduction", "about",
+    "changelog", "references", "checklist", "see also", "appendix",
+}
+_PLACEHOLDER_LINE = re.compile(r"^\s*(?:[*_]+\s*(?:none|none yet|n/?a|tbd|empty)\s*[*_.]*|"
+                               r"[*_]*\((?:placeholder|fill|tbd|todo|to be|add|none)[^)]*\)[*_.]*|"
+                               r"<!--.*-->)\s*$", re.I)
+_PREFIXED_ID = re.compile(r"(?P<id>\b[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)\b")
+_ID_TITLE = re.compile(
+    r"^\s*(?P<open>[\[(])?\s*(?P<id>(?P<code>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)|"
+    r"(?i:issue|bug|error|incident|defect|ticket|problem|case|ki)\s*#?\s*\d+|#\d+)"
+    r"\s*[\])]?\s*(?P<sep>[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
+)
+_TRAILING_ID = re.compile(
+    r"^(?P<title>\S.*?)\s*[\[(](?P<id>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)[\])]$")
+_LEADING_SYMBOLS = re.compile(r"^[^\w\[(#`]+")
+_NUMBERED_TITLE = re.compile(r"^\s*(?P<number>\d+)[.)]\s+(?P<title>\S.*)$")
+_DATED_TITLE = re.compile(
+    r"^\s*\[?(?P<date>\d{4}-\d{2}-\d{2})\]?\s*[:|\-–—]+\s*(?P<title>\S.*)$")
+_PREFIXED_TITLE = re.compile(
+    r"^\s*(?:error|bug|issue|problem|incident|defect|known issue)\s*[:\-–—]\s*(?P<title>\S.*)$",
+    re.I,
+)
+_BOLD_KEY = re.compile(
+    r"^\s*(?:\*\*|__)(?P<label>[^*_\n]+?)\s*(?P<inner>:?)\s*(?:\*\*|__)\s*(?P<outer>:?)\s*(?P<value>.*)$"
+)
+_PLAIN_KEY = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z /&'-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
+_DATE_ANYWHERE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_PLACEHOLDER_TITLE = re.compile(
+    r"^(?:<[^>]*>|\[[^\]]*\]|x{2,}|\.{3}|…|(?:issue |bug |error )?title|tbd|todo|untitled)$", re.I)
+_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the importer wants its user to know about one line of the log."""
+
+    line: int
+    message: str
+
+
+@dataclass
+class Draft:
+    """One entry of the log, ready to become an issue file."""
+
+    line: int
+    title: str
+    legacy_id: str = ""
+    fields: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    body: str = ""
+    related_legacy: list[str] = field(default_factory=list)
+    sections: list[tuple[str, str]] = field(default_factory=list)
+    context: dict[str, str] = field(default_factory=dict)  # given by the headings above it
+    planned_id: str = ""
+
+    def value(self, name: str) -> Any:
+        """A frontmatter value of the draft (None when it has none)."""
+        return self.fields.get(name)
+
+
+@dataclass
+class ImportPlan:
+    """What an import would create, and what it could not read."""
+
+    source: str
+    drafts: list[Draft] = field(default_factory=list)
+    unreadable: list[Notice] = field(default_factory=list)
+    warnings: list[Notice] = field(default_factory=list)
+    skipped: list[tuple[Draft, str]] = field(default_factory=list)
+
+
+# --- reading the Markdown --------------------------------------------------------------------
+
+
+@dataclass
+class _Block:
+    """A top-level block of the document (paragraph, list, table, fence...) and its lines."""
+
+    kind: str
+    start: int
+    stop: int
+    tokens: list[Token]
+
+
+@dataclass
+class _Node:
+    """A heading with its direct content blocks and its sub-headings."""
+
+    level: int
+    title: str
+    line: int
+    stop: int = 0
+    blocks: list[_Block] = field(default_factory=list)
+    children: list[_Node] = field(default_factory=list)
+    parent: _Node | None = None
+
+    def ancestors(self) -> Iterator[_Node]:
+        """Headings above this one, nearest first."""
+        node = self.parent
+        while node is not None and node.level > 0:
+            yield node
+            node = node.parent
+
+
+def _blocks(tokens: list[Token]) -> Iterator[tuple[_Block, str | None, int]]:
+    """Top-level blocks; headings come with their title and level."""
+    index = 0
+    while index < len(tokens):
+        token = tokens[index]
+        if token.nesting == 1:
+            depth, end = 0, index
+            for end in range(index, len(tokens)):
+                depth += tokens[end].nesting
+                if depth == 0:
+                    break
+            group = tokens[index:end + 1]
+        else:
+            end, group = index, [token]
+        start, stop = token.map if token.map else (0, 0)
+        kind = token.type.removesuffix("_open")
+        if kind == "heading":
+            title = tokens[index + 1].content.strip()
+            yield _Block(kind, start, stop, group), title, int(token.tag[1])
+        else:
+            yield _Block(kind, start, stop, group), None, 0
+        index = end + 1
+
+
+def _tree(text: str) -> tuple[_Node, list[str]]:
+    """The document as a tree of headings, and its lines (numbered as markdown-it-py does)."""
+    lines = text.split("\n")  # not splitlines(): form feeds and U+2028 do not end a line here
+    root = _Node(0, "", 0, len(lines))
+    current = root
+    for block, title, level in _blocks(_MARKDOWN.parse(text)):
+        if title is None:
+            current.blocks.append(block)
+            continue
+        while current.level >= level:
+            current.stop = block.start
+            current = current.parent or root
+        node = _Node(level, title, block.start, len(lines), parent=current)
+        current.children.append(node)
+        current = node
+    return root, lines
+
+
+# --- entries and their fields ----------------------------------------------------------------
+
+
+@dataclass
+class _Field:
+    """One labelled part of an entry: `**Root Cause**: ...`, `- **Status**: Open`, `### Fix`."""
+
+    label: str
+    line: int
+    value: str = ""
+    content: list[int] = field(default_factory=list)  # source line indexes, in order
+    listed: bool = False  # an item of a key/value list: owns only its nested lines
+    value_end: int = -1  # last line of a value that goes on over several lines
+
+    @property
+    def meta(self) -> str | None:
+        return FIELD_LABELS.get(normalize_label(self.label))
+
+    @property
+    def section(self) -> str | None:
+        return SECTION_LABELS.get(normalize_label(self.label))
+
+
+def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] | None:
+    """`**Key:** value`, `**Key**: value` or `Key: value` (known keys only) -> (label, value).
+
+    A plain `Problem: ...` names a section only where it starts a paragraph, so that prose
+    such as "the error: ..." inside a description is not split.
+    """
+    match = _BOLD_KEY.match(line)
+    if match:
+        label, value = match.group("label").strip(), match.group("value").strip()
+        known = normalize_label(label) in FIELD_LABELS or normalize_label(label) in SECTION_LABELS
+        if match.group("inner") or match.group("outer") or (known and not value):
+            return label, _strip_break(value)
+        return None
+    match = _PLAIN_KEY.match(line)
+    plain = normalize_label(match.group("label")) if match else ""
+    if match and (plain in FIELD_LABELS or (starts_paragraph and plain in SECTION_LABELS)):
+        return match.group("label").strip(), _strip_break(match.group("value").strip())
+    return None
+
+
+def _strip_break(value: str) -> str:
+    return value.removesuffix("\\").rstrip()
+
+
+def _list_items(block: _Block) -> list[tuple[int, int]]:
+    """Line ranges of the items of a top-level list."""
+    return [(token.map[0], min(token.map[1], block.stop)) for token in block.tokens
+            if token.type == "list_item_open" and token.level == 1 and token.map
+            and token.map[0] < block.stop]
+
+
+def _table_rows(block: _Block) -> list[tuple[int, list[str]]]:
+    """(0-based line, cell sources) of each row of a table, the header first."""
+    rows: list[tuple[int, list[str]]] = []
+    for index, token in enumerate(block.tokens):
+        if token.type == "tr_open" and token.map:
+            cells = []
+            for inner in block.tokens[index + 1:]:
+                if inner.type == "tr_close":
+                    break
+                if inner.type == "inline":
+                    cells.append(inner.content.strip())
+            rows.append((token.map[0], cells))
+    return rows
+
+
+def _is_known_label(text: str) -> bool:
+    label = normalize_label(text)
+    return label in FIELD_LABELS or label in SECTION_LABELS
+
+
+def _split_lazy_keys(blocks: list[_Block], lines: list[str]) -> Iterator[_Block]:
+    """Split a list where a `**Key**:` line follows it without a blank line.
+
+    CommonMark reads such a line as a lazy continuation of the last item; in a log it starts
+    the next field.
+    """
+    for block in blocks:
+        if block.kind in ("bullet_list", "ordered_list"):
+            for index in range(block.start + 1, block.stop):
+                line = lines[index]
+                if line.startswith((" ", "\t")) or strip_list_marker(line) != line:
+                    continue
+                key = _key_line(line)
+                if key and _is_known_label(key[0]):
+                    yield _Block(block.kind, block.start, index, block.tokens)
+                    yield _Block("paragraph", index, block.stop, [])
+                    break
+            else:
+                yield block
+        else:
+            yield block
+
+
+class _FieldCollector:
+    """Collects the labelled parts of one entry, block by block."""
+
+    def __init__(self, lines: list[str]) -> None:
+        self.lines = lines
+        self.found: list[_Field] = []
+        self.lead: list[int] = []  # lines before the first label: the entry's description
+
+    def add_lines(self, start: int, stop: int) -> None:
+        """Unlabelled lines belong to the field above them, if it takes blocks."""
+        owner = self.found[-1] if self.found else None
+        # Blocks after `**Status:** Open` or a key/value list item are not that field's content.
+        takes_blocks = owner is not None and not owner.listed and (
+            owner.section is not None or not owner.value)
+        target = owner.content if owner is not None and takes_blocks else self.lead
+        target.extend(range(start, stop))
+
+    def paragraph(self, block: _Block) -> None:
+        for index in range(block.start, block.stop):
+            key = _key_line(self.lines[index], starts_paragraph=index == block.start)
+            last = self.found[-1] if self.found else None
+            if key:
+                self.found.append(_Field(key[0], index, key[1], value_end=index))
+            elif (last and last.value and last.value_end == index - 1 and not last.content
+                  and last.meta is None):
+                last.value += "\n" + self.lines[index].strip()
+                last.value_end = index
+            else:
+                self.add_lines(index, index + 1)
+
+    def table(self, block: _Block) -> bool:
+        """`| Field | Value |` tables: one field per row whose first cell names one."""
+        rows = [(line, cells) for line, cells in _table_rows(block) if len(cells) >= 2]
+        keyed = [(line, cells) for line, cells in rows if _is_known_label(cells[0])]
+        if not keyed or len(keyed) * 2 <= len(rows) - 1:
+            return False
+        for line, cells in keyed:
+            self.found.append(_Field(cells[0], line, " | ".join(cells[1:]), listed=True))
+        return True
+
+    def key_list(self, block: _Block) -> bool:
+        """`- **Status**: Open` lists: one field per item, when most items are labelled."""
+        items = _list_items(block)
+        keys = [_key_line(strip_list_marker(self.lines[start])) for start, _ in items]
+        if not items or sum(1 for key in keys if key) * 2 <= len(items):
+            return False
+        for (start, stop), key in zip(items, keys, strict=True):
+            if key:
+                self.found.append(_Field(key[0], start, key[1], list(range(start + 1, stop)),
+                                         listed=True))
+            else:
+                self.add_lines(start, stop)
+        return True
+
+
+def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
+    """The labelled parts of an entry, and the lines before the first label (its lead text)."""
+    collector = _FieldCollector(lines)
+    for block in _split_lazy_keys(node.blocks, lines):
+        if block.kind == "hr":
+            continue
+        if block.kind == "paragraph":
+            collector.paragraph(block)
+        elif not (block.kind == "table" and collector.table(block)) and not (
+                block.kind in ("bullet_list", "ordered_list") and collector.key_list(block)):
+            collector.add_lines(block.start, block.stop)
+    for child in node.children:
+        collector.found.append(
+            _Field(child.title, child.line, "", list(range(child.line + 1, child.stop))))
+    return collector.found, collector.lead
+
+
+def _text_of(indexes: list[int], lines: list[str]) -> str:
+    """The source lines at these indexes, verbatim, with the blank lines between them."""
+    if not indexes:
+        return ""
+    wanted = set(indexes)
+    out = [lines[i] for i in range(min(wanted), max(wanted) + 1)
+           if i in wanted or not lines[i].strip()]
+    while out and (not out[-1].strip() or _RULE.match(out[-1])):
+        out.pop()
+    text = "\n".join(out).strip("\n")
+    return "" if all(_PLACEHOLDER_LINE.match(line) or not line.strip() for line in out) else text
+
+
+def _dedent_items(text: str) -> str:
+    """Nested lines of a list item lose the item's indentation."""
+    rows = text.splitlines()
+    indent = min((len(r) - len(r.lstrip()) for r in rows if r.strip()), default=0)
+    return "\n".join(r[indent:] for r in rows)
+
+
+@dataclass(frozen=True)
+class KnownIds:
+    """IDs the log itself shows to be IDs: in tables, links and clearly marked headings.
+
+    `UTF-8 decoding fails` does not start with an ID, `BUG-101 Upload timeouts` does when the
+    log lists BUG-101 in an index, or marks other BUG headings as IDs (`BUG-7: ...`).
+    """
+
+    ids: frozenset[str] = frozenset()
+    prefixes: frozenset[str] = frozenset()
+
+    def confirm(self, code: str) -> bool:
+        """Whether an ID followed by a plain space is an ID rather than a word like UTF-8."""
+        return code.upper() in self.ids or _id_prefix(code) in self.prefixes
+
+
+def _id_prefix(code: str) -> str:
+    return re.sub(r"[-_]\d+$", "", code).upper()
+
+
+def _title_parts(title: str, known: KnownIds = KnownIds()) -> tuple[str, str, str]:
+    """(shape, legacy id, title) of a heading; shapes: id, numbered, dated, prefixed, plain."""
+    # Emoji and emphasis before an ID (`🐛 BUG-12: ...`, `**BUG-12**: ...`) do not hide it.
+    core = _LEADING_SYMBOLS.sub("", title).replace("**", "")
+    match = _ID_TITLE.match(core)
+    weak = bool(match and match.group("code") and not match.group("open")
+                and match.group("sep").strip() == "" and match.group("title"))
+    if match and (not weak or known.confirm(match.group("code"))):
+        return "id", match.group("id").strip(), match.group("title").strip()
+    match = _TRAILING_ID.match(title)
+    if match:
+        return "id", match.group("id"), match.group("title").strip()
+    match = _NUMBERED_TITLE.match(core)
+    if match:
+        return "numbered", match.group("number"), match.group("title").strip()
+    match = _DATED_TITLE.match(core)
+    if match:
+        return "dated", "", match.group("title").strip()
+    match = _PREFIXED_TITLE.match(core)
+    if match:
+        return "prefixed", "", match.group("title").strip()
+    return "plain", "", title.strip()
+
+
+def _heading_shape(title: str, known: KnownIds = KnownIds()) -> str:
+    """What kind of entry heading a title is: 'id', 'numbered', 'dated', 'prefixed' or 'plain'."""
+    return _title_parts(title, known)[0]
+
+
+def split_title(title: str, known: KnownIds = KnownIds()) -> tuple[str, str]:
+    """'[ISSUE-012] Title', 'KI-004 – Title', 'Title (BUG-7)', '3. Title' -> (legacy id, title)."""
+    _, legacy_id, rest = _title_parts(title, known)
+    return legacy_id, rest
+
+
+def known_ids(root: _Node, text: str, config: Config) -> KnownIds:
+    """The IDs a log shows as IDs: table cells, link texts, headings with an ID and a separator."""
+    ids = {match.group("id").upper() for link in re.finditer(r"\[([^\]]+)\]\(", text)
+           for match in _PREFIXED_ID.finditer(link.group(1))}
+    prefixes = {config.id_prefix.upper()}
+    leading: dict[str, set[str]] = {}  # prefix -> distinct IDs that start headings
+    nodes = [root]
+    while nodes:
+        node = nodes.pop()
+        nodes.extend(node.children)
+        for block in node.blocks:
+            if block.kind == "table":
+                ids |= {match.group("id").upper() for _, cells in _table_rows(block)
+                        for cell in cells for match in _PREFIXED_ID.finditer(cell)}
+        match = _ID_TITLE.match(_LEADING_SYMBOLS.sub("", node.title)) if node.level else None
+        if match and match.group("code"):
+            leading.setdefault(_id_prefix(match.group("code")), set()).add(match.group("code"))
+        shape, legacy_id, _ = _title_parts(node.title) if node.level else ("", "", "")
+        if shape == "id" and _PREFIXED_ID.fullmatch(legacy_id):
+            prefixes.add(_id_prefix(legacy_id))
+    # Several headings numbered with one prefix (PROJ-17, PROJ-21) are a series of IDs.
+    prefixes |= {prefix for prefix, codes in leading.items() if len(codes) >= 2}
+    return KnownIds(frozenset(ids), frozenset(prefixes))
+
+
+def fitting_id(legacy_id: str, config: Config) -> str | None:
+    """The configured form of a legacy ID that fits the ID pattern (`issue 7` -> `ISSUE-007`)."""
+    match = re.fullmatch(rf"{re.escape(config.id_prefix)}[-_ ]?#?\s*(\d+)", legacy_id.strip(), re.I)
+    return config.format_id(int(match.group(1))) if match else None
+
+
+# --- judging headings ------------------------------------------------------------------------
+
+
+@dataclass
+class _Reading:
+    """How much a heading looks like an entry."""
+
+    fields: list[_Field]
+    lead: list[int]
+    known: int  # labels that name a known field or section
+    evidence: bool  # a real date, status or severity among them
+    content: bool  # anything under it at all
+
+
+def _read(node: _Node, lines: list[str], config: Config) -> _Reading:
+    fields, lead = _fields(node, lines)
+    known = sum(1 for f in fields if f.meta or f.section)
+    evidence = any(
+        (item.meta in ("reported", "resolved") and parse_date(item.value)[0] is not None)
+        or (item.meta == "status" and map_status(item.value, config))
+        or (item.meta == "severity" and map_severity(item.value, config))
+        for item in fields)
+    content = bool(_text_of(lead, lines)) or any(
+        (f.value and not is_missing(f.value)) or _text_of(f.content, lines) for f in fields)
+    return _Reading(fields, lead, known, evidence, content)
+
+
+def _is_template(node: _Node, known: KnownIds) -> bool:
+    named = bool(_TEMPLATE_TITLE.search(normalize_label(node.title)))
+    return named and _heading_shape(node.title, known) != "id"
+
+
+def _looks_like_entry(node: _Node, reading: _Reading, known: KnownIds) -> bool:
+    """Judged by the heading alone: an ID, or issue-like fields under it."""
+    if _is_template(node, known):
+        return False
+    if _heading_shape(node.title, known) == "id":
+        return True
+    if normalize_label(node.title) in _NON_ENTRY_TITLES:
+        return False
+    return reading.known >= 2 and (reading.evidence or reading.content)
+
+
+# --- the plan --------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Walks the heading tree of one log and collects drafts and notices."""
+
+    def __init__(self, lines: list[str], config: Config, default_severity: str,
+                 default_status: str, today: date) -> None:
+        self.lines = lines
+        self.today = today
+        self.config = config
+        self.known = KnownIds()
+        self.default_severity = default_severity
+        self.default_status = default_status
+        self.drafts: list[Draft] = []
+        self.table_drafts: list[Draft] = []
+        self.index_rows: list[Draft] = []
+        self.unreadable: list[Notice] = []
+        self.warnings: list[Notice] = []
+
+    def visit(self, node: _Node) -> None:
+        self.read_tables(node)
+        readings = [_read(child, self.lines, self.config) for child in node.children]
+        entries = [_looks_like_entry(child, reading, self.known)
+                   for child, reading in zip(node.children, readings, strict=True)]
+        entry_shapes = {_heading_shape(child.title, self.known)
+                        for child, is_entry in zip(node.children, entries, strict=True) if is_entry}
+        labels: dict[str, str] = {}  # from sibling headings such as `### High 🟠` above entries
+        for child, reading, is_entry in zip(node.children, readings, entries, strict=True):
+            if _is_template(child, self.known):
+                continue
+            shape = _heading_shape(child.title, self.known)
+            peer = (shape in entry_shapes and shape != "plain" and
+                    normalize_label(child.title) not in _NON_ENTRY_TITLES)
+            if is_entry or (peer and reading.content):
+                self.entry(child, reading, labels)
+                continue
+            given = self.heading_values(child.title)
+            if given:
+                labels = {**{k: v for k, v in labels.items() if k not in given}, **given}
+            if peer:
+                self.unreadable.append(Notice(child.line + 1, f"heading '{child.title}' looks like "
+                                              "an entry but has nothing under it; not imported"))
+            else:
+                self.visit(child)
+
+    def heading_values(self, title: str) -> dict[str, str]:
+        """Status, severity or phase named by a heading such as 'Resolved Issues', 'Critical 🔴'."""
+        found: dict[str, str] = {}
+        for part in re.split(r"\s*(?:/|&|\||,|\band\b)\s*", title):
+            text = re.sub(r"\b(?:issues?|bugs?|errors?|problems?|items?|tickets?|priority|"
+                          r"severity|entries)\b", " ", normalize_label(part))
+            text = " ".join(text.split())
+            if not text:
+                continue
+            for key in ("status", "severity"):
+                mapped = named_exactly(text, self.config, key)
+                if mapped:
+                    found.setdefault(key, mapped)
+        stripped = " ".join(re.sub(r"[^\w .:-]", "", title).split())
+        if re.match(r"^phase\b", normalize_label(title)) or stripped in self.config.phases:
+            phase = map_phase(stripped, self.config)
+            if phase:
+                found.setdefault("phase", phase)
+        return found
+
+    def context(self, node: _Node, labels: dict[str, str] | None = None) -> dict[str, str]:
+        """Status, severity and phase given by sibling labels and the headings above an entry."""
+        found = dict(labels or {})
+        for ancestor in node.ancestors():
+            for key, value in self.heading_values(ancestor.title).items():
+                found.setdefault(key, value)
+        return found
+
+    def entry(self, node: _Node, reading: _Reading, labels: dict[str, str]) -> None:
+        legacy_id, title = split_title(node.title, self.known)
+        if not title:
+            self.unreadable.append(Notice(node.line + 1, f"entry '{node.title}' has no title; "
+                                          "not imported"))
+            return
+        if _PLACEHOLDER_TITLE.match(title.strip()):
+            self.unreadable.append(Notice(node.line + 1, f"entry '{node.title}' has a placeholder "
+                                          "title; not imported"))
+            return
+        draft = Draft(node.line + 1, title, legacy_id)
+        lead = _text_of(reading.lead, self.lines)
+        if lead:
+            draft.sections.append(("Description", lead))
+        for item in reading.fields:
+            self.apply(draft, item, _text_of(item.content, self.lines))
+        dated = _DATED_TITLE.match(node.title)
+        if dated and "reported" not in draft.fields:
+            draft.fields["reported"] = parse_date(dated.group("date"))[0] or self.today
+        draft.context = self.context(node, labels)
+        self.drafts.append(draft)
+
+    def apply(self, draft: Draft, item: _Field, content: str) -> None:
+        """Put one field where it belongs: the frontmatter, a legacy key or a body section."""
+        meta, value, line = item.meta, item.value, item.line + 1
+        content = _dedent_items(content) if content else ""
+        if meta and not value and content and "\n" not in content.strip():
+            value, content = content.strip(), ""  # `### Status` with `Resolved` under it
+        text = "\n\n".join(part for part in (value, content) if part)
+        if meta is None or (meta in ("title", "id") and not value):
+            name = item.section or item.label.strip().rstrip(":").strip()
+            if text and not is_missing(text):
+                draft.sections.append((name, text))
+            return
+        if meta == "title":
+            draft.extra.setdefault("legacy_title", value)
+            return
+        if meta == "id":
+            if not draft.legacy_id and not is_missing(value):
+                draft.legacy_id = value.strip("`[]")
+            return
+        if meta in ("tags", "files"):
+            draft.fields[meta] = split_list(value, content)
+            return
+        if meta == "related":
+            draft.related_legacy += [m.group("id") for m in _PREFIXED_ID.finditer(text)]
+            # Words beside the IDs ("same root cause", "Issue 7") stay readable in the body.
+            if re.search(r"[A-Za-z]{2}", _PREFIXED_ID.sub("", text)) and not is_missing(text):
+                draft.sections.append(("Related Issues", text))
+            return
+        if is_missing(value) and not content:
+            return
+        if meta in ("reported", "resolved") and not re.search(r"\d", value or content):
+            # `**Fixed:** by switching to theme tokens` is a resolution, not a date.
+            draft.sections.append((item.section or "Resolution" if meta == "resolved"
+                                   else item.label.strip(), text))
+            return
+        if meta in ("reported", "resolved"):
+            parsed, problem, rest = parse_date_and_rest(value or content)
+            if parsed is not None:
+                draft.fields[meta] = parsed
+                by = re.fullmatch(r"by\s+(.+)", rest, re.I)
+                if by and meta == "reported":
+                    draft.fields.setdefault("reporter", by.group(1).strip())
+                elif rest:  # words after the date are kept with it
+                    _keep(draft, f"legacy_{meta}", value or content)
+            elif problem:
+                self.warnings.append(Notice(line, f"{problem}; kept as legacy_{meta}"))
+                _keep(draft, f"legacy_{meta}", value or content)
+            return
+        mapper = {"status": map_status, "severity": map_severity, "phase": map_phase,
+                  "category": map_category}.get(meta)
+        if mapper is None:  # component, reporter, assignee: free text
+            draft.fields[meta] = " ".join(strip_links(value or content).split()).strip("`")
+            if value and content:
+                draft.sections.append((item.label.strip(), content))
+            return
+        mapped = mapper(value, self.config) if value else None
+        if mapped:
+            draft.fields[meta] = mapped
+            if meta in ("status", "severity") and named_exactly(normalize_label(value), self.config,
+                                                         meta, heading=False) != mapped:
+                _keep(draft, f"legacy_{meta}", value)  # `Fixed (2025-04-04)`: keep every word
+            closing = self.config.status(mapped) if meta == "status" else None
+            when = _DATE_ANYWHERE.search(value)
+            closed_on = parse_date(when.group(0))[0] if when else None
+            if closing is not None and not closing.open and closed_on is not None:
+                draft.fields.setdefault("resolved", closed_on)
+            if content:
+                draft.sections.append((item.label.strip(), content))
+        else:
+            _keep(draft, f"legacy_{meta}", text)
+            if meta in ("status", "severity"):
+                self.warnings.append(Notice(line, f"{meta} '{value}' is not a configured {meta}; "
+                                            f"kept as legacy_{meta}"))
+
+    def finish(self, draft: Draft) -> None:
+        """Fill in what the entry did not say: from the headings above it, then the defaults."""
+        config = self.config
+        for key in ("status", "severity", "phase"):
+            if key not in draft.fields and key in draft.context:
+                draft.fields[key] = draft.context[key]
+        has_fix = any(name == "Resolution" for name, _ in draft.sections) or bool(
+            draft.extra.get("reference", {}).get("solution"))
+        if "status" not in draft.fields:
+            resolved = next((s.name for s in config.statuses if s.resolved), None)
+            draft.fields["status"] = resolved if has_fix and resolved else self.default_status
+        draft.fields.setdefault("severity", self.default_severity)
+        draft.fields.setdefault("reported", draft.fields.get("resolved", self.today))
+        status = config.status(draft.fields["status"])
+        if status is not None and status.open and "resolved" in draft.fields:
+            _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
+            self.warnings.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
+                                        "resolved date; kept as legacy_resolved"))
+        reported, resolved = draft.fields.get("reported"), draft.fields.get("resolved")
+        if reported is not None and resolved is not None and _day(resolved) < _day(reported):
+            _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
+            self.warnings.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
+                                        "reported; kept the date as legacy_resolved"))
+        if status is not None and not status.open:
+            draft.fields.setdefault("resolved", draft.fields["reported"])
+        if draft.legacy_id:
+            draft.extra = {"legacy_id": draft.legacy_id, **draft.extra}
+
+    def read_tables(self, node: _Node) -> None:
+        """Log tables (an issue column and a cause or fix column) right under a heading."""
+        for block in node.blocks:
+            if block.kind == "table":
+                self.read_table(node, block)
+
+    def read_table(self, node: _Node, block: _Block) -> None:
+        rows = _table_rows(block)
+        if len(rows) < 2:
+            return
+        header = [normalize_label(cell) for cell in rows[0][1]]
+        roles = [_column_role(name) for name in header]
+        if "issue" not in roles or not ({"cause", "solution"} & set(roles)):
+            self.read_index(node, rows, roles)
+            return
+        area = node.title.strip() if node.level else ""
+        for line, cells in rows[1:]:
+            values = dict.fromkeys(("issue", "cause", "solution"), "")
+            draft = Draft(line + 1, "")
+            for role, label, cell in zip(roles, rows[0][1], cells, strict=False):
+                if role in values and not values[role]:
+                    values[role] = cell
+                elif cell and not is_missing(cell):
+                    self.apply(draft, _Field(label, line, cell), "")
+            legacy_id, title = split_title(values["issue"], self.known)
+            if not title.strip() or is_missing(title):
+                self.unreadable.append(
+                    Notice(line + 1, "table row has no issue text; not imported"))
+                continue
+            draft.title = strip_links(title)
+            if not draft.legacy_id and _heading_shape(values["issue"], self.known) == "id":
+                draft.legacy_id = legacy_id
+            reference = {key: value for key, value in (("area", area), ("cause", values["cause"]),
+                                                       ("solution", values["solution"])) if value}
+            draft.extra["reference"] = reference
+            for name, role in (("Root Cause", "cause"), ("Resolution", "solution")):
+                if values[role]:
+                    draft.sections.append((name, values[role]))
+            draft.context = self.context(node) if node.level else {}
+            self.table_drafts.append(draft)
+
+    def read_index(self, node: _Node, rows: list[tuple[int, list[str]]], roles: list[str]) -> None:
+        """An index or summary table (`| ID | Title | Status |`): rows that may name entries."""
+        id_column = next((i for i, cell in enumerate(rows[0][1])
+                          if normalize_label(cell) in ("id", "ref", "key", "issue id", "no")), None)
+        if id_column is None and "issue" not in roles:
+            return
+        for line, cells in rows[1:]:
+            draft = Draft(line + 1, "")
+            columns = zip(roles, rows[0][1], cells, strict=False)
+            for column, (role, label, cell) in enumerate(columns):
+                if column == id_column:
+                    draft.legacy_id = strip_links(cell).strip("`* ")
+                elif role == "issue":
+                    draft.title = strip_links(split_title(cell, self.known)[1])
+                elif cell and not is_missing(cell) and FIELD_LABELS.get(normalize_label(label)):
+                    self.apply(draft, _Field(label, line, cell), "")
+            draft.context = self.context(node) if node.level else {}
+            self.index_rows.append(draft)
+
+
+def _column_role(name: str) -> str:
+    """A log table column: the issue itself, its cause, its solution, or something else."""
+    if name in ("issue", "problem", "error", "symptom", "symptoms", "bug", "title", "issue title",
+                "error message", "what", "problem description"):
+        return "issue"
+    section = SECTION_LABELS.get(name) or SECTION_LABELS.get(name.removeprefix("likely ")
+                                                         .removeprefix("probable "))
+    return {"Root Cause": "cause", "Resolution": "solution"}.get(section or "", "other")
+
+
+def _keep(draft: Draft, key: str, text: str) -> None:
+    """Keep a value the frontmatter cannot hold under a `legacy_*` key, beside earlier ones."""
+    earlier = draft.extra.get(key)
+    if earlier is None:
+        draft.extra[key] = text
+    elif text not in str(earlier):
+        draft.extra[key] = f"{earlier}; {text}"
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
+
+
+def _date_text(value: date) -> str:
+    return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
+
+
+def _body(sections: list[tuple[str, str]]) -> str:
+    """The issue body: each section under a `##` heading, known ones in the usual order first."""
+    merged: dict[str, list[str]] = {}
+    for name, text in sections:
+        merged.setdefault(name, []).append(text)
+    order = [name for name in SECTIONS if name in merged] + [n for n in merged if n not in SECTIONS]
+    return "\n\n".join(f"## {name}\n\n" + "\n\n".join(merged[name]) for name in order)
+
+
+def _entry_key(text: str) -> str:
+    return normalize_label(strip_links(text))
+
+
+def read_log(
+    text: str,
+    config: Config,
+    *,
+    source: str = "<log>",
+    default_severity: str | None = None,
+    default_status: str | None = None,
+    today: date | None = None,
+) -> ImportPlan:
+    """Read a hand-kept log into drafts; nothing is written. The defaults must be configured.
+
+    Entries without a date are reported `today` (the day of the import); closed ones without a
+    resolved date are resolved that same day.
+    """
+    severity = default_severity or _default_severity(config)
+    status = default_status or config.default_status
+    if config.severity(severity) is None:
+        raise UsageError(f"unknown severity '{severity}' "
+                         f"(allowed: {', '.join(s.name for s in config.severities)})")
+    if config.status(status) is None:
+        raise UsageError(f"unknown status '{status}' "
+                         f"(allowed: {', '.join(s.name for s in config.statuses)})")
+    root, lines = _tree(text.removeprefix("\ufeff").replace("\r\n", "\n"))
+    reader = _Reader(lines, config, severity, status, today or date.today())
+    reader.known = known_ids(root, text, config)
+    reader.visit(root)
+    plan = ImportPlan(source, unreadable=reader.unreadable, warnings=reader.warnings)
+    by_key: dict[str, Draft] = {}
+    for draft in reader.drafts:
+        by_key.setdefault(_entry_key(draft.title), draft)
+        if draft.legacy_id:
+            by_key.setdefault(_entry_key(draft.legacy_id), draft)
+    for draft in reader.table_drafts + reader.index_rows:
+        same = by_key.get(_entry_key(draft.legacy_id)) if draft.legacy_id else None
+        same = same or (by_key.get(_entry_key(draft.title)) if draft.title else None)
+        if same is None and not draft.title:
+            reader.unreadable.append(Notice(draft.line, f"index row '{draft.legacy_id}' names no "
+                                            "entry of this log and has no title; not imported"))
+        if same is None:
+            if draft.title:  # listed only in a table: an entry of its own
+                reader.drafts.append(draft)
+                # Reference rows may share a title across areas; only an ID names one entry.
+                if draft.legacy_id:
+                    by_key.setdefault(_entry_key(draft.legacy_id), draft)
+            continue
+        # A summary row of an entry written out elsewhere: keep what only the row says.
+        have = {name for name, _ in same.sections}
+        same.sections += [(name, text) for name, text in draft.sections if name not in have]
+        for key, value in draft.fields.items():
+            same.fields.setdefault(key, value)
+        for key, value in draft.extra.items():
+            if key != "reference":
+                same.extra.setdefault(key, value)
+    for draft in reader.drafts:
+        reader.finish(draft)
+        draft.body = _body(draft.sections)
+    plan.drafts = sorted(reader.drafts, key=lambda d: d.line)
+    plan.unreadable.sort(key=lambda n: n.line)
+    plan.warnings.sort(key=lambda n: n.line)
+    return plan
+
+
+def _default_severity(config: Config) -> str:
+    """`medium` when configured, else the least severe configured severity."""
+    return "medium" if config.severity("medium") else config.severities[-1].name
+
+
+def plan_ids(plan: ImportPlan, config: Config) -> None:
+    """Give each draft its ID: its legacy ID when it fits and is free, else the next free one.
+
+    Entries imported before from the same log (an issue with the same `imported_from` and the
+    same legacy_id, or the same title) are skipped, so that importing twice creates nothing new.
+    """
+    existing = load_issues(config).issues
+    earlier: dict[tuple[str, str], str] = {}
+    for issue in existing:
+        origin = str(issue.extra.get("imported_from", ""))
+        if origin:
+            earlier.setdefault((origin, "id:" + str(issue.extra.get("legacy_id", ""))), issue.id)
+            area = (issue.reference or {}).get("area", "")
+            earlier.setdefault((origin, _title_key(issue.title, area)), issue.id)
+    taken = {i.id for i in existing} | existing_ids(config)
+    kept: list[Draft] = []
+    for draft in plan.drafts:
+        draft.extra["imported_from"] = plan.source
+        twin = earlier.get((plan.source, "id:" + draft.legacy_id)) if draft.legacy_id else None
+        area = draft.extra.get("reference", {}).get("area", "")
+        twin = twin or earlier.get((plan.source, _title_key(draft.title, area)))
+        if twin:
+            plan.skipped.append((draft, twin))
+        else:
+            kept.append(draft)
+    plan.drafts = kept
+    for draft in plan.drafts:
+        wanted = fitting_id(draft.legacy_id, config) if draft.legacy_id else None
+        if wanted and wanted not in taken:
+            draft.planned_id = wanted
+            taken.add(wanted)
+    highest = max((int(m.group(1)) for m in map(config.id_pattern.match, taken) if m), default=0)
+    for draft in plan.drafts:
+        if not draft.planned_id:
+            highest += 1
+            draft.planned_id = config.format_id(highest)
+            taken.add(draft.planned_id)
+
+
+def _title_key(title: str, area: str) -> str:
+    """Rows of reference tables may share a title across areas (`Connection refused`)."""
+    return f"{normalize_label(title)}|{normalize_label(area)}"
+
+
+def plan_import(
+    path: Path,
+    config: Config,
+    *,
+    default_severity: str | None = None,
+    default_status: str | None = None,
+    today: date | None = None,
+) -> ImportPlan:
+    """Read the log at `path` and decide the ID of each entry; nothing is written."""
+    shown = display_path(path.resolve(), config)
+    if path.is_dir():
+        raise UsageError(f"{shown}: is a directory; give the Markdown log to import")
+    if not path.is_file():
+        raise UsageError(f"{shown}: no such file")
+    text, problem = read_text(path, shown)
+    if problem is not None or text is None:
+        raise IssueFileError(str(problem))
+    plan = read_log(text, config, source=_source_name(path, config),
+                    default_severity=default_severity, default_status=default_status, today=today)
+    plan_ids(plan, config)
+    return plan
+
+
+def _source_name(path: Path, config: Config) -> str:
+    """The log's path relative to the project root (as recorded in `imported_from`)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(config.root.resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Path]]:
+    """Create one issue file per draft (never overwriting one), then link related entries."""
+    errors = []
+    for draft in plan.drafts:
+        problems = check_values(draft.fields, config) + [
+            f"missing required field '{key}'" for key in missing_required(
+                {"title": draft.title, **draft.fields}, config) if key not in draft.extra]
+        errors += [f"{plan.source}:{draft.line}: {message}" for message in problems]
+    if errors:
+        raise UsageError("nothing imported:\n" + "\n".join(errors))
+    created: list[tuple[Draft, str, Path]] = []
+    for draft in plan.drafts:
+        issue_id, path = create_issue(config, {"title": draft.title, **draft.fields},
+                                      extra=draft.extra, body=draft.body,
+                                      preferred_id=draft.planned_id)
+        created.append((draft, issue_id, path))
+    _link_related(created, config)
+    return created
+
+
+def _link_related(created: list[tuple[Draft, str, Path]], config: Config) -> None:
+    """`related` names the new IDs of imported entries; other references stay as legacy_related."""
+    by_legacy = {draft.legacy_id.upper(): issue_id
+                 for draft, issue_id, _ in created if draft.legacy_id}
+    known = existing_ids(config)
+    with write_lock(config):
+        for draft, issue_id, path in created:
+            if not draft.related_legacy:
+                continue
+            related, unknown = [], []
+            for name in draft.related_legacy:
+                target = by_legacy.get(name.upper()) or (name if name in known else None)
+                if target and target != issue_id and target not in related:
+                    related.append(target)
+                elif not target:
+                    unknown.append(name)
+            changes: dict[str, Any] = {}
+            if related:
+                changes["related"] = related
+            if unknown:
+                changes["legacy_related"] = unknown
+            if changes:
+                text = path.read_text(encoding="utf-8")
+                write_atomic(path, edit_frontmatter(text, changes, name=str(path)))
