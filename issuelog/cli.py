@@ -258,6 +258,14 @@ def render(
     from issuelog.store import write_atomic
 
     config = load_config()
+    if output is None:
+        from issuelog.hooks import render_skipped_on
+
+        branch = render_skipped_on(config)
+        if branch is not None:
+            typer.echo(f"issuelog: {config.output} is rendered on {', '.join(config.render_branches)} "
+                       f"only (render_branches): skipped on '{branch}'", err=True)
+            return
     result = load_issues(config)
     if result.problems:
         _print_problems(result.problems, err=True)
@@ -280,6 +288,85 @@ def render(
         return
     write_atomic(target, text)
     typer.echo(f"wrote {shown} ({len(result.issues)} issues)", err=True)
+
+
+# --- collaboration: IDs across branches, merges, hooks, PR summaries ----------------------------
+
+@app.command()
+@reports_errors
+def renumber(
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, change nothing.")] = False,
+) -> None:
+    """Give issues that share an ID (after a merge) the next free IDs; print every change."""
+    from issuelog.renumber import renumber as renumber_issues
+
+    config = load_config()
+    plan = renumber_issues(config, dry_run=dry_run)
+    if plan.empty and not plan.unclear:
+        typer.echo("no duplicate IDs: nothing to renumber", err=True)
+        return
+    would = "would " if dry_run else ""
+    for rename in plan.renames:
+        typer.echo(f"{would}rename {display_path(rename.old_path, config)} -> "
+                   f"{display_path(rename.new_path, config)} ({rename.old_id} -> {rename.new_id}; "
+                   f"{display_path(rename.kept_by, config)} keeps {rename.old_id})")
+    for update in plan.references:
+        typer.echo(f"{would}update {display_path(plan.final_path(update.path), config)}: related "
+                   f"{update.old_id} -> {update.new_id}")
+    for unclear in plan.unclear:
+        shown = display_path(plan.final_path(unclear.path), config)
+        typer.echo(f"left {shown}: related {unclear.issue_id} may mean either issue; check it by hand")
+    if not dry_run and not plan.empty:
+        typer.echo("issuelog: now run `issuelog render` and commit the renamed files "
+                   "(git add -A " f"{config.issues_dir})", err=True)
+
+
+@app.command("install-hooks")
+@reports_errors
+def install_hooks() -> None:
+    """Set up git so that merges and rebases never leave a conflict in ISSUES.md."""
+    from issuelog.hooks import install_hooks as install
+
+    config = load_config()
+    for step in install(config):
+        typer.echo(f"{'done ' if step.done else 'kept '} {step.message}")
+
+
+@app.command("git-hook", hidden=True)
+@reports_errors
+def git_hook(
+    name: Annotated[str, typer.Argument(help="The git hook being run.")],
+    arguments: Annotated[list[str] | None, typer.Argument(help="The hook's arguments.")] = None,
+) -> None:
+    """Run by the hooks `install-hooks` installs: re-render ISSUES.md after merges and rebases."""
+    from issuelog.hooks import run_hook
+
+    message = run_hook(name, arguments or [], load_config())
+    if message:
+        typer.echo(message, err=True)
+
+
+@app.command()
+@reports_errors
+def diff(
+    rev: Annotated[str | None, typer.Argument(
+        metavar="REV",
+        help="Compare with this revision (default: the merge base with the default branch).")] = None,
+    output_format: Annotated[Format, typer.Option("--format", help="text (Markdown) or json.")] = Format.text,
+    link_base: Annotated[str, typer.Option(
+        "--link-base", metavar="URL", help="Put before each issue's path in links, e.g. "
+        "https://github.com/OWNER/REPO/blob/BRANCH/")] = "",
+) -> None:
+    """Markdown for a pull request comment: issues opened, resolved, reopened or changed since REV."""
+    from issuelog.history import diff_as_data, diff_since
+    from issuelog.render import render_diff
+
+    config = load_config()
+    result = diff_since(config, rev)
+    if output_format is Format.json:
+        typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
+    else:
+        typer.echo(render_diff(result.diff, result.base, result.commit, config, link_base), nl=False)
 
 
 # --- daily use: list, show, status changes, set, edit --------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import re
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -83,6 +84,8 @@ class Config:
     required: tuple[str, ...] = DEFAULT_REQUIRED
     default_status: str = "open"
     charts: bool = True  # Mermaid charts in ISSUES.md (GitHub and GitLab draw them)
+    # Branches (glob patterns) on which ISSUES.md is rendered and checked; empty: every branch.
+    render_branches: tuple[str, ...] = ()
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -109,6 +112,12 @@ class Config:
     def format_id(self, number: int) -> str:
         """`7` -> `ISSUE-007`; numbers wider than the width keep all their digits."""
         return f"{self.id_prefix}-{number:0{self.id_width}d}"
+
+    def renders_on(self, branch: str | None) -> bool:
+        """Whether ISSUES.md is rendered and checked on `branch` (an unknown branch: yes)."""
+        if not self.render_branches or branch is None:
+            return True
+        return any(fnmatch.fnmatchcase(branch, pattern) for pattern in self.render_branches)
 
     def severity(self, name: str) -> Severity | None:
         """The configured severity of that name, if any."""
@@ -209,7 +218,7 @@ _SCALAR_KEYS = {
     "templates_dir": str, "default_status": str,
 }
 _BOOL_KEYS = {"charts"}
-_LIST_KEYS = {"phases", "categories", "required"}
+_LIST_KEYS = {"phases", "categories", "required", "render_branches"}
 _KNOWN_KEYS = set(_SCALAR_KEYS) | _BOOL_KEYS | _LIST_KEYS | {"severities", "statuses"}
 _SEVERITY_KEYS = {f.name for f in fields(Severity)}
 _STATUS_KEYS = {f.name for f in fields(Status)}
@@ -310,6 +319,8 @@ def _check_consistency(where: str, config: Config) -> None:
         raise ConfigError(f"{where}: 'id_width' must be between 1 and 9")
     if config.status(config.default_status) is None:
         raise ConfigError(f"{where}: 'default_status' {config.default_status!r} is not a configured status")
+    if any(not pattern.strip() for pattern in config.render_branches):
+        raise ConfigError(f"{where}: 'render_branches' must not contain empty names")
     for kind, names in (("severities", [s.name for s in config.severities]),
                         ("statuses", [s.name for s in config.statuses]),
                         ("phases", list(config.phases)), ("categories", list(config.categories))):

@@ -20,9 +20,10 @@ from issuelog.config import Config, format_duration
 from issuelog.errors import TemplateError
 from issuelog.model import Issue
 from issuelog.sections import markdown_to_html
-from issuelog.stats import Summary, summarize, time_to_resolve
+from issuelog.stats import CHANGE_KINDS, IssueDiff, Summary, summarize, time_to_resolve
 
 LOG_TEMPLATE = "ISSUES.md.j2"
+DIFF_TEMPLATE = "diff.md.j2"
 ISSUE_TEMPLATE = "issue.md.j2"
 _URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -247,6 +248,29 @@ def render_issue(fields: dict[str, Any], config: Config) -> str:
     template = _load(environment, ISSUE_TEMPLATE, config)
     text = _render(template, {"config": config, "issue": fields, "yaml": yaml_scalar})
     return normalize_output("\n".join(line.rstrip() for line in text.splitlines()))
+
+
+def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_base: str = "") -> str:
+    """Markdown for a pull request comment: the issues opened, resolved, reopened or changed."""
+    environment = make_environment(config)
+    template = _load(environment, DIFF_TEMPLATE, config)
+
+    def label(field: str, name: str) -> str:
+        configured = config.severity(name) if field == "severity" else config.status(name)
+        return table_cell(configured.label if configured else name or "—")
+
+    context = {
+        "config": config, "diff": diff, "base": base, "commit": commit, "kinds": CHANGE_KINDS,
+        "link": lambda issue: f"[{issue.id}]({issue_url(issue, config, link_base)})",
+        "label": label, "severity_of": config.severity, "status_of": config.status,
+    }
+    return normalize_output(_render(template, context))
+
+
+def issue_url(issue: Issue, config: Config, link_base: str = "") -> str:
+    """The issue file's path from the project root, after `link_base` (such as a blob URL)."""
+    relative = PurePosixPath(*Path(os.path.relpath(issue.path, config.root)).parts).as_posix()
+    return link_base + relative.replace(" ", "%20")
 
 
 def yaml_scalar(value: Any) -> str:

@@ -293,6 +293,75 @@ def _share(count: int, total: int) -> float:
     return round(100.0 * count / total, 1) if total else 0.0
 
 
+# --- changes between two versions of the issues (`issuelog diff`) -------------------------------
+
+CHANGE_KINDS = ("opened", "resolved", "reopened", "changed", "removed")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One watched field of an issue that has a new value."""
+
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True)
+class IssueChange:
+    """How one issue differs between two versions: `kind` is one of CHANGE_KINDS."""
+
+    kind: str
+    issue: Issue  # the newer version (the older one for `removed`)
+    fields: tuple[FieldChange, ...] = ()
+
+
+@dataclass
+class IssueDiff:
+    """Every issue that changed in a watched way, grouped by kind, with their counts."""
+
+    changes: list[IssueChange]
+
+    def of_kind(self, kind: str) -> list[IssueChange]:
+        """The changes of one kind, in ID order."""
+        return [change for change in self.changes if change.kind == kind]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many issues changed in each way (every kind, zeros included)."""
+        counter = Counter(change.kind for change in self.changes)
+        return {kind: counter[kind] for kind in CHANGE_KINDS}
+
+
+def _is_open(issue: Issue, config: Config) -> bool:
+    status = config.status(issue.status)
+    return status.open if status is not None else True  # unknown statuses count as open, as above
+
+
+def compare_issues(before: list[Issue], after: list[Issue], config: Config) -> IssueDiff:
+    """Issues opened, resolved (or otherwise closed), reopened, changed in severity or status, removed."""
+    old = {issue.id: issue for issue in before if issue.id}
+    new = {issue.id: issue for issue in after if issue.id}
+    changes: list[IssueChange] = []
+    for issue_id in sorted(old.keys() | new.keys(), key=sort_key):
+        if issue_id not in old:
+            changes.append(IssueChange("opened", new[issue_id]))
+            continue
+        if issue_id not in new:
+            changes.append(IssueChange("removed", old[issue_id]))
+            continue
+        was, now = old[issue_id], new[issue_id]
+        fields = tuple(FieldChange(name, getattr(was, name), getattr(now, name))
+                       for name in ("status", "severity") if getattr(was, name) != getattr(now, name))
+        if not fields:
+            continue
+        was_open, now_open = _is_open(was, config), _is_open(now, config)
+        kind = ("resolved" if was_open and not now_open
+                else "reopened" if now_open and not was_open else "changed")
+        changes.append(IssueChange(kind, now, fields))
+    return IssueDiff(changes)
+
+
 # --- error analysis: `issuelog analyze` and `issuelog metrics` ---------------------------------
 
 #: An error type in one component is "frequent" from this many issues or this many occurrences.

@@ -15,6 +15,7 @@ from filelock import FileLock
 
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
+from issuelog.gitrepo import highest_on_branches
 from issuelog.model import Issue, Problem, parse_issue, validate_issue
 
 SKIPPED_FILES = frozenset({"README.md"})
@@ -119,9 +120,14 @@ def sort_key(issue_id: str) -> tuple[int, str]:
     return (int(match.group(1)) if match else -1, issue_id)
 
 
+def id_file_pattern(config: Config) -> str:
+    """A regular expression for issue file names such as `ISSUE-007-slug.md`; captures the number."""
+    return rf"{re.escape(config.id_prefix)}-(\d+)(?:-[^\0/]*)?\.md"
+
+
 def id_numbers(names: Iterable[str], config: Config) -> list[int]:
     """The issue numbers named by file names such as `ISSUE-007-slug.md` or `ISSUE-007.md`."""
-    pattern = re.compile(rf"^{re.escape(config.id_prefix)}-(\d+)(?:-.*)?\.md$")
+    pattern = re.compile(rf"^{id_file_pattern(config)}$")
     return [int(match.group(1)) for match in map(pattern.match, names) if match]
 
 
@@ -194,6 +200,23 @@ def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
     return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout, is_singleton=True)
 
 
+def highest_id_anywhere(config: Config) -> int:
+    """The highest issue number in the issues directory or on any local or remote-tracking branch.
+
+    Teammates' branches are read with git plumbing, so an ID taken on another branch is not
+    handed out again here; outside a git repository only the directory counts.
+    """
+    here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
+    cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
+    elsewhere = highest_on_branches(config.root, config.issues_path, id_file_pattern(config), cache)
+    return max(here, elsewhere)
+
+
+def next_free_number(config: Config) -> int:
+    """The number the next new issue gets (call it under `write_lock`)."""
+    return highest_id_anywhere(config) + 1
+
+
 def create_issue_file(
     config: Config, title: str, render: Callable[[str], str], preferred_id: str | None = None
 ) -> tuple[str, Path]:
@@ -213,7 +236,7 @@ def create_issue_file(
             path = directory / f"{preferred_id}-{slug}.md"
             if _publish_new(path, render(preferred_id).encode("utf-8")):
                 return preferred_id, path
-        number = highest_id_number(names, config) + 1
+        number = next_free_number(config)
         while True:
             issue_id = config.format_id(number)
             path = directory / f"{issue_id}-{slug}.md"

@@ -1,0 +1,297 @@
+"""Everything issuelog asks git, read with plumbing commands; the only module that runs git.
+
+Every function degrades gracefully: outside a repository, or without git installed, they return
+"nothing known" values so that issuelog keeps working on plain directories.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from issuelog.errors import UsageError
+
+# A tree object holds entries `<mode> <name>\0<raw object id>`; 20 bytes with SHA-1, 32 with SHA-256.
+_OBJECT_ID_BYTES = {40: 20, 64: 32}
+#: Environment variables that name the branch a CI job runs for (checked before `HEAD`).
+BRANCH_VARIABLES = ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME")
+#: Consulted when `HEAD` is detached, as CI checkouts often are.
+DETACHED_BRANCH_VARIABLES = ("CI_COMMIT_BRANCH", "GITHUB_REF_NAME")
+
+
+class GitUnavailable(Exception):
+    """git is not installed, or the directory is not inside a git work tree."""
+
+
+def run_git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+    """Run one git command and return its standard output; raise GitUnavailable on failure."""
+    try:
+        result = subprocess.run(
+            ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False,
+            # Hooks run git with GIT_DIR/GIT_INDEX_FILE set for the repository they serve; keep
+            # them, but never let a pager or a prompt wait for a person.
+            env={**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except OSError as error:
+        raise GitUnavailable(f"cannot run git: {error.strerror}") from None
+    if result.returncode != 0:
+        raise GitUnavailable(result.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} failed")
+    return result.stdout
+
+
+def _text(args: Sequence[str], cwd: Path) -> str:
+    return run_git(args, cwd).decode("utf-8", "replace").strip()
+
+
+def work_tree_root(path: Path) -> Path | None:
+    """The top of the git work tree that holds `path`, or None outside git."""
+    try:
+        return Path(_text(["rev-parse", "--show-toplevel"], path))
+    except GitUnavailable:
+        return None
+
+
+def relative_to_work_tree(path: Path, top: Path) -> str | None:
+    """`path` as a slash-separated path inside the work tree, or None when it lies outside."""
+    try:
+        relative = path.resolve().relative_to(top.resolve())
+    except ValueError:
+        return None
+    return PurePosixPath(*relative.parts).as_posix() if relative.parts else ""
+
+
+# --- names of issue files on every branch --------------------------------------------------------
+
+def branch_tips(top: Path) -> list[str]:
+    """Commit IDs of every local branch and remote-tracking branch, without repeats."""
+    output = _text(["for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes"], top)
+    return sorted(set(output.split()))
+
+
+def directory_trees(top: Path, commits: Iterable[str], directory: str) -> set[str]:
+    """Object IDs of the trees at `commit:directory`, for the commits that have that directory."""
+    commits = list(commits)
+    if not commits:
+        return set()
+    request = "".join(f"{commit}:{directory}\n" for commit in commits).encode()
+    output = run_git(["cat-file", "--batch-check=%(objectname) %(objecttype)"], top, request)
+    trees = set()
+    for line in output.decode("utf-8", "replace").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[1] == "tree":
+            trees.add(parts[0])
+    return trees
+
+
+def read_objects(top: Path, object_ids: Sequence[str]) -> list[bytes]:
+    """The raw contents of git objects, in order, all read by one `git cat-file --batch`."""
+    if not object_ids:
+        return []
+    output = run_git(["cat-file", "--batch"], top, "".join(f"{oid}\n" for oid in object_ids).encode())
+    contents = []
+    position = 0
+    for _ in object_ids:
+        header_end = output.index(b"\n", position)
+        size = int(output[position:header_end].split()[2])
+        start = header_end + 1
+        contents.append(output[start:start + size])
+        position = start + size + 1  # each object is followed by a newline
+    return contents
+
+
+def read_trees(top: Path, trees: Iterable[str]) -> dict[str, bytes]:
+    """The raw contents of tree objects by their IDs."""
+    ordered = sorted(trees)
+    return dict(zip(ordered, read_objects(top, ordered), strict=True))
+
+
+def tree_entry_pattern(name_pattern: str, object_id: str) -> re.Pattern[bytes]:
+    """Matches every entry of a raw tree; group 1 holds the number when the name matches.
+
+    Entries are matched whole (name, NUL, raw object ID) so that object ID bytes are never
+    mistaken for a name; `name_pattern` must capture one number and not match a NUL.
+    """
+    id_bytes = _OBJECT_ID_BYTES.get(len(object_id), 20)
+    return re.compile(rb"[0-7]+ (?:" + name_pattern.encode() + rb"|[^\0]*)\0.{%d}" % id_bytes,
+                      re.DOTALL)
+
+
+def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_file: Path | None) -> int:
+    """The highest issue number on any local or remote-tracking branch (0 outside git).
+
+    `name_pattern` matches an issue file name and captures its number. Trees are immutable, so
+    their highest numbers are cached by tree ID in `cache_file`: a branch's issues directory is
+    only read again when it changed.
+    """
+    top = work_tree_root(start)
+    if top is None:
+        return 0
+    inside = relative_to_work_tree(directory, top)
+    if inside is None:
+        return 0
+    try:
+        trees = directory_trees(top, branch_tips(top), inside or ".")
+    except GitUnavailable:
+        return 0
+    cache = _read_cache(cache_file)
+    unknown = trees - cache.keys()
+    if unknown:
+        try:
+            contents = read_trees(top, unknown)
+        except (GitUnavailable, ValueError):
+            contents = {}  # unreadable trees count as empty: the directory itself still counts
+        for tree, content in contents.items():
+            numbers = tree_entry_pattern(name_pattern, tree).findall(content)
+            cache[tree] = max((int(number) for number in numbers if number), default=0)
+        # Keep only trees still in use so that the cache does not grow forever.
+        _write_cache(cache_file, {tree: cache[tree] for tree in trees if tree in cache})
+    return max((cache[tree] for tree in trees if tree in cache), default=0)
+
+
+def _read_cache(path: Path | None) -> dict[str, int]:
+    if path is None or not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}  # a damaged cache is only slower, never wrong: start afresh
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if isinstance(value, int)}
+
+
+def _write_cache(path: Path | None, data: dict[str, int]) -> None:
+    if path is None:
+        return
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        temporary.unlink(missing_ok=True)  # the cache is an optimisation only
+
+
+# --- history of files ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Arrival:
+    """When and in which commit a file first entered the history of HEAD."""
+
+    commit: str
+    timestamp: int
+
+
+def arrival(top: Path, path: Path) -> Arrival | None:
+    """The commit that first added `path` in the history of HEAD, or None if never committed."""
+    inside = relative_to_work_tree(path, top)
+    if inside is None:
+        return None
+    try:
+        output = _text(["log", "--diff-filter=A", "--format=%H %ct", "HEAD", "--", inside], top)
+    except GitUnavailable:
+        return None
+    lines = output.splitlines()
+    if not lines:
+        return None
+    commit, timestamp = lines[-1].split()  # `git log` lists the newest first
+    return Arrival(commit, int(timestamp))
+
+
+def is_ancestor(top: Path, ancestor: str, descendant: str) -> bool:
+    """Whether commit `ancestor` is `descendant` or one of its ancestors."""
+    try:
+        run_git(["merge-base", "--is-ancestor", ancestor, descendant], top)
+    except GitUnavailable:
+        return False
+    return True
+
+
+# --- revisions ------------------------------------------------------------------------------------
+
+def default_branch(top: Path) -> str:
+    """The branch pull requests merge into: origin's HEAD, else main, master or init.defaultBranch."""
+    with contextlib.suppress(GitUnavailable):
+        return _text(["symbolic-ref", "--short", "refs/remotes/origin/HEAD"], top)
+    candidates = ["main", "master"]
+    with contextlib.suppress(GitUnavailable):
+        candidates.insert(0, _text(["config", "init.defaultBranch"], top))
+    for name in candidates:
+        for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
+            if _resolves(top, ref):
+                return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
+    raise UsageError("cannot tell the default branch (no origin/HEAD, main or master): name a revision")
+
+
+def _resolves(top: Path, rev: str) -> bool:
+    try:
+        run_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    except GitUnavailable:
+        return False
+    return True
+
+
+def resolve_commit(top: Path, rev: str) -> str:
+    """The full commit ID that `rev` names; a usage error when it names none."""
+    try:
+        return _text(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
+    except GitUnavailable:
+        raise UsageError(f"'{rev}' is not a commit in this repository") from None
+
+
+def merge_base(top: Path, first: str, second: str) -> str:
+    """The best common ancestor of two revisions."""
+    try:
+        return _text(["merge-base", first, second], top)
+    except GitUnavailable:
+        raise UsageError(f"'{first}' and '{second}' have no common ancestor") from None
+
+
+def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
+    """`{file name: contents}` of the files directly in `directory` at `commit` (empty if absent)."""
+    try:
+        listing = run_git(["ls-tree", "-z", commit, "--", f"{directory}/" if directory else "."], top)
+    except GitUnavailable:
+        return {}
+    blobs: dict[str, str] = {}
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw_name = entry.partition(b"\t")
+        mode, kind, object_id = meta.decode().split()
+        if kind == "blob" and mode != "120000":  # symbolic links are not issue files
+            blobs[PurePosixPath(raw_name.decode("utf-8", "surrogateescape")).name] = object_id
+    names = sorted(blobs)
+    return dict(zip(names, read_objects(top, [blobs[name] for name in names]), strict=True))
+
+
+def current_branch(top: Path | None) -> str | None:
+    """The branch being worked on: from CI variables, else HEAD; None when nobody can tell."""
+    for variable in BRANCH_VARIABLES:
+        if os.environ.get(variable):
+            return os.environ[variable]
+    if top is not None:
+        with contextlib.suppress(GitUnavailable):
+            return _text(["symbolic-ref", "--short", "-q", "HEAD"], top)
+    for variable in DETACHED_BRANCH_VARIABLES:
+        if os.environ.get(variable):
+            return os.environ[variable]
+    return None
+
+
+# --- set-up ---------------------------------------------------------------------------------------
+
+def hooks_directory(top: Path) -> Path:
+    """Where git looks for hooks (honours core.hooksPath and linked work trees)."""
+    return (top / _text(["rev-parse", "--git-path", "hooks"], top)).resolve()
+
+
+def set_config(top: Path, key: str, value: str) -> None:
+    """Set a value in the repository's own git config (`.git/config`)."""
+    run_git(["config", "--local", key, value], top)
+

@@ -1,0 +1,107 @@
+"""`issuelog diff`: issue changes since a revision, as Markdown for a PR comment and as JSON.
+
+Refresh `tests/golden/diff.md` after an intended change of `diff.md.j2` with
+`ISSUELOG_UPDATE_GOLDEN=1 pytest tests/test_diff.py` and review its diff.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from issuelog.config import load_config
+from issuelog.model import Issue
+from issuelog.stats import compare_issues
+from tests.conftest import Invoke, issue_text, make_tree
+from tests.git_helpers import commit_all, git
+
+BASE_FILES = {
+    "issues/ISSUE-001-login.md": issue_text("ISSUE-001", "Login fails", "open", "high"),
+    "issues/ISSUE-002-slow.md": issue_text("ISSUE-002", "Slow page", "open", "medium"),
+    "issues/ISSUE-003-typo.md": issue_text("ISSUE-003", "Typo", "resolved", "low",
+                                           extra="resolved: 2026-01-11"),
+    "issues/ISSUE-004-cache.md": issue_text("ISSUE-004", "Cache | stale", "open", "low"),
+    "issues/ISSUE-005-gone.md": issue_text("ISSUE-005", "Filed by mistake", "open", "low"),
+}
+FEATURE_FILES = {
+    "issues/ISSUE-001-login.md": issue_text("ISSUE-001", "Login fails", "resolved", "high",
+                                            extra="resolved: 2026-01-12"),
+    "issues/ISSUE-002-slow.md": issue_text("ISSUE-002", "Slow page", "open", "critical"),
+    "issues/ISSUE-003-typo.md": issue_text("ISSUE-003", "Typo", "open", "low"),
+    "issues/ISSUE-004-cache.md": issue_text("ISSUE-004", "Cache | stale", "in_progress", "medium"),
+    "issues/ISSUE-006-new.md": issue_text("ISSUE-006", "Crash on save", "open", "critical"),
+}
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "diff.md"  # BASE: the merge base
+
+
+@pytest.fixture
+def history(project: Path) -> str:
+    """main with five issues; `feature` changes them; main moves on with an issue of its own.
+
+    Returns the commit where `feature` left main (the merge base).
+    """
+    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
+    make_tree(project, BASE_FILES)
+    base = commit_all(project, "base", when="2026-01-10T09:00:00")
+    git(project, "checkout", "-q", "-b", "feature")
+    (project / "issues" / "ISSUE-005-gone.md").unlink()
+    make_tree(project, FEATURE_FILES)
+    commit_all(project, "feature work", when="2026-01-12T09:00:00")
+    git(project, "checkout", "-q", "main")
+    make_tree(project, {"issues/ISSUE-007-main.md": issue_text("ISSUE-007", "Only on main")})
+    commit_all(project, "main moves on", when="2026-01-13T09:00:00")
+    git(project, "checkout", "-q", "feature")
+    return base
+
+
+def test_diff_against_the_merge_base_as_markdown(history: str, cli: Invoke) -> None:
+    result = cli("diff", "--link-base", "https://example.invalid/blob/feature/")
+    if os.environ.get("ISSUELOG_UPDATE_GOLDEN"):
+        GOLDEN.write_text(result.stdout.replace(history[:10], "BASE"), encoding="utf-8", newline="\n")
+    assert result.stdout == GOLDEN.read_text(encoding="utf-8").replace("BASE", history[:10])
+
+
+def test_diff_as_json(history: str, cli: Invoke) -> None:
+    data = json.loads(cli("diff", "main", "--format", "json").stdout)
+    assert data["commit"] != history  # main itself, not the merge base, when named
+    assert data["counts"] == {"opened": 1, "resolved": 1, "reopened": 1, "changed": 2, "removed": 2}
+    by_id = {change["id"]: change for change in data["changes"]}
+    assert by_id["ISSUE-007"]["kind"] == "removed"  # on main but not on this branch
+    assert by_id["ISSUE-004"] == {
+        "kind": "changed", "id": "ISSUE-004", "title": "Cache | stale", "status": "in_progress",
+        "severity": "medium", "link": "issues/ISSUE-004-cache.md",
+        "fields": [{"field": "status", "from": "open", "to": "in_progress"},
+                   {"field": "severity", "from": "low", "to": "medium"}],
+    }
+
+
+def test_diff_with_no_change_and_from_a_subdirectory(history: str, cli: Invoke, project: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(project / "issues")
+    result = cli("diff", "HEAD")
+    assert result.stdout.endswith("No issue was opened, resolved, reopened, changed or removed.\n")
+
+
+def test_diff_of_an_unknown_revision_is_a_usage_error(history: str, cli: Invoke) -> None:
+    assert "'nope' is not a commit" in cli("diff", "nope", code=2).stderr
+
+
+def test_compare_issues_counts_closing_as_won_t_fix_as_resolved(tmp_path: Path) -> None:
+    config = load_config(tmp_path)
+    before = [Issue(tmp_path / "a.md", id="ISSUE-001", status="open", severity="low")]
+    after = [Issue(tmp_path / "a.md", id="ISSUE-001", status="wont_fix", severity="low")]
+    diff = compare_issues(before, after, config)
+    assert [(change.kind, change.issue.id) for change in diff.changes] == [("resolved", "ISSUE-001")]
+    assert compare_issues(after, after, config).changes == []
+
+
+def test_diff_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    (tmp_path / "issuelog.toml").write_text('project = "Plain"\n')
+    assert "not in a git work tree" in cli("diff", code=2).stderr

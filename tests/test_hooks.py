@@ -1,0 +1,167 @@
+"""`install-hooks`: real `git merge` and `git rebase` never leave a conflict in ISSUES.md."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from issuelog.config import ConfigError, config_from_mapping, load_config
+from issuelog.errors import UsageError
+from issuelog.hooks import MARKER, run_hook
+from tests.conftest import Invoke, files_snapshot
+from tests.git_helpers import commit_all, git
+
+
+@pytest.fixture
+def repo(project: Path, cli: Invoke) -> Path:
+    """A project on main with one issue, a rendered log and the hooks installed and committed."""
+    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
+    cli("new", "Base issue", "-s", "high", "--date", "2026-01-01")
+    cli("render")
+    cli("install-hooks")
+    commit_all(project, "base", when="2026-01-01T09:00:00")
+    return project
+
+
+def _two_branches(repo: Path, cli: Invoke) -> None:
+    """`left` adds ISSUE-002, `right` (which sees it) ISSUE-003 and resolves ISSUE-001; both render."""
+    git(repo, "checkout", "-q", "-b", "left", "main")
+    cli("new", "Left bug", "-s", "medium", "--date", "2026-01-02")
+    cli("render")
+    commit_all(repo, "left", when="2026-01-02T09:00:00")
+    git(repo, "checkout", "-q", "-b", "right", "main")
+    cli("new", "Right bug", "-s", "low", "--date", "2026-01-03")
+    base = repo / "issues" / "ISSUE-001-base-issue.md"
+    base.write_text(base.read_text().replace("status: open", "status: resolved")
+                    .replace("resolved:\n", "resolved: 2026-01-03\n"))
+    cli("render")
+    commit_all(repo, "right", when="2026-01-03T09:00:00")
+
+
+def _assert_log_is_clean_and_fresh(repo: Path, cli: Invoke) -> str:
+    log = (repo / "ISSUES.md").read_text()
+    assert "<<<<<<<" not in log and "=======" not in log and ">>>>>>>" not in log
+    cli("render", "--check")
+    return log
+
+
+def test_install_hooks_sets_driver_attributes_and_hooks(repo: Path, cli: Invoke) -> None:
+    assert git(repo, "config", "merge.issuelog.driver").strip() == "true"
+    assert (repo / ".gitattributes").read_text() == "/ISSUES.md merge=issuelog\n"
+    for name in ("post-merge", "post-rewrite"):
+        hook = repo / ".git" / "hooks" / name
+        assert MARKER in hook.read_text()
+        assert hook.stat().st_mode & 0o111
+    before = files_snapshot(repo)
+    again = cli("install-hooks")
+    assert "already has '/ISSUES.md merge=issuelog'" in again.stdout
+    assert files_snapshot(repo) == before
+
+
+def test_install_hooks_leaves_a_foreign_hook_alone(repo: Path, cli: Invoke) -> None:
+    hook = repo / ".git" / "hooks" / "post-merge"
+    hook.write_text("#!/bin/sh\necho mine\n")
+    result = cli("install-hooks")
+    assert "exists and is not issuelog's: left alone" in result.stdout
+    assert hook.read_text() == "#!/bin/sh\necho mine\n"
+
+
+def test_install_hooks_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    (tmp_path / "issuelog.toml").write_text('project = "Plain"\n')
+    assert "not in a git work tree" in cli("install-hooks", code=2).stderr
+
+
+def test_merge_of_two_branches_that_both_rendered_has_no_conflict(repo: Path, cli: Invoke) -> None:
+    _two_branches(repo, cli)
+    git(repo, "checkout", "-q", "left")
+    git(repo, "merge", "--no-edit", "right", when="2026-01-04T09:00:00")
+    log = _assert_log_is_clean_and_fresh(repo, cli)
+    assert "| **Total** | **3** |" in log
+    assert git(repo, "status", "--porcelain") == " M ISSUES.md\n"  # re-rendered, for the user to commit
+
+
+def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(repo: Path, cli: Invoke) -> None:
+    _two_branches(repo, cli)
+    git(repo, "checkout", "-q", "left")
+    result = git(repo, "rebase", "right")
+    assert "CONFLICT" not in result
+    log = _assert_log_is_clean_and_fresh(repo, cli)
+    assert "| **Total** | **3** |" in log
+    assert git(repo, "status", "--porcelain") == " M ISSUES.md\n"  # re-rendered, for the user to commit
+
+
+def test_render_branches_skips_render_and_check_elsewhere(repo: Path, cli: Invoke,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"):
+        monkeypatch.delenv(variable, raising=False)
+    (repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main", "release/*"]\n')
+    git(repo, "checkout", "-q", "-b", "feature")
+    cli("new", "Only the issue file", "-s", "low", "--date", "2026-01-05")
+    skipped = cli("render", "--check")
+    assert "skipped on 'feature'" in skipped.stderr
+    before = files_snapshot(repo)
+    cli("render")
+    assert files_snapshot(repo) == before
+    monkeypatch.setenv("ISSUELOG_BRANCH", "release/2.0")  # what CI says wins over HEAD
+    assert "is stale" in cli("render", "--check", code=1).stderr
+
+
+def test_render_branches_must_be_a_list_of_names(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="'render_branches' must be a list of strings"):
+        config_from_mapping({"render_branches": "main"}, root=tmp_path)
+    with pytest.raises(ConfigError, match="must not contain empty names"):
+        config_from_mapping({"render_branches": [""]}, root=tmp_path)
+
+
+def test_without_the_merge_driver_the_same_merge_conflicts(repo: Path, cli: Invoke) -> None:
+    """The control experiment: the driver is what keeps the conflict away."""
+    (repo / ".gitattributes").unlink()
+    commit_all(repo, "no driver", when="2026-01-01T10:00:00")
+    _two_branches(repo, cli)
+    git(repo, "checkout", "-q", "left")
+    merge = git(repo, "merge", "--no-edit", "right", check=False)
+    assert "CONFLICT (content): Merge conflict in ISSUES.md" in merge
+    git(repo, "merge", "--abort")
+
+
+def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """install-hooks run from a subdirectory of a nested project; the hooks find the project."""
+    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
+    nested = project / "tools" / "log"
+    nested.mkdir(parents=True)
+    (project / "issuelog.toml").rename(nested / "issuelog.toml")
+    (project / "issues").rename(nested / "issues")
+    monkeypatch.chdir(nested / "issues")
+    cli("render")
+    cli("install-hooks")
+    assert (project / ".gitattributes").read_text() == "/tools/log/ISSUES.md merge=issuelog\n"
+    commit_all(project, "nested base")
+    monkeypatch.chdir(nested)  # git removes issues/ itself when a checkout empties it
+    git(project, "checkout", "-q", "-b", "other")
+    cli("new", "Other side", "-s", "low", "--date", "2026-01-02")
+    cli("render")
+    commit_all(project, "other", when="2026-01-02T09:00:00")
+    git(project, "checkout", "-q", "main")
+    cli("new", "This side", "-s", "high", "--date", "2026-01-03")
+    cli("render")
+    commit_all(project, "this", when="2026-01-03T09:00:00")
+    git(project, "merge", "--no-edit", "other", when="2026-01-04T09:00:00")
+    assert "| **Total** | **2** |" in _assert_log_is_clean_and_fresh(nested, cli)
+
+
+def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(repo: Path, cli: Invoke) -> None:
+    cli("new", "Stale log", "-s", "low", "--date", "2026-01-05")
+    config = load_config(repo)
+    before = files_snapshot(repo)
+    assert run_hook("post-rewrite", ["amend"], config) == ""
+    assert files_snapshot(repo) == before
+    assert run_hook("post-rewrite", ["rebase"], config) == (
+        "issuelog: re-rendered ISSUES.md; commit it (git commit ISSUES.md)")
+    cli("render", "--check")
+    with pytest.raises(UsageError, match="unknown hook 'pre-push'"):
+        run_hook("pre-push", [], config)
