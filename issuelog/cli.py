@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 import typer
 
 from issuelog import __version__
-from issuelog.config import Config, load_config
+from issuelog.config import Config, load_config, working_directory
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
 from issuelog.model import Problem
 from issuelog.store import display_path, load_issues, read_text
@@ -93,7 +93,7 @@ def init(
     """Set up issuelog here: config, issues/ and an empty ISSUES.md. Never overwrites a file."""
     from issuelog.project_setup import initialise
 
-    for path, created in initialise(Path.cwd(), copy_templates=templates):
+    for path, created in initialise(working_directory(), copy_templates=templates):
         typer.echo(f"{'created' if created else 'kept   '} {display_path(path, load_config())}")
 
 

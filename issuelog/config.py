@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from issuelog.errors import ConfigError
+from issuelog.errors import ConfigError, UsageError
 
 CONFIG_FILE = "issuelog.toml"
 PYPROJECT = "pyproject.toml"
@@ -199,9 +199,17 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
 
 
+def working_directory() -> Path:
+    """The current directory, or a clear error when it was deleted (say, by a git checkout)."""
+    try:
+        return Path.cwd()
+    except FileNotFoundError:
+        raise UsageError("the current directory no longer exists: cd into the project again") from None
+
+
 def load_config(start: Path | None = None) -> Config:
     """Load the configuration in force for `start` (default: the current directory)."""
-    start = (start or Path.cwd()).resolve()
+    start = (start or working_directory()).resolve()
     config_file = find_config_file(start)
     if config_file is None:
         return Config(root=find_root(start))

@@ -39,7 +39,11 @@ class IssueSet:
 
 def display_path(path: Path, config: Config) -> str:
     """How a path is shown in messages: relative to the current directory when inside it."""
-    for base in (Path.cwd(), config.root):
+    try:
+        bases = (Path.cwd(), config.root)
+    except FileNotFoundError:
+        bases = (config.root,)
+    for base in bases:
         try:
             return str(path.relative_to(base))
         except ValueError:

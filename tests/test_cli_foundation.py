@@ -254,3 +254,14 @@ def test_console_script_has_no_traceback_on_bad_input(project: Path) -> None:
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
     assert "issues/ISSUE-001-a.md:" in result.stdout
+
+
+def test_a_deleted_current_directory_is_a_clear_error(project: Path, cli: Invoke,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    gone = project / "issues" / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = cli("new", "Anything", "-s", "low", code=2)
+    assert "the current directory no longer exists" in result.stderr
+    cli("init", code=2)
