@@ -878,13 +878,13 @@ def record(
 def _record_from(config: Config, source: str) -> None:
     """`record --from`: every line recorded on its own; bad lines reported, exit 1 if any."""
     from issuelog.model import Problem
-    from issuelog.record import record_lines
+    from issuelog.record import json_lines, record_lines
 
     if source == "-":
-        lines, shown = sys.stdin.read().splitlines(), "<stdin>"
+        lines, shown = json_lines(sys.stdin.read()), "<stdin>"
     else:
         try:
-            lines = Path(source).read_text(encoding="utf-8").splitlines()
+            lines = json_lines(Path(source).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError) as error:
             reason = getattr(error, "strerror", None) or str(error)
             raise UsageError(f"{source}: cannot read: {reason}") from None
@@ -913,7 +913,7 @@ def _record_from(config: Config, source: str) -> None:
 @app.command()
 @reports_errors
 def analyze(
-    days: Annotated[int, typer.Option("--days", min=1, help="Days of the trend.")] = 7,
+    days: Annotated[int, typer.Option("--days", min=1, max=3660, help="Days of the trend (1 to 3660).")] = 7,
     output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
     today: Annotated[str | None, typer.Option(
         "--today", help="Last day of the trend (default: the newest date in the data).")] = None,

@@ -216,7 +216,7 @@ def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, (list, tuple)):
-        return LIST_SEPARATOR.join(str(item) for item in value)
+        value = LIST_SEPARATOR.join(str(item) for item in value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (int, float)):

@@ -73,6 +73,14 @@ class RecordResult:
     occurrences: int
 
 
+def json_lines(text: str) -> list[str]:
+    """The lines of a JSON Lines text: split on LF only (JSON strings may hold U+2028 and such)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
 def default_severity(config: Config) -> str:
     """`medium` when it is configured, else the middle configured severity."""
     names = [severity.name for severity in config.severities]
@@ -388,7 +396,7 @@ def refingerprint(config: Config) -> list[Refingerprinted]:
     changed: list[Refingerprinted] = []
     with write_lock(config):
         for issue in IssueIndex(config).issues():
-            version = issue.fingerprint_version
+            version = issue.fingerprint_version or LEGACY_VERSION
             if not issue.fingerprint or version == CURRENT_VERSION:
                 continue
             stack = read_section(issue.body, ERROR_SECTION) or ""

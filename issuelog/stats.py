@@ -179,7 +179,7 @@ class Summary:
 def phase_order(issues: list[Issue], config: Config) -> list[str]:
     """Configured phases in their order, then any other phase found, naturally sorted."""
     seen = {issue.phase for issue in issues if issue.phase}
-    extra = sorted(seen - set(config.phases), key=natural_key)
+    extra = sorted(seen - set(config.phases), key=lambda phase: (natural_key(phase), phase))
     order = [*config.phases, *extra]
     if any(not issue.phase for issue in issues):
         order.append(NO_PHASE)

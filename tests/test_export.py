@@ -133,6 +133,15 @@ def test_csv_cells_never_run_as_spreadsheet_formulas(hostile: Path) -> None:
     assert not any(value.startswith(("=", "+", "@")) for value in row.values())
 
 
+def test_a_list_starting_with_a_formula_is_guarded_too(project: Path) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(
+        extra='tags: ["=HYPERLINK(\\"http://x\\",\\"y\\")", plain]\nfiles: ["-2+3"]')})
+    config = load_config(project)
+    row = next(csv.DictReader(io.StringIO(export_csv(load_issues(config).issues, config))))
+    assert row["tags"] == "'=HYPERLINK(\"http://x\",\"y\"); plain"
+    assert row["files"] == "'-2+3"
+
+
 # --- HTML ----------------------------------------------------------------------------------------
 
 class _Collector(HTMLParser):
@@ -298,7 +307,8 @@ def test_any_title_survives_every_format(title: str) -> None:
     rows = list(csv.DictReader(io.StringIO(export_csv([issue], _CONFIG))))
     assert len(rows) == 1
     one_newline = title.replace("\r\n", "\n").replace("\r", "\n")
-    assert rows[0]["title"] in (one_newline, "'" + one_newline)
+    guarded = one_newline.startswith(("=", "+", "-", "@", "\t"))
+    assert rows[0]["title"] == ("'" + one_newline if guarded else one_newline)
     page = _parse(export_html([issue], _CONFIG))
     assert page.tags == _benign_page().tags  # the title added no element and no attribute
     assert page.scripts == _benign_page().scripts

@@ -26,7 +26,7 @@ from issuelog.record import (
 )
 from issuelog.sections import read_section
 from issuelog.store import load_issues
-from tests.conftest import Invoke, issue_text, make_tree
+from tests.conftest import files_snapshot, Invoke, issue_text, make_tree
 
 
 def issues_of(config: Config) -> dict[str, Issue]:
@@ -370,3 +370,18 @@ def test_a_recorder_killed_mid_batch_leaves_valid_files(project: Path) -> None:
     assert all(line.startswith("events.jsonl:") for line in recorded)
     issues = issues_of(load_config(project))  # no problems in any file
     assert len(issues) >= 7 and sum(issue.occurrences for issue in issues.values()) >= 10
+
+
+def test_json_lines_keep_unicode_line_separators_inside_strings() -> None:
+    from issuelog.record import json_lines
+
+    text = '{"error": "a\u2028b\u0085c"}\r\n{"error": "second"}\n'
+    assert json_lines(text) == ['{"error": "a\u2028b\u0085c"}', '{"error": "second"}']
+
+
+def test_refingerprint_keeps_a_hand_set_fingerprint_without_version(project: Path, cli: Invoke) -> None:
+    text = issue_text("ISSUE-001", extra="error_message: disk full\nfingerprint: 0123456789abcdef\n")
+    make_tree(project, {"issues/ISSUE-001-a.md": text})
+    before = files_snapshot(project)
+    cli("record", "--refingerprint")
+    assert files_snapshot(project) == before
