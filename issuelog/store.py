@@ -40,7 +40,7 @@ class IssueSet:
 def display_path(path: Path, config: Config) -> str:
     """How a path is shown in messages: relative to the current directory when inside it."""
     try:
-        bases = (Path.cwd(), config.root)
+        bases: tuple[Path, ...] = (Path.cwd(), config.root)
     except FileNotFoundError:
         bases = (config.root,)
     for base in bases:
