@@ -372,9 +372,9 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
 
 def _before(later: Day, earlier: Day) -> bool:
     """Compare to the minute when both values have a time of day, else by calendar day."""
-    if isinstance(later, datetime) and isinstance(earlier, datetime):
-        if (later.tzinfo is None) == (earlier.tzinfo is None):
-            return later < earlier
+    if (isinstance(later, datetime) and isinstance(earlier, datetime)
+            and (later.tzinfo is None) == (earlier.tzinfo is None)):
+        return later < earlier
     return _day(later) < _day(earlier)
 
 

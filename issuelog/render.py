@@ -328,8 +328,14 @@ def issue_url(issue: Issue, config: Config, link_base: str = "") -> str:
     return link_base + relative.replace(" ", "%20")
 
 
-def yaml_scalar(value: Any) -> str:
-    """A YAML flow value for a frontmatter line: dates bare, text quoted when it has to be."""
+_YAML_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def yaml_scalar(value: Any, *, in_list: bool = False) -> str:
+    """A YAML flow value for a frontmatter line: dates bare, text quoted when it has to be.
+
+    Inside a flow list (`[a, b]`) a comma would split an item, so such items are quoted too.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -341,13 +347,16 @@ def yaml_scalar(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(yaml_scalar(item) for item in value) + "]"
+        return "[" + ", ".join(yaml_scalar(item, in_list=True) for item in value) + "]"
     text = str(value)
-    if re.fullmatch(r"[A-Za-z_][\w .,/()+-]*", text) and not re.match(
+    plain = r"[A-Za-z_][\w ./()+-]*" if in_list else r"[A-Za-z_][\w .,/()+-]*"
+    if re.fullmatch(plain, text) and not re.match(
         r"^(true|false|yes|no|on|off|null|~)$", text, re.IGNORECASE
     ) and not text.endswith(" "):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    # JSON's escapes are YAML's too; characters YAML may not hold raw are escaped as \uXXXX.
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
 
 
 def unified_diff(old: str, new: str, name: str) -> str:

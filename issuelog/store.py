@@ -42,7 +42,7 @@ class IssueSet:
 def display_path(path: Path, config: Config) -> str:
     """How a path is shown in messages: relative to the current directory when inside it."""
     try:
-        bases = (Path.cwd(), config.root)
+        bases: tuple[Path, ...] = (Path.cwd(), config.root)
     except FileNotFoundError:
         bases = (config.root,)
     for base in bases:
@@ -175,6 +175,32 @@ def resolve_id(text: str, config: Config) -> str:
     if not match:
         raise UsageError(f"'{text}' is not an issue ID (expected {config.format_id(7)} or 7)")
     return config.format_id(int(match.group(1)))
+
+
+def find_issue_file(config: Config, issue_id: str) -> Path:
+    """The file of an issue (`ISSUE-007`, `7` or `007`), found by its name; no file is read."""
+    canonical = resolve_id(issue_id, config)
+    number = int(canonical.rsplit("-", 1)[1])
+    directory = config.issues_path
+    names = sorted(entry.name for entry in directory.iterdir()) if directory.is_dir() else []
+    matches = [name for name in names if id_numbers([name], config) == [number]]
+    if not matches:
+        raise UsageError(f"no issue {canonical} in {display_path(directory, config)}/")
+    if len(matches) > 1:
+        raise UsageError(f"{canonical} has more than one file: {', '.join(matches)}")
+    return directory / matches[0]
+
+
+def load_issue(config: Config, path: Path) -> tuple[str, Issue]:
+    """The text of one issue file and the issue parsed from it; an unusable file is an error."""
+    shown = display_path(path, config)
+    text, problem = read_text(path, shown)
+    if problem is not None or text is None:
+        raise IssueFileError(str(problem))
+    issue, problems = parse_issue(path, text, shown)
+    if issue is None:
+        raise IssueFileError("\n".join(str(p) for p in problems))
+    return text, issue
 
 
 def slugify(title: str, max_length: int = MAX_SLUG_LENGTH) -> str:
