@@ -550,7 +550,7 @@ def show(
         _, issue = load_issue(config, path)
         typer.echo(to_json({**issue_record(issue, config), "body": issue.body}))
         return
-    text, problem = read_text(path, display_path(path, config))
+    text, problem = read_text(path, display_path(path, config), config.root)
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     typer.echo(text.removeprefix("\ufeff"), nl=not text.endswith("\n"))

@@ -194,7 +194,7 @@ def find_issue_file(config: Config, issue_id: str) -> Path:
 def load_issue(config: Config, path: Path) -> tuple[str, Issue]:
     """The text of one issue file and the issue parsed from it; an unusable file is an error."""
     shown = display_path(path, config)
-    text, problem = read_text(path, shown)
+    text, problem = read_text(path, shown, config.root)
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     issue, problems = parse_issue(path, text, shown)

@@ -233,3 +233,17 @@ def test_issue_links_are_percent_encoded(project: Path, cli: Invoke) -> None:
     cli("render")
     log = (project / "ISSUES.md").read_text()
     assert "[ISSUE-001](issues/ISSUE-001-a%20b%29%28javascript%3Ax%29.md)" in log
+
+
+def test_show_and_edits_do_not_follow_a_symlink_out_of_the_repository(
+    project: Path, cli: Invoke, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "secret.md"
+    outside.write_text(issue_text(title="SECRET"))
+    (project / "issues" / "ISSUE-001-link.md").symlink_to(outside)
+    for args in (["show", "1"], ["show", "1", "--format", "json"], ["assign", "1", "grace"],
+                 ["resolve", "1"]):
+        result = cli(*args, code=1)
+        assert "outside the repository: not read" in result.stderr
+        assert "SECRET" not in result.stdout
+    assert outside.read_text() == issue_text(title="SECRET")
