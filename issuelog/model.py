@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -332,6 +333,21 @@ def _as_reference(value: Any) -> dict[str, str] | None:
     return reference
 
 
+def disallowed_values(fields: Mapping[str, Any], config: Config) -> list[tuple[str, str]]:
+    """(key, message) for each status, severity, phase or category the configuration does not allow."""
+    allowed = {
+        "status": [s.name for s in config.statuses],
+        "severity": [s.name for s in config.severities],
+        "phase": list(config.phases),
+        "category": list(config.categories),
+    }
+    return [
+        (key, _unknown(key, fields[key], names))
+        for key, names in allowed.items()
+        if fields.get(key) and names and fields[key] not in names
+    ]
+
+
 def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     """Problems of one issue against the configuration (values, required fields, dates, file name)."""
     problems: list[Problem] = []
@@ -345,14 +361,9 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     too_long = title_problem(issue.title)
     if too_long:
         bad("title", too_long)
-    if issue.status and config.status(issue.status) is None:
-        bad("status", _unknown("status", issue.status, [s.name for s in config.statuses]))
-    if issue.severity and config.severity(issue.severity) is None:
-        bad("severity", _unknown("severity", issue.severity, [s.name for s in config.severities]))
-    if issue.phase and config.phases and issue.phase not in config.phases:
-        bad("phase", _unknown("phase", issue.phase, list(config.phases)))
-    if issue.category and config.categories and issue.category not in config.categories:
-        bad("category", _unknown("category", issue.category, list(config.categories)))
+    values = {key: getattr(issue, key) for key in ("status", "severity", "phase", "category")}
+    for key, message in disallowed_values(values, config):
+        bad(key, message)
     if issue.id:
         if not config.id_pattern.match(issue.id):
             bad("id", f"id '{issue.id}' does not match the pattern {config.id_prefix}-NNN")
