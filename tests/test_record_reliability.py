@@ -144,3 +144,39 @@ def test_fingerprints_do_not_depend_on_the_process(tmp_path: Path) -> None:
     here = ErrorSignature.from_parts("KeyError: 'user_42' at 0x7f3a in /srv/app/db.py:12", "", "api",
                                      'File "/srv/app/db.py", line 3, in load').fingerprint(1)
     assert seen == {here + "\n"}
+
+
+EDITOR_WORKER = """
+import sys
+from issuelog.cli import app
+worker, rounds = int(sys.argv[1]), int(sys.argv[2])
+for n in range(rounds):
+    app(["assign", "1", f"worker{worker}-{n}"], standalone_mode=False)
+    app(["set", "1", f"tags=[w{worker}, round{n}]"], standalone_mode=False)
+"""
+RECORDER_WORKER = """
+import sys
+from issuelog.cli import app
+for n in range(int(sys.argv[2])):
+    app(["record", "--error", f"TimeoutError: upstream took {n}ms", "--component", "gateway",
+         "--date", "2026-01-10"], standalone_mode=False)
+"""
+
+
+def test_edits_and_recordings_of_one_issue_at_once_lose_no_occurrence(project: Path) -> None:
+    first = subprocess.run([sys.executable, "-c", RECORDER_WORKER, "0", "1"], cwd=project,
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    codes = [RECORDER_WORKER, RECORDER_WORKER, EDITOR_WORKER, EDITOR_WORKER]
+    workers = [subprocess.Popen([sys.executable, "-c", code, str(worker), str(ROUNDS)], cwd=project,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+               for worker, code in enumerate(codes)]
+    for worker in workers:
+        _, stderr = worker.communicate(timeout=180)
+        assert worker.returncode == 0, stderr
+    result = load_issues(load_config(project))
+    assert result.problems == []
+    [issue] = result.issues
+    assert issue.occurrences == 1 + 2 * ROUNDS  # every recording counted despite the edits
+    assert issue.assignee in {f"worker{w}-{ROUNDS - 1}" for w in (2, 3)}
+    assert issue.tags in [[f"w{w}", f"round{ROUNDS - 1}"] for w in (2, 3)]
