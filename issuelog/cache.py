@@ -9,6 +9,7 @@ a cache, and never required: a read-only checkout works, only slower.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import io
@@ -28,6 +29,7 @@ from issuelog.store import (
     decode_text,
     display_path,
     is_issue_file,
+    read_bytes,
     read_text,
     state_dir,
     write_bytes_atomic,
@@ -117,7 +119,8 @@ def _stamp(path: Path) -> Stamp | None:
 def scan_issue_files(config: Config) -> list[Stamp]:
     """Name, size and mtime of every issue file, sorted by name, as `store.issue_files` lists them.
 
-    A file that cannot be examined gets size and mtime -1, which no cache entry matches.
+    A file that cannot be examined, or is a symbolic link, gets size and mtime -1, which no cache
+    entry matches and which keeps the rendered log out of the cache.
     """
     stamps: list[Stamp] = []
     try:
@@ -128,6 +131,9 @@ def scan_issue_files(config: Config) -> list[Stamp]:
         if not is_issue_file(entry.name):
             continue
         try:
+            # A symbolic link is read anew each time: where it points decides whether it is read.
+            if entry.is_symlink():
+                raise OSError
             info = entry.stat()
         except OSError:
             stamps.append((entry.name, -1, -1))
@@ -164,15 +170,19 @@ def _is_racy(mtime_ns: int, now_ns: int) -> bool:
     return mtime_ns >= now_ns - RACY_NS
 
 
-def parse_file(path: Path) -> ParsedFile | Problem:
+def parse_file(path: Path, root: Path | None = None) -> ParsedFile | Problem:
     """Parse one file for the cache; a file that cannot be read gives its (uncached) problem."""
     try:
         # Stamp first, read second: if the file changes in between, its entry is stamped older
         # than its content, so the next run sees a new stamp and parses again; never the reverse.
         info = os.stat(path)
-        data = path.read_bytes()
     except OSError as error:
-        return Problem(path.name, 1, f"cannot read file: {error.strerror}")
+        # read_bytes says why more precisely (a link that loops, or leaves the repository).
+        problem = read_bytes(path, path.name, root)[1]
+        return problem or Problem(path.name, 1, f"cannot read file: {error.strerror}")
+    data, problem = read_bytes(path, path.name, root)
+    if data is None:
+        return problem or Problem(path.name, 1, "cannot read file")
     text, problem = decode_text(data, path.name)
     if text is None:
         assert problem is not None
@@ -212,15 +222,17 @@ def _state(issue: Issue) -> dict[str, Any]:
 _LAYOUTS: dict[Any, Any] = {}
 
 
-def _parse_files(paths: list[Path], minimum_for_workers: int) -> list[ParsedFile | Problem]:
+def _parse_files(paths: list[Path], root: Path,
+                 minimum_for_workers: int) -> list[ParsedFile | Problem]:
     """Parse files, in worker processes when there are many and more than one core."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
+    parse = functools.partial(parse_file, root=root)
     # Only `fork` starts workers cheaply (they inherit the loaded modules); elsewhere parse here.
     if len(paths) < minimum_for_workers or workers < 2 or sys.platform != "linux":
-        return [parse_file(path) for path in paths]
+        return [parse(path) for path in paths]
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        return pool.map(parse_file, paths, chunksize=max(64, len(paths) // (workers * 8)))
+        return pool.map(parse, paths, chunksize=max(64, len(paths) // (workers * 8)))
 
 
 def parsed_issue_files(config: Config, *, bodies: bool = True,
@@ -242,12 +254,13 @@ def parsed_issue_files(config: Config, *, bodies: bool = True,
             results[name] = ParsedFile(*entry)
         else:
             stale.append(path)
-    for path, parsed in zip(stale, _parse_files(stale, minimum_for_workers), strict=True):
+    for path, parsed in zip(stale, _parse_files(stale, config.root, minimum_for_workers),
+                            strict=True):
         results[path.name] = parsed
     if cache_path is not None:
         _update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, stale)
     shown_directory = display_path(config.issues_path, config)
-    return [_issue_of(path, _shown(shown_directory, path), results[path.name], bodies)
+    return [_issue_of(path, _shown(shown_directory, path), results[path.name], bodies, config.root)
             for path in paths]
 
 
@@ -268,18 +281,19 @@ def _shown(directory: str, path: Path) -> str:
     return path.name if directory == "." else os.path.join(directory, path.name)
 
 
-def _issue_of(path: Path, shown: str, parsed: ParsedFile | Problem, bodies: bool) -> ParsedIssue:
+def _issue_of(path: Path, shown: str, parsed: ParsedFile | Problem, bodies: bool,
+              root: Path) -> ParsedIssue:
     if isinstance(parsed, Problem):
         return ParsedIssue(shown, None, [Problem(shown, parsed.line, parsed.message)])
     problems = [Problem(shown, line, message) for line, message in parsed.problems]
     if parsed.state is None:
         return ParsedIssue(shown, None, problems)
     if bodies and parsed.body_length:
-        data = _read_bytes(path)
-        if data is None or len(data) != parsed.size:
+        data, _ = read_bytes(path, shown, root)
+        text = decode_text(data, shown)[0] if data is not None and len(data) == parsed.size else None
+        if text is None:
             # Changed since it was stamped: parse what is there now rather than mix two versions.
-            return _fresh(path, shown)
-        text = data.decode("utf-8")
+            return _fresh(path, shown, root)
         return ParsedIssue(shown, _issue(path, parsed.state, text[len(text) - parsed.body_length:]),
                            problems)
     return ParsedIssue(shown, _issue(path, parsed.state, ""), problems)
@@ -298,19 +312,12 @@ def _issue(path: Path, state: dict[str, Any], body: str) -> Issue:
     return issue
 
 
-def _fresh(path: Path, shown: str) -> ParsedIssue:
-    text, problem = read_text(path, shown)
+def _fresh(path: Path, shown: str, root: Path) -> ParsedIssue:
+    text, problem = read_text(path, shown, root)
     if text is None:
         return ParsedIssue(shown, None, [problem or Problem(shown, 1, "cannot read file")])
     issue, problems = parse_issue(path, text, shown)
     return ParsedIssue(shown, issue, problems)
-
-
-def _read_bytes(path: Path) -> bytes | None:
-    try:
-        return path.read_bytes()
-    except OSError:
-        return None
 
 
 def state_dir_or_none(config: Config) -> Path | None:
@@ -348,7 +355,8 @@ def rendered_log(config: Config) -> RenderedLog:
         return RenderedLog(None, len(result.issues), result.problems)
     text = render_log(result.issues, config)
     now = time.time_ns()
-    if cache_path is not None and not any(_is_racy(mtime_ns, now) for _, _, mtime_ns in stamps):
+    if cache_path is not None and not any(mtime_ns < 0 or _is_racy(mtime_ns, now)
+                                          for _, _, mtime_ns in stamps):
         _write_cache(cache_path / RENDERED_CACHE, key, (text, len(result.issues)))
     return RenderedLog(text, len(result.issues), [])
 

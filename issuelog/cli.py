@@ -18,7 +18,7 @@ import typer
 
 from issuelog import __version__
 from issuelog.config import Config, load_config, working_directory
-from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssuelogError, UsageError
+from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
 
 if TYPE_CHECKING:
     from issuelog.model import Problem
@@ -158,24 +158,37 @@ def open_in_editor(path: Path) -> None:
 @app.command()
 @reports_errors
 def new(
-    title: Annotated[str, typer.Argument(help="The issue's title.")],
-    severity: Annotated[str | None, typer.Option("--severity", "-s", help="Severity name.")] = None,
-    phase: Annotated[str | None, typer.Option("--phase", "-p", help="Phase name.")] = None,
-    category: Annotated[str | None, typer.Option("--category", "-c", help="Category name.")] = None,
-    component: Annotated[str | None, typer.Option("--component", help="Affected component.")] = None,
-    status: Annotated[str | None, typer.Option("--status", help="Status (default: open).")] = None,
-    assignee: Annotated[str | None, typer.Option("--assignee", "-a", help="Who works on it.")] = None,
+    title: Annotated[str, typer.Argument(metavar="TITLE", help="The issue's title.")],
+    severity: Annotated[str | None, typer.Option(
+        "--severity", "-s", metavar="SEVERITY", help="Severity name.",
+        autocompletion=_completer("severity"))] = None,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", "-p", metavar="PHASE", help="Phase name.",
+        autocompletion=_completer("phase"))] = None,
+    category: Annotated[str | None, typer.Option(
+        "--category", "-c", metavar="CATEGORY", help="Category name.",
+        autocompletion=_completer("category"))] = None,
+    component: Annotated[str | None, typer.Option(
+        "--component", metavar="COMPONENT", help="Affected component.")] = None,
+    status: Annotated[str | None, typer.Option(
+        "--status", metavar="STATUS", help="Status (default: open).",
+        autocompletion=_completer("status"))] = None,
+    assignee: Annotated[str | None, typer.Option(
+        "--assignee", "-a", metavar="NAME", help="Who works on it.")] = None,
     reporter: Annotated[str | None, typer.Option(
-        "--reporter", help="Who found it (default: git config user.name).")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")] = None,
+        "--reporter", metavar="NAME", help="Who found it (default: git config user.name).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", metavar="TAG", help="A tag (repeatable).")] = None,
     related: Annotated[list[str] | None, typer.Option(
-        "--related", "-r", help="A related issue ID (repeatable).")] = None,
+        "--related", "-r", metavar="ID", help="A related issue ID (repeatable).")] = None,
     file: Annotated[list[str] | None, typer.Option(
-        "--file", "-f", help="An affected file (repeatable).")] = None,
-    error: Annotated[str | None, typer.Option("--error", help="The error message seen.")] = None,
-    error_type: Annotated[str | None, typer.Option("--error-type", help="The error's type.")] = None,
+        "--file", "-f", metavar="PATH", help="An affected file (repeatable).")] = None,
+    error: Annotated[str | None, typer.Option(
+        "--error", metavar="MESSAGE", help="The error message seen.")] = None,
+    error_type: Annotated[str | None, typer.Option(
+        "--error-type", metavar="TYPE", help="The error's type.")] = None,
     found: Annotated[str | None, typer.Option(
-        "--date", help="Date found, YYYY-MM-DD (default: today).")] = None,
+        "--date", metavar="YYYY-MM-DD", help="Date found (default: today).")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open the new file in $VISUAL/$EDITOR.")] = False,
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
@@ -200,16 +213,12 @@ def new(
 
 
 def _report_file_problems(path: Path, config: Config) -> None:
-    from issuelog.model import parse_issue, validate_issue
+    from issuelog.edits import file_problems
     from issuelog.store import display_path, read_text
 
     shown = display_path(path, config)
     text, problem = read_text(path, shown)
-    problems = [problem] if problem else []
-    if text is not None:
-        issue, problems = parse_issue(path, text, shown)
-        if issue is not None:
-            problems += validate_issue(issue, config, shown)
+    problems = [problem] if problem is not None else file_problems(config, path, text or "")
     if problems:
         _print_problems(problems, err=True)
         typer.echo(f"issuelog: your edit is kept in {shown}; fix it and run `issuelog check`", err=True)
@@ -248,7 +257,8 @@ def render(
     check_only: Annotated[bool, typer.Option(
         "--check", help="Write nothing; show a diff and exit 1 when the output is stale.")] = False,
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Where to write (default: the configured output, ISSUES.md).")] = None,
+        "--output", "-o", metavar="PATH",
+        help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
     from issuelog.cache import rendered_log
@@ -371,6 +381,297 @@ def diff(
         typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
     else:
         typer.echo(render_diff(result.diff, result.base, result.commit, config, link_base), nl=False)
+
+
+# --- daily use: list, show, status changes, set, edit --------------------------------------------
+
+def _complete_ids(incomplete: str) -> list[tuple[str, str]]:
+    """Issue IDs for tab completion, each with its file name's slug as help (no file is parsed)."""
+    from issuelog.store import id_numbers, issue_files
+
+    try:
+        config = load_config()
+        files = issue_files(config)
+    except (IssuelogError, OSError):
+        return []
+    found = []
+    for path in files:
+        for number in id_numbers([path.name], config):
+            issue_id = config.format_id(number)
+            if issue_id.lower().startswith(incomplete.lower()) or str(number).startswith(
+                    incomplete):
+                found.append((issue_id, path.stem[len(issue_id) + 1:].replace("-", " ")))
+    return found
+
+
+def _completer(key: str) -> Callable[[str], list[str]]:
+    """Tab completion of a field's configured values (severity, status, phase, category)."""
+
+    def complete(incomplete: str) -> list[str]:
+        try:
+            config = load_config()
+        except IssuelogError:
+            return []
+        return [value for value in _choices(key, config) if value.startswith(incomplete)]
+
+    return complete
+
+
+def _complete_assignments(incomplete: str) -> list[str]:
+    """Tab completion of `key=value` for `set`: field names, then configured values."""
+    from issuelog.model import FIELD_ORDER
+
+    key, sign, value = incomplete.partition("=")
+    if not sign:
+        return [f"{name}=" for name in FIELD_ORDER if name.startswith(key) and name != "id"]
+    return [f"{key}={choice}" for choice in _completer(key)(value)]
+
+
+def stdout_is_terminal() -> bool:
+    """Whether list output goes to a person (a rich table) rather than a pipe (plain columns)."""
+    return sys.stdout.isatty()
+
+
+class ListFormat(str, Enum):
+    """Output formats of `list`."""
+
+    table = "table"
+    json = "json"
+    csv = "csv"
+
+
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="ISSUE-007, 7 or 007.",
+                                           autocompletion=_complete_ids)]
+ResolutionOption = Annotated[str | None, typer.Option(
+    "--resolution", metavar="TEXT", help="Text for the Resolution section (replaces it).")]
+DateOption = Annotated[str | None, typer.Option(
+    "--date", metavar="YYYY-MM-DD",
+    help="Day it was closed (default: the date already there, else today).")]
+
+
+@app.command("list")
+@reports_errors
+def list_issues(
+    status: Annotated[list[str] | None, typer.Option(
+        "--status", metavar="STATUS", help="Only this status (repeatable); shows closed ones too.",
+        autocompletion=_completer("status"))] = None,
+    severity: Annotated[list[str] | None, typer.Option(
+        "--severity", "-s", metavar="SEVERITY", help="Only this severity (repeatable).",
+        autocompletion=_completer("severity"))] = None,
+    phase: Annotated[list[str] | None, typer.Option(
+        "--phase", "-p", metavar="PHASE", help="Only this phase (repeatable).",
+        autocompletion=_completer("phase"))] = None,
+    category: Annotated[list[str] | None, typer.Option(
+        "--category", "-c", metavar="CATEGORY", help="Only this category (repeatable).",
+        autocompletion=_completer("category"))] = None,
+    component: Annotated[list[str] | None, typer.Option(
+        "--component", metavar="COMPONENT", help="Only this component (repeatable).")] = None,
+    tag: Annotated[list[str] | None, typer.Option(
+        "--tag", "-t", metavar="TAG", help="Only issues with this tag (repeatable).")] = None,
+    assignee: Annotated[list[str] | None, typer.Option(
+        "--assignee", "-a", metavar="NAME",
+        help="Only issues assigned to NAME (repeatable).")] = None,
+    show_all: Annotated[bool, typer.Option("--all", help="Closed issues too.")] = False,
+    grep: Annotated[str | None, typer.Option(
+        "--grep", metavar="TEXT",
+        help="Only issues whose title or body contains TEXT (any case).")] = None,
+    sort: Annotated[str | None, typer.Option(
+        "--sort", metavar="FIELD",
+        help="Sort by FIELD, '-FIELD' in reverse (default: severity, then ID).")] = None,
+    output_format: Annotated[ListFormat, typer.Option(
+        "--format", help="table, json or csv.")] = ListFormat.table,
+) -> None:
+    """List issues: the open ones by default, most severe first."""
+    from issuelog.listing import (
+        TABLE_COLUMNS,
+        Filters,
+        check_filters,
+        issue_record,
+        plain_table,
+        select_issues,
+        sort_issues,
+        table_rows,
+        to_csv,
+        to_json,
+    )
+    from issuelog.store import load_issues
+
+    config = load_config()
+    filters = Filters(
+        status=tuple(status or ()), severity=tuple(severity or ()), phase=tuple(phase or ()),
+        category=tuple(category or ()), component=tuple(component or ()), tag=tuple(tag or ()),
+        assignee=tuple(assignee or ()), include_closed=show_all, grep=grep,
+    )
+    check_filters(filters, config)
+    result = load_issues(config)
+    issues = sort_issues(select_issues(result.issues, config, filters), config, sort)
+    if result.problems:
+        typer.echo(f"issuelog: {len(result.problems)} problem(s) in the issue files; "
+                   "see `issuelog check`", err=True)
+    if output_format is ListFormat.json:
+        typer.echo(to_json([issue_record(issue, config) for issue in issues]))
+    elif output_format is ListFormat.csv:
+        typer.echo(to_csv(issues, config), nl=False)
+    elif not issues:
+        typer.echo("no matching issues", err=True)
+    elif stdout_is_terminal():
+        _print_rich_table(issues, config)
+    else:
+        headers = [name.upper() for name in TABLE_COLUMNS]
+        typer.echo(plain_table(headers, table_rows(issues)), nl=False)
+
+
+def _print_rich_table(issues: list[Any], config: Config) -> None:
+    """The terminal view: a table with each severity's emoji (rich honours NO_COLOR)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from issuelog.listing import TABLE_COLUMNS, table_rows
+
+    rows = [dict(zip(TABLE_COLUMNS, row, strict=True)) for row in table_rows(issues)]
+    # A column that is empty for every issue shown only takes room from the titles.
+    columns = [name for name in TABLE_COLUMNS if name == "title" or any(row[name] for row in rows)]
+    table = Table(box=None, header_style="bold underline", pad_edge=False, collapse_padding=True)
+    for name in columns:
+        # IDs, names and dates stay whole; the free-text columns wrap instead.
+        wraps = name in ("title", "phase", "component", "assignee")
+        table.add_column(name.title(), no_wrap=not wraps, min_width=12 if name == "title" else None)
+    for cells in rows:
+        severity = config.severity(cells["severity"])
+        if severity is not None and severity.emoji:
+            cells["severity"] = f"{severity.emoji} {cells['severity']}"
+        table.add_row(*(cells[name] for name in columns))
+    Console(highlight=False).print(table)
+
+
+@app.command()
+@reports_errors
+def show(
+    issue_id: IdArgument,
+    output_format: Annotated[Format, typer.Option(
+        "--format", help="text (the file) or json.")] = Format.text,
+) -> None:
+    """Print one issue: the file as it is, or with --format json its fields, path and body."""
+    from issuelog.listing import issue_record, to_json
+    from issuelog.store import display_path, find_issue_file, load_issue, read_text
+
+    config = load_config()
+    path = find_issue_file(config, issue_id)
+    if output_format is Format.json:
+        _, issue = load_issue(config, path)
+        typer.echo(to_json({**issue_record(issue, config), "body": issue.body}))
+        return
+    text, problem = read_text(path, display_path(path, config), config.root)
+    if problem is not None or text is None:
+        raise IssueFileError(str(problem))
+    typer.echo(text.removeprefix("\ufeff"), nl=not text.endswith("\n"))
+
+
+def _print_edit(edit: Any, config: Config) -> None:
+    """One line per changed key (`ISSUE-007 status: open -> resolved`), or say nothing changed."""
+    from issuelog.store import display_path
+
+    shown = display_path(edit.path, config)
+    if edit.unchanged:
+        typer.echo(f"{edit.issue_id} unchanged ({shown} already says so)", err=True)
+        return
+    for key, (before, after) in edit.changed.items():
+        typer.echo(f"{edit.issue_id} {key}: {_shown_value(before)} -> {_shown_value(after)}")
+    if edit.resolution_changed:
+        typer.echo(f"{edit.issue_id} Resolution section updated")
+
+
+def _shown_value(value: Any) -> str:
+    if value in (None, "", []):
+        return "(empty)"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return str(value)
+
+
+@app.command()
+@reports_errors
+def status(
+    issue_id: IdArgument,
+    new_status: Annotated[str, typer.Argument(metavar="STATUS", help="The new status.",
+                                              autocompletion=_completer("status"))],
+    resolution: ResolutionOption = None,
+    closed_on: DateOption = None,
+) -> None:
+    """Change an issue's status; a closed status sets `resolved`, an open one empties it."""
+    from issuelog.edits import change_status
+
+    config = load_config()
+    edit = change_status(config, issue_id, new_status, resolution=resolution,
+                         on=_parse_date(closed_on, "--date"))
+    _print_edit(edit, config)
+
+
+@app.command()
+@reports_errors
+def resolve(
+    issue_id: IdArgument, resolution: ResolutionOption = None, closed_on: DateOption = None
+) -> None:
+    """Mark an issue resolved (sets `resolved`); --resolution fills its Resolution section."""
+    from issuelog.edits import change_status, resolved_status
+
+    config = load_config()
+    edit = change_status(config, issue_id, resolved_status(config), resolution=resolution,
+                         on=_parse_date(closed_on, "--date"))
+    _print_edit(edit, config)
+
+
+@app.command()
+@reports_errors
+def reopen(issue_id: IdArgument) -> None:
+    """Reopen a closed issue: status back to open, `resolved` emptied."""
+    from issuelog.edits import change_status, reopened_status
+
+    config = load_config()
+    _print_edit(change_status(config, issue_id, reopened_status(config)), config)
+
+
+@app.command()
+@reports_errors
+def assign(
+    issue_id: IdArgument,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Who works on it ('' to unassign).")],
+) -> None:
+    """Set who works on an issue."""
+    from issuelog.edits import update_issue
+    from issuelog.frontmatter_edit import EMPTY
+
+    config = load_config()
+    _print_edit(update_issue(config, issue_id, {"assignee": name.strip() or EMPTY}), config)
+
+
+@app.command("set")
+@reports_errors
+def set_fields(
+    issue_id: IdArgument,
+    assignments: Annotated[list[str], typer.Argument(
+        metavar="KEY=VALUE...", help="Values in YAML: severity=high tags=\\[a, b] occurrences=3; "
+        "an empty value empties the key.", autocompletion=_complete_assignments)],
+) -> None:
+    """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
+    from issuelog.edits import parse_assignments, update_issue
+
+    config = load_config()
+    _print_edit(update_issue(config, issue_id, parse_assignments(assignments)), config)
+
+
+@app.command()
+@reports_errors
+def edit(issue_id: IdArgument) -> None:
+    """Open an issue in $VISUAL/$EDITOR, then check it; an invalid edit is kept and explained."""
+    from issuelog.store import find_issue_file
+
+    config = load_config()
+    path = find_issue_file(config, issue_id)
+    open_in_editor(path)
+    _report_file_problems(path, config)
 
 
 # --- views: export ----------------------------------------------------------------------------

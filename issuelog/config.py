@@ -379,3 +379,10 @@ def _check_consistency(where: str, config: Config) -> None:
         duplicates = sorted({n for n in names if names.count(n) > 1})
         if duplicates:
             raise ConfigError(f"{where}: '{kind}' lists {', '.join(duplicates)} more than once")
+    root = config.root.resolve()
+    for key in ("issues_dir", "output", "templates_dir"):
+        # A pull request can also add a symbolic link: keep every read and write in the project.
+        target = (config.root / getattr(config, key)).resolve()
+        if not target.is_relative_to(root):
+            raise ConfigError(f"{where}: '{key}' leads out of the project through a symbolic link "
+                              f"({getattr(config, key)} -> {target})")

@@ -3,38 +3,24 @@
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
-import io
 import json
-import math
-import re
-from datetime import date
-from pathlib import Path
 from typing import Any
 
 from issuelog.charts import colour_for, severity_pie, weekly_chart
 from issuelog.config import Config
-from issuelog.errors import UsageError
-from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
+from issuelog.listing import iso, to_csv
+from issuelog.listing import issue_record as frontmatter_record
+from issuelog.model import Issue
 from issuelog.render import load_template_source, render_html, trusted_html
 from issuelog.sections import read_sections
-from issuelog.stats import summarize, time_to_resolve_hours
+from issuelog.stats import summarize
 
 FORMATS = ("json", "csv", "html")
 EXPORT_VERSION = 1
 HTML_TEMPLATE = "export.html.j2"
 FILTER_SCRIPT = "export-filter.js"
 UNKNOWN_COLOUR = "#57606a"
-CSV_COLUMNS = (
-    "id", "title", "status", "severity", "phase", "category", "component", "reported", "resolved",
-    "time_to_resolve_hours", "reporter", "assignee", "tags", "related", "files", "error_type",
-    "error_message", "occurrences", "last_seen", "reference_area", "reference_cause",
-    "reference_solution", "path",
-)
-# A spreadsheet runs a cell that starts with one of these as a formula; a leading quote stops it.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-_NEWLINES = re.compile(r"\r\n|\r")
 
 
 def export(issues: list[Issue], config: Config, output_format: str) -> str:
@@ -43,51 +29,14 @@ def export(issues: list[Issue], config: Config, output_format: str) -> str:
     return exporters[output_format](issues, config)
 
 
-def iso(value: date | None) -> str | None:
-    """A date as `2026-01-10`, a date-time as `2026-01-05T09:00:00`."""
-    return value.isoformat() if value is not None else None
 
 
 def issue_record(issue: Issue, config: Config) -> dict[str, Any]:
-    """One issue for JSON: every field in a fixed order (absent ones null), then its body."""
-    record: dict[str, Any] = {}
-    for name in FIELD_ORDER:
-        value = getattr(issue, name)
-        if name in LIST_FIELDS:
-            record[name] = list(value)
-        elif name == "reference":
-            record[name] = {key: value.get(key) for key in REFERENCE_KEYS} if value else None
-        elif name == "occurrences":
-            record[name] = value  # 1 when the file does not say
-        elif name not in issue.present:
-            record[name] = None
-        elif isinstance(value, date):
-            record[name] = iso(value)
-        else:
-            record[name] = value
-    record["time_to_resolve_hours"] = time_to_resolve_hours(issue)
-    record["extra"] = {str(key): _jsonable(value) for key, value in issue.extra.items()}
-    record["path"] = issue.path.relative_to(config.root).as_posix() \
-        if issue.path.is_relative_to(config.root) else issue.path.as_posix()
+    """One issue for JSON: its fields as `issuelog list` gives them, then body sections and body."""
+    record = frontmatter_record(issue, config)
     record["sections"] = read_sections(issue.body)
     record["body"] = issue.body
     return record
-
-
-def _jsonable(value: Any) -> Any:
-    """Unknown frontmatter values as JSON: dates ISO, mappings with text keys, bytes base64."""
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(iso(key) if isinstance(key, date) else key): _jsonable(item)
-                for key, item in value.items()}
-    if isinstance(value, (list, tuple, set)):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, bytes):
-        return base64.b64encode(value).decode("ascii")
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)  # JSON has no NaN or infinity
-    return value
 
 
 def export_json(issues: list[Issue], config: Config) -> str:
@@ -102,31 +51,9 @@ def export_json(issues: list[Issue], config: Config) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
 
 
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        value = "; ".join(str(item) for item in value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, (int, float)):
-        return str(value)
-    # The csv module quotes a cell with "\n" but not one with a lone "\r": make every newline LF.
-    text = _NEWLINES.sub("\n", str(value))
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
 def export_csv(issues: list[Issue], config: Config) -> str:
-    """One row per issue under a header row, for spreadsheets; LF line endings."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for issue in summarize(issues, config).issues:
-        record = issue_record(issue, config)
-        reference = record["reference"] or {}
-        row = {**record, **{f"reference_{key}": reference.get(key) for key in REFERENCE_KEYS}}
-        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
-    return buffer.getvalue()
+    """One row per issue, by ID, under a header row, for spreadsheets; LF line endings."""
+    return to_csv(summarize(issues, config).issues, config)
 
 
 def export_html(issues: list[Issue], config: Config) -> str:

@@ -36,7 +36,8 @@ _V1_RULES: tuple[tuple[re.Pattern[str], str], ...] = (
      "<hex>"),
     (re.compile(r"\"(?:[^\"\\\n]|\\.)*\"|(?<!\w)'(?:[^'\\\n]|\\.)*'|`[^`\n]*`"), "<value>"),
     (re.compile(
-        r"(?<![\w.])(?:(?:[A-Za-z]:\\|\\\\|~/|\.{1,2}/|/)[\w.@+-]+(?:[/\\][\w.@+-]+)*"
+        # Not right after a placeholder's `>`, so that normalising twice changes nothing.
+        r"(?<![\w.>])(?:(?:[A-Za-z]:\\|\\\\|~/|\.{1,2}/|/)[\w.@+-]+(?:[/\\][\w.@+-]+)*"
         r"|[\w.@+-]+(?:[/\\][\w.@+-]+)*[/\\][\w@+-]+\.[A-Za-z]\w*)(?::\d+(?::\d+)?)?"
     ), "<path>"),
     (re.compile(

@@ -14,10 +14,24 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.nodes import ScalarNode
+from ruamel.yaml.resolver import VersionedResolver
+from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
-from issuelog.errors import IssueFileError
+from issuelog.errors import IssueFileError, UsageError
 
 _BOM = "\ufeff"
+
+
+class _Empty:
+    """The type of EMPTY."""
+
+    def __repr__(self) -> str:
+        return "EMPTY"
+
+
+#: A value for `edit_frontmatter` that keeps a key with no value (`resolved:`), as `new` writes it.
+EMPTY = _Empty()
 
 
 def _yaml() -> YAML:
@@ -69,17 +83,38 @@ def _is_blank_or_comment(line: str) -> bool:
     return not stripped or stripped.startswith("#")
 
 
+# Issue files are read with PyYAML, which follows YAML 1.1: there `yes`, `on`, `10:30` or
+# `1_000` written without quotes are not text. ruamel.yaml writes YAML 1.2, so such text is quoted.
+_YAML_1_1 = VersionedResolver(version=(1, 1))
+_TEXT_TAG = "tag:yaml.org,2002:str"
+
+
+def _text_stays_text(value: Any) -> Any:
+    """Quote plain text that a YAML 1.1 reader would take for a boolean, number, date or null."""
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            value[index] = _text_stays_text(item)
+        return value
+    if type(value) in (str, PlainScalarString) and str(
+        _YAML_1_1.resolve(ScalarNode, value, (True, False))
+    ) != _TEXT_TAG:
+        return SingleQuotedScalarString(value)
+    return value
+
+
 def _styled_like(old: Any, new: Any) -> Any:
     """Keep a list in flow style (`[a, b]`) when the value it replaces was written that way."""
     if isinstance(new, list) and not isinstance(new, CommentedSeq):
         seq = CommentedSeq(new)
         if isinstance(old, CommentedSeq) and old.fa.flow_style():
             seq.fa.set_flow_style()
-        return seq
-    return new
+        return _text_stays_text(seq)
+    return _text_stays_text(new)
 
 
 def _dump_entry(key: str, value: Any, newline: str, comment: str = "") -> list[str]:
+    if value is EMPTY:
+        return [f"{key}:{'  ' + comment if comment else ''}{newline}"]
     mapping = CommentedMap()
     mapping[key] = value
     stream = io.StringIO()
@@ -105,8 +140,8 @@ def edit_frontmatter(
 ) -> str:
     """Return `text` with frontmatter keys set (`changes`) or deleted (`remove`), nothing else touched.
 
-    A value of None in `changes` deletes the key as well. New keys are appended at the end of the
-    frontmatter in the order given.
+    A value of None in `changes` deletes the key as well; EMPTY empties a key that is there. New
+    keys are appended at the end of the frontmatter in the order given.
     """
     document = _Document(text, name)
     data = document.data
@@ -128,7 +163,7 @@ def edit_frontmatter(
         document.lines[start:stop] = replacement
     appended: list[str] = []
     for key, value in updates.items():
-        if key not in data:
+        if key not in data and value is not EMPTY:
             appended.extend(_dump_entry(key, _styled_like(None, value), document.newline))
     end = _closing_line(document.lines, name)
     document.lines[end:end] = appended
@@ -140,6 +175,33 @@ def _closing_line(lines: list[str], name: str) -> int:
         if lines[index].rstrip() in ("---", "..."):
             return index
     raise IssueFileError(f"{name}:1: frontmatter is not closed")
+
+
+def split_document(text: str, name: str = "<issue>") -> tuple[str, str]:
+    """Split a file into its frontmatter block (both `---` lines included) and its body, exactly."""
+    document = _Document(text, name)
+    head = document.bom + "".join(document.lines[:document.end + 1])
+    return head, text[len(head):]
+
+
+def parse_value(text: str) -> Any:
+    """A value typed on the command line, read as YAML 1.2: `3`, `2026-01-10`, `[a, b]`, `"x: y"`.
+
+    Empty text or `null` give EMPTY; text that reads as a `key: value` mapping stays text, so that
+    `title=Crash: on start` means what it says.
+    """
+    if not text.strip():
+        return EMPTY
+    try:
+        value = _yaml().load(text)
+    except YAMLError as error:
+        raise UsageError(f"'{text}' is not a valid value ({getattr(error, 'problem', error)}); "
+                         "quote it") from None
+    if value is None:
+        return EMPTY
+    if isinstance(value, (CommentedMap, CommentedSeq)) and not value.fa.flow_style():
+        return text
+    return value
 
 
 def read_frontmatter(text: str, name: str = "<issue>") -> CommentedMap:

@@ -44,6 +44,8 @@ from issuelog.scaffold import check_values, create_issue, existing_ids, missing_
 from issuelog.store import display_path, load_issues, read_text, write_atomic, write_lock
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
+#: Hand-kept logs grow past the 1 MiB allowed for one issue file; this still bounds the work.
+MAX_LOG_BYTES = 64 * 1024 * 1024
 
 _TEMPLATE_TITLE = re.compile(
     r"\b(?:issue|entry|error|bug|report|log|incident)s?\s+(?:template|format)\b|^templates?$", re.I
@@ -835,7 +837,8 @@ def read_log(
     if config.status(status) is None:
         raise UsageError(f"unknown status '{status}' "
                          f"(allowed: {', '.join(s.name for s in config.statuses)})")
-    root, lines = _tree(text.removeprefix("\ufeff").replace("\r\n", "\n"))
+    # markdown-it ends lines at CR, LF and CRLF alike; the line list must agree with its map.
+    root, lines = _tree(text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     reader = _Reader(lines, config, severity, status, today or date.today())
     reader.known = known_ids(root, text, config)
     reader.visit(root)
@@ -938,7 +941,7 @@ def plan_import(
         raise UsageError(f"{shown}: is a directory; give the Markdown log to import")
     if not path.is_file():
         raise UsageError(f"{shown}: no such file")
-    text, problem = read_text(path, shown)
+    text, problem = read_text(path, shown, max_bytes=MAX_LOG_BYTES)
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     plan = read_log(text, config, source=_source_name(path, config),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -25,6 +26,12 @@ SECTIONS = (
     "Description", "Steps to Reproduce", "Expected Behavior", "Actual Behavior",
     "Error Message / Stack Trace", "Environment", "Root Cause", "Resolution", "Prevention",
 )
+
+#: Limits that keep one hostile file from exhausting time or memory (see SECURITY.md).
+MAX_FILE_BYTES = 1024 * 1024
+MAX_FRONTMATTER_CHARS = 256 * 1024
+MAX_FLOW_NESTING = 50
+MAX_TITLE_LENGTH = 500
 
 _YAML_HANDLER = YAMLHandler()
 _TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
@@ -119,8 +126,18 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
             # Keep loading so that the other fields are still checked; validation reports it.
             return InvalidDate(node.value, str(error))
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_int(node)
+        except ValueError:
+            # Python refuses to convert integers of more than 4300 digits.
+            raise yaml.constructor.ConstructorError(
+                None, None, f"number too large ({len(node.value)} digits)", node.start_mark
+            ) from None
+
 
 IssueLoader.add_constructor("tag:yaml.org,2002:timestamp", IssueLoader.construct_yaml_timestamp)
+IssueLoader.add_constructor("tag:yaml.org,2002:int", IssueLoader.construct_yaml_int)
 
 
 class SafeIssueLoader(IssueLoader):
@@ -134,11 +151,34 @@ class SafeIssueLoader(IssueLoader):
         return super().construct_object(node, deep=deep)
 
 
-def loader_for(fm: str) -> type[IssueLoader]:
-    """The loader for one frontmatter block: the alias-refusing one only when it has an anchor."""
-    # An alias (*name) must refer to an anchor (&name) defined before it: without an `&` there is
-    # nothing to refuse, and the per-node alias check is the costliest part of loading.
-    return SafeIssueLoader if "&" in fm else IssueLoader
+def too_deep_at(fm: str) -> int | None:
+    """The 0-based line where collections nest deeper than `MAX_FLOW_NESTING`, or None.
+
+    Read as a stream of events and abandoned as soon as the limit is passed: libyaml takes
+    quadratic time on deeply nested flow collections and its composer overflows the C stack.
+    """
+    if fm.count("[") + fm.count("{") <= MAX_FLOW_NESTING:
+        return None  # the common case, decided at C speed
+    depth = 0
+    try:
+        for event in yaml.parse(fm, Loader=SafeIssueLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_FLOW_NESTING:
+                    return int(event.start_mark.line) if event.start_mark else 0
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # loading it reports the error with its line
+    return None
+
+
+def title_problem(title: str) -> str | None:
+    """Why a title cannot be used, or None when it is fine."""
+    if len(title) > MAX_TITLE_LENGTH:
+        return (f"title is {len(title)} characters long; the limit is {MAX_TITLE_LENGTH} "
+                "(put the details in the Description)")
+    return None
 
 
 def split_frontmatter(text: str) -> tuple[str, str] | None:
@@ -174,13 +214,27 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if parts is None:
         return None, [Problem(shown, 1, "frontmatter is not closed: add a '---' line after it")]
     fm, body = parts
+    if len(fm) > MAX_FRONTMATTER_CHARS:
+        return None, [Problem(shown, 1, f"frontmatter is {len(fm)} characters long; the limit is "
+                                        f"{MAX_FRONTMATTER_CHARS} (move long text into the body)")]
+    deep_line = too_deep_at(fm)
+    if deep_line is not None:
+        return None, [Problem(shown, deep_line + 1, "invalid YAML: lists or mappings nested more than "
+                                                    f"{MAX_FLOW_NESTING} deep")]
     try:
-        data = yaml.load(fm, Loader=loader_for(fm))  # noqa: S506 - safe loader subclasses
+        # An alias (*name) must refer to an anchor (&name) defined before it: without an `&`
+        # there is nothing to refuse, and SafeIssueLoader's per-node alias check is the costliest
+        # part of loading, so the plain IssueLoader (also safe) reads such blocks.
+        data = yaml.load(fm, Loader=SafeIssueLoader if "&" in fm else IssueLoader)  # noqa: S506
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         reason = error.problem or error.context or "invalid YAML"
         return None, [Problem(shown, line, f"invalid YAML: {reason}")]
+    except yaml.reader.ReaderError as error:
+        line, code = _refused_character(fm, error)
+        return None, [Problem(shown, line, f"invalid YAML: character U+{code:04X} is not allowed "
+                                           "(control characters cannot appear in YAML)")]
     except yaml.YAMLError as error:
         return None, [Problem(shown, 1, f"invalid YAML: {error}")]
     except RecursionError:
@@ -190,6 +244,13 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if not isinstance(data, dict):
         return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
     return issue_from_mapping(path, data, body.lstrip("\r\n"), key_lines(fm), shown)
+
+
+def _refused_character(fm: str, error: yaml.reader.ReaderError) -> tuple[int, int]:
+    """The line and the code point of a character the YAML reader refused."""
+    if isinstance(error.character, int):  # libyaml: a byte offset and a code point
+        return fm.encode("utf-8")[:error.position].count(b"\n") + 1, error.character
+    return fm.count("\n", 0, error.position) + 1, ord(error.character)
 
 
 def issue_from_mapping(
@@ -279,6 +340,21 @@ def _as_reference(value: Any) -> dict[str, str] | None:
     return reference
 
 
+def disallowed_values(fields: Mapping[str, Any], config: Config) -> list[tuple[str, str]]:
+    """(key, message) for each status, severity, phase or category the configuration does not allow."""
+    allowed = {
+        "status": [s.name for s in config.statuses],
+        "severity": [s.name for s in config.severities],
+        "phase": list(config.phases),
+        "category": list(config.categories),
+    }
+    return [
+        (key, _unknown(key, fields[key], names))
+        for key, names in allowed.items()
+        if fields.get(key) and names and fields[key] not in names
+    ]
+
+
 def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     """Problems of one issue against the configuration (values, required fields, dates, file name)."""
     problems: list[Problem] = []
@@ -289,14 +365,12 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     for key in config.required:
         if key not in issue.present and key not in issue.extra:
             bad(key, f"missing required field '{key}'")
-    if issue.status and config.status(issue.status) is None:
-        bad("status", _unknown("status", issue.status, [s.name for s in config.statuses]))
-    if issue.severity and config.severity(issue.severity) is None:
-        bad("severity", _unknown("severity", issue.severity, [s.name for s in config.severities]))
-    if issue.phase and config.phases and issue.phase not in config.phases:
-        bad("phase", _unknown("phase", issue.phase, list(config.phases)))
-    if issue.category and config.categories and issue.category not in config.categories:
-        bad("category", _unknown("category", issue.category, list(config.categories)))
+    too_long = title_problem(issue.title)
+    if too_long:
+        bad("title", too_long)
+    values = {key: getattr(issue, key) for key in ("status", "severity", "phase", "category")}
+    for key, message in disallowed_values(values, config):
+        bad(key, message)
     if issue.id:
         if not config.id_pattern.match(issue.id):
             bad("id", f"id '{issue.id}' does not match the pattern {config.id_prefix}-NNN")
@@ -316,9 +390,9 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
 
 def _before(later: Day, earlier: Day) -> bool:
     """Compare to the minute when both values have a time of day, else by calendar day."""
-    if isinstance(later, datetime) and isinstance(earlier, datetime):
-        if (later.tzinfo is None) == (earlier.tzinfo is None):
-            return later < earlier
+    if (isinstance(later, datetime) and isinstance(earlier, datetime)
+            and (later.tzinfo is None) == (earlier.tzinfo is None)):
+        return later < earlier
     return _day(later) < _day(earlier)
 
 

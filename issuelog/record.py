@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from issuelog.config import Config
+from issuelog.edits import file_problems, reopened_status
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
 from issuelog.fingerprint import (
     CURRENT_VERSION,
@@ -18,8 +19,8 @@ from issuelog.fingerprint import (
     NORMALIZERS,
     ErrorSignature,
 )
-from issuelog.frontmatter_edit import edit_frontmatter, today
-from issuelog.model import Issue, Problem, parse_issue, validate_issue
+from issuelog.frontmatter_edit import edit_frontmatter, split_document, today
+from issuelog.model import Issue, Problem, parse_issue
 from issuelog.render import code_fence
 from issuelog.scaffold import check_values, create_issue
 from issuelog.sections import read_section, replace_section
@@ -111,7 +112,7 @@ class IssueIndex:
             if cached is not None and cached[0] == key:
                 current[path] = cached
                 continue
-            text, _ = read_text(path, str(path))
+            text, _ = read_text(path, str(path), self.config.root)
             issue = parse_issue(path, text, str(path))[0] if text is not None else None
             current[path] = (key, issue)
         self._entries = current
@@ -224,13 +225,6 @@ def _create(
     return RecordResult("created", issue_id, path, 1)
 
 
-def _reopen_status(config: Config) -> str:
-    default = config.status(config.default_status)
-    if default is not None and default.open:
-        return default.name
-    return config.open_statuses[0]
-
-
 def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
     """Add the list items a section does not have yet, keeping the list tight (no blank lines)."""
     existing = (read_section(text, title) or "").rstrip()
@@ -243,7 +237,7 @@ def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
 
 def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -> RecordResult:
     shown = display_path(path, config)
-    text, problem = read_text(path, shown)
+    text, problem = read_text(path, shown, config.root)
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     issue, problems = parse_issue(path, text, shown)
@@ -260,29 +254,28 @@ def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -
     # An occurrence dated before the fix is history being recorded late, not a regression.
     reopen = bool(status and status.resolved and fixed_on and seen >= fixed_on)
     if reopen:
-        changes["status"] = _reopen_status(config)
+        changes["status"] = reopened_status(config)
         changes["resolved"] = None
         if REGRESSION_TAG not in issue.tags:
             changes["tags"] = [*issue.tags, REGRESSION_TAG]
-    new_text = edit_frontmatter(text, changes, name=shown)
+    # Sections are edited in the body only: a `# comment` in the frontmatter is no heading.
+    head, body = split_document(edit_frontmatter(text, changes, name=shown), shown)
     if reopen:
         note = (f"- {seen.isoformat()}: recurred after being resolved on "
                 f"{fixed_on}; reopened by `issuelog record` "
                 f"(occurrence {occurrences}).")
-        new_text = _add_to_list(new_text, REGRESSIONS_SECTION, [note])
-    new_text = _add_to_list(new_text, FIXES_SECTION, _bullets(event.fixes).splitlines())
-    new_text = _add_to_list(new_text, CHANGES_SECTION, _bullets(event.changes).splitlines())
-    _check_before_write(path, new_text, config)
+        body = _add_to_list(body, REGRESSIONS_SECTION, [note])
+    body = _add_to_list(body, FIXES_SECTION, _bullets(event.fixes).splitlines())
+    body = _add_to_list(body, CHANGES_SECTION, _bullets(event.changes).splitlines())
+    new_text = head + body
+    _refuse_invalid(path, new_text, config)
     write_atomic(path, new_text)
     return RecordResult("reopened" if reopen else "counted", issue.id, path, occurrences)
 
 
-def _check_before_write(path: Path, text: str, config: Config) -> None:
+def _refuse_invalid(path: Path, text: str, config: Config) -> None:
     """Refuse to write an edit that `issuelog check` would reject; the file stays as it was."""
-    shown = display_path(path, config)
-    issue, problems = parse_issue(path, text, shown)
-    if issue is not None:
-        problems += validate_issue(issue, config, shown)
+    problems = file_problems(config, path, text)
     if problems:
         raise IssueFileError("not recorded, the edit would make the file invalid:\n"
                              + "\n".join(str(problem) for problem in problems))
@@ -409,7 +402,7 @@ def refingerprint(config: Config) -> list[Refingerprinted]:
             text = issue.path.read_text(encoding="utf-8")
             new_text = edit_frontmatter(
                 text, {"fingerprint": new, "fingerprint_version": CURRENT_VERSION}, name=shown)
-            _check_before_write(issue.path, new_text, config)
+            _refuse_invalid(issue.path, new_text, config)
             write_atomic(issue.path, new_text)
             changed.append(Refingerprinted(issue.id, issue.fingerprint, new,
                                            version or LEGACY_VERSION))

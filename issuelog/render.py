@@ -8,10 +8,12 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
-from pathlib import Path, PurePosixPath
+from pathlib import Path, PurePath, PurePosixPath
 from typing import Any
+from urllib.parse import quote
 
 import jinja2
+from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
@@ -109,8 +111,39 @@ def mermaid_string(value: Any) -> str:
     return f'"{text}"'
 
 
+#: What a template may read of a path: text, never the file system behind it.
+_PATH_TEXT_ATTRIBUTES = frozenset({"name", "stem", "suffix", "suffixes", "parts", "as_posix"})
+_MAX_EXPONENT = 1000
+_MAX_REPEATED_LENGTH = 1_000_000
+
+
 class _Environment(ImmutableSandboxedEnvironment):
-    """The sandbox with issuelog's filters, and a short way to issuelog's own data objects."""
+    """Jinja2's sandbox, also closed to the file system.
+
+    A template may come from a pull request. The stock sandbox stops Python internals
+    (`__class__`, `__globals__`) but lets templates call public methods, and a `Path` in the
+    context (`config.root`, `issue.path`) has `read_text` and `write_text`.
+    """
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        """Refuse every path attribute that is not plain text."""
+        if isinstance(obj, PurePath) and attr not in _PATH_TEXT_ATTRIBUTES:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        """Refuse `'x' * 10**10` and `10**10**10`: they would exhaust memory or time."""
+        if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
+            raise SecurityError(f"exponent {right} is too large (the limit is {_MAX_EXPONENT})")
+        if operator == "*":
+            for sequence, count in ((left, right), (right, left)):
+                if (isinstance(sequence, (str, list, tuple)) and isinstance(count, int)
+                        and len(sequence) * count > _MAX_REPEATED_LENGTH):
+                    raise SecurityError(f"repeating a sequence {count} times makes it too long "
+                                        f"(the limit is {_MAX_REPEATED_LENGTH} items)")
+        return super().call_binop(context, operator, left, right)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         """`obj.attribute` in a template: issuelog's data objects skip the sandbox's checks."""
@@ -151,9 +184,25 @@ class Helper:
 _DATA_TYPES = frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow})
 
 
+class _ContainedLoader(jinja2.FileSystemLoader):
+    """A file system loader that refuses templates linking outside their directories."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        """Load a template after checking that it really lives in its search directory."""
+        pieces = jinja2.loaders.split_template_path(template)
+        for directory in self.searchpath:
+            candidate = Path(directory, *pieces)
+            if candidate.is_file():
+                if not candidate.resolve().is_relative_to(Path(directory).resolve()):
+                    raise TemplateError(f"{candidate}: a symbolic link out of the templates "
+                                        "directory; refusing to read it")
+                break
+        return super().get_source(environment, template)
+
+
 def _loader(config: Config) -> jinja2.FileSystemLoader:
     searched = [config.templates_path, builtin_templates_dir()]
-    return jinja2.FileSystemLoader([str(path) for path in searched])
+    return _ContainedLoader([str(path) for path in searched])
 
 
 def make_environment(config: Config, *, html: bool = False) -> jinja2.Environment:
@@ -200,12 +249,18 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         return template.render(context)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{error.filename or template.name}:{error.lineno}: {error.message}") from None
-    except jinja2.exceptions.SecurityError as error:
+    except SecurityError as error:
         name = template.filename or template.name
         raise TemplateError(f"{name}: refused by the sandbox: {error}") from None
+    except jinja2.TemplateNotFound as error:
+        name = template.filename or template.name
+        raise TemplateError(f"{name}: template '{error.name}' not found") from None
     except jinja2.UndefinedError as error:
         raise TemplateError(f"{template.filename or template.name}: {error.message}") from None
-    except (TypeError, ValueError, AttributeError, ArithmeticError) as error:
+    except RecursionError:
+        name = template.filename or template.name
+        raise TemplateError(f"{name}: macros call each other too deeply") from None
+    except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
         raise TemplateError(f"{template.filename or template.name}: {error}") from None
 
 
@@ -290,7 +345,7 @@ def log_context(summary: Summary, config: Config) -> dict[str, Any]:
         "issues": summary.issues,
         "severities": config.severities,
         "statuses": config.statuses,
-        "link": Helper(lambda issue: f"[{issue.id}]({links(issue).replace(' ', '%20')})"),
+        "link": Helper(lambda issue: f"[{issue.id}]({quote(links(issue))})"),
         "age": Helper(summary.age_days),
         "severity_of": Helper(config.severity),
         "status_of": Helper(config.status),
@@ -336,8 +391,14 @@ def issue_url(issue: Issue, config: Config, link_base: str = "") -> str:
     return link_base + relative.replace(" ", "%20")
 
 
-def yaml_scalar(value: Any) -> str:
-    """A YAML flow value for a frontmatter line: dates bare, text quoted when it has to be."""
+_YAML_UNPRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def yaml_scalar(value: Any, *, in_list: bool = False) -> str:
+    """A YAML flow value for a frontmatter line: dates bare, text quoted when it has to be.
+
+    Inside a flow list (`[a, b]`) a comma would split an item, so such items are quoted too.
+    """
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -349,13 +410,16 @@ def yaml_scalar(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(yaml_scalar(item) for item in value) + "]"
+        return "[" + ", ".join(yaml_scalar(item, in_list=True) for item in value) + "]"
     text = str(value)
-    if re.fullmatch(r"[A-Za-z_][\w .,/()+-]*", text) and not re.match(
+    plain = r"[A-Za-z_][\w ./()+-]*" if in_list else r"[A-Za-z_][\w .,/()+-]*"
+    if re.fullmatch(plain, text) and not re.match(
         r"^(true|false|yes|no|on|off|null|~)$", text, re.IGNORECASE
     ) and not text.endswith(" "):
         return text
-    return json.dumps(text, ensure_ascii=False)
+    # JSON's escapes are YAML's too; characters YAML may not hold raw are escaped as \uXXXX.
+    quoted = json.dumps(text, ensure_ascii=False)
+    return _YAML_UNPRINTABLE.sub(lambda match: f"\\u{ord(match.group()):04x}", quoted)
 
 
 def unified_diff(old: str, new: str, name: str) -> str:

@@ -11,7 +11,7 @@ from typing import Any
 
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import FIELD_ORDER, parse_issue, validate_issue
+from issuelog.model import FIELD_ORDER, disallowed_values, parse_issue, title_problem, validate_issue
 from issuelog.render import render_issue
 from issuelog.store import create_issue_file, display_path, id_numbers
 
@@ -39,21 +39,8 @@ def existing_ids(config: Config) -> set[str]:
 
 def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
     """Messages for values the configuration does not allow (before anything is written)."""
-    errors = []
-    severity = fields.get("severity")
-    if severity and config.severity(severity) is None:
-        allowed = ", ".join(s.name for s in config.severities)
-        errors.append(f"unknown severity '{severity}' (allowed: {allowed})")
-    status = fields.get("status")
-    if status and config.status(status) is None:
-        errors.append(f"unknown status '{status}' (allowed: {', '.join(s.name for s in config.statuses)})")
-    phase = fields.get("phase")
-    if phase and config.phases and phase not in config.phases:
-        errors.append(f"unknown phase '{phase}' (allowed: {', '.join(config.phases)})")
-    category = fields.get("category")
-    if category and config.categories and category not in config.categories:
-        errors.append(f"unknown category '{category}' (allowed: {', '.join(config.categories)})")
-    return errors
+    too_long = title_problem(str(fields.get("title", "")))
+    return ([too_long] if too_long else []) + [message for _, message in disallowed_values(fields, config)]
 
 
 def missing_required(fields: Mapping[str, Any], config: Config) -> list[str]:

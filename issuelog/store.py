@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
+import time
 import unicodedata
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -15,7 +17,7 @@ from typing import TYPE_CHECKING
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.gitrepo import highest_on_branches
-from issuelog.model import Issue, Problem, validate_issue
+from issuelog.model import MAX_FILE_BYTES, Issue, Problem, parse_issue, validate_issue
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -42,7 +44,7 @@ class IssueSet:
 def display_path(path: Path, config: Config) -> str:
     """How a path is shown in messages: relative to the current directory when inside it."""
     try:
-        bases = (Path.cwd(), config.root)
+        bases: tuple[Path, ...] = (Path.cwd(), config.root)
     except FileNotFoundError:
         bases = (config.root,)
     for base in bases:
@@ -67,13 +69,49 @@ def is_issue_file(name: str) -> bool:
     return name.endswith(".md") and name not in SKIPPED_FILES and not name.startswith(".")
 
 
-def read_text(path: Path, shown: str) -> tuple[str | None, Problem | None]:
-    """Read a file as UTF-8 text, or say why it cannot be read."""
+def read_text(
+    path: Path, shown: str, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[str | None, Problem | None]:
+    """Read an issue file as UTF-8 text, or say why it cannot be read.
+
+    Only regular files are read, at most `MAX_FILE_BYTES` of them, and never through a symbolic
+    link that leaves `root`: a FIFO would block forever and a link could expose any file.
+    """
+    data, problem = read_bytes(path, shown, root, max_bytes)
+    if data is None:
+        return None, problem
+    return decode_text(data, shown)
+
+
+def read_bytes(
+    path: Path, shown: str, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[bytes | None, Problem | None]:
+    """The bytes of an issue file under `read_text`'s rules, or why they cannot be read."""
+    if root is not None and path.is_symlink():
+        try:
+            target = path.resolve(strict=False)
+        except (RuntimeError, OSError):  # a loop: RuntimeError before Python 3.13, OSError since
+            return None, Problem(shown, 1, "symbolic link that loops: not read")
+        if not target.is_relative_to(root.resolve()):
+            return None, Problem(shown, 1, f"symbolic link to {target}, outside the repository: not read")
     try:
-        data = path.read_bytes()
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked right after.
+        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as error:
         return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
-    return decode_text(data, shown)
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return None, Problem(shown, 1, "not a regular file: an issue file must be a plain file")
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as error:
+        return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+    finally:
+        os.close(descriptor)
+    if len(data) > max_bytes:
+        return None, Problem(shown, 1, f"file is larger than {max_bytes // (1024 * 1024)} MiB, "
+                                       "the most issuelog reads from one file")
+    return data, None
 
 
 def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
@@ -158,6 +196,32 @@ def resolve_id(text: str, config: Config) -> str:
     return config.format_id(int(match.group(1)))
 
 
+def find_issue_file(config: Config, issue_id: str) -> Path:
+    """The file of an issue (`ISSUE-007`, `7` or `007`), found by its name; no file is read."""
+    canonical = resolve_id(issue_id, config)
+    number = int(canonical.rsplit("-", 1)[1])
+    directory = config.issues_path
+    names = sorted(entry.name for entry in directory.iterdir()) if directory.is_dir() else []
+    matches = [name for name in names if id_numbers([name], config) == [number]]
+    if not matches:
+        raise UsageError(f"no issue {canonical} in {display_path(directory, config)}/")
+    if len(matches) > 1:
+        raise UsageError(f"{canonical} has more than one file: {', '.join(matches)}")
+    return directory / matches[0]
+
+
+def load_issue(config: Config, path: Path) -> tuple[str, Issue]:
+    """The text of one issue file and the issue parsed from it; an unusable file is an error."""
+    shown = display_path(path, config)
+    text, problem = read_text(path, shown, config.root)
+    if problem is not None or text is None:
+        raise IssueFileError(str(problem))
+    issue, problems = parse_issue(path, text, shown)
+    if issue is None:
+        raise IssueFileError("\n".join(str(p) for p in problems))
+    return text, issue
+
+
 def slugify(title: str, max_length: int = MAX_SLUG_LENGTH) -> str:
     """A short, safe file-name fragment: ASCII letters, digits and single hyphens."""
     normalized = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
@@ -238,7 +302,7 @@ def create_issue_file(
 
 def _publish_new(path: Path, data: bytes) -> bool:
     """Write a complete file under a temporary name, then link it into place unless taken."""
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    descriptor, temporary = _temporary_file(path)
     try:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
@@ -283,7 +347,7 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     """Replace `path` with `data` so that readers see the old or the new file, never a partial one."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        descriptor, temporary = _temporary_file(path)
     except OSError as error:
         raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
     try:
@@ -302,3 +366,59 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+#: A temporary file of a writer: `.NAME.PID-RANDOM.tmp` beside the file it will become.
+_TEMPORARY_NAME = re.compile(r"^\..+\.(\d+)-[a-z0-9_]+\.tmp$")
+#: Past this age a temporary file is stale even if a process of the same PID runs (PIDs are reused).
+STALE_TEMPORARY_SECONDS = 3600
+_swept_directories: set[Path] = set()
+
+
+def _temporary_file(path: Path) -> tuple[int, str]:
+    """Create the temporary file a write goes through, after sweeping stale ones once per process."""
+    if path.parent not in _swept_directories:
+        remove_stale_temporaries(path.parent)
+        _swept_directories.add(path.parent)
+    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
+
+
+def remove_stale_temporaries(directory: Path) -> list[Path]:
+    """Delete temporary files left by writers that were killed before they could clean up.
+
+    A temporary file is stale when the process named in it no longer runs, or when it is older
+    than an hour; the files of live writers are left alone. Returns what was removed.
+    """
+    removed: list[Path] = []
+    now = time.time()
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMPORARY_NAME.match(entry.name)
+        if match is None or not entry.is_file(follow_symlinks=False):
+            continue
+        try:
+            age = now - entry.stat(follow_symlinks=False).st_mtime
+        except FileNotFoundError:
+            continue  # its writer finished meanwhile
+        if _process_is_running(int(match.group(1))) and age < STALE_TEMPORARY_SECONDS:
+            continue
+        Path(entry.path).unlink(missing_ok=True)
+        removed.append(Path(entry.path))
+    return removed
+
+
+def _process_is_running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process
+    except (OverflowError, OSError):
+        return False
+    return True

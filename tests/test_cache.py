@@ -14,7 +14,6 @@ from conftest import Invoke, issue_text, make_tree
 from issuelog import cache
 from issuelog.config import load_config
 from issuelog.errors import TemplateError
-from issuelog.model import IssueLoader, SafeIssueLoader, loader_for
 from issuelog.render import issue_link, render_log
 from issuelog.store import load_issues
 
@@ -188,11 +187,6 @@ def test_render_after_an_edit_then_check_from_the_cache(golden: Path, cli: Invok
     assert "up to date" in cli("render", "--check").stderr
 
 
-def test_the_alias_check_runs_whenever_a_block_has_an_anchor() -> None:
-    assert loader_for("title: a\n") is IssueLoader
-    assert loader_for("a: &x 1\nb: *x\n") is SafeIssueLoader
-
-
 def test_links_from_a_log_in_another_directory(project: Path) -> None:
     make_tree(project, {"issuelog.toml": 'output = "docs/log/ISSUES.md"\n',
                         "issues/ISSUE-001-a b.md": issue_text()})
@@ -220,3 +214,17 @@ def test_a_date_that_does_not_exist_is_kept_in_the_cache(project: Path,
     fresh = load_issues(config).issues[0]
     monkeypatch.setattr(cache, "parse_issue", no_parsing)
     assert vars(load_issues(config).issues[0]) == vars(fresh)
+
+
+def test_symbolic_links_are_read_anew_each_time(project: Path) -> None:
+    make_tree(project, {"notes/a.md": issue_text(title="First target"),
+                        "notes/b.md": issue_text(title="Other target")})
+    (project / "issues" / "ISSUE-001-linked.md").symlink_to(project / "notes" / "a.md")
+    age_files(project / "notes")
+    config = load_config(project)
+    assert cache.scan_issue_files(config) == [("ISSUE-001-linked.md", -1, -1)]
+    assert "First target" in (cache.rendered_log(config).text or "")
+    assert not (project / ".issuelog" / "cache" / cache.RENDERED_CACHE).exists()
+    (project / "issues" / "ISSUE-001-linked.md").unlink()
+    (project / "issues" / "ISSUE-001-linked.md").symlink_to(project / "notes" / "b.md")
+    assert "Other target" in (cache.rendered_log(config).text or "")

@@ -299,3 +299,13 @@ def test_resolved_before_reported_within_a_day(project: Path, cli: Invoke) -> No
         status="resolved", reported="2026-01-10 12:00:00", extra="resolved: 2026-01-10 08:00:00")})
     result = cli("check", code=1)
     assert "resolved 2026-01-10 08:00:00 is before reported 2026-01-10 12:00:00" in result.stdout
+
+
+def test_new_keeps_a_comma_inside_one_tag_and_control_characters(project: Path, cli: Invoke) -> None:
+    cli("new", "Bell\x7f and next\x85line", "-s", "low", "-t", "db, cache", "-t", "plain",
+        "-f", "a.py, b.py")
+    cli("check")
+    issue = load_issues(load_config(project)).issues[0]
+    assert issue.tags == ["db, cache", "plain"]
+    assert issue.files == ["a.py, b.py"]
+    assert issue.title == "Bell\x7f and next line"  # titles are one line: \x85 is a line break

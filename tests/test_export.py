@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from issuelog.config import Config, load_config
-from issuelog.export import CSV_COLUMNS, export_csv, export_html, export_json
+from issuelog.export import export_csv, export_html, export_json
+from issuelog.listing import CSV_COLUMNS
 from issuelog.model import FIELD_ORDER, Issue
 from issuelog.sections import markdown_to_html
 from issuelog.store import load_issues

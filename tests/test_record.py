@@ -385,3 +385,18 @@ def test_refingerprint_keeps_a_hand_set_fingerprint_without_version(project: Pat
     before = files_snapshot(project)
     cli("record", "--refingerprint")
     assert files_snapshot(project) == before
+
+
+def test_record_edits_sections_in_the_body_only(project: Path, cli: Invoke) -> None:
+    cli("record", "--error", "KeyError: 'user_1'", "--component", "api", "--date", "2026-01-10")
+    path = next((project / "issues").glob("ISSUE-001-*.md"))
+    text = path.read_text()
+    head, body = text.split("\n---\n", 1)
+    path.write_text(head + "\n# Suggested Fixes\n---\n" + body)
+    cli("record", "--error", "KeyError: 'user_2'", "--component", "api", "--date", "2026-01-11",
+        "--fix", "Check the key first")
+    new_head, new_body = path.read_text().split("\n---\n", 1)
+    assert new_head.endswith("# Suggested Fixes")
+    assert "\n\n" not in new_head
+    assert "- Check the key first" in new_body.split("## Suggested Fixes", 1)[1]
+    cli("check")

@@ -1,0 +1,198 @@
+"""Changing existing issues: edit an ID's frontmatter and body, validate the result, write it.
+
+Every edit is checked like `issuelog check` would check the file before anything is written, so
+a refused edit leaves the file as it was. Keys the edit does not name keep their bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from issuelog.config import Config
+from issuelog.errors import IssueFileError, UsageError
+from issuelog.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document, today
+from issuelog.model import Issue, Problem, parse_issue, validate_issue
+from issuelog.sections import replace_section
+from issuelog.store import (
+    display_path,
+    find_issue_file,
+    id_numbers,
+    load_issue,
+    write_bytes_atomic,
+    write_lock,
+)
+
+RESOLUTION_SECTION = "Resolution"
+_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+
+#: Given the issue as it is now, the frontmatter changes to make (EMPTY empties a key, None
+#: deletes it).
+Plan = Callable[[Issue], Mapping[str, Any]]
+
+
+@dataclass(frozen=True)
+class Edit:
+    """What an edit did: the file, and the frontmatter values before and after for changed keys."""
+
+    issue_id: str
+    path: Path
+    changed: dict[str, tuple[Any, Any]]
+    resolution_changed: bool = False
+
+    @property
+    def unchanged(self) -> bool:
+        """Whether the file was left as it was because it already said what was asked."""
+        return not self.changed and not self.resolution_changed
+
+
+def file_problems(config: Config, path: Path, text: str) -> list[Problem]:
+    """What `issuelog check` would say about this one file with this text."""
+    shown = display_path(path, config)
+    issue, problems = parse_issue(path, text, shown)
+    if issue is None:
+        return problems
+    problems += validate_issue(issue, config, shown)
+    known = {
+        config.format_id(n)
+        for n in id_numbers((entry.name for entry in path.parent.iterdir()), config)
+    }
+    problems += [
+        Problem(shown, issue.line_of("related"), f"related issue '{other}' does not exist")
+        for other in issue.related
+        if other not in known
+    ]
+    return sorted(problems)
+
+
+def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
+    """`key=value` words into frontmatter changes; values are YAML (`[a, b]`, `3`, `2026-01-10`)."""
+    changes: dict[str, Any] = {}
+    for pair in pairs:
+        key, sign, value = pair.partition("=")
+        key = key.strip()
+        if not sign or not _KEY.match(key):
+            raise UsageError(
+                f"'{pair}' is not key=value (for example severity=high or tags=[a, b])"
+            )
+        changes[key] = parse_value(value)
+    return changes
+
+
+def apply_edit(
+    text: str, changes: Mapping[str, Any], *, resolution: str | None = None, name: str = "<issue>"
+) -> str:
+    """The text with frontmatter `changes` made and, if given, the Resolution section replaced."""
+    edited = edit_frontmatter(text, changes, name=name) if changes else text
+    if resolution is None:
+        return edited
+    if not resolution.strip():
+        raise UsageError("--resolution needs some text")
+    head, body = split_document(edited, name)
+    return head + replace_section(body, RESOLUTION_SECTION, resolution)
+
+
+def edit_issue(config: Config, issue_id: str, plan: Plan, *, resolution: str | None = None) -> Edit:
+    """Find, read, change, validate and atomically rewrite one issue under the project lock."""
+    path = find_issue_file(config, issue_id)
+    shown = display_path(path, config)
+    with write_lock(config):
+        text, issue = load_issue(config, path)
+        current = issue.to_dict()
+        changes = {
+            key: value for key, value in plan(issue).items() if not _same(current.get(key), value)
+        }
+        new_text = apply_edit(text, changes, resolution=resolution, name=shown)
+        if new_text == text:
+            return Edit(issue.id or issue_id, path, {})
+        problems = file_problems(config, path, new_text)
+        if problems:
+            raise IssueFileError(
+                f"{issue.id or issue_id} not changed, the result would not pass "
+                "`issuelog check`:\n" + "\n".join(str(p) for p in problems)
+            )
+        write_bytes_atomic(path, new_text.encode("utf-8"))
+    after = parse_issue(path, new_text, shown)[0]
+    after_values = after.to_dict() if after is not None else {}
+    changed = {key: (current.get(key), after_values.get(key)) for key in changes}
+    body_changed = resolution is not None and split_document(text)[1] != split_document(new_text)[1]
+    return Edit(issue.id or issue_id, path, changed, body_changed)
+
+
+def _same(current: Any, wanted: Any) -> bool:
+    """Whether a key already holds the wanted value, so that its line is left alone."""
+    if wanted is EMPTY or wanted is None:
+        return current in (None, "", [])
+    if isinstance(current, list) and isinstance(wanted, list):
+        return list(current) == list(wanted)
+    if isinstance(current, str) and isinstance(wanted, str):
+        return current == wanted
+    return type(current) is type(wanted) and bool(current == wanted)
+
+
+def update_issue(
+    config: Config, issue_id: str, changes: Mapping[str, Any], *, resolution: str | None = None
+) -> Edit:
+    """Set frontmatter keys of one issue (EMPTY empties a key, None deletes it)."""
+    return edit_issue(config, issue_id, lambda issue: changes, resolution=resolution)
+
+
+def status_changes(
+    issue: Issue, status: str, config: Config, *, on: date | None = None
+) -> dict[str, Any]:
+    """The frontmatter changes that move an issue to a status, keeping `resolved` consistent.
+
+    A closed status needs a `resolved` date: `on`, else the one already there, else today. An open
+    status has none, so reopening empties it.
+    """
+    target = config.status(status)
+    if target is None:
+        allowed = ", ".join(s.name for s in config.statuses)
+        raise UsageError(f"unknown status '{status}' (allowed: {allowed})")
+    if target.open:
+        if on is not None:
+            raise UsageError(
+                f"--date is the date an issue was closed; '{status}' is an open status"
+            )
+        return {"status": status, "resolved": EMPTY}
+    return {"status": status, "resolved": on or issue.resolved or today()}
+
+
+def change_status(
+    config: Config,
+    issue_id: str,
+    status: str,
+    *,
+    resolution: str | None = None,
+    on: date | None = None,
+) -> Edit:
+    """Move an issue to a status, `resolved` set or emptied to match; optionally fill Resolution."""
+    return edit_issue(
+        config,
+        issue_id,
+        lambda issue: status_changes(issue, status, config, on=on),
+        resolution=resolution,
+    )
+
+
+def resolved_status(config: Config) -> str:
+    """The status `resolve` moves an issue to: the first configured one that counts as fixed."""
+    for status in config.statuses:
+        if status.resolved and not status.open:
+            return status.name
+    raise UsageError("no configured status counts as resolved (set `resolved = true` on one)")
+
+
+def reopened_status(config: Config) -> str:
+    """The status `reopen` moves an issue to: the default one if open, else the first open one."""
+    default = config.status(config.default_status)
+    if default is not None and default.open:
+        return default.name
+    for status in config.statuses:
+        if status.open:
+            return status.name
+    raise UsageError("no configured status counts as open")

@@ -1,0 +1,255 @@
+"""Choosing, ordering and laying out issues: `list` and `show`, and the records `export` builds on."""
+
+from __future__ import annotations
+
+import base64
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from issuelog.config import Config
+from issuelog.errors import UsageError
+from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
+from issuelog.stats import natural_key, time_to_resolve_hours
+from issuelog.store import sort_key
+
+#: Fields `--sort` accepts; `-field` sorts in reverse.
+SORT_FIELDS = tuple(name for name in FIELD_ORDER if name != "reference")
+#: Columns of the table view, in order.
+TABLE_COLUMNS = ("id", "severity", "status", "title", "phase", "component", "assignee", "reported")
+#: Columns of the CSV views (`list --format csv`, `export --format csv`).
+CSV_COLUMNS = (
+    "id", "title", "status", "severity", "phase", "category", "component", "reported", "resolved",
+    "time_to_resolve_hours", "reporter", "assignee", "tags", "related", "files", "error_type",
+    "error_message", "occurrences", "last_seen", "reference_area", "reference_cause",
+    "reference_solution", "path",
+)
+LIST_SEPARATOR = "; "
+# A spreadsheet runs a cell that starts with one of these as a formula; a leading quote stops it.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_NEWLINES = re.compile(r"\r\n|\r")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What `list` shows: OR between the values of one field, AND between fields."""
+
+    status: tuple[str, ...] = ()
+    severity: tuple[str, ...] = ()
+    phase: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
+    component: tuple[str, ...] = ()
+    tag: tuple[str, ...] = ()
+    assignee: tuple[str, ...] = ()
+    include_closed: bool = False
+    grep: str | None = None
+
+
+def check_filters(filters: Filters, config: Config) -> None:
+    """Refuse filter values the configuration does not know: a typo must not just show nothing."""
+    allowed = {
+        "status": [s.name for s in config.statuses],
+        "severity": [s.name for s in config.severities],
+        "phase": list(config.phases),
+        "category": list(config.categories),
+    }
+    for field_name, names in allowed.items():
+        for value in getattr(filters, field_name):
+            if names and value not in names:
+                raise UsageError(f"unknown {field_name} '{value}' (allowed: {', '.join(names)})")
+
+
+def select_issues(issues: Iterable[Issue], config: Config, filters: Filters) -> list[Issue]:
+    """The issues that pass every filter; without `--status` or `--all`, only open ones."""
+    open_names = set(config.open_statuses)
+    known = {s.name for s in config.statuses}
+    needle = filters.grep.casefold() if filters.grep else None
+    chosen = []
+    for issue in issues:
+        if filters.status:
+            if issue.status not in filters.status:
+                continue
+        elif (
+            not filters.include_closed and issue.status in known and issue.status not in open_names
+        ):
+            continue
+        if not all(
+            _matches(getattr(issue, name), getattr(filters, name))
+            for name in ("severity", "phase", "category", "component", "assignee")
+        ):
+            continue
+        if filters.tag and not set(filters.tag) & set(issue.tags):
+            continue
+        if needle and needle not in issue.title.casefold() and needle not in issue.body.casefold():
+            continue
+        chosen.append(issue)
+    return chosen
+
+
+def _matches(value: str, wanted: tuple[str, ...]) -> bool:
+    return not wanted or value in wanted
+
+
+def sort_issues(
+    issues: Iterable[Issue], config: Config, field_name: str | None = None
+) -> list[Issue]:
+    """Most severe first, then by ID; or by a field (`-field`: reversed), always then by ID.
+
+    Issues without a value for the field come last either way.
+    """
+    by_id = sorted(issues, key=lambda issue: sort_key(issue.id))
+    name = (field_name or "severity").strip()
+    descending = name.startswith("-")
+    name = name.lstrip("-")
+    if name not in SORT_FIELDS:
+        raise UsageError(f"cannot sort by '{name}' (fields: {', '.join(SORT_FIELDS)})")
+    key = _sort_key_for(name, config)
+    present = [issue for issue in by_id if name in issue.present]
+    absent = [issue for issue in by_id if name not in issue.present]
+    # sorted() is stable, also with reverse=True: equal values stay in ID order.
+    return [*sorted(present, key=key, reverse=descending), *absent]
+
+
+def _sort_key_for(name: str, config: Config) -> Callable[[Issue], Any]:
+    if name == "id":
+        return lambda issue: sort_key(issue.id)
+    if name == "severity":
+        rank = {s.name: index for index, s in enumerate(config.severities)}
+        return lambda issue: (rank.get(issue.severity, len(rank)), issue.severity)
+    if name == "status":
+        rank = {s.name: index for index, s in enumerate(config.statuses)}
+        return lambda issue: (rank.get(issue.status, len(rank)), issue.status)
+    if name == "phase":
+        rank = {phase: index for index, phase in enumerate(config.phases)}
+        return lambda issue: (rank.get(issue.phase, len(rank)), natural_key(issue.phase))
+    if name in LIST_FIELDS:
+        return lambda issue: [natural_key(item) for item in getattr(issue, name)]
+    return lambda issue: _comparable(getattr(issue, name))
+
+
+def _comparable(value: Any) -> Any:
+    if isinstance(value, date):
+        return (1, value.isoformat())
+    if isinstance(value, int):
+        return (0, value)
+    return (2, natural_key(str(value)))
+
+
+def iso(value: date | None) -> str | None:
+    """A date as `2026-01-10`, a date-time as `2026-01-05T09:00:00`."""
+    return value.isoformat() if value is not None else None
+
+
+def issue_record(issue: Issue, config: Config) -> dict[str, Any]:
+    """One issue's frontmatter for JSON: every known field in a fixed order (absent ones null,
+    `[]` for lists, 1 for occurrences), `time_to_resolve_hours`, unknown keys under `extra`, and
+    the file's path from the project root."""
+    record: dict[str, Any] = {}
+    for name in FIELD_ORDER:
+        value = getattr(issue, name)
+        if name in LIST_FIELDS:
+            record[name] = list(value)
+        elif name == "reference":
+            record[name] = {key: value.get(key) for key in REFERENCE_KEYS} if value else None
+        elif name == "occurrences":
+            record[name] = value  # 1 when the file does not say
+        elif name not in issue.present:
+            record[name] = None
+        elif isinstance(value, date):
+            record[name] = iso(value)
+        else:
+            record[name] = value
+    record["time_to_resolve_hours"] = time_to_resolve_hours(issue)
+    record["extra"] = {str(key): _jsonable(value) for key, value in issue.extra.items()}
+    record["path"] = relative_path(issue, config)
+    return record
+
+
+def relative_path(issue: Issue, config: Config) -> str:
+    """The issue file's path from the project root, with `/` separators on every system."""
+    if issue.path.is_relative_to(config.root):
+        return issue.path.relative_to(config.root).as_posix()
+    return issue.path.as_posix()
+
+
+def _jsonable(value: Any) -> Any:
+    """Unknown frontmatter values as JSON: dates ISO, mappings with text keys, bytes base64."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(iso(key) if isinstance(key, date) else key): _jsonable(item)
+                for key, item in value.items()}
+    if isinstance(value, (list, tuple, set)):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)  # JSON has no NaN or infinity
+    return value
+
+
+def to_json(records: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
+    """Stable, readable JSON: key order kept, unicode as is, no NaN."""
+    return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def to_csv(issues: Iterable[Issue], config: Config) -> str:
+    """A header row (CSV_COLUMNS), then one row per issue in the order given; LF line endings."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for issue in issues:
+        record = issue_record(issue, config)
+        reference = record["reference"] or {}
+        row = {**record, **{f"reference_{key}": reference.get(key) for key in REFERENCE_KEYS}}
+        writer.writerow([_csv_cell(row[column]) for column in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        value = LIST_SEPARATOR.join(str(item) for item in value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (int, float)):
+        return str(value)
+    # The csv module quotes a cell with "\n" but not one with a lone "\r": make every newline LF.
+    text = _NEWLINES.sub("\n", str(value))
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def table_rows(issues: Iterable[Issue]) -> list[list[str]]:
+    """The cells of the table view, one list per issue, in TABLE_COLUMNS order."""
+    rows = []
+    for issue in issues:
+        cells = []
+        for name in TABLE_COLUMNS:
+            value = getattr(issue, name)
+            cells.append(
+                value.isoformat()[:10]
+                if isinstance(value, date)
+                else " ".join(str(value or "").split())
+            )
+        rows.append(cells)
+    return rows
+
+
+def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded with spaces and two spaces apart, for pipes and files; no trailing blanks."""
+    widths = [
+        max([len(header), *(len(row[index]) for row in rows)])
+        for index, header in enumerate(headers)
+    ]
+    lines = []
+    for cells in [list(headers), *rows]:
+        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines) + "\n"
