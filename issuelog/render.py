@@ -205,13 +205,31 @@ def _loader(config: Config) -> jinja2.FileSystemLoader:
     return _ContainedLoader([str(path) for path in searched])
 
 
-def make_environment(config: Config, *, html: bool = False) -> jinja2.Environment:
-    """A sandboxed, strict environment; the project's templates shadow the built-in ones.
+def has_project_templates(config: Config) -> bool:
+    """Whether the project's templates directory holds anything but directories."""
+    directory = config.templates_path
+    if not directory.is_dir():
+        return False
+    # Any entry counts, even a broken link: deciding wrongly here only costs speed, never safety.
+    return any(not entry.is_dir() or entry.is_symlink() for entry in directory.rglob("*"))
 
-    With `html`, every value is HTML-escaped unless issuelog marked it as markup itself.
+
+def make_environment(config: Config, *, html: bool = False) -> jinja2.Environment:
+    """A strict environment; the project's templates shadow the built-in ones, in a sandbox.
+
+    The built-in templates ship inside issuelog and are as trusted as its code, so while the
+    project has no templates of its own they render without the sandbox, about twice as fast
+    for a large log. With `html`, every value is HTML-escaped unless issuelog marked it as
+    markup itself.
     """
-    environment = _Environment(
-        loader=_loader(config),
+    if has_project_templates(config):
+        environment_class: type[jinja2.Environment] = _Environment
+        loader = _loader(config)
+    else:
+        environment_class = jinja2.Environment
+        loader = _ContainedLoader([str(builtin_templates_dir())])
+    environment = environment_class(
+        loader=loader,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
