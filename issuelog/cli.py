@@ -262,7 +262,7 @@ def render(
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
     from issuelog.cache import rendered_log
-    from issuelog.store import check_output_path, display_path, write_atomic
+    from issuelog.store import check_output_path, display_path, write_bytes_atomic
 
     config = load_config()
     if output is not None:
@@ -282,24 +282,28 @@ def render(
                    "(see `issuelog check`)", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
     text = result.text
+    # Compared and written as UTF-8: a large log decoded again would be a second copy four times
+    # the size of the file (emoji make Python keep four bytes a character).
+    data = text.encode("utf-8")
     target = output if output is not None else config.output_path
     shown = display_path(target.resolve(), config)
-    current = target.read_bytes().decode("utf-8", "replace") if target.is_file() else None
+    current = target.read_bytes() if target.is_file() else None
     if current is not None:
-        current = current.replace("\r\n", "\n")  # a checkout with core.autocrlf is not stale
+        current = current.replace(b"\r\n", b"\n")  # a checkout with core.autocrlf is not stale
     if check_only:
-        if current == text:
+        if current == data:
             typer.echo(f"{shown} is up to date", err=True)
             return
         from issuelog.render import unified_diff
 
-        typer.echo(unified_diff(current or "", text, shown), nl=False)
+        old = current.decode("utf-8", "replace") if current is not None else ""
+        typer.echo(unified_diff(old, text, shown), nl=False)
         typer.echo(f"issuelog: {shown} is stale: run `issuelog render`", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    if current == text:
+    if current == data:
         typer.echo(f"{shown} is up to date ({result.issue_count} issues)", err=True)
         return
-    write_atomic(target, text)
+    write_bytes_atomic(target, data)
     typer.echo(f"wrote {shown} ({result.issue_count} issues)", err=True)
 
 

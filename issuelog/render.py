@@ -323,9 +323,15 @@ def render_html(name: str, context: dict[str, Any], config: Config) -> str:
 
 def normalize_output(text: str) -> str:
     """LF line endings, at most one blank line in a row, exactly one trailing newline."""
-    text = _NEWLINES.sub("\n", text)
-    text = _BLANK_RUNS.sub("\n\n", text)
-    return text.strip("\n") + "\n"
+    # A large log is tens of megabytes in memory (emoji make Python keep four bytes a character):
+    # each step copies the text only when it has something to change, and the built-in templates
+    # give text that needs none.
+    if "\r" in text:
+        text = _NEWLINES.sub("\n", text)
+    text = _BLANK_RUNS.sub("\n\n", text)  # the same object back when nothing matches
+    if text.startswith("\n") or not text.endswith("\n") or text.endswith("\n\n"):
+        text = text.strip("\n") + "\n"
+    return text
 
 
 def issue_link(issue: Issue, config: Config) -> str:

@@ -12,10 +12,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from issuelog.config import Config, load_config
 from issuelog.errors import TemplateError
-from issuelog.render import format_elapsed, render_log, table_cell, yaml_scalar
+from issuelog.render import format_elapsed, normalize_output, render_log, table_cell, yaml_scalar
 from issuelog.store import load_issues
 
 FIXTURE = Path(__file__).parent / "fixtures" / "golden"
@@ -143,3 +145,29 @@ def test_sandbox_refuses_python_internals(project: Path) -> None:
     override.write_text("{{ config.__class__.__mro__[1].__subclasses__() }}\n")
     with pytest.raises(TemplateError):
         render_log([], load_config(project))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("a\r\nb\rc\n", "a\nb\nc\n"),
+    ("\n\na\n\n\n\nb\n\n\n", "a\n\nb\n"),
+    ("a\r\n\r\n\r\nb", "a\n\nb\n"),
+    ("a", "a\n"),
+    ("", "\n"),
+])
+def test_output_is_normalized(text: str, expected: str) -> None:
+    assert normalize_output(text) == expected
+
+
+@given(st.text(alphabet="ab\r\n✅ ", max_size=40))
+def test_normalized_output_has_lf_single_blank_lines_and_one_trailing_newline(text: str) -> None:
+    result = normalize_output(text)
+    assert "\r" not in result and "\n\n\n" not in result
+    assert result == "\n" or (result.endswith("\n") and not result.endswith("\n\n")
+                               and not result.startswith("\n"))
+    assert result.replace("\n", "") == text.replace("\r", "").replace("\n", "")
+    assert normalize_output(result) == result
+
+
+def test_text_that_is_already_normal_is_not_copied() -> None:
+    text = "# Log\n\n| a | ✅ |\n" * 1000  # a log of the built-in templates needs no change
+    assert normalize_output(text) is text
