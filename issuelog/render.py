@@ -9,7 +9,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from pathlib import Path, PurePath, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import jinja2
@@ -17,7 +17,6 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup
 
-from issuelog.charts import week_label
 from issuelog.config import (
     ISSUE_TEMPLATE,
     LOG_TEMPLATE,
@@ -29,16 +28,9 @@ from issuelog.config import (
 )
 from issuelog.errors import TemplateError
 from issuelog.model import Issue
-from issuelog.stats import (
-    CHANGE_KINDS,
-    Count,
-    IssueDiff,
-    PhaseRow,
-    ResolutionRow,
-    Summary,
-    summarize,
-    time_to_resolve,
-)
+
+if TYPE_CHECKING:
+    from issuelog.stats import IssueDiff, Summary
 
 DIFF_TEMPLATE = "diff.md.j2"
 _URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -125,6 +117,10 @@ class _Environment(ImmutableSandboxedEnvironment):
     context (`config.root`, `issue.path`) has `read_text` and `write_text`.
     """
 
+    def __init__(self, **options: Any) -> None:
+        super().__init__(**options)
+        self.data_types = _data_types()
+
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Refuse every path attribute that is not plain text."""
         if isinstance(obj, PurePath) and attr not in _PATH_TEXT_ATTRIBUTES:
@@ -150,7 +146,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         # The checks guard Python internals (names with `_`) and mutating methods of lists, dicts
         # and sets; issuelog's data classes have neither, and a log reads their fields thousands
         # of times, so the checks would cost more than the rest of the rendering.
-        if type(obj) in _DATA_TYPES and not attribute.startswith("_"):
+        if type(obj) in self.data_types and not attribute.startswith("_"):
             try:
                 return getattr(obj, attribute)
             except AttributeError:
@@ -181,7 +177,25 @@ class Helper:
         return self.function(*args, **kwargs)
 
 
-_DATA_TYPES = frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow})
+def _data_types() -> frozenset[type]:
+    """issuelog's data classes, whose fields templates read."""
+    from issuelog.stats import Count, PhaseRow, ResolutionRow, Summary
+
+    return frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow})
+
+
+# The statistics and charts modules are imported on first use: `new` renders an issue file without
+# them, and their data classes take a sixth of its start-up time to define.
+def _time_to_resolve(issue: Issue) -> timedelta | None:
+    from issuelog.stats import time_to_resolve
+
+    return time_to_resolve(issue)
+
+
+def _week_label(day: date) -> str:
+    from issuelog.charts import week_label
+
+    return week_label(day)
 
 
 class _ContainedLoader(jinja2.FileSystemLoader):
@@ -242,10 +256,10 @@ def make_environment(config: Config, *, html: bool = False) -> jinja2.Environmen
         value=format_value,
         elapsed=format_elapsed,
         sla=format_sla,
-        time_to_resolve=time_to_resolve,
+        time_to_resolve=_time_to_resolve,
         fence=code_fence,
         mermaid=mermaid_string,
-        week_label=week_label,
+        week_label=_week_label,
     )
     if html:
         environment.filters["markdown"] = markdown_html
@@ -378,6 +392,8 @@ def log_context(summary: Summary, config: Config) -> dict[str, Any]:
 
 def render_log(issues: list[Issue], config: Config) -> str:
     """The complete text of ISSUES.md for these issues."""
+    from issuelog.stats import summarize
+
     environment = make_environment(config)
     template = _load(environment, LOG_TEMPLATE, config)
     summary = summarize(issues, config)
@@ -394,6 +410,8 @@ def render_issue(fields: dict[str, Any], config: Config) -> str:
 
 def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_base: str = "") -> str:
     """Markdown for a pull request comment: the issues opened, resolved, reopened or changed."""
+    from issuelog.stats import CHANGE_KINDS
+
     environment = make_environment(config)
     template = _load(environment, DIFF_TEMPLATE, config)
 
