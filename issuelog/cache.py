@@ -236,10 +236,15 @@ def _parse_files(paths: list[Path], root: Path,
 
 
 def parsed_issue_files(config: Config, *, bodies: bool = True,
-                       minimum_for_workers: int = PARALLEL_MINIMUM) -> list[ParsedIssue]:
-    """Every issue file parsed (not validated), from the cache while the file is unchanged."""
+                       minimum_for_workers: int = PARALLEL_MINIMUM,
+                       stamps: list[Stamp] | None = None) -> list[ParsedIssue]:
+    """Every issue file parsed (not validated), from the cache while the file is unchanged.
+
+    `stamps` is a `scan_issue_files` the caller has just made, so as not to examine every file twice.
+    """
     directory = config.issues_path
-    stamps = scan_issue_files(config)
+    if stamps is None:
+        stamps = scan_issue_files(config)
     paths = [directory / name for name, _, _ in stamps]
     fingerprint = code_fingerprint()
     cache_path = state_dir_or_none(config)
@@ -350,7 +355,7 @@ def rendered_log(config: Config) -> RenderedLog:
     from issuelog.render import render_log
     from issuelog.store import load_issues
 
-    result = load_issues(config, bodies=False)
+    result = load_issues(config, bodies=False, stamps=stamps)
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
     text = render_log(result.issues, config)

@@ -123,15 +123,17 @@ def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
         return None, Problem(shown, line, f"not valid UTF-8 (byte {error.start})")
 
 
-def load_issues(config: Config, *, bodies: bool = True) -> IssueSet:
+def load_issues(config: Config, *, bodies: bool = True,
+                stamps: list[tuple[str, int, int]] | None = None) -> IssueSet:
     """Parse and validate every issue file; collect all problems instead of stopping at the first.
 
-    Unchanged files come from the parse cache; `bodies=False` leaves each `body` empty.
+    Unchanged files come from the parse cache; `bodies=False` leaves each `body` empty; `stamps`
+    is the caller's fresh `cache.scan_issue_files`, if it has one.
     """
     from issuelog.cache import parsed_issue_files  # the cache is built on this module
 
     result = IssueSet()
-    for parsed in parsed_issue_files(config, bodies=bodies):
+    for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps):
         result.problems.extend(parsed.problems)
         if parsed.issue is not None:
             result.problems.extend(validate_issue(parsed.issue, config, parsed.shown))
