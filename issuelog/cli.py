@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 
 import typer
 
@@ -83,6 +83,13 @@ def _parse_date(text: str | None, option: str) -> date | None:
 def _print_problems(problems: list[Problem], err: bool = False) -> None:
     for problem in problems:
         typer.echo(str(problem), err=err)
+
+
+def _refuse_with_problems(problems: list[Problem], refusal: str) -> NoReturn:
+    """Print every problem, then stop with exit 1: commands that read all issues need valid files."""
+    _print_problems(problems, err=True)
+    raise IssuelogError(f"{refusal}: {len(problems)} problem(s) in the issue files "
+                        "(see `issuelog check`)")
 
 
 # --- init --------------------------------------------------------------------------------------
@@ -277,10 +284,7 @@ def render(
             return
     result = rendered_log(config)
     if result.text is None:
-        _print_problems(result.problems, err=True)
-        typer.echo(f"issuelog: not rendering: {len(result.problems)} problem(s) in the issue files "
-                   "(see `issuelog check`)", err=True)
-        raise typer.Exit(EXIT_PROBLEMS)
+        _refuse_with_problems(result.problems, "not rendering")
     text = result.text
     # Compared and written as UTF-8: a large log decoded again would be a second copy four times
     # the size of the file (emoji make Python keep four bytes a character).
@@ -706,10 +710,7 @@ def export(
         check_output_path(output, config)
     result = load_issues(config)
     if result.problems:
-        _print_problems(result.problems, err=True)
-        typer.echo(f"issuelog: not exporting: {len(result.problems)} problem(s) in the issue files "
-                   "(see `issuelog check`)", err=True)
-        raise typer.Exit(EXIT_PROBLEMS)
+        _refuse_with_problems(result.problems, "not exporting")
     text = export_issues(result.issues, config, output_format.value)
     if output is None:
         typer.echo(text, nl=False)
@@ -946,9 +947,7 @@ def analyze(
     config = load_config()
     result = load_issues(config)
     if result.problems:
-        _print_problems(result.problems, err=True)
-        raise IssuelogError(f"not analysing: {len(result.problems)} problem(s) in the issue files "
-                         "(see `issuelog check`)")
+        _refuse_with_problems(result.problems, "not analysing")
     analysis = analyze_issues(result.issues, config, days, _parse_date(today, "--today"))
     if output_format is Format.json:
         typer.echo(json.dumps(analysis_data(analysis), indent=2, ensure_ascii=False))
@@ -993,9 +992,7 @@ def metrics(
         return
     result = load_issues(config)
     if result.problems:
-        _print_problems(result.problems, err=True)
-        raise IssuelogError(f"no metrics written: {len(result.problems)} problem(s) in the "
-                            "issue files (see `issuelog check`)")
+        _refuse_with_problems(result.problems, "no metrics written")
     text = metrics_text(result.issues, config)
     if output is None:
         typer.echo(text, nl=False)
