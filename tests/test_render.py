@@ -10,6 +10,7 @@ import os
 import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import given
@@ -17,7 +18,14 @@ from hypothesis import strategies as st
 
 from issuelog.config import Config, load_config
 from issuelog.errors import TemplateError
-from issuelog.render import format_elapsed, normalize_output, render_log, table_cell, yaml_scalar
+from issuelog.render import (
+    format_elapsed,
+    normalize_output,
+    render_log,
+    table_cell,
+    url_path,
+    yaml_scalar,
+)
 from issuelog.store import load_issues
 
 FIXTURE = Path(__file__).parent / "fixtures" / "golden"
@@ -171,3 +179,8 @@ def test_normalized_output_has_lf_single_blank_lines_and_one_trailing_newline(te
 def test_text_that_is_already_normal_is_not_copied() -> None:
     text = "# Log\n\n| a | ✅ |\n" * 1000  # a log of the built-in templates needs no change
     assert normalize_output(text) is text
+
+
+@given(st.text(alphabet="aZ09_.~/- %é()#?:&", max_size=20))
+def test_url_paths_are_encoded_as_quote_encodes_them(text: str) -> None:
+    assert url_path(text) == quote(text)
