@@ -70,7 +70,7 @@ def analysis_text(analysis: Analysis) -> str:
     summary = analysis.summary
     out: list[str] = ["Statistics"]
     out.append(f"  Total issues: {summary.total}")
-    out.append(f"  Open: {summary.open_count}")
+    out.append(f"  Open (any open status): {summary.open_count}")
     out += [f"  Open {severity.label.lower()}: {count}"
             for severity, count in analysis.open_by_severity]
     out.append(f"  Total occurrences: {analysis.total_occurrences}")

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from issuelog import __version__
-from issuelog.config import Config, load_config, working_directory
+from issuelog.config import Config, load_config, load_project, working_directory
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
 
 if TYPE_CHECKING:
@@ -202,7 +202,7 @@ def new(
     from issuelog.scaffold import create_issue, git_user_name
     from issuelog.store import display_path, resolve_id
 
-    config = load_config()
+    config = load_project()
     fields: dict[str, Any] = {
         "title": title, "severity": severity, "phase": phase, "category": category,
         "component": component, "status": status, "assignee": assignee,
@@ -242,7 +242,7 @@ def check(
     """Validate every issue file; print each problem as path:line: message."""
     from issuelog.store import load_issues
 
-    config = load_config()
+    config = load_project()
     result = load_issues(config, bodies=False)
     if output_format is Format.json:
         typer.echo(json.dumps([{"path": p.path, "line": p.line, "message": p.message}
@@ -271,7 +271,7 @@ def render(
     from issuelog.cache import rendered_log
     from issuelog.store import check_output_path, display_path, write_bytes_atomic
 
-    config = load_config()
+    config = load_project()
     if output is not None:
         check_output_path(output, config, rendered_log=True)
     if output is None:
@@ -322,7 +322,7 @@ def renumber(
     from issuelog.renumber import renumber as renumber_issues
     from issuelog.store import display_path
 
-    config = load_config()
+    config = load_project()
     plan = renumber_issues(config, dry_run=dry_run)
     if plan.empty and not plan.unclear:
         typer.echo("no duplicate IDs: nothing to renumber", err=True)
@@ -349,7 +349,7 @@ def install_hooks() -> None:
     """Set up git so that merges and rebases never leave a conflict in ISSUES.md."""
     from issuelog.hooks import install_hooks as install
 
-    config = load_config()
+    config = load_project()
     for step in install(config):
         typer.echo(f"{'done ' if step.done else 'kept '} {step.message}")
 
@@ -363,7 +363,7 @@ def git_hook(
     """Run by the hooks `install-hooks` installs: re-render ISSUES.md after merges and rebases."""
     from issuelog.hooks import run_hook
 
-    message = run_hook(name, arguments or [], load_config())
+    message = run_hook(name, arguments or [], load_project())
     if message:
         typer.echo(message, err=True)
 
@@ -383,7 +383,7 @@ def diff(
     from issuelog.history import diff_as_data, diff_since
     from issuelog.render import render_diff
 
-    config = load_config()
+    config = load_project()
     result = diff_since(config, rev)
     if output_format is Format.json:
         typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
@@ -398,7 +398,7 @@ def _complete_ids(incomplete: str) -> list[tuple[str, str]]:
     from issuelog.store import id_numbers, issue_files
 
     try:
-        config = load_config()
+        config = load_project()
         files = issue_files(config)
     except (IssuelogError, OSError):
         return []
@@ -417,7 +417,7 @@ def _completer(key: str) -> Callable[[str], list[str]]:
 
     def complete(incomplete: str) -> list[str]:
         try:
-            config = load_config()
+            config = load_project()
         except IssuelogError:
             return []
         return [value for value in _choices(key, config) if value.startswith(incomplete)]
@@ -504,7 +504,7 @@ def list_issues(
     )
     from issuelog.store import load_issues
 
-    config = load_config()
+    config = load_project()
     filters = Filters(
         status=tuple(status or ()), severity=tuple(severity or ()), phase=tuple(phase or ()),
         category=tuple(category or ()), component=tuple(component or ()), tag=tuple(tag or ()),
@@ -563,7 +563,7 @@ def show(
     from issuelog.listing import issue_record, to_json
     from issuelog.store import display_path, find_issue_file, load_issue, read_text
 
-    config = load_config()
+    config = load_project()
     path = find_issue_file(config, issue_id)
     if output_format is Format.json:
         _, issue = load_issue(config, path)
@@ -611,7 +611,7 @@ def status(
     """Change an issue's status; a closed status sets `resolved`, an open one empties it."""
     from issuelog.edits import change_status
 
-    config = load_config()
+    config = load_project()
     edit = change_status(config, issue_id, new_status, resolution=resolution,
                          on=_parse_date(closed_on, "--date"))
     _print_edit(edit, config)
@@ -625,7 +625,7 @@ def resolve(
     """Mark an issue resolved (sets `resolved`); --resolution fills its Resolution section."""
     from issuelog.edits import change_status, resolved_status
 
-    config = load_config()
+    config = load_project()
     edit = change_status(config, issue_id, resolved_status(config), resolution=resolution,
                          on=_parse_date(closed_on, "--date"))
     _print_edit(edit, config)
@@ -637,7 +637,7 @@ def reopen(issue_id: IdArgument) -> None:
     """Reopen a closed issue: status back to open, `resolved` emptied."""
     from issuelog.edits import change_status, reopened_status
 
-    config = load_config()
+    config = load_project()
     _print_edit(change_status(config, issue_id, reopened_status(config)), config)
 
 
@@ -651,7 +651,7 @@ def assign(
     from issuelog.edits import update_issue
     from issuelog.frontmatter_edit import EMPTY
 
-    config = load_config()
+    config = load_project()
     _print_edit(update_issue(config, issue_id, {"assignee": name.strip() or EMPTY}), config)
 
 
@@ -666,7 +666,7 @@ def set_fields(
     """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
     from issuelog.edits import parse_assignments, update_issue
 
-    config = load_config()
+    config = load_project()
     _print_edit(update_issue(config, issue_id, parse_assignments(assignments)), config)
 
 
@@ -676,7 +676,7 @@ def edit(issue_id: IdArgument) -> None:
     """Open an issue in $VISUAL/$EDITOR, then check it; an invalid edit is kept and explained."""
     from issuelog.store import find_issue_file
 
-    config = load_config()
+    config = load_project()
     path = find_issue_file(config, issue_id)
     open_in_editor(path)
     _report_file_problems(path, config)
@@ -705,7 +705,7 @@ def export(
     from issuelog.export import export as export_issues
     from issuelog.store import check_output_path, display_path, load_issues, write_atomic
 
-    config = load_config()
+    config = load_project()
     if output is not None:
         check_output_path(output, config)
     result = load_issues(config)
@@ -741,7 +741,7 @@ def import_log(
     from issuelog.importer import import_drafts, plan_import
     from issuelog.store import display_path
 
-    config = load_config()
+    config = load_project()
     plan = plan_import(path, config, default_severity=default_severity,
                        default_status=default_status)
     shown = display_path(path.resolve(), config)
@@ -872,7 +872,7 @@ def record(
             raise UsageError(f"{mode} cannot be combined with {', '.join(given)}")
     if refingerprint_all and from_file is not None:
         raise UsageError("--refingerprint cannot be combined with --from")
-    config = load_config()
+    config = load_project()
     if refingerprint_all:
         for item in refingerprint(config):
             typer.echo(f"{item.issue_id}: {item.old} (v{item.old_version}) -> {item.new}")
@@ -944,7 +944,7 @@ def analyze(
     from issuelog.stats import analyze as analyze_issues
     from issuelog.store import load_issues
 
-    config = load_config()
+    config = load_project()
     result = load_issues(config)
     if result.problems:
         _refuse_with_problems(result.problems, "not analysing")
@@ -975,7 +975,7 @@ def metrics(
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")
-    config = load_config()
+    config = load_project()
     if output is not None:
         check_output_path(output, config)
     if serve:

@@ -231,6 +231,21 @@ def working_directory() -> Path:
         raise UsageError("the current directory no longer exists: cd into the project again") from None
 
 
+def load_project(start: Path | None = None) -> Config:
+    """The configuration of the project around `start`; an error when there is no project.
+
+    A project has a config file (issuelog.toml or [tool.issuelog]) or, with the defaults, an
+    issues directory at its root. Without either, commands would scatter files wherever they run.
+    """
+    config = load_config(start)
+    if config.source is None and not config.issues_path.is_dir():
+        raise UsageError(
+            f"no issuelog project here: no issuelog.toml or [tool.issuelog] in {config.root} or "
+            f"above, and no {config.issues_dir}/ directory; run `issuelog init` first"
+        )
+    return config
+
+
 def load_config(start: Path | None = None) -> Config:
     """Load the configuration in force for `start` (default: the current directory)."""
     start = (start or working_directory()).resolve()

@@ -197,6 +197,8 @@ def parse_value(text: str) -> Any:
     except YAMLError as error:
         raise UsageError(f"'{text}' is not a valid value ({getattr(error, 'problem', error)}); "
                          "quote it") from None
+    except ValueError as error:  # shaped like a date but not one: 2026-02-30
+        raise UsageError(f"'{text}' is not a valid date ({error})") from None
     if value is None:
         return EMPTY
     if isinstance(value, (CommentedMap, CommentedSeq)) and not value.fa.flow_style():

@@ -682,9 +682,8 @@ class _Reader:
                 draft.sections.append((item.label.strip(), content))
         else:
             _keep(draft, f"legacy_{meta}", text)
-            if meta in ("status", "severity"):
-                self.warnings.append(Notice(line, f"{meta} '{value}' is not a configured {meta}; "
-                                            f"kept as legacy_{meta}"))
+            self.warnings.append(Notice(line, f"{meta} '{value or content}' is not a configured "
+                                        f"{meta}; kept as legacy_{meta}"))
 
     def finish(self, draft: Draft) -> None:
         """Fill in what the entry did not say: from the headings above it, then the defaults."""

@@ -309,3 +309,21 @@ def test_new_keeps_a_comma_inside_one_tag_and_control_characters(project: Path, 
     assert issue.tags == ["db, cache", "plain"]
     assert issue.files == ["a.py, b.py"]
     assert issue.title == "Bell\x7f and next line"  # titles are one line: \x85 is a line break
+
+
+@pytest.mark.parametrize("command", [["new", "X", "-s", "low"], ["render"], ["record", "--error", "boom"],
+                                     ["list"], ["check"]])
+def test_outside_any_project_commands_say_so_and_write_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Invoke, command: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = cli(*command, code=2)
+    assert "no issuelog project here" in result.stderr and "issuelog init" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_set_refuses_an_impossible_date(project: Path, cli: Invoke) -> None:
+    cli("new", "X", "-s", "low")
+    before = files_snapshot(project)
+    result = cli("set", "1", "reported=2026-02-30", code=2)
+    assert "'2026-02-30' is not a valid date" in result.stderr
+    assert files_snapshot(project) == before

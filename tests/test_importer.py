@@ -143,7 +143,13 @@ def test_filled_error_log_gives_its_ten_numbered_entries() -> None:
         "Celery Task Serialization Errors", "Database Migration Conflicts",
         "Redis Memory Leak with Large Cache Objects", "WebSocket Connection Drops",
     ]
-    assert plan.unreadable == [] and plan.warnings == []
+    assert plan.unreadable == []
+    # Error types that are not configured categories are kept as legacy_category, and said so.
+    assert [(w.line, w.message.split(" is not")[0]) for w in plan.warnings] == [
+        (22, "category 'Infrastructure'"), (37, "category 'Dependency'"),
+        (51, "category 'Code Pattern'"), (112, "category 'Build'"), (173, "category 'Database'"),
+        (208, "category 'Network'"),
+    ]
     assert [d.legacy_id for d in plan.drafts] == [str(n) for n in range(1, 11)]
     assert [d.value("reported") for d in plan.drafts] == [date(2024, 1, d) for d in range(15, 25)]
     # A solution written down means the entry was resolved.
