@@ -278,24 +278,36 @@ def _load(environment: jinja2.Environment, name: str, config: Config) -> jinja2.
         raise TemplateError(f"{error.filename or name}:{error.lineno}: {error.message}") from None
 
 
+def _failing_template(error: BaseException, template: jinja2.Template) -> str:
+    """`file:line` of the innermost template frame of an error (Jinja2 maps frames to templates)."""
+    place = f"{template.filename or template.name}"
+    traceback = error.__traceback__
+    while traceback is not None:
+        code = traceback.tb_frame.f_code
+        if code.co_filename.endswith(".j2") or code.co_filename == template.filename:
+            place = f"{code.co_filename}:{traceback.tb_lineno}"
+        traceback = traceback.tb_next
+    return place
+
+
 def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
     try:
         return template.render(context)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{error.filename or template.name}:{error.lineno}: {error.message}") from None
     except SecurityError as error:
-        name = template.filename or template.name
-        raise TemplateError(f"{name}: refused by the sandbox: {error}") from None
+        place = _failing_template(error, template)
+        raise TemplateError(f"{place}: refused by the sandbox: {error}") from None
     except jinja2.TemplateNotFound as error:
-        name = template.filename or template.name
-        raise TemplateError(f"{name}: template '{error.name}' not found") from None
+        place = _failing_template(error, template)
+        raise TemplateError(f"{place}: template '{error.name}' not found") from None
     except jinja2.UndefinedError as error:
-        raise TemplateError(f"{template.filename or template.name}: {error.message}") from None
+        raise TemplateError(f"{_failing_template(error, template)}: {error.message}") from None
     except RecursionError:
         name = template.filename or template.name
         raise TemplateError(f"{name}: macros call each other too deeply") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
-        raise TemplateError(f"{template.filename or template.name}: {error}") from None
+        raise TemplateError(f"{_failing_template(error, template)}: {error}") from None
 
 
 def trusted_html(text: str) -> Markup:

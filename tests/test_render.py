@@ -184,3 +184,16 @@ def test_text_that_is_already_normal_is_not_copied() -> None:
 @given(st.text(alphabet="aZ09_.~/- %é()#?:&", max_size=20))
 def test_url_paths_are_encoded_as_quote_encodes_them(text: str) -> None:
     assert url_path(text) == quote(text)
+
+
+def test_an_error_in_an_imported_template_names_that_template(project: Path) -> None:
+    templates = project / ".issuelog" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_macros.md.j2").write_text(
+        "{% macro severity(configured, name) %}\n{{ config.__class__.__mro__ }}\n{% endmacro %}\n"
+        "{% macro status(configured, name) %}{% endmacro %}\n{% macro elapsed(issue) %}{% endmacro %}\n")
+    (templates / "ISSUES.md.j2").write_text(
+        '{% import "_macros.md.j2" as m %}\n# {{ project }}\n{{ m.severity(none, "x") }}\n')
+    with pytest.raises(TemplateError) as raised:
+        render_log([], load_config(project))
+    assert "_macros.md.j2:2" in str(raised.value)
