@@ -197,3 +197,12 @@ def test_an_error_in_an_imported_template_names_that_template(project: Path) -> 
     with pytest.raises(TemplateError) as raised:
         render_log([], load_config(project))
     assert "_macros.md.j2:2" in str(raised.value)
+
+
+def test_configured_labels_cannot_break_the_log(tmp_path: Path) -> None:
+    (tmp_path / "issuelog.toml").write_text(
+        'project = "A | <b>B</b>"\n[[severities]]\nname = "odd"\nlabel = "Pipe | <i>x</i>"\nemoji = "|"\n')
+    text = render_log([], load_config(tmp_path))
+    assert text.startswith("# A | &lt;b&gt;B&lt;/b&gt; — Issue Log\n")  # a heading may hold a pipe
+    assert "<i>" not in text and "<b>" not in text
+    assert "| \\| **Pipe \\| &lt;i&gt;x&lt;/i&gt;** |" in text
