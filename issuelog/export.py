@@ -12,7 +12,7 @@ from issuelog.config import Config
 from issuelog.listing import iso, to_csv
 from issuelog.listing import issue_record as frontmatter_record
 from issuelog.model import Issue
-from issuelog.render import load_template_source, render_html, trusted_html
+from issuelog.render import load_template_source, log_context, render_html, trusted_html
 from issuelog.sections import read_sections
 from issuelog.stats import summarize
 
@@ -64,15 +64,7 @@ def export_html(issues: list[Issue], config: Config) -> str:
     severity_colours = {s.name: colour_for(s.emoji, i) for i, s in enumerate(config.severities)}
     status_colours = {s.name: colour_for(s.emoji, i) for i, s in enumerate(config.statuses)}
     context = {
-        "config": config,
-        "project": config.project,
-        "summary": summary,
-        "issues": summary.issues,
-        "severities": config.severities,
-        "statuses": config.statuses,
-        "severity_of": config.severity,
-        "status_of": config.status,
-        "age": summary.age_days,
+        **log_context(summary, config),
         "anchors": {issue.path.name: issue.id for issue in summary.issues},
         "known_ids": {issue.id for issue in summary.issues},
         "severity_colour": lambda name: severity_colours.get(name, UNKNOWN_COLOUR),
