@@ -92,6 +92,19 @@ def cli() -> Invoke:
     return invoke
 
 
+@pytest.fixture
+def repo(project: Path, cli: Invoke) -> Path:
+    """A project on main with one issue, a rendered log and the hooks installed and committed."""
+    from tests.git_helpers import commit_all, git
+
+    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
+    cli("new", "Base issue", "-s", "high", "--date", "2026-01-01")
+    cli("render")
+    cli("install-hooks")
+    commit_all(project, "base", when="2026-01-01T09:00:00")
+    return project
+
+
 def files_snapshot(root: Path) -> dict[str, bytes]:
     """Every file under root (outside .git and issuelog's cache) with its bytes."""
     return {

@@ -13,17 +13,6 @@ from tests.conftest import Invoke, files_snapshot
 from tests.git_helpers import commit_all, git
 
 
-@pytest.fixture
-def repo(project: Path, cli: Invoke) -> Path:
-    """A project on main with one issue, a rendered log and the hooks installed and committed."""
-    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
-    cli("new", "Base issue", "-s", "high", "--date", "2026-01-01")
-    cli("render")
-    cli("install-hooks")
-    commit_all(project, "base", when="2026-01-01T09:00:00")
-    return project
-
-
 def _two_branches(repo: Path, cli: Invoke) -> None:
     """`left` adds ISSUE-002, `right` (which sees it) ISSUE-003 and resolves ISSUE-001; both render."""
     git(repo, "checkout", "-q", "-b", "left", "main")

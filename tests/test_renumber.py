@@ -14,17 +14,6 @@ from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 from tests.git_helpers import commit_all, git
 
 
-@pytest.fixture
-def repo(project: Path, cli: Invoke) -> Path:
-    """A project on main with one issue, a rendered log and the hooks installed."""
-    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
-    cli("new", "Base issue", "-s", "high", "--date", "2026-01-01")
-    cli("render")
-    cli("install-hooks")
-    commit_all(project, "base", when="2026-01-01T09:00:00")
-    return project
-
-
 def test_done_when_two_branches_collide_merge_and_renumber(
     repo: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
