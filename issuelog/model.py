@@ -135,9 +135,14 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
                 None, None, f"number too large ({len(node.value)} digits)", node.start_mark
             ) from None
 
+    def construct_document_ordered_set(self, node: yaml.MappingNode) -> list[Any]:
+        """A `!!set` as a list in the order it is written: a Python set's order changes per run."""
+        return list(self.construct_mapping(node))
+
 
 IssueLoader.add_constructor("tag:yaml.org,2002:timestamp", IssueLoader.construct_yaml_timestamp)
 IssueLoader.add_constructor("tag:yaml.org,2002:int", IssueLoader.construct_yaml_int)
+IssueLoader.add_constructor("tag:yaml.org,2002:set", IssueLoader.construct_document_ordered_set)
 
 
 class SafeIssueLoader(IssueLoader):

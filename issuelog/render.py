@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import json
 import os
 import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
-from markupsafe import Markup
+from markupsafe import Markup, soft_str
 
 from issuelog.config import (
     ISSUE_TEMPLATE,
@@ -109,25 +113,134 @@ def mermaid_string(value: Any) -> str:
 _PATH_TEXT_ATTRIBUTES = frozenset({"name", "stem", "suffix", "suffixes", "parts", "as_posix"})
 _MAX_EXPONENT = 1000
 _MAX_REPEATED_LENGTH = 1_000_000
+#: Date and time methods that read the clock or the machine's time zone: a log using them would
+#: change with the day, or the machine, it is rendered on.
+_CLOCK_ATTRIBUTES = frozenset({
+    "today", "now", "utcnow", "fromtimestamp", "utcfromtimestamp", "timestamp", "astimezone",
+})
+#: Filters that return a one-off iterator, which prints as its memory address: templates get lists.
+_LAZY_FILTERS = ("map", "select", "reject", "selectattr", "rejectattr", "unique", "items", "reverse",
+                 "batch", "slice")
+#: Values whose text is their data, the same on every run and every machine.
+_PLAIN_TYPES = (str, int, float, date, time, timedelta, range)
+#: What the sandbox hands to templates as data instead: a path relative to the root, a sorted set.
+_PATH_AND_SET_TYPES = frozenset({type(Path()), set, frozenset})
+_PURE_FUNCTION = ("ISSUES.md must depend only on the issue files, the configuration and the "
+                  "templates")
+
+
+def _is_clock(obj: Any) -> bool:
+    """Whether `obj` is a date, a time or one of their classes, whose clock methods are refused."""
+    return isinstance(obj, (date, time)) or (isinstance(obj, type) and issubclass(obj, (date, time)))
+
+
+def _refuse_randomness(what: str) -> Callable[..., NoReturn]:
+    """A stand-in for a Jinja2 filter or function whose result is random."""
+
+    def refuse(*args: Any, **kwargs: Any) -> NoReturn:
+        raise SecurityError(f"{what} gives a different result on every render; {_PURE_FUNCTION}")
+
+    return refuse
+
+
+def _unordered_part(value: Any, depth: int = 0) -> str | None:
+    """What in `value` would print differently on another run or machine, or None if nothing."""
+    if value is None or isinstance(value, (*_PLAIN_TYPES, jinja2.Undefined)):
+        return None  # an undefined value raises its own error when printed
+    if isinstance(value, PurePath):
+        return "an absolute path, which names the directories of this machine" \
+            if value.is_absolute() else None
+    if isinstance(value, (set, frozenset)):
+        return "a set, whose order changes from one run to the next (sort it first)"
+    if depth > 60:  # deeper than any issue file may nest
+        return "a value nested too deeply to check"
+    if isinstance(value, (list, tuple)):
+        return next(filter(None, (_unordered_part(item, depth + 1) for item in value)), None)
+    if isinstance(value, dict):
+        parts = (_unordered_part(item, depth + 1) for pair in value.items() for item in pair)
+        return next(filter(None, parts), None)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        parts = (_unordered_part(getattr(value, field.name), depth + 1)
+                 for field in dataclasses.fields(value) if field.repr)
+        return next(filter(None, parts), None)
+    if callable(value):
+        return f"a {type(value).__name__}, which prints as its memory address (call it instead)"
+    return f"a {type(value).__name__}, which prints as Python's description of it, not as data"
+
+
+def shown_value(value: Any) -> Any:
+    """`value` if its text is data; a template printing anything else is refused."""
+    if type(value) is str:  # nearly every value a log prints
+        return value
+    problem = _unordered_part(value)
+    if problem is not None:
+        raise SecurityError(f"cannot print {problem}; {_PURE_FUNCTION}")
+    return value
+
+
+def _listed(lazy_filter: Callable[..., Any]) -> Callable[..., Any]:
+    """A Jinja2 filter returning a list where the original returns a one-off iterator."""
+
+    @functools.wraps(lazy_filter)  # keeps the marker that asks Jinja2 for the context
+    def listed(*args: Any, **kwargs: Any) -> Any:
+        result = lazy_filter(*args, **kwargs)
+        return result if isinstance(result, str) else list(result)
+
+    return listed
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja2's compiler, checking what `a ~ b` joins the way `{{ value }}` output is checked."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        check = nodes.EnvironmentAttribute("shown_value")
+        checked = [nodes.Call(check, [child], [], None, None, lineno=child.lineno)
+                   for child in node.nodes]
+        super().visit_Concat(nodes.Concat(checked, lineno=node.lineno), frame)
 
 
 class _Environment(ImmutableSandboxedEnvironment):
-    """Jinja2's sandbox, also closed to the file system.
+    """Jinja2's sandbox, also closed to the file system and to everything that is not the data.
 
     A template may come from a pull request. The stock sandbox stops Python internals
     (`__class__`, `__globals__`) but lets templates call public methods, and a `Path` in the
-    context (`config.root`, `issue.path`) has `read_text` and `write_text`.
+    context (`config.root`, `issue.path`) has `read_text` and `write_text`. ISSUES.md must also
+    be a pure function of the issue files, the configuration and the templates, so the clock,
+    random values, set order, memory addresses and the project's place on disk are kept out too.
     """
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
+    code_generator_class = _CodeGenerator
+
+    def __init__(self, *, root: Path, **options: Any) -> None:
+        super().__init__(finalize=shown_value, **options)
         self.data_types = _data_types()
+        self.root = root
+        self.shown_value = shown_value
+        self.filters["string"] = lambda value: soft_str(shown_value(value))
+        self.filters["attr"] = jinja2.pass_environment(
+            lambda environment, obj, name: environment.getattr(obj, str(name)))
+        self.filters["random"] = _refuse_randomness("the 'random' filter")
+        self.globals["lipsum"] = _refuse_randomness("lipsum()")
+        for name in _LAZY_FILTERS:
+            self.filters[name] = _listed(self.filters[name])
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
-        """Refuse every path attribute that is not plain text."""
+        """Refuse every path attribute that is not plain text, and methods reading the clock."""
         if isinstance(obj, PurePath) and attr not in _PATH_TEXT_ATTRIBUTES:
             return False
+        if attr in _CLOCK_ATTRIBUTES and _is_clock(obj):
+            return False
         return super().is_safe_attribute(obj, attr, value)
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> jinja2.Undefined:
+        """The error a refused attribute raises when used; a clock method says why it is refused."""
+        if attribute in _CLOCK_ATTRIBUTES and _is_clock(obj):
+            return self.undefined(
+                f"'{attribute}' reads the clock or the machine's time zone; {_PURE_FUNCTION} "
+                "(summary.last_updated is the newest date in the data)",
+                name=attribute, obj=obj, exc=SecurityError,
+            )
+        return super().unsafe_undefined(obj, attribute)
 
     intercepted_binops = frozenset({"*", "**"})
 
@@ -150,10 +263,28 @@ class _Environment(ImmutableSandboxedEnvironment):
         # of times, so the checks would cost more than the rest of the rendering.
         if type(obj) in self.data_types and not attribute.startswith("_"):
             try:
-                return getattr(obj, attribute)
+                value = getattr(obj, attribute)
             except AttributeError:
-                pass
-        return super().getattr(obj, attribute)
+                value = super().getattr(obj, attribute)
+        else:
+            value = super().getattr(obj, attribute)
+        return self._as_data(value) if type(value) in _PATH_AND_SET_TYPES else value
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        """`obj[key]` in a template: a field of issuelog's data objects as `obj.key` gives it."""
+        if type(obj) in self.data_types and isinstance(argument, str):
+            return self.getattr(obj, argument)
+        value = super().getitem(obj, argument)
+        return self._as_data(value) if type(value) in _PATH_AND_SET_TYPES else value
+
+    def _as_data(self, value: Any) -> Any:
+        """A path relative to the project root (where it is checked out is no data); a set sorted."""
+        if isinstance(value, PurePath):
+            return PurePosixPath(*Path(os.path.relpath(value, self.root)).parts)
+        try:
+            return tuple(sorted(value))
+        except TypeError:  # items of different types
+            return tuple(sorted(value, key=repr))
 
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         """A call in a template: issuelog's helpers and the template's own macros go straight in."""
@@ -238,20 +369,20 @@ def make_environment(config: Config, *, html: bool = False) -> jinja2.Environmen
     for a large log. With `html`, every value is HTML-escaped unless issuelog marked it as
     markup itself.
     """
+    options: dict[str, Any] = {
+        "undefined": jinja2.StrictUndefined,
+        "keep_trailing_newline": True,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "autoescape": html,
+    }
+    environment: jinja2.Environment
     if has_project_templates(config):
-        environment_class: type[jinja2.Environment] = _Environment
-        loader = _loader(config)
+        environment = _Environment(root=config.root, loader=_loader(config), **options)
     else:
-        environment_class = jinja2.Environment
-        loader = _ContainedLoader([str(builtin_templates_dir())])
-    environment = environment_class(
-        loader=loader,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        autoescape=html,
-    )
+        environment = jinja2.Environment(
+            loader=_ContainedLoader([str(builtin_templates_dir())]), **options
+        )
     environment.filters.update(
         cell=table_cell,
         inline=inline_text,
