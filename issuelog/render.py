@@ -8,7 +8,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -121,6 +121,14 @@ _CLOCK_ATTRIBUTES = frozenset({
 #: Filters that return a one-off iterator, which prints as its memory address: templates get lists.
 _LAZY_FILTERS = ("map", "select", "reject", "selectattr", "rejectattr", "unique", "items", "reverse",
                  "batch", "slice")
+#: Filters that turn any value into text (Jinja2's and issuelog's): their arguments are checked
+#: like what `{{ }}` prints.
+_TEXT_FILTERS = ("capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower",
+                 "pprint", "replace", "safe", "striptags", "title", "trim", "truncate", "upper",
+                 "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "cell", "inline", "value",
+                 "fence", "mermaid", "markdown")
+#: `%s` in a date format is seconds since 1970 in the machine's time zone (a C library extension).
+_EPOCH_SECONDS = re.compile(r"%[-_0^#]*[0-9]*s")
 #: Values whose text is their data, the same on every run and every machine.
 _PLAIN_TYPES = (str, int, float, date, time, timedelta, range)
 #: What the sandbox hands to templates as data instead: a path relative to the root, a sorted set.
@@ -178,6 +186,40 @@ def shown_value(value: Any) -> Any:
     return value
 
 
+def _checked_text_filter(text_filter: Callable[..., Any]) -> Callable[..., Any]:
+    """A Jinja2 filter that refuses arguments whose text is not data, as `{{ }}` does."""
+    skip = 1 if getattr(text_filter, "jinja_pass_arg", None) else 0  # the context or environment
+
+    @functools.wraps(text_filter)  # keeps that marker too
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        for value in args[skip:]:
+            if type(value) is not str:  # text needs no check, and a log is mostly text
+                shown_value(value)
+        for value in kwargs.values():
+            shown_value(value)
+        return text_filter(*args, **kwargs)
+
+    return checked
+
+
+@jinja2.pass_eval_context
+def _checked_join(
+    eval_ctx: jinja2.nodes.EvalContext, value: Any, d: str = "", attribute: str | int | None = None
+) -> str:
+    """Jinja2's `join`, refusing items whose text is not data."""
+    if attribute is not None:
+        value = map(jinja2.filters.make_attrgetter(eval_ctx.environment, attribute), value)
+    items = shown_value(list(value))
+    return jinja2.filters.sync_do_join(eval_ctx, items, d)
+
+
+def _check_date_format(text: str, values: Iterable[Any]) -> None:
+    """Refuse `%s` in a format applied to a date: its number depends on the time zone."""
+    if any(_is_clock(value) for value in values) and _EPOCH_SECONDS.search(text.replace("%%", "")):
+        raise SecurityError(f"'%s' in a date format counts seconds in the machine's time zone; "
+                            f"{_PURE_FUNCTION}")
+
+
 def _listed(lazy_filter: Callable[..., Any]) -> Callable[..., Any]:
     """A Jinja2 filter returning a list where the original returns a one-off iterator."""
 
@@ -211,11 +253,12 @@ class _Environment(ImmutableSandboxedEnvironment):
 
     code_generator_class = _CodeGenerator
 
-    def __init__(self, *, root: Path, **options: Any) -> None:
+    def __init__(self, *, root: Path, filters: Mapping[str, Callable[..., Any]], **options: Any) -> None:
         super().__init__(finalize=shown_value, **options)
         self.data_types = _data_types()
         self.root = root
         self.shown_value = shown_value
+        self.filters.update(filters)
         self.filters["string"] = lambda value: soft_str(shown_value(value))
         self.filters["attr"] = jinja2.pass_environment(
             lambda environment, obj, name: environment.getattr(obj, str(name)))
@@ -223,6 +266,10 @@ class _Environment(ImmutableSandboxedEnvironment):
         self.globals["lipsum"] = _refuse_randomness("lipsum()")
         for name in _LAZY_FILTERS:
             self.filters[name] = _listed(self.filters[name])
+        for name in _TEXT_FILTERS:
+            if name in self.filters:
+                self.filters[name] = _checked_text_filter(self.filters[name])
+        self.filters["join"] = _checked_join
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Refuse every path attribute that is not plain text, and methods reading the clock."""
@@ -242,10 +289,13 @@ class _Environment(ImmutableSandboxedEnvironment):
             )
         return super().unsafe_undefined(obj, attribute)
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%"})
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
-        """Refuse `'x' * 10**10` and `10**10**10`: they would exhaust memory or time."""
+        """Refuse `'x' * 10**10` and `10**10**10` (they would exhaust memory or time), and
+        `'%s' % value` of a value whose text is not data."""
+        if operator == "%" and isinstance(left, str):
+            shown_value(right)
         if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
             raise SecurityError(f"exponent {right} is too large (the limit is {_MAX_EXPONENT})")
         if operator == "*":
@@ -286,6 +336,22 @@ class _Environment(ImmutableSandboxedEnvironment):
         except TypeError:  # items of different types
             return tuple(sorted(value, key=repr))
 
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        """`'{}'.format(value)` in a template: refused for values whose text is not data."""
+        formatter = super().wrap_str_format(value)
+        if formatter is None:
+            return None
+        text = value.__self__
+
+        def checked(*args: Any, **kwargs: Any) -> str:
+            for item in (*args, *kwargs.values()):
+                shown_value(item)
+            _check_date_format(text, (*args, *kwargs.values(), *(
+                nested for item in args if isinstance(item, dict) for nested in item.values())))
+            return formatter(*args, **kwargs)
+
+        return functools.update_wrapper(checked, formatter)
+
     def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
         """A call in a template: issuelog's helpers and the template's own macros go straight in."""
         # Neither is marked unsafe or asks for the context, so the sandbox's inspection of every
@@ -294,6 +360,8 @@ class _Environment(ImmutableSandboxedEnvironment):
             kwargs.pop("_block_vars", None)
             kwargs.pop("_loop_vars", None)
             return __obj(*args, **kwargs)
+        if getattr(__obj, "__name__", None) == "strftime" and args and isinstance(args[0], str):
+            _check_date_format(args[0], [getattr(__obj, "__self__", None)])
         return super().call(__context, __obj, *args, **kwargs)
 
 
@@ -376,26 +444,23 @@ def make_environment(config: Config, *, html: bool = False) -> jinja2.Environmen
         "lstrip_blocks": True,
         "autoescape": html,
     }
-    environment: jinja2.Environment
-    if has_project_templates(config):
-        environment = _Environment(root=config.root, loader=_loader(config), **options)
-    else:
-        environment = jinja2.Environment(
-            loader=_ContainedLoader([str(builtin_templates_dir())]), **options
-        )
-    environment.filters.update(
-        cell=table_cell,
-        inline=inline_text,
-        value=format_value,
-        elapsed=format_elapsed,
-        sla=format_sla,
-        time_to_resolve=_time_to_resolve,
-        fence=code_fence,
-        mermaid=mermaid_string,
-        week_label=_week_label,
-    )
+    filters: dict[str, Callable[..., Any]] = {
+        "cell": table_cell,
+        "inline": inline_text,
+        "value": format_value,
+        "elapsed": format_elapsed,
+        "sla": format_sla,
+        "time_to_resolve": _time_to_resolve,
+        "fence": code_fence,
+        "mermaid": mermaid_string,
+        "week_label": _week_label,
+    }
     if html:
-        environment.filters["markdown"] = markdown_html
+        filters["markdown"] = markdown_html
+    if has_project_templates(config):
+        return _Environment(root=config.root, filters=filters, loader=_loader(config), **options)
+    environment = jinja2.Environment(loader=_ContainedLoader([str(builtin_templates_dir())]), **options)
+    environment.filters.update(filters)
     return environment
 
 

@@ -36,12 +36,21 @@ REFUSED = {
     "clock through a subscript": ("{{ issue.reported['today']() }}", "'today' reads the clock"),
     "clock through attr": ("{{ (issue.reported | attr('today'))() }}", "'today' reads the clock"),
     "clock of the newest date": ("{{ summary.last_updated.today() }}", "'today' reads the clock"),
+    "epoch seconds from strftime": ("{{ issue.reported.strftime('%s') }}", "'%s' in a date format"),
+    "epoch seconds from format": ("{{ '{:%-s}'.format(issue.reported) }}", "'%s' in a date format"),
     "random filter": ("{{ issues | random }}", "the 'random' filter gives a different result"),
     "lipsum": ("{{ lipsum(1) }}", "lipsum() gives a different result"),
     "a helper's address": ("{{ link }}", "cannot print a Helper, which prints as its memory address"),
     "an address joined with ~": ("{{ 'age: ' ~ age }}", "cannot print a Helper"),
     "a method's address": ("{{ issue.title.upper }}", "cannot print a builtin_function_or_method"),
     "an object without text": ("{{ cycler('a', 'b') }}", "cannot print a Cycler"),
+    "an address through format": ("{{ 'see {}'.format(link) }}", "cannot print a Helper"),
+    "an address through %": ("{{ 'see %s' % (age,) }}", "cannot print a Helper"),
+    "an address through a text filter": ("{{ link | upper }}", "cannot print a Helper"),
+    "an address through join": ("{{ [link, age] | join(', ') }}", "cannot print a Helper"),
+    "an address through join's attribute": ("{{ issues | join(attribute='title.upper') }}",
+                                            "cannot print a builtin_function_or_method"),
+    "an issue in a table cell": ("{{ issue | cell }}", "cannot print an absolute path"),
     "an issue object": ("{{ issue }}", "cannot print an absolute path"),
     "an issue as a string": ("{{ issue | string }}", "cannot print an absolute path"),
 }
@@ -94,6 +103,8 @@ def test_dates_paths_sets_and_filters_still_give_their_data(templated_project: P
         "{{ issue.present }}",
         "{{ issue.extra }}",
         "{{ 'id' in issue.present }} {{ config.severities[0].name }} {{ range(3) | list }}",
+        "{{ issue.reported.strftime('%%s %Y') }} {{ '{}: {:%d %b}'.format(issue.id, issue.reported) }}",
+        "{{ '%s|%s' % (issue.id, issue.title | upper) }} {{ issues | join(', ', attribute='id') }}",
         "",
     ]))
     cli("render")
@@ -106,6 +117,8 @@ def test_dates_paths_sets_and_filters_still_give_their_data(templated_project: P
         "('id', 'last_seen', 'reported', 'severity', 'status', 'tags', 'title')",
         "{'labels': ['zeta', 'alpha', 'mid', 'omega', 'beta', 'kappa']}",
         "True critical [0, 1, 2]",
+        "%s 2026 ISSUE-001: 10 Jan",
+        "ISSUE-001|SOMETHING BROKE ISSUE-001, ISSUE-002",
     ]
 
 
