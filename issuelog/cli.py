@@ -485,7 +485,7 @@ def list_issues(
         help="Only issues whose title or body contains TEXT (any case).")] = None,
     sort: Annotated[str | None, typer.Option(
         "--sort", metavar="FIELD",
-        help="Sort by FIELD, '-FIELD' in reverse (default: severity, then ID).")] = None,
+        help="Sort by FIELD, '-FIELD' in reverse (default: -severity, most severe first).")] = None,
     output_format: Annotated[ListFormat, typer.Option(
         "--format", help="table, json or csv.")] = ListFormat.table,
 ) -> None:

@@ -101,33 +101,49 @@ def sort_issues(
 ) -> list[Issue]:
     """Most severe first, then by ID; or by a field (`-field`: reversed), always then by ID.
 
-    Issues without a value for the field come last either way.
+    Severity goes from the least to the most severe, like a number, so `-severity` (the default)
+    puts the most severe first; status and phase go in their configured order. Values the
+    configuration does not list come after the configured ones, and issues without a value for
+    the field come last, either way.
     """
     by_id = sorted(issues, key=lambda issue: sort_key(issue.id))
-    name = (field_name or "severity").strip()
+    name = (field_name or "-severity").strip()
     descending = name.startswith("-")
     name = name.lstrip("-")
     if name not in SORT_FIELDS:
         raise UsageError(f"cannot sort by '{name}' (fields: {', '.join(SORT_FIELDS)})")
-    key = _sort_key_for(name, config)
     present = [issue for issue in by_id if name in issue.present]
     absent = [issue for issue in by_id if name not in issue.present]
-    # sorted() is stable, also with reverse=True: equal values stay in ID order.
-    return [*sorted(present, key=key, reverse=descending), *absent]
+    rank = _configured_rank(name, config)
+    if rank is None:
+        # sorted() is stable, also with reverse=True: equal values stay in ID order.
+        return [*sorted(present, key=_sort_key_for(name), reverse=descending), *absent]
+    configured = [issue for issue in present if getattr(issue, name) in rank]
+    unlisted = [issue for issue in present if getattr(issue, name) not in rank]
+    return [
+        *sorted(configured, key=lambda issue: rank[getattr(issue, name)], reverse=descending),
+        *sorted(unlisted, key=lambda issue: natural_key(getattr(issue, name)), reverse=descending),
+        *absent,
+    ]
 
 
-def _sort_key_for(name: str, config: Config) -> Callable[[Issue], Any]:
+def _configured_rank(name: str, config: Config) -> dict[str, int] | None:
+    """Each configured value of a field in ascending order, for the fields the config orders."""
+    if name == "severity":
+        # The configuration lists the most severe first; ascending severity starts at the least.
+        names = [severity.name for severity in reversed(config.severities)]
+    elif name == "status":
+        names = [status.name for status in config.statuses]
+    elif name == "phase":
+        names = list(config.phases)
+    else:
+        return None
+    return {value: index for index, value in enumerate(names)}
+
+
+def _sort_key_for(name: str) -> Callable[[Issue], Any]:
     if name == "id":
         return lambda issue: sort_key(issue.id)
-    if name == "severity":
-        rank = {s.name: index for index, s in enumerate(config.severities)}
-        return lambda issue: (rank.get(issue.severity, len(rank)), issue.severity)
-    if name == "status":
-        rank = {s.name: index for index, s in enumerate(config.statuses)}
-        return lambda issue: (rank.get(issue.status, len(rank)), issue.status)
-    if name == "phase":
-        rank = {phase: index for index, phase in enumerate(config.phases)}
-        return lambda issue: (rank.get(issue.phase, len(rank)), natural_key(issue.phase))
     if name in LIST_FIELDS:
         return lambda issue: [natural_key(item) for item in getattr(issue, name)]
     return lambda issue: _comparable(getattr(issue, name))

@@ -24,7 +24,7 @@ from issuelog.listing import (
 )
 from issuelog.model import Issue
 from issuelog.store import load_issues
-from tests.conftest import issue_text, make_tree
+from tests.conftest import Invoke, issue_text, make_tree
 
 
 @pytest.fixture
@@ -214,3 +214,21 @@ def test_plain_table_aligns_columns_without_trailing_blanks() -> None:
         ["ID", "TITLE", "OWNER"], [["ISSUE-1", "A", ""], ["ISSUE-10", "Longer", "ada"]]
     )
     assert text == ("ID        TITLE   OWNER\nISSUE-1   A\nISSUE-10  Longer  ada\n")
+
+
+def test_severity_sorts_like_a_number_most_severe_last_unless_reversed(
+    project: Path, issues: list[Issue], config: Config, cli: Invoke
+) -> None:
+    make_tree(project, {"issues/ISSUE-011-g.md": issue_text("ISSUE-011", severity="blocker")})
+    everything = select_issues(load_issues(config).issues, config, Filters(include_closed=True))
+    assert ids(sort_issues(everything, config, "-severity")) == [
+        "ISSUE-002", "ISSUE-003", "ISSUE-004", "ISSUE-005", "ISSUE-001", "ISSUE-010", "ISSUE-011",
+    ]
+    assert ids(sort_issues(everything, config, "severity")) == [
+        "ISSUE-001", "ISSUE-010", "ISSUE-005", "ISSUE-004", "ISSUE-002", "ISSUE-003", "ISSUE-011",
+    ]
+    assert ids(sort_issues(everything, config)) == ids(sort_issues(everything, config, "-severity"))
+    assert ids(sort_issues(everything, config, "-status"))[:2] == ["ISSUE-005", "ISSUE-004"]
+    listed = cli("list", "--sort", "-severity", "--format", "csv").stdout.splitlines()
+    assert [line.split(",")[0] for line in listed[1:]] == ["ISSUE-002", "ISSUE-003", "ISSUE-001",
+                                                           "ISSUE-010", "ISSUE-011"]
