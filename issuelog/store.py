@@ -225,12 +225,35 @@ def load_issue(config: Config, path: Path) -> tuple[str, Issue]:
 
 
 def slugify(title: str, max_length: int = MAX_SLUG_LENGTH) -> str:
-    """A short, safe file-name fragment: ASCII letters, digits and single hyphens."""
-    normalized = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", normalized.lower()).strip("-")
+    """A short, safe file-name fragment: ASCII letters, digits and single hyphens.
+
+    Letters of other scripts are transliterated (`Ошибка` -> `oshibka`, `连接` -> `lian-jie`),
+    so that a title in any language gives a readable name that every file system accepts.
+    """
+    slug = re.sub(r"[^a-z0-9]+", "-", _in_ascii(title).lower()).strip("-")
     if len(slug) > max_length:
         slug = slug[:max_length].rsplit("-", 1)[0] or slug[:max_length]
     return slug.strip("-") or "issue"
+
+
+def _in_ascii(text: str) -> str:
+    """Letters and digits of any script in ASCII; symbols and emoji become word breaks."""
+    if text.isascii():
+        return text
+    from anyascii import anyascii  # only for titles that need it: `new` starts faster
+
+    pieces = []
+    for char in text:
+        if char.isascii():
+            pieces.append(char)
+        elif unicodedata.category(char)[0] not in "LN":
+            pieces.append(" ")
+        elif unicodedata.name(char, "").startswith("CJK "):
+            # Chinese has no spaces between words: each ideograph's syllable stands apart.
+            pieces.append(f" {anyascii(char)} ")
+        else:
+            pieces.append(anyascii(char))
+    return "".join(pieces)
 
 
 def state_dir(config: Config) -> Path:
