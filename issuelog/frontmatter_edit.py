@@ -103,10 +103,12 @@ def _text_stays_text(value: Any) -> Any:
 
 
 def _styled_like(old: Any, new: Any) -> Any:
-    """Keep a list in flow style (`[a, b]`) when the value it replaces was written that way."""
+    """A list in flow style (`[a, b]`, as `new` writes lists) unless it replaces a block list."""
     if isinstance(new, list) and not isinstance(new, CommentedSeq):
         seq = CommentedSeq(new)
-        if isinstance(old, CommentedSeq) and old.fa.flow_style():
+        # ruamel.yaml says False only for a list written as `- item` lines; `[]` and a key
+        # without a value say nothing, and the file's own style for lists is then flow.
+        if not (isinstance(old, CommentedSeq) and old.fa.flow_style() is False):
             seq.fa.set_flow_style()
         return _text_stays_text(seq)
     return _text_stays_text(new)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from issuelog.config import Config
-from issuelog.edits import file_problems, reopened_status
+from issuelog.edits import file_problems, reopened_status, status_changes
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
 from issuelog.fingerprint import (
     CURRENT_VERSION,
@@ -254,8 +254,8 @@ def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -
     # An occurrence dated before the fix is history being recorded late, not a regression.
     reopen = bool(status and status.resolved and fixed_on and seen >= fixed_on)
     if reopen:
-        changes["status"] = reopened_status(config)
-        changes["resolved"] = None
+        # What `issuelog reopen` changes: the status it goes back to, and `resolved:` emptied.
+        changes.update(status_changes(issue, reopened_status(config), config))
         if REGRESSION_TAG not in issue.tags:
             changes["tags"] = [*issue.tags, REGRESSION_TAG]
     # Sections are edited in the body only: a `# comment` in the frontmatter is no heading.
