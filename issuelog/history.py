@@ -69,7 +69,10 @@ def _top(config: Config) -> Path:
 
 
 def diff_as_data(result: DiffResult, config: Config, link_base: str = "") -> dict[str, Any]:
-    """The changes as plain data for `--format json` (a stable, documented shape)."""
+    """The changes as plain data for `--format json` (a stable, documented shape).
+
+    A removed issue has no `link`: its file no longer exists where the links lead.
+    """
     return {
         "base": result.base,
         "commit": result.commit,
@@ -81,7 +84,7 @@ def diff_as_data(result: DiffResult, config: Config, link_base: str = "") -> dic
                 "title": change.issue.title,
                 "status": change.issue.status,
                 "severity": change.issue.severity,
-                "link": issue_url(change.issue, config, link_base),
+                "link": None if change.kind == "removed" else issue_url(change.issue, config, link_base),
                 "fields": [{"field": item.field, "from": item.old, "to": item.new}
                            for item in change.fields],
             }

@@ -637,9 +637,17 @@ def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_ba
         configured = config.severity(name) if field == "severity" else config.status(name)
         return table_cell(configured.label if configured else name or "—")
 
+    # A removed issue's file is gone from the revision the links lead to: it gets no link.
+    removed = {change.issue.id for change in diff.changes if change.kind == "removed"}
+
+    def link(issue: Issue) -> str:
+        if issue.id in removed:
+            return table_cell(issue.id)
+        return f"[{issue.id}]({issue_url(issue, config, link_base)})"
+
     context = {
         "config": config, "diff": diff, "base": base, "commit": commit, "kinds": CHANGE_KINDS,
-        "link": lambda issue: f"[{issue.id}]({issue_url(issue, config, link_base)})",
+        "link": link,
         "label": label, "severity_of": config.severity, "status_of": config.status,
     }
     return normalize_output(_render(template, context))

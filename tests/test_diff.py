@@ -105,3 +105,16 @@ def test_diff_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     (tmp_path / "issuelog.toml").write_text('project = "Plain"\n')
     assert "not in a git work tree" in cli("diff", code=2).stderr
+
+
+def test_a_removed_issue_is_shown_without_a_link(history: str, cli: Invoke) -> None:
+    # Its file is gone from the branch the links lead to: a link would lead nowhere.
+    markdown = cli("diff", "main", "--link-base", "https://example.invalid/blob/feature/").stdout
+    removed = markdown[markdown.index("#### Removed"):]
+    assert "| ISSUE-005 | Filed by mistake |" in removed and "| ISSUE-007 | Only on main |" in removed
+    assert "](" not in removed
+    assert "[ISSUE-006](https://example.invalid/blob/feature/issues/ISSUE-006-new.md)" in markdown
+    data = json.loads(cli("diff", "main", "--format", "json").stdout)
+    links = {change["id"]: change["link"] for change in data["changes"]}
+    assert links["ISSUE-005"] is None and links["ISSUE-007"] is None
+    assert links["ISSUE-006"] == "issues/ISSUE-006-new.md"
