@@ -531,25 +531,31 @@ def list_issues(
 
 def _print_rich_table(issues: list[Any], config: Config) -> None:
     """The terminal view: a table with each severity's emoji (rich honours NO_COLOR)."""
+    from rich.cells import cell_len
     from rich.console import Console
     from rich.table import Table
 
-    from issuelog.listing import TABLE_COLUMNS, table_rows
+    from issuelog.listing import TABLE_COLUMNS, fit_column_widths, table_rows
 
     rows = [dict(zip(TABLE_COLUMNS, row, strict=True)) for row in table_rows(issues)]
     # A column that is empty for every issue shown only takes room from the titles.
     columns = [name for name in TABLE_COLUMNS if name == "title" or any(row[name] for row in rows)]
-    table = Table(box=None, header_style="bold underline", pad_edge=False, collapse_padding=True)
-    for name in columns:
-        # IDs, names and dates stay whole; the free-text columns wrap instead.
-        wraps = name in ("title", "phase", "component", "assignee")
-        table.add_column(name.title(), no_wrap=not wraps, min_width=12 if name == "title" else None)
     for cells in rows:
         severity = config.severity(cells["severity"])
         if severity is not None and severity.emoji:
             cells["severity"] = f"{severity.emoji} {cells['severity']}"
-        table.add_row(*(cells[name] for name in columns))
-    Console(highlight=False).print(table)
+    console = Console(highlight=False)
+    natural = {name: max(cell_len(text) for text in [name, *(cells[name] for cells in rows)])
+               for name in columns}
+    # One line per issue: the free-text columns are cut with an ellipsis to fit the terminal.
+    widths = fit_column_widths(natural, console.width)
+    table = Table(box=None, header_style="bold underline", pad_edge=False, collapse_padding=True)
+    shown = [name for name in columns if name in widths]
+    for name in shown:
+        table.add_column(name.title(), width=widths[name], no_wrap=True, overflow="ellipsis")
+    for cells in rows:
+        table.add_row(*(cells[name] for name in shown))
+    console.print(table)
 
 
 @app.command()

@@ -258,6 +258,40 @@ def table_rows(issues: Iterable[Issue]) -> list[list[str]]:
     return rows
 
 
+#: Free-text columns of the table view, as they give up room on a narrow terminal, and the width
+#: each keeps at least; the others (ID, severity, status, date) always stay whole.
+_NARROWING = (("assignee", 8), ("component", 8), ("phase", 8), ("title", 24))
+#: Columns left out, first to last, when narrowing is not enough.
+_OPTIONAL_COLUMNS = ("assignee", "component", "phase")
+_NARROWEST_TITLE = 8
+
+
+def fit_column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
+    """The columns that fit a terminal `width` wide, one space apart, and their widths.
+
+    From each column's natural width the free-text columns give up what is too much, the title
+    last and keeping 24 characters; if that is not enough, assignee, component and phase are left
+    out in that order, the title gets back what they free, and gives up more (down to 8) only
+    when nothing else can.
+    """
+    widths = dict(natural)
+
+    def narrow(name: str, least: int) -> None:
+        excess = sum(widths.values()) + len(widths) - 1 - width
+        if name in widths and excess > 0:
+            widths[name] -= min(excess, max(widths[name] - least, 0))
+
+    for name, least in _NARROWING:
+        narrow(name, least)
+    for name in _OPTIONAL_COLUMNS:
+        if name in widths and sum(widths.values()) + len(widths) - 1 > width:
+            del widths[name]
+    if "title" in widths:
+        widths["title"] = natural["title"]  # what is left of the room, up to its whole length
+        narrow("title", _NARROWEST_TITLE)
+    return widths
+
+
 def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns padded with spaces and two spaces apart, for pipes and files; no trailing blanks."""
     widths = [

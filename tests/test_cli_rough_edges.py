@@ -3,12 +3,18 @@ in the style of `reopen`, and the `list` table on a narrow terminal."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 import re
 from pathlib import Path
 
 import pytest
+from rich.cells import cell_len
 
+import issuelog.cli as cli_module
 from issuelog.frontmatter_edit import edit_frontmatter, split_document
+from issuelog.listing import fit_column_widths
 from issuelog.store import slugify
 from tests.conftest import Invoke
 
@@ -92,3 +98,60 @@ def test_record_adds_to_a_block_list_as_a_block_list(project: Path, cli: Invoke)
     cli("record", *ERROR, "--date", "2026-01-20")
     assert "tags:\n  - db\n  - regression\n" in path.read_text(encoding="utf-8")
     cli("check")
+
+
+# --- list on a narrow terminal -------------------------------------------------------------------
+
+LONG_TITLE = ("Connection refused on startup when the database container is still booting and "
+              "the API gives up after three retries")
+
+
+@pytest.fixture
+def narrow_terminal(project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Path:
+    cli("new", LONG_TITLE, "-s", "critical", "--component", "database", "-a", "grace hopper",
+        "--date", "2026-01-10")
+    cli("new", "Typo", "-s", "low", "--status", "in_progress", "--date", "2026-01-11")
+    monkeypatch.setattr(cli_module, "stdout_is_terminal", lambda: True)
+    monkeypatch.setenv("COLUMNS", "60")
+    return project
+
+
+def test_list_on_a_narrow_terminal_keeps_one_line_per_issue(narrow_terminal: Path, cli: Invoke) -> None:
+    lines = cli("list").stdout.splitlines()
+    assert len(lines) == 3  # the header and one line per issue
+    assert all(cell_len(line.rstrip()) <= 60 for line in lines), lines
+    first = lines[1]
+    assert first.startswith("ISSUE-001 🔴 critical open") and "2026-01-10" in first
+    assert "Connection ref…" in first
+    assert LONG_TITLE not in first
+    assert "in_progress" in lines[2] and "2026-01-11" in lines[2]  # whole, never cut
+
+
+def test_a_wide_terminal_shows_every_column_whole(narrow_terminal: Path, cli: Invoke,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "200")
+    output = cli("list").stdout
+    assert LONG_TITLE in output and "grace hopper" in output and "…" not in output
+
+
+def test_json_csv_and_piped_output_never_cut_titles(narrow_terminal: Path, cli: Invoke,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert json.loads(cli("list", "--format", "json").stdout)[0]["title"] == LONG_TITLE
+    rows = list(csv.DictReader(io.StringIO(cli("list", "--format", "csv").stdout)))
+    assert rows[0]["title"] == LONG_TITLE
+    monkeypatch.setattr(cli_module, "stdout_is_terminal", lambda: False)
+    assert LONG_TITLE in cli("list").stdout
+
+
+def test_column_widths_give_way_title_last() -> None:
+    natural = {"id": 9, "severity": 11, "status": 11, "title": 100, "component": 9,
+               "assignee": 12, "reported": 10}
+    assert fit_column_widths(natural, 300) == natural
+    wide = fit_column_widths(natural, 120)
+    assert wide == {**natural, "title": 57, "component": 8, "assignee": 8}
+    assert sum(wide.values()) + len(wide) - 1 == 120
+    narrow = fit_column_widths(natural, 60)
+    assert narrow == {"id": 9, "severity": 11, "status": 11, "title": 15, "reported": 10}
+    assert sum(narrow.values()) + len(narrow) - 1 == 60
+    # A short title keeps its own width; the others stay whole once everything fits.
+    assert fit_column_widths({**natural, "title": 20}, 100)["title"] == 20
