@@ -22,6 +22,10 @@ TEXT_FIELDS = (
 DATE_FIELDS = ("reported", "resolved", "last_seen")
 LIST_FIELDS = ("tags", "related", "files")
 REFERENCE_KEYS = ("area", "cause", "solution")
+_KNOWN_FIELDS = frozenset(FIELD_ORDER)
+_TEXT_FIELDS = frozenset(TEXT_FIELDS)
+_DATE_FIELDS = frozenset(DATE_FIELDS)
+_LIST_FIELDS = frozenset(LIST_FIELDS)
 SECTIONS = (
     "Description", "Steps to Reproduce", "Expected Behavior", "Actual Behavior",
     "Error Message / Stack Trace", "Environment", "Root Cause", "Resolution", "Prevention",
@@ -34,7 +38,6 @@ MAX_FLOW_NESTING = 50
 MAX_TITLE_LENGTH = 500
 
 _YAML_HANDLER = YAMLHandler()
-_TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
@@ -192,13 +195,72 @@ def split_frontmatter(text: str) -> tuple[str, str] | None:
     return fm, body
 
 
-def key_lines(fm: str) -> dict[str, int]:
-    """1-based file line of each top-level key; the frontmatter starts on line 1 (`---`)."""
-    lines: dict[str, int] = {}
-    for match in _TOP_LEVEL_KEY.finditer(fm):
-        key = match.group(1).strip()
-        lines.setdefault(key, fm.count("\n", 0, match.start()) + 1)
-    return lines
+def load_frontmatter(fm: str) -> tuple[Any, dict[str, int]]:
+    """The frontmatter's value, and the 1-based file line of each top-level key.
+
+    `fm` is the text between the `---` lines, from the end of the first one: its line N (from 0)
+    is line N + 1 of the file.
+    """
+    # An alias (*name) must refer to an anchor (&name) defined before it: without an `&` there
+    # is nothing to refuse, and SafeIssueLoader's per-node alias check is costly, so the plain
+    # IssueLoader (also safe) reads such blocks.
+    loader = SafeIssueLoader(fm) if "&" in fm else IssueLoader(fm)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, {}
+        lines: dict[str, int] = {}
+        if isinstance(root, yaml.MappingNode):
+            for key_node, _ in root.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    lines.setdefault(key_node.value, key_node.start_mark.line + 1)
+        if type(loader) is IssueLoader:
+            try:
+                return _plain_value(loader, root), lines
+            except _NotPlain:
+                pass
+        return loader.construct_document(root), lines
+    finally:
+        loader.dispose()
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
+                         for name in ("null", "bool", "int", "float", "timestamp"))
+
+
+class _NotPlain(Exception):
+    """A node that only PyYAML's full constructor builds (merge keys, other tags, repeated keys)."""
+
+
+def _plain_value(loader: IssueLoader, node: yaml.Node) -> Any:
+    """What `loader.construct_document(node)` gives, for text, numbers, dates, lists and mappings.
+
+    PyYAML's constructor spends most of loading an issue on bookkeeping that only aliases,
+    merge keys and other tags need; frontmatter rarely has any. Each scalar is still built by
+    the loader's own constructor for its tag, so values are exactly the same.
+    """
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        if node.tag == _STR_TAG:
+            return node.value
+        if node.tag in _SCALAR_TAGS:
+            return loader.yaml_constructors[node.tag](loader, node)
+    elif kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
+        return [_plain_value(loader, item) for item in node.value]
+    elif kind is yaml.MappingNode and node.tag == _MAP_TAG:
+        mapping: dict[Any, Any] = {}
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            # Repeated keys are refused by IssueLoader.construct_mapping, with their line.
+            if type(key_node) is not yaml.ScalarNode or key_node.value in seen:
+                raise _NotPlain
+            seen.add(key_node.value)
+            mapping[_plain_value(loader, key_node)] = _plain_value(loader, value_node)
+        return mapping
+    raise _NotPlain
 
 
 def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issue | None, list[Problem]]:
@@ -222,10 +284,7 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         return None, [Problem(shown, deep_line + 1, "invalid YAML: lists or mappings nested more than "
                                                     f"{MAX_FLOW_NESTING} deep")]
     try:
-        # An alias (*name) must refer to an anchor (&name) defined before it: without an `&`
-        # there is nothing to refuse, and SafeIssueLoader's per-node alias check is the costliest
-        # part of loading, so the plain IssueLoader (also safe) reads such blocks.
-        data = yaml.load(fm, Loader=SafeIssueLoader if "&" in fm else IssueLoader)  # noqa: S506
+        data, lines = load_frontmatter(fm)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -243,7 +302,7 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         data = {}
     if not isinstance(data, dict):
         return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
-    return issue_from_mapping(path, data, body.lstrip("\r\n"), key_lines(fm), shown)
+    return issue_from_mapping(path, data, body.lstrip("\r\n"), lines, shown)
 
 
 def _refused_character(fm: str, error: yaml.reader.ReaderError) -> tuple[int, int]:
@@ -265,19 +324,21 @@ def issue_from_mapping(
 
     present: set[str] = set()
     for raw_key, value in data.items():
-        key = str(raw_key)
-        if key not in FIELD_ORDER:
+        key = raw_key if type(raw_key) is str else str(raw_key)
+        if key not in _KNOWN_FIELDS:
             issue.extra[key] = value.text if isinstance(value, InvalidDate) else value
             continue
         if value is None or value == "" or value == []:
             continue
         present.add(key)
-        if key in TEXT_FIELDS:
+        if type(value) is str and key in _TEXT_FIELDS:  # the usual case, first
+            setattr(issue, key, value if key == "error_message" else value.strip())
+        elif key in _TEXT_FIELDS:
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 setattr(issue, key, str(value).strip() if key != "error_message" else str(value))
             else:
                 bad(key, f"'{key}' must be a single value, not {_kind(value)}")
-        elif key in DATE_FIELDS:
+        elif key in _DATE_FIELDS:
             parsed = _as_date(value)
             if isinstance(value, InvalidDate):
                 bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}")
@@ -285,7 +346,7 @@ def issue_from_mapping(
                 bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
             else:
                 setattr(issue, key, parsed)
-        elif key in LIST_FIELDS:
+        elif key in _LIST_FIELDS:
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(
