@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from issuelog.config import Config, Severity, Status, format_duration
+from issuelog.config import Config, Severity, format_duration
 from issuelog.model import Issue
 from issuelog.store import sort_key
 
@@ -84,14 +84,15 @@ class WeekCount:
 
 
 def weekly_activity(
-    issues: list[Issue], config: Config, weeks: int = CHART_WEEKS
+    issues: list[Issue], config: Config, weeks: int = CHART_WEEKS, newest: date | None = None
 ) -> list[WeekCount]:
     """Opened and resolved counts for the last `weeks` weeks, oldest first.
 
-    The last week ends on the newest date in the data, never on today, so the series (and
-    everything drawn from it) only changes when the data does. No dated issue: no weeks.
+    The last week ends on the newest date in the data (`newest_date`, unless the caller has it
+    already), never on today, so the series (and everything drawn from it) only changes when the
+    data does. No dated issue: no weeks.
     """
-    newest = newest_date(issues)
+    newest = newest or newest_date(issues)
     if newest is None or weeks < 1:
         return []
     resolved_names = {s.name for s in config.statuses if s.resolved}
@@ -205,18 +206,19 @@ def _by_id(issues: list[Issue]) -> list[Issue]:
 def summarize(issues: list[Issue], config: Config) -> Summary:
     """Compute every section's figures from the issues."""
     issues = _by_id(issues)
-    statuses: dict[str, Status] = {status.name: status for status in config.statuses}
-    open_issues = [i for i in issues if is_open(i, config)]
-    resolved_issues = [i for i in issues if is_resolved(i, config)]
-    closed_unresolved = [
-        i for i in issues if i.status in statuses and not statuses[i.status].open
-        and not statuses[i.status].resolved
-    ]
+    # is_open and is_resolved, for each of thousands of issues, as set lookups.
+    closed_names = {s.name for s in config.statuses if not s.open}
+    resolved_names = {s.name for s in config.statuses if s.resolved}
+    open_issues = [i for i in issues if i.status not in closed_names]
+    resolved_issues = [i for i in issues if i.status in resolved_names]
+    closed_unresolved = [i for i in issues
+                         if i.status in closed_names and i.status not in resolved_names]
     status_counter = Counter(issue.status for issue in issues)
     status_counts = [Count(s.name, s.label, s.emoji, status_counter[s.name]) for s in config.statuses]
 
     severity_names = [s.name for s in config.severities]
-    open_by_severity = [(s, [i for i in open_issues if i.severity == s.name]) for s in config.severities]
+    open_groups = _grouped(open_issues, "severity")
+    open_by_severity = [(s, open_groups.get(s.name, [])) for s in config.severities]
 
     phases = phase_order(issues, config)
     resolved_groups: dict[str, list[Issue]] = {}
@@ -233,7 +235,6 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
     by_phase: dict[str, list[Issue]] = {}
     for issue in issues:
         by_phase.setdefault(issue.phase or NO_PHASE, []).append(issue)
-    resolved_names = {s.name for s in config.statuses if s.resolved}
     phase_rows = []
     for phase in phases:
         members = by_phase.get(phase, [])
@@ -248,8 +249,9 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
                            len(resolved_issues))
 
     resolution_rows = []
+    resolved_groups_by_severity = _grouped(resolved_issues, "severity")
     for severity in config.severities:
-        members = [i for i in resolved_issues if i.severity == severity.name]
+        members = resolved_groups_by_severity.get(severity.name, [])
         durations = [d for d in (time_to_resolve(i) for i in members) if d is not None]
         average = sum(durations, timedelta(0)) / len(durations) if durations else None
         breaches = sum(1 for i in members if sla_breached(i, severity))
@@ -267,10 +269,11 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         for name, count in sorted(component_counter.items(), key=lambda kv: (-kv[1], kv[0]))
     ][:TOP_COMPONENTS]
 
+    last_updated = newest_date(issues)
     return Summary(
         config=config,
         issues=issues,
-        last_updated=newest_date(issues),
+        last_updated=last_updated,
         status_counts=status_counts,
         total=total,
         open_by_severity=open_by_severity,
@@ -285,8 +288,16 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         open_count=len(open_issues),
         unknown_severity_open=[i for i in open_issues if i.severity not in severity_names],
         open_severity_counts=open_severity_counts(open_issues, config),
-        weekly=weekly_activity(issues, config),
+        weekly=weekly_activity(issues, config, newest=last_updated),
     )
+
+
+def _grouped(issues: list[Issue], attribute: str) -> dict[str, list[Issue]]:
+    """Issues grouped by the value of one attribute, each group in the given order."""
+    groups: dict[str, list[Issue]] = {}
+    for issue in issues:
+        groups.setdefault(getattr(issue, attribute), []).append(issue)
+    return groups
 
 
 def _share(count: int, total: int) -> float:
