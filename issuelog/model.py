@@ -6,13 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from issuelog.config import ISSUE_FIELDS, Config
+from issuelog.config import ISSUE_FIELDS, Config, closest_name
 
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
@@ -386,6 +387,36 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
         bad("resolved", f"resolved {issue.resolved} is before reported {issue.reported}")
     return problems
+
+
+#: How alike (difflib's ratio) an unknown key and a known field must be for the key to be taken
+#: for a typo: `ocurrences` (0.95) and `titel` (0.8) are; `title_en` (0.77), `legacy_status`
+#: (0.63, written by the importer) and `customer_ref` are keys of their own.
+KEY_TYPO_CUTOFF = 0.8
+
+
+@lru_cache(maxsize=1024)
+def misspelt_field(key: str) -> str | None:
+    """The known field an unknown frontmatter key most likely misspells (`Status`, `ocurrences`)."""
+    if key in FIELD_ORDER:
+        return None
+    return closest_name(key.lower(), FIELD_ORDER, cutoff=KEY_TYPO_CUTOFF)
+
+
+def key_hints(issue: Issue, shown: str) -> list[Problem]:
+    """A did-you-mean hint for each unknown key that looks like a typo of a known field.
+
+    Unknown keys are the user's data and stay valid; the hint only says that `ocurrences: 3`
+    is not counted as `occurrences`.
+    """
+    hints = []
+    for key in issue.extra:
+        field_name = misspelt_field(str(key))
+        if field_name is not None:
+            hints.append(Problem(shown, issue.line_of(str(key)),
+                                 f"unknown key '{key}' (kept as your own data): "
+                                 f"did you mean '{field_name}'?"))
+    return hints
 
 
 def _before(later: Day, earlier: Day) -> bool:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.gitrepo import highest_on_branches
-from issuelog.model import MAX_FILE_BYTES, Issue, Problem, parse_issue, validate_issue
+from issuelog.model import MAX_FILE_BYTES, Issue, Problem, key_hints, parse_issue, validate_issue
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -165,6 +165,12 @@ def cross_file_problems(issues: list[Issue], config: Config) -> list[Problem]:
                 problems.append(Problem(display_path(issue.path, config), issue.line_of("related"),
                                         f"related issue '{other}' does not exist"))
     return problems
+
+
+def typo_hints(issues: list[Issue], config: Config) -> list[Problem]:
+    """Unknown frontmatter keys that look like typos of known fields, in file and line order."""
+    return sorted(hint for issue in issues if issue.extra
+                  for hint in key_hints(issue, display_path(issue.path, config)))
 
 
 def sort_key(issue_id: str) -> tuple[int, str]:
