@@ -795,6 +795,7 @@ def _draft_json(draft: Any) -> dict[str, Any]:
         "legacy_id": draft.legacy_id or None,
         **{key: (format_value(draft.value(key)) if draft.value(key) is not None else None)
            for key in ("severity", "status", "phase", "category", "reported", "resolved")},
+        "reference_only": bool(draft.extra.get("reference_only")),
     }
 
 

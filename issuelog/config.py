@@ -72,7 +72,7 @@ ISSUE_FIELDS = (
     "id", "title", "status", "severity", "phase", "category", "component",
     "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
     "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
-    "last_seen", "reference",
+    "last_seen", "reference", "reference_only",
 )
 
 DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")

@@ -87,6 +87,9 @@ class Issue:
     occurrences: int = 1
     last_seen: Day | None = None
     reference: dict[str, str] | None = None
+    # Knowledge (symptom, cause, solution) rather than something that happened: shown in the
+    # Common Issues Reference, left out of every figure, needs no dates (see the README).
+    reference_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     present: frozenset[str] = frozenset()
@@ -306,6 +309,11 @@ def issue_from_mapping(
                 bad(key, "'reference' must be a mapping with text keys area, cause and solution")
             else:
                 issue.reference = reference
+        elif key == "reference_only":
+            if isinstance(value, bool):
+                issue.reference_only = value
+            else:
+                bad(key, f"'reference_only' must be true or false, got {value!r}")
     issue.present = frozenset(present)
     return issue, problems
 
@@ -364,7 +372,9 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         problems.append(Problem(shown, issue.line_of(key), message))
 
     for key in config.required:
-        if key not in issue.present and key not in issue.extra:
+        # A reference entry has no history: its dates are not required (nor invented).
+        undated = issue.reference_only and key in DATE_FIELDS
+        if key not in issue.present and key not in issue.extra and not undated:
             bad(key, f"missing required field '{key}'")
     too_long = title_problem(issue.title)
     if too_long:
@@ -379,8 +389,15 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         if stem != issue.id and not stem.startswith(issue.id + "-"):
             bad("id", f"id '{issue.id}' does not match the file name '{issue.path.name}'")
     status = config.status(issue.status)
+    if issue.reference_only:
+        if issue.reference is None:
+            bad("reference_only", "'reference_only' is set but there is no 'reference' "
+                                  "(area, cause, solution) to list the entry in")
+        if status is not None and status.open:
+            bad("status", f"a reference-only entry cannot be {issue.status}: to track it as an "
+                          "issue, remove 'reference_only' and give it a 'reported' date")
     if status is not None:
-        if not status.open and issue.resolved is None:
+        if not status.open and issue.resolved is None and not issue.reference_only:
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
