@@ -221,11 +221,15 @@ def new(
 
 def _report_file_problems(path: Path, config: Config) -> None:
     from issuelog.edits import file_problems
+    from issuelog.model import key_hints, parse_issue
     from issuelog.store import display_path, read_text
 
     shown = display_path(path, config)
     text, problem = read_text(path, shown)
     problems = [problem] if problem is not None else file_problems(config, path, text or "")
+    issue = parse_issue(path, text, shown)[0] if text is not None else None
+    for hint in key_hints(issue, shown) if issue is not None else []:
+        typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     if problems:
         _print_problems(problems, err=True)
         typer.echo(f"issuelog: your edit is kept in {shown}; fix it and run `issuelog check`", err=True)
@@ -601,6 +605,8 @@ def _print_edit(edit: Any, config: Config) -> None:
 def _shown_value(value: Any) -> str:
     if value in (None, "", []):
         return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as YAML writes it
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):

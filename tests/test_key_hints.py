@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -98,3 +99,15 @@ def test_set_warns_about_a_misspelt_key_and_keeps_it(project: Path, cli: Invoke)
             "did you mean 'occurrences'?") in result.stderr
     assert "ocurrences: 3" in next((project / "issues").glob("ISSUE-001-*.md")).read_text()
     assert "warning" not in cli("set", "1", "customer_ref=AB-1").stderr
+
+
+def test_edit_warns_about_a_misspelt_key(project: Path, cli: Invoke,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text()})
+    editor = project / "fake_editor.py"
+    edited = issue_text(extra="asignee: grace\n")
+    editor.write_text(f"import sys, pathlib\npathlib.Path(sys.argv[1]).write_text({edited!r})\n")
+    monkeypatch.setenv("EDITOR", f"{sys.executable} {editor}")
+    result = cli("edit", "1")
+    assert result.stderr == ("issues/ISSUE-001-a.md:7: warning: unknown key 'asignee' (kept as your "
+                             "own data): did you mean 'assignee'?\n")

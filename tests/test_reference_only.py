@@ -233,5 +233,6 @@ def test_status_edits_keep_reference_entries_undated(project: Path, cli: Invoke)
     refused = cli("reopen", "2", code=1)
     assert "a reference-only entry cannot be open" in refused.stdout + refused.stderr
     assert (project / SHOWN).read_bytes() == before
-    cli("set", "2", "reference_only=", "status=open", "reported=2026-02-01")
+    changed = cli("set", "2", "reference_only=", "status=open", "reported=2026-02-01").stdout
+    assert "ISSUE-002 reference_only: true -> (empty)" in changed
     cli("check")
