@@ -6,13 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from issuelog.config import ISSUE_FIELDS, Config
+from issuelog.config import ISSUE_FIELDS, Config, closest_name
 
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
@@ -89,6 +90,9 @@ class Issue:
     occurrences: int = 1
     last_seen: Day | None = None
     reference: dict[str, str] | None = None
+    # Knowledge (symptom, cause, solution) rather than something that happened: shown in the
+    # Common Issues Reference, left out of every figure, needs no dates (see the README).
+    reference_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     present: frozenset[str] = frozenset()
@@ -366,6 +370,11 @@ def issue_from_mapping(
                 bad(key, "'reference' must be a mapping with text keys area, cause and solution")
             else:
                 issue.reference = reference
+        elif key == "reference_only":
+            if isinstance(value, bool):
+                issue.reference_only = value
+            else:
+                bad(key, f"'reference_only' must be true or false, got {value!r}")
     issue.present = frozenset(present)
     return issue, problems
 
@@ -424,7 +433,9 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         problems.append(Problem(shown, issue.line_of(key), message))
 
     for key in config.required:
-        if key not in issue.present and key not in issue.extra:
+        # A reference entry has no history: its dates are not required (nor invented).
+        undated = issue.reference_only and key in DATE_FIELDS
+        if key not in issue.present and key not in issue.extra and not undated:
             bad(key, f"missing required field '{key}'")
     too_long = title_problem(issue.title)
     if too_long:
@@ -439,14 +450,51 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         if stem != issue.id and not stem.startswith(issue.id + "-"):
             bad("id", f"id '{issue.id}' does not match the file name '{issue.path.name}'")
     status = config.status(issue.status)
+    if issue.reference_only:
+        if issue.reference is None:
+            bad("reference_only", "'reference_only' is set but there is no 'reference' "
+                                  "(area, cause, solution) to list the entry in")
+        if status is not None and status.open:
+            bad("status", f"a reference-only entry cannot be {issue.status}: to track it as an "
+                          "issue, remove 'reference_only' and give it a 'reported' date")
     if status is not None:
-        if not status.open and issue.resolved is None:
+        if not status.open and issue.resolved is None and not issue.reference_only:
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
         bad("resolved", f"resolved {issue.resolved} is before reported {issue.reported}")
     return problems
+
+
+#: How alike (difflib's ratio) an unknown key and a known field must be for the key to be taken
+#: for a typo: `ocurrences` (0.95) and `titel` (0.8) are; `title_en` (0.77), `legacy_status`
+#: (0.63, written by the importer) and `customer_ref` are keys of their own.
+KEY_TYPO_CUTOFF = 0.8
+
+
+@lru_cache(maxsize=1024)
+def misspelt_field(key: str) -> str | None:
+    """The known field an unknown frontmatter key most likely misspells (`Status`, `ocurrences`)."""
+    if key in FIELD_ORDER:
+        return None
+    return closest_name(key.lower(), FIELD_ORDER, cutoff=KEY_TYPO_CUTOFF)
+
+
+def key_hints(issue: Issue, shown: str) -> list[Problem]:
+    """A did-you-mean hint for each unknown key that looks like a typo of a known field.
+
+    Unknown keys are the user's data and stay valid; the hint only says that `ocurrences: 3`
+    is not counted as `occurrences`.
+    """
+    hints = []
+    for key in issue.extra:
+        field_name = misspelt_field(str(key))
+        if field_name is not None:
+            hints.append(Problem(shown, issue.line_of(str(key)),
+                                 f"unknown key '{key}' (kept as your own data): "
+                                 f"did you mean '{field_name}'?"))
+    return hints
 
 
 def _before(later: Day, earlier: Day) -> bool:

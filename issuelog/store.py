@@ -17,7 +17,14 @@ from typing import TYPE_CHECKING
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.gitrepo import highest_on_branches
-from issuelog.model import MAX_FILE_BYTES, Issue, Problem, parse_issue
+from issuelog.model import (
+    MAX_FILE_BYTES,
+    Issue,
+    Problem,
+    key_hints,
+    misspelt_field,
+    parse_issue,
+)
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -201,6 +208,14 @@ def cross_file_problems(issues: list[Issue], config: Config) -> list[Problem]:
                 problems.append(Problem(display_path(issue.path, config), issue.line_of("related"),
                                         f"related issue '{other}' does not exist"))
     return problems
+
+
+def typo_hints(issues: list[Issue], config: Config) -> list[Problem]:
+    """Unknown frontmatter keys that look like typos of known fields, in file and line order."""
+    # Most files have no such key: find that out (cached per key) before working out the path.
+    return sorted(hint for issue in issues
+                  if any(misspelt_field(str(key)) for key in issue.extra)
+                  for hint in key_hints(issue, display_path(issue.path, config)))
 
 
 def sort_key(issue_id: str) -> tuple[int, str]:
