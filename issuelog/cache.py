@@ -18,25 +18,26 @@ import os
 import pickle
 import sys
 import time
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from issuelog import __version__
 from issuelog.config import Config, builtin_templates_dir
-from issuelog.model import Issue, Problem, parse_issue
+from issuelog.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.store import (
     decode_text,
     display_path,
     is_issue_file,
     read_bytes,
+    read_stamped,
     read_text,
     state_dir,
     write_bytes_atomic,
 )
 
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 PARSED_CACHE = f"parsed-v{CACHE_FORMAT}.pickle"
 RENDERED_CACHE = f"rendered-v{CACHE_FORMAT}.pickle"
 
@@ -49,10 +50,6 @@ PARALLEL_MINIMUM = 2000
 
 #: The libraries whose behaviour decides what a file parses or renders to.
 _LIBRARIES = ("yaml", "frontmatter", "jinja2")
-
-#: Issue attributes kept in the parse cache: all but the path (known from the file name) and the
-#: body, which most commands do not need and which is read again from the file when they do.
-_STATE_FIELDS = tuple(f.name for f in fields(Issue) if f.name not in ("path", "body"))
 
 #: What a cache file may contain besides plain values: the types YAML's safe loader produces,
 #: and the stand-in for a date that does not exist (kept among unknown keys' values).
@@ -67,18 +64,23 @@ Stamp = tuple[str, int, int]
 
 
 class ParsedFile(NamedTuple):
-    """What parsing one file found: the issue's state (None if unusable) and its problems."""
+    """What parsing one file found: the issue's state (None if unusable) and its problems.
+
+    `checked` is the digest of the configuration the issue was validated against and the
+    problems validation found, or None when it has not been validated.
+    """
 
     size: int
     mtime_ns: int
     state: dict[str, Any] | None
     problems: list[tuple[int, str]]
     body_length: int
+    checked: tuple[str, list[tuple[int, str]]] | None = None
 
 
 @dataclass
 class ParsedIssue:
-    """One issue file as shown in messages, its issue (None if unusable) and its problems."""
+    """One issue file as shown in messages, its issue (None if unusable) and all its problems."""
 
     shown: str
     issue: Issue | None
@@ -170,18 +172,21 @@ def _is_racy(mtime_ns: int, now_ns: int) -> bool:
     return mtime_ns >= now_ns - RACY_NS
 
 
-def parse_file(path: Path, root: Path | None = None) -> ParsedFile | Problem:
-    """Parse one file for the cache; a file that cannot be read gives its (uncached) problem."""
-    try:
-        # Stamp first, read second: if the file changes in between, its entry is stamped older
-        # than its content, so the next run sees a new stamp and parses again; never the reverse.
-        info = os.stat(path)
-    except OSError as error:
-        # read_bytes says why more precisely (a link that loops, or leaves the repository).
-        problem = read_bytes(path, path.name, root)[1]
-        return problem or Problem(path.name, 1, f"cannot read file: {error.strerror}")
-    data, problem = read_bytes(path, path.name, root)
-    if data is None:
+def config_digest(config: Config) -> str:
+    """A digest of the configuration: what validation results are valid for."""
+    return hashlib.sha256(repr(config).encode()).hexdigest()
+
+
+def parse_file(path: Path, root: Path | None = None, config: Config | None = None,
+               digest: str = "") -> ParsedFile | Problem:
+    """Parse one file for the cache, and validate it against `config` (whose digest is given).
+
+    A file that cannot be read gives its (uncached) problem.
+    """
+    # Stamped between opening and reading: if the file changes meanwhile, its entry is stamped
+    # older than its content, so the next run sees a new stamp and parses again; never the reverse.
+    data, problem, info = read_stamped(path, path.name, root)
+    if data is None or info is None:
         return problem or Problem(path.name, 1, "cannot read file")
     text, problem = decode_text(data, path.name)
     if text is None:
@@ -191,42 +196,61 @@ def parse_file(path: Path, root: Path | None = None) -> ParsedFile | Problem:
     if issue is None:
         return ParsedFile(info.st_size, info.st_mtime_ns, None,
                           [(p.line, p.message) for p in problems], 0)
+    checked = None
+    if config is not None:
+        checked = digest, [(p.line, p.message) for p in validate_issue(issue, config, path.name)]
     return ParsedFile(info.st_size, info.st_mtime_ns, _state(issue),
-                      [(p.line, p.message) for p in problems], len(issue.body))
+                      [(p.line, p.message) for p in problems], len(issue.body), checked)
+
+
+def _validated(path: Path, parsed: ParsedFile, config: Config, digest: str) -> ParsedFile:
+    """A cached file's entry validated against this configuration."""
+    if parsed.state is None or (parsed.checked is not None and parsed.checked[0] == digest):
+        return parsed
+    issue = _issue(path, dict(parsed.state), "")  # a copy: the state goes back into the cache
+    problems = [(p.line, p.message) for p in validate_issue(issue, config, path.name)]
+    return parsed._replace(checked=(digest, problems))
 
 
 def _state(issue: Issue) -> dict[str, Any]:
-    """The attributes of an issue that the cache keeps, with short strings interned."""
+    """The attributes of an issue that the cache keeps, with repeated short strings interned."""
     # Statuses, severities, phases and key names repeat in every file: interned, pickle writes
     # each once, which makes the cache about 40% smaller and quicker to load, and the loaded
-    # issues smaller in memory.
-    state: dict[str, Any] = {}
-    for name in _STATE_FIELDS:
-        value = getattr(issue, name)
-        if type(value) is str and len(value) < 64:
-            value = sys.intern(value)
-        elif type(value) is list:
-            value = [sys.intern(item) if len(item) < 64 else item for item in value]
-        state[name] = value
+    # issues smaller in memory. Titles and messages rarely repeat and are left alone.
+    state = issue.__dict__.copy()
+    del state["path"], state["body"]
+    for name in _REPEATED_TEXT:
+        state[name] = sys.intern(state[name])
+    for name in LIST_FIELDS:
+        if state[name]:
+            state[name] = [sys.intern(item) if len(item) < 64 else item for item in state[name]]
     # Most files list the same keys on the same lines: one shared mapping (never modified) saves
     # a kilobyte per issue in the cache and in memory.
-    state["present"] = _LAYOUTS.setdefault(
-        issue.present, frozenset(sys.intern(key) for key in issue.present))
+    present = _LAYOUTS.get(issue.present)
+    if present is None:
+        present = _LAYOUTS[issue.present] = frozenset(sys.intern(key) for key in issue.present)
+    state["present"] = present
     lines = tuple(issue.key_lines.items())
-    state["key_lines"] = _LAYOUTS.setdefault(
-        lines, {sys.intern(key): line for key, line in issue.key_lines.items()})
+    key_lines = _LAYOUTS.get(lines)
+    if key_lines is None:
+        key_lines = _LAYOUTS[lines] = {sys.intern(key): line for key, line in lines}
+    state["key_lines"] = key_lines
     return state
 
+
+#: Text fields whose values repeat from one issue to the next.
+_REPEATED_TEXT = ("status", "severity", "phase", "category", "component", "reporter", "assignee",
+                  "error_type")
 
 #: The `present` sets and `key_lines` mappings met so far, each kept once.
 _LAYOUTS: dict[Any, Any] = {}
 
 
-def _parse_files(paths: list[Path], root: Path,
+def _parse_files(paths: list[Path], config: Config, digest: str,
                  minimum_for_workers: int) -> list[ParsedFile | Problem]:
-    """Parse files, in worker processes when there are many and more than one core."""
+    """Parse and validate files, in worker processes when there are many and more than one core."""
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
-    parse = functools.partial(parse_file, root=root)
+    parse = functools.partial(parse_file, root=config.root, config=config, digest=digest)
     # Only `fork` starts workers cheaply (they inherit the loaded modules); elsewhere parse here.
     if len(paths) < minimum_for_workers or workers < 2 or sys.platform != "linux":
         return [parse(path) for path in paths]
@@ -238,7 +262,9 @@ def _parse_files(paths: list[Path], root: Path,
 def parsed_issue_files(config: Config, *, bodies: bool = True,
                        minimum_for_workers: int = PARALLEL_MINIMUM,
                        stamps: list[Stamp] | None = None) -> list[ParsedIssue]:
-    """Every issue file parsed (not validated), from the cache while the file is unchanged.
+    """Every issue file parsed and validated, from the cache while the file and config are unchanged.
+
+    Problems found across files (duplicate IDs) are `store.cross_file_problems`' job.
 
     `stamps` is a `scan_issue_files` the caller has just made, so as not to examine every file twice.
     """
@@ -247,37 +273,43 @@ def parsed_issue_files(config: Config, *, bodies: bool = True,
         stamps = scan_issue_files(config)
     paths = [directory / name for name, _, _ in stamps]
     fingerprint = code_fingerprint()
+    digest = config_digest(config)
     cache_path = state_dir_or_none(config)
     cached: dict[str, tuple[Any, ...]] = {}
     if cache_path is not None:
         cached = _read_cache(cache_path / PARSED_CACHE, fingerprint) or {}
     results: dict[str, ParsedFile | Problem] = {}
     stale: list[Path] = []
+    changed: list[str] = []
     for path, (name, size, mtime_ns) in zip(paths, stamps, strict=True):
         entry = cached.get(name)
         if entry is not None and entry[0] == size and entry[1] == mtime_ns:
-            results[name] = ParsedFile(*entry)
+            parsed = ParsedFile(*entry)
+            results[name] = validated = _validated(path, parsed, config, digest)
+            if validated is not parsed:
+                changed.append(name)
         else:
             stale.append(path)
-    for path, parsed in zip(stale, _parse_files(stale, config.root, minimum_for_workers),
-                            strict=True):
-        results[path.name] = parsed
+    for path, fresh in zip(stale, _parse_files(stale, config, digest, minimum_for_workers),
+                           strict=True):
+        results[path.name] = fresh
+        changed.append(path.name)
     if cache_path is not None:
-        _update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, stale)
+        _update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, changed)
     shown_directory = display_path(config.issues_path, config)
-    return [_issue_of(path, _shown(shown_directory, path), results[path.name], bodies, config.root)
+    return [_issue_of(path, _shown(shown_directory, path), results[path.name], bodies, config)
             for path in paths]
 
 
 def _update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[Any, ...]],
-                         results: dict[str, ParsedFile | Problem], stale: list[Path]) -> None:
+                         results: dict[str, ParsedFile | Problem], changed: list[str]) -> None:
     """Rewrite the parse cache when it would hold something new or a file has gone."""
     now = time.time_ns()
     keep = {name: entry for name, entry in results.items()
             if isinstance(entry, ParsedFile) and not _is_racy(entry.mtime_ns, now)}
     # A file edited a moment ago stays out of the cache until it is older than RACY_NS, so
     # rendering right after an edit does not pay for rewriting the whole cache.
-    if any(p.name in keep for p in stale) or not cached.keys() <= results.keys():
+    if any(name in keep for name in changed) or not cached.keys() <= results.keys():
         _write_cache(path, fingerprint, {name: tuple(entry) for name, entry in keep.items()})
 
 
@@ -287,18 +319,20 @@ def _shown(directory: str, path: Path) -> str:
 
 
 def _issue_of(path: Path, shown: str, parsed: ParsedFile | Problem, bodies: bool,
-              root: Path) -> ParsedIssue:
+              config: Config) -> ParsedIssue:
     if isinstance(parsed, Problem):
         return ParsedIssue(shown, None, [Problem(shown, parsed.line, parsed.message)])
     problems = [Problem(shown, line, message) for line, message in parsed.problems]
     if parsed.state is None:
         return ParsedIssue(shown, None, problems)
+    if parsed.checked is not None:
+        problems += [Problem(shown, line, message) for line, message in parsed.checked[1]]
     if bodies and parsed.body_length:
-        data, _ = read_bytes(path, shown, root)
+        data, _ = read_bytes(path, shown, config.root)
         text = decode_text(data, shown)[0] if data is not None and len(data) == parsed.size else None
         if text is None:
             # Changed since it was stamped: parse what is there now rather than mix two versions.
-            return _fresh(path, shown, root)
+            return _fresh(path, shown, config)
         return ParsedIssue(shown, _issue(path, parsed.state, text[len(text) - parsed.body_length:]),
                            problems)
     return ParsedIssue(shown, _issue(path, parsed.state, ""), problems)
@@ -317,11 +351,13 @@ def _issue(path: Path, state: dict[str, Any], body: str) -> Issue:
     return issue
 
 
-def _fresh(path: Path, shown: str, root: Path) -> ParsedIssue:
-    text, problem = read_text(path, shown, root)
+def _fresh(path: Path, shown: str, config: Config) -> ParsedIssue:
+    text, problem = read_text(path, shown, config.root)
     if text is None:
         return ParsedIssue(shown, None, [problem or Problem(shown, 1, "cannot read file")])
     issue, problems = parse_issue(path, text, shown)
+    if issue is not None:
+        problems += validate_issue(issue, config, shown)
     return ParsedIssue(shown, issue, problems)
 
 

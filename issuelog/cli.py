@@ -221,11 +221,15 @@ def new(
 
 def _report_file_problems(path: Path, config: Config) -> None:
     from issuelog.edits import file_problems
+    from issuelog.model import key_hints, parse_issue
     from issuelog.store import display_path, read_text
 
     shown = display_path(path, config)
     text, problem = read_text(path, shown)
     problems = [problem] if problem is not None else file_problems(config, path, text or "")
+    issue = parse_issue(path, text, shown)[0] if text is not None else None
+    for hint in key_hints(issue, shown) if issue is not None else []:
+        typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     if problems:
         _print_problems(problems, err=True)
         typer.echo(f"issuelog: your edit is kept in {shown}; fix it and run `issuelog check`", err=True)
@@ -238,23 +242,32 @@ def _report_file_problems(path: Path, config: Config) -> None:
 @reports_errors
 def check(
     output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Unknown keys that look like typos of known fields are problems too.")] = False,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
-    from issuelog.store import load_issues
+    from issuelog.store import load_issues, typo_hints
 
     config = load_project()
     result = load_issues(config, bodies=False)
+    hints = typo_hints(result.issues, config)
+    problems = sorted(result.problems + hints) if strict else result.problems
+    if not strict:
+        # Warnings, on stderr: the exit code and the JSON on stdout stay those of the problems.
+        for hint in hints:
+            typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     if output_format is Format.json:
         typer.echo(json.dumps([{"path": p.path, "line": p.line, "message": p.message}
-                               for p in result.problems], indent=2))
+                               for p in problems], indent=2))
     else:
-        _print_problems(result.problems)
-        files = len({p.path for p in result.problems})
-        if result.problems:
-            typer.echo(f"{len(result.problems)} problem(s) in {files} file(s)", err=True)
+        _print_problems(problems)
+        files = len({p.path for p in problems})
+        warned = f", {len(hints)} warning(s)" if hints and not strict else ""
+        if problems:
+            typer.echo(f"{len(problems)} problem(s) in {files} file(s){warned}", err=True)
         else:
-            typer.echo(f"{len(result.issues)} issue(s) checked, no problems", err=True)
-    if result.problems:
+            typer.echo(f"{len(result.issues)} issue(s) checked, no problems{warned}", err=True)
+    if problems:
         raise typer.Exit(EXIT_PROBLEMS)
 
 
@@ -598,6 +611,8 @@ def _print_edit(edit: Any, config: Config) -> None:
 def _shown_value(value: Any) -> str:
     if value in (None, "", []):
         return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"  # as YAML writes it
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list):
@@ -671,9 +686,16 @@ def set_fields(
 ) -> None:
     """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
     from issuelog.edits import parse_assignments, update_issue
+    from issuelog.model import misspelt_field
 
     config = load_project()
-    _print_edit(update_issue(config, issue_id, parse_assignments(assignments)), config)
+    changes = parse_assignments(assignments)
+    _print_edit(update_issue(config, issue_id, changes), config)
+    for key in changes:
+        field_name = misspelt_field(key)
+        if field_name is not None:
+            typer.echo(f"issuelog: warning: '{key}' is not a known field (kept as your own data): "
+                       f"did you mean '{field_name}'?", err=True)
 
 
 @app.command()
@@ -785,6 +807,7 @@ def _draft_json(draft: Any) -> dict[str, Any]:
         "legacy_id": draft.legacy_id or None,
         **{key: (format_value(draft.value(key)) if draft.value(key) is not None else None)
            for key in ("severity", "status", "phase", "category", "reported", "resolved")},
+        "reference_only": bool(draft.extra.get("reference_only")),
     }
 
 

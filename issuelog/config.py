@@ -6,6 +6,7 @@ import difflib
 import fnmatch
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
@@ -71,7 +72,7 @@ ISSUE_FIELDS = (
     "id", "title", "status", "severity", "phase", "category", "component",
     "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
     "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
-    "last_seen", "reference",
+    "last_seen", "reference", "reference_only",
 )
 
 DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")
@@ -275,9 +276,15 @@ _SEVERITY_KEYS = {f.name for f in fields(Severity)}
 _STATUS_KEYS = {f.name for f in fields(Status)}
 
 
+def closest_name(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
+    """The known name that `name` most likely misspells (difflib ratio >= cutoff), or None."""
+    found = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
+    return found[0] if found else None
+
+
 def _unknown_key(where: str, key: str, known: set[str]) -> ConfigError:
-    hint = difflib.get_close_matches(key, sorted(known), n=1)
-    suffix = f" Did you mean '{hint[0]}'?" if hint else f" Known keys: {', '.join(sorted(known))}."
+    hint = closest_name(key, known)
+    suffix = f" Did you mean '{hint}'?" if hint else f" Known keys: {', '.join(sorted(known))}."
     return ConfigError(f"{where}: '{key}' is not a valid option.{suffix}")
 
 
@@ -383,9 +390,9 @@ def _check_consistency(where: str, config: Config) -> None:
         if status.open and status.resolved:
             raise ConfigError(f"{where}: status '{status.name}' cannot be both open and resolved")
     for key in config.required:
-        hint = difflib.get_close_matches(key, ISSUE_FIELDS, n=1, cutoff=0.75)
+        hint = closest_name(key, ISSUE_FIELDS, cutoff=0.75)
         if key not in ISSUE_FIELDS and hint:
-            raise ConfigError(f"{where}: 'required' lists '{key}'. Did you mean '{hint[0]}'?")
+            raise ConfigError(f"{where}: 'required' lists '{key}'. Did you mean '{hint}'?")
     if any(not pattern.strip() for pattern in config.render_branches):
         raise ConfigError(f"{where}: 'render_branches' must not contain empty names")
     for kind, names in (("severities", [s.name for s in config.severities]),

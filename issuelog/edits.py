@@ -146,8 +146,9 @@ def status_changes(
 ) -> dict[str, Any]:
     """The frontmatter changes that move an issue to a status, keeping `resolved` consistent.
 
-    A closed status needs a `resolved` date: `on`, else the one already there, else today. An open
-    status has none, so reopening empties it.
+    A closed status needs a `resolved` date: `on`, else the one already there, else today (but a
+    reference-only entry, which has no history, gets none it was not given). An open status has
+    none, so reopening empties it.
     """
     target = config.status(status)
     if target is None:
@@ -159,6 +160,8 @@ def status_changes(
                 f"--date is the date an issue was closed; '{status}' is an open status"
             )
         return {"status": status, "resolved": EMPTY}
+    if issue.reference_only and on is None:
+        return {"status": status}
     return {"status": status, "resolved": on or issue.resolved or today()}
 
 

@@ -82,6 +82,8 @@ _DATE_ANYWHERE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _PLACEHOLDER_TITLE = re.compile(
     r"^(?:<[^>]*>|\[[^\]]*\]|x{2,}|\.{3}|…|(?:issue |bug |error )?title|tbd|todo|untitled)$", re.I)
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
+_LAST_UPDATED = re.compile(r"\blast[ -]?(?:updated|modified|reviewed)\b[*_\s]*:?[*_\s]*(?P<rest>.*)$",
+                           re.I)
 
 
 @dataclass(frozen=True)
@@ -106,6 +108,7 @@ class Draft:
     sections: list[tuple[str, str]] = field(default_factory=list)
     context: dict[str, str] = field(default_factory=dict)  # given by the headings above it
     planned_id: str = ""
+    reference_row: bool = False  # a row of a reference table (Issue | Cause | Solution)
 
     def value(self, name: str) -> Any:
         """A frontmatter value of the draft (None when it has none)."""
@@ -467,6 +470,17 @@ def known_ids(root: _Node, text: str, config: Config) -> KnownIds:
     return KnownIds(frozenset(ids), frozenset(prefixes))
 
 
+def log_date(lines: list[str]) -> date | None:
+    """The log's own date: the newest `Last Updated: 2026-01-10` (or modified, reviewed) line."""
+    found = []
+    for line in lines:
+        match = _LAST_UPDATED.search(line)
+        day = parse_date_and_rest(match.group("rest"))[0] if match else None
+        if day is not None:
+            found.append(_day(day))
+    return max(found, default=None)
+
+
 def fitting_id(legacy_id: str, config: Config) -> str | None:
     """The configured form of a legacy ID that fits the ID pattern (`issue 7` -> `ISSUE-007`)."""
     match = re.fullmatch(rf"{re.escape(config.id_prefix)}[-_ ]?#?\s*(\d+)", legacy_id.strip(), re.I)
@@ -525,7 +539,9 @@ class _Reader:
     def __init__(self, lines: list[str], config: Config, default_severity: str,
                  default_status: str, today: date) -> None:
         self.lines = lines
-        self.today = today
+        self.log_day = log_date(lines)
+        # An undated entry existed when the log was last updated: closer to the truth than today.
+        self.today = self.log_day or today
         self.config = config
         self.known = KnownIds()
         self.default_severity = default_severity
@@ -697,8 +713,15 @@ class _Reader:
             resolved = next((s.name for s in config.statuses if s.resolved), None)
             draft.fields["status"] = resolved if has_fix and resolved else self.default_status
         draft.fields.setdefault("severity", self.default_severity)
-        draft.fields.setdefault("reported", draft.fields.get("resolved", self.today))
         status = config.status(draft.fields["status"])
+        # A closed row of a reference table is knowledge (symptom, cause, solution), not an event:
+        # it gets only the dates the log gives, and no place in the figures of the rendered log.
+        knowledge = draft.reference_row and status is not None and not status.open
+        if knowledge:
+            draft.extra["reference_only"] = True
+        known_day = draft.fields.get("resolved", self.log_day if knowledge else self.today)
+        if known_day is not None:
+            draft.fields.setdefault("reported", known_day)
         if status is not None and status.open and "resolved" in draft.fields:
             _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
@@ -708,7 +731,7 @@ class _Reader:
             _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
                                         "reported; kept the date as legacy_resolved"))
-        if status is not None and not status.open:
+        if status is not None and not status.open and not knowledge:
             draft.fields.setdefault("resolved", draft.fields["reported"])
         if draft.legacy_id:
             draft.extra = {"legacy_id": draft.legacy_id, **draft.extra}
@@ -731,7 +754,7 @@ class _Reader:
         area = node.title.strip() if node.level else ""
         for line, cells in rows[1:]:
             values = dict.fromkeys(("issue", "cause", "solution"), "")
-            draft = Draft(line + 1, "")
+            draft = Draft(line + 1, "", reference_row=True)
             for role, label, cell in zip(roles, rows[0][1], cells, strict=False):
                 if role in values and not values[role]:
                     values[role] = cell
@@ -825,8 +848,9 @@ def read_log(
 ) -> ImportPlan:
     """Read a hand-kept log into drafts; nothing is written. The defaults must be configured.
 
-    Entries without a date are reported `today` (the day of the import); closed ones without a
-    resolved date are resolved that same day.
+    Entries without a date are reported on the log's Last Updated date, else `today` (the day of
+    the import); closed ones without a resolved date are resolved that same day. Closed rows of
+    reference tables are reference-only entries, with no dates but those the log gives them.
     """
     severity = default_severity or _default_severity(config)
     status = default_status or config.default_status

@@ -20,7 +20,7 @@ from issuelog.stats import natural_key, time_to_resolve_hours
 from issuelog.store import sort_key
 
 #: Fields `--sort` accepts; `-field` sorts in reverse.
-SORT_FIELDS = tuple(name for name in FIELD_ORDER if name != "reference")
+SORT_FIELDS = tuple(name for name in FIELD_ORDER if name not in ("reference", "reference_only"))
 #: Columns of the table view, in order.
 TABLE_COLUMNS = ("id", "severity", "status", "title", "phase", "component", "assignee", "reported")
 #: Columns of the CSV views (`list --format csv`, `export --format csv`).
@@ -28,7 +28,7 @@ CSV_COLUMNS = (
     "id", "title", "status", "severity", "phase", "category", "component", "reported", "resolved",
     "time_to_resolve_hours", "reporter", "assignee", "tags", "related", "files", "error_type",
     "error_message", "occurrences", "last_seen", "reference_area", "reference_cause",
-    "reference_solution", "path",
+    "reference_solution", "reference_only", "path",
 )
 LIST_SEPARATOR = "; "
 # A spreadsheet runs a cell that starts with one of these as a formula; a leading quote stops it.
@@ -164,8 +164,8 @@ def iso(value: date | None) -> str | None:
 
 def issue_record(issue: Issue, config: Config) -> dict[str, Any]:
     """One issue's frontmatter for JSON: every known field in a fixed order (absent ones null,
-    `[]` for lists, 1 for occurrences), `time_to_resolve_hours`, unknown keys under `extra`, and
-    the file's path from the project root."""
+    `[]` for lists, 1 for occurrences, false for reference_only), `time_to_resolve_hours`,
+    unknown keys under `extra`, and the file's path from the project root."""
     record: dict[str, Any] = {}
     for name in FIELD_ORDER:
         value = getattr(issue, name)
@@ -173,8 +173,8 @@ def issue_record(issue: Issue, config: Config) -> dict[str, Any]:
             record[name] = list(value)
         elif name == "reference":
             record[name] = {key: value.get(key) for key in REFERENCE_KEYS} if value else None
-        elif name == "occurrences":
-            record[name] = value  # 1 when the file does not say
+        elif name in ("occurrences", "reference_only"):
+            record[name] = value  # 1 and false when the file does not say
         elif name not in issue.present:
             record[name] = None
         elif isinstance(value, date):
@@ -235,6 +235,8 @@ def _csv_cell(value: Any) -> str:
         value = LIST_SEPARATOR.join(str(item) for item in value)
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, (int, float)):
         return str(value)
     # The csv module quotes a cell with "\n" but not one with a lone "\r": make every newline LF.

@@ -6,13 +6,14 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from issuelog.config import ISSUE_FIELDS, Config
+from issuelog.config import ISSUE_FIELDS, Config, closest_name
 
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
@@ -22,6 +23,10 @@ TEXT_FIELDS = (
 DATE_FIELDS = ("reported", "resolved", "last_seen")
 LIST_FIELDS = ("tags", "related", "files")
 REFERENCE_KEYS = ("area", "cause", "solution")
+_KNOWN_FIELDS = frozenset(FIELD_ORDER)
+_TEXT_FIELDS = frozenset(TEXT_FIELDS)
+_DATE_FIELDS = frozenset(DATE_FIELDS)
+_LIST_FIELDS = frozenset(LIST_FIELDS)
 SECTIONS = (
     "Description", "Steps to Reproduce", "Expected Behavior", "Actual Behavior",
     "Error Message / Stack Trace", "Environment", "Root Cause", "Resolution", "Prevention",
@@ -34,7 +39,6 @@ MAX_FLOW_NESTING = 50
 MAX_TITLE_LENGTH = 500
 
 _YAML_HANDLER = YAMLHandler()
-_TOP_LEVEL_KEY = re.compile(r"^([^\s#:'\"-][^:\n]*?)\s*:(?:\s|$)", re.MULTILINE)
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
@@ -86,6 +90,9 @@ class Issue:
     occurrences: int = 1
     last_seen: Day | None = None
     reference: dict[str, str] | None = None
+    # Knowledge (symptom, cause, solution) rather than something that happened: shown in the
+    # Common Issues Reference, left out of every figure, needs no dates (see the README).
+    reference_only: bool = False
     extra: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     present: frozenset[str] = frozenset()
@@ -197,13 +204,72 @@ def split_frontmatter(text: str) -> tuple[str, str] | None:
     return fm, body
 
 
-def key_lines(fm: str) -> dict[str, int]:
-    """1-based file line of each top-level key; the frontmatter starts on line 1 (`---`)."""
-    lines: dict[str, int] = {}
-    for match in _TOP_LEVEL_KEY.finditer(fm):
-        key = match.group(1).strip()
-        lines.setdefault(key, fm.count("\n", 0, match.start()) + 1)
-    return lines
+def load_frontmatter(fm: str) -> tuple[Any, dict[str, int]]:
+    """The frontmatter's value, and the 1-based file line of each top-level key.
+
+    `fm` is the text between the `---` lines, from the end of the first one: its line N (from 0)
+    is line N + 1 of the file.
+    """
+    # An alias (*name) must refer to an anchor (&name) defined before it: without an `&` there
+    # is nothing to refuse, and SafeIssueLoader's per-node alias check is costly, so the plain
+    # IssueLoader (also safe) reads such blocks.
+    loader = SafeIssueLoader(fm) if "&" in fm else IssueLoader(fm)
+    try:
+        root = loader.get_single_node()
+        if root is None:
+            return None, {}
+        lines: dict[str, int] = {}
+        if isinstance(root, yaml.MappingNode):
+            for key_node, _ in root.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    lines.setdefault(key_node.value, key_node.start_mark.line + 1)
+        if type(loader) is IssueLoader:
+            try:
+                return _plain_value(loader, root), lines
+            except _NotPlain:
+                pass
+        return loader.construct_document(root), lines
+    finally:
+        loader.dispose()
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_SEQ_TAG = "tag:yaml.org,2002:seq"
+_MAP_TAG = "tag:yaml.org,2002:map"
+_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
+                         for name in ("null", "bool", "int", "float", "timestamp"))
+
+
+class _NotPlain(Exception):
+    """A node that only PyYAML's full constructor builds (merge keys, other tags, repeated keys)."""
+
+
+def _plain_value(loader: IssueLoader, node: yaml.Node) -> Any:
+    """What `loader.construct_document(node)` gives, for text, numbers, dates, lists and mappings.
+
+    PyYAML's constructor spends most of loading an issue on bookkeeping that only aliases,
+    merge keys and other tags need; frontmatter rarely has any. Each scalar is still built by
+    the loader's own constructor for its tag, so values are exactly the same.
+    """
+    kind = type(node)
+    if kind is yaml.ScalarNode:
+        if node.tag == _STR_TAG:
+            return node.value
+        if node.tag in _SCALAR_TAGS:
+            return loader.yaml_constructors[node.tag](loader, node)
+    elif kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
+        return [_plain_value(loader, item) for item in node.value]
+    elif kind is yaml.MappingNode and node.tag == _MAP_TAG:
+        mapping: dict[Any, Any] = {}
+        seen: set[str] = set()
+        for key_node, value_node in node.value:
+            # Repeated keys are refused by IssueLoader.construct_mapping, with their line.
+            if type(key_node) is not yaml.ScalarNode or key_node.value in seen:
+                raise _NotPlain
+            seen.add(key_node.value)
+            mapping[_plain_value(loader, key_node)] = _plain_value(loader, value_node)
+        return mapping
+    raise _NotPlain
 
 
 def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issue | None, list[Problem]]:
@@ -227,10 +293,7 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         return None, [Problem(shown, deep_line + 1, "invalid YAML: lists or mappings nested more than "
                                                     f"{MAX_FLOW_NESTING} deep")]
     try:
-        # An alias (*name) must refer to an anchor (&name) defined before it: without an `&`
-        # there is nothing to refuse, and SafeIssueLoader's per-node alias check is the costliest
-        # part of loading, so the plain IssueLoader (also safe) reads such blocks.
-        data = yaml.load(fm, Loader=SafeIssueLoader if "&" in fm else IssueLoader)  # noqa: S506
+        data, lines = load_frontmatter(fm)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
@@ -248,7 +311,7 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         data = {}
     if not isinstance(data, dict):
         return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
-    return issue_from_mapping(path, data, body.lstrip("\r\n"), key_lines(fm), shown)
+    return issue_from_mapping(path, data, body.lstrip("\r\n"), lines, shown)
 
 
 def _refused_character(fm: str, error: yaml.reader.ReaderError) -> tuple[int, int]:
@@ -270,19 +333,21 @@ def issue_from_mapping(
 
     present: set[str] = set()
     for raw_key, value in data.items():
-        key = str(raw_key)
-        if key not in FIELD_ORDER:
+        key = raw_key if type(raw_key) is str else str(raw_key)
+        if key not in _KNOWN_FIELDS:
             issue.extra[key] = value.text if isinstance(value, InvalidDate) else value
             continue
         if value is None or value == "" or value == []:
             continue
         present.add(key)
-        if key in TEXT_FIELDS:
+        if type(value) is str and key in _TEXT_FIELDS:  # the usual case, first
+            setattr(issue, key, value if key == "error_message" else value.strip())
+        elif key in _TEXT_FIELDS:
             if isinstance(value, (str, int, float)) and not isinstance(value, bool):
                 setattr(issue, key, str(value).strip() if key != "error_message" else str(value))
             else:
                 bad(key, f"'{key}' must be a single value, not {_kind(value)}")
-        elif key in DATE_FIELDS:
+        elif key in _DATE_FIELDS:
             parsed = _as_date(value)
             if isinstance(value, InvalidDate):
                 bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}")
@@ -290,7 +355,7 @@ def issue_from_mapping(
                 bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
             else:
                 setattr(issue, key, parsed)
-        elif key in LIST_FIELDS:
+        elif key in _LIST_FIELDS:
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, list) or not all(
@@ -310,6 +375,11 @@ def issue_from_mapping(
                 bad(key, "'reference' must be a mapping with text keys area, cause and solution")
             else:
                 issue.reference = reference
+        elif key == "reference_only":
+            if isinstance(value, bool):
+                issue.reference_only = value
+            else:
+                bad(key, f"'reference_only' must be true or false, got {value!r}")
     issue.present = frozenset(present)
     return issue, problems
 
@@ -368,7 +438,9 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         problems.append(Problem(shown, issue.line_of(key), message))
 
     for key in config.required:
-        if key not in issue.present and key not in issue.extra:
+        # A reference entry has no history: its dates are not required (nor invented).
+        undated = issue.reference_only and key in DATE_FIELDS
+        if key not in issue.present and key not in issue.extra and not undated:
             bad(key, f"missing required field '{key}'")
     too_long = title_problem(issue.title)
     if too_long:
@@ -383,14 +455,51 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         if stem != issue.id and not stem.startswith(issue.id + "-"):
             bad("id", f"id '{issue.id}' does not match the file name '{issue.path.name}'")
     status = config.status(issue.status)
+    if issue.reference_only:
+        if issue.reference is None:
+            bad("reference_only", "'reference_only' is set but there is no 'reference' "
+                                  "(area, cause, solution) to list the entry in")
+        if status is not None and status.open:
+            bad("status", f"a reference-only entry cannot be {issue.status}: to track it as an "
+                          "issue, remove 'reference_only' and give it a 'reported' date")
     if status is not None:
-        if not status.open and issue.resolved is None:
+        if not status.open and issue.resolved is None and not issue.reference_only:
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
         bad("resolved", f"resolved {issue.resolved} is before reported {issue.reported}")
     return problems
+
+
+#: How alike (difflib's ratio) an unknown key and a known field must be for the key to be taken
+#: for a typo: `ocurrences` (0.95) and `titel` (0.8) are; `title_en` (0.77), `legacy_status`
+#: (0.63, written by the importer) and `customer_ref` are keys of their own.
+KEY_TYPO_CUTOFF = 0.8
+
+
+@lru_cache(maxsize=1024)
+def misspelt_field(key: str) -> str | None:
+    """The known field an unknown frontmatter key most likely misspells (`Status`, `ocurrences`)."""
+    if key in FIELD_ORDER:
+        return None
+    return closest_name(key.lower(), FIELD_ORDER, cutoff=KEY_TYPO_CUTOFF)
+
+
+def key_hints(issue: Issue, shown: str) -> list[Problem]:
+    """A did-you-mean hint for each unknown key that looks like a typo of a known field.
+
+    Unknown keys are the user's data and stay valid; the hint only says that `ocurrences: 3`
+    is not counted as `occurrences`.
+    """
+    hints = []
+    for key in issue.extra:
+        field_name = misspelt_field(str(key))
+        if field_name is not None:
+            hints.append(Problem(shown, issue.line_of(str(key)),
+                                 f"unknown key '{key}' (kept as your own data): "
+                                 f"did you mean '{field_name}'?"))
+    return hints
 
 
 def _before(later: Day, earlier: Day) -> bool:

@@ -60,7 +60,8 @@ def create_issue(
 ) -> tuple[str, Path]:
     """Write a new issue file with the next free ID; refuse values `issuelog check` would reject.
 
-    Defaults: status is the configured `default_status`, reported is today, occurrences 1.
+    Defaults: status is the configured `default_status`, reported is today (not for a
+    reference-only entry, `extra={"reference_only": True}`, which has no dates), occurrences 1.
     `extra` keys (such as `legacy_id` from an import) are added to the frontmatter as they are.
     `body` replaces the template's placeholder sections; `preferred_id` is used when it is free.
     `sections` replace the template's body sections of those titles (or are added at the end).
@@ -70,10 +71,12 @@ def create_issue(
         raise UsageError("an issue needs a title")
     values["title"] = " ".join(str(values["title"]).split())
     values.setdefault("status", config.default_status)
-    values.setdefault("reported", today or date.today())
-    status = config.status(values["status"])
-    if status is not None and not status.open:
-        values.setdefault("resolved", values["reported"])
+    # A reference-only entry (knowledge, not an event) gets no date it was not given.
+    if not (extra or {}).get("reference_only"):
+        values.setdefault("reported", today or date.today())
+        status = config.status(values["status"])
+        if status is not None and not status.open:
+            values.setdefault("resolved", values["reported"])
     errors = check_values(values, config)
     missing = missing_required(values, config)
     if missing:

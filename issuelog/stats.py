@@ -10,7 +10,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from issuelog.config import Config, Severity, Status, format_duration
+from issuelog.config import Config, Severity, format_duration
 from issuelog.model import Issue
 from issuelog.store import sort_key
 
@@ -31,9 +31,17 @@ def natural_key(text: str) -> tuple[tuple[int, object], ...]:
                  for part in re.split(r"(\d+)", text) if part)
 
 
+def tracked(issues: list[Issue]) -> list[Issue]:
+    """The issues that figures count: all but reference-only entries (knowledge, not events)."""
+    return [issue for issue in issues if not issue.reference_only]
+
+
 def time_to_resolve(issue: Issue) -> timedelta | None:
-    """Resolved minus reported: whole days for plain dates, exact for date-times."""
-    if issue.reported is None or issue.resolved is None:
+    """Resolved minus reported: whole days for plain dates, exact for date-times.
+
+    None while unresolved, and for a reference-only entry: its dates, if any, are not history.
+    """
+    if issue.reported is None or issue.resolved is None or issue.reference_only:
         return None
     start, end = issue.reported, issue.resolved
     if isinstance(start, datetime) and isinstance(end, datetime):
@@ -51,7 +59,7 @@ def time_to_resolve_hours(issue: Issue) -> float | None:
 
 def newest_date(issues: list[Issue]) -> date | None:
     """The newest date found in the data: the log's 'Last Updated', and the day ages count to."""
-    days = [as_date(value) for issue in issues
+    days = [as_date(value) for issue in tracked(issues)
             for value in (issue.reported, issue.resolved, issue.last_seen) if value is not None]
     return max(days) if days else None
 
@@ -84,14 +92,16 @@ class WeekCount:
 
 
 def weekly_activity(
-    issues: list[Issue], config: Config, weeks: int = CHART_WEEKS
+    issues: list[Issue], config: Config, weeks: int = CHART_WEEKS, newest: date | None = None
 ) -> list[WeekCount]:
     """Opened and resolved counts for the last `weeks` weeks, oldest first.
 
-    The last week ends on the newest date in the data, never on today, so the series (and
-    everything drawn from it) only changes when the data does. No dated issue: no weeks.
+    The last week ends on the newest date in the data (`newest_date`, unless the caller has it
+    already), never on today, so the series (and everything drawn from it) only changes when the
+    data does. No dated issue: no weeks.
     """
-    newest = newest_date(issues)
+    issues = tracked(issues)
+    newest = newest or newest_date(issues)
     if newest is None or weeks < 1:
         return []
     resolved_names = {s.name for s in config.statuses if s.resolved}
@@ -163,6 +173,9 @@ class Summary:
     unknown_severity_open: list[Issue] = field(default_factory=list)
     open_severity_counts: list[Count] = field(default_factory=list)
     weekly: list[WeekCount] = field(default_factory=list)
+    # `issues` holds every issue; `tracked` those counted, without the reference-only entries.
+    tracked: list[Issue] = field(default_factory=list)
+    reference_only: int = 0
 
     @property
     def weekly_scale(self) -> int:
@@ -203,20 +216,26 @@ def _by_id(issues: list[Issue]) -> list[Issue]:
 
 
 def summarize(issues: list[Issue], config: Config) -> Summary:
-    """Compute every section's figures from the issues."""
-    issues = _by_id(issues)
-    statuses: dict[str, Status] = {status.name: status for status in config.statuses}
-    open_issues = [i for i in issues if is_open(i, config)]
-    resolved_issues = [i for i in issues if is_resolved(i, config)]
-    closed_unresolved = [
-        i for i in issues if i.status in statuses and not statuses[i.status].open
-        and not statuses[i.status].resolved
-    ]
+    """Compute every section's figures from the issues.
+
+    Reference-only entries are listed in the Common Issues Reference and nowhere else: no count,
+    phase, chart or time includes them.
+    """
+    every = _by_id(issues)
+    issues = tracked(every)
+    # is_open and is_resolved, for each of thousands of issues, as set lookups.
+    closed_names = {s.name for s in config.statuses if not s.open}
+    resolved_names = {s.name for s in config.statuses if s.resolved}
+    open_issues = [i for i in issues if i.status not in closed_names]
+    resolved_issues = [i for i in issues if i.status in resolved_names]
+    closed_unresolved = [i for i in issues
+                         if i.status in closed_names and i.status not in resolved_names]
     status_counter = Counter(issue.status for issue in issues)
     status_counts = [Count(s.name, s.label, s.emoji, status_counter[s.name]) for s in config.statuses]
 
     severity_names = [s.name for s in config.severities]
-    open_by_severity = [(s, [i for i in open_issues if i.severity == s.name]) for s in config.severities]
+    open_groups = _grouped(open_issues, "severity")
+    open_by_severity = [(s, open_groups.get(s.name, [])) for s in config.severities]
 
     phases = phase_order(issues, config)
     resolved_groups: dict[str, list[Issue]] = {}
@@ -225,7 +244,7 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
     resolved_by_phase = [(phase, resolved_groups.get(phase, [])) for phase in phases]
 
     areas: dict[str, list[Issue]] = {}
-    for issue in issues:
+    for issue in every:
         if issue.reference:
             areas.setdefault(issue.reference.get("area") or "General", []).append(issue)
     reference = [(area, areas[area]) for area in sorted(areas, key=natural_key)]
@@ -233,7 +252,6 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
     by_phase: dict[str, list[Issue]] = {}
     for issue in issues:
         by_phase.setdefault(issue.phase or NO_PHASE, []).append(issue)
-    resolved_names = {s.name for s in config.statuses if s.resolved}
     phase_rows = []
     for phase in phases:
         members = by_phase.get(phase, [])
@@ -248,8 +266,9 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
                            len(resolved_issues))
 
     resolution_rows = []
+    resolved_groups_by_severity = _grouped(resolved_issues, "severity")
     for severity in config.severities:
-        members = [i for i in resolved_issues if i.severity == severity.name]
+        members = resolved_groups_by_severity.get(severity.name, [])
         durations = [d for d in (time_to_resolve(i) for i in members) if d is not None]
         average = sum(durations, timedelta(0)) / len(durations) if durations else None
         breaches = sum(1 for i in members if sla_breached(i, severity))
@@ -267,10 +286,11 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         for name, count in sorted(component_counter.items(), key=lambda kv: (-kv[1], kv[0]))
     ][:TOP_COMPONENTS]
 
+    last_updated = newest_date(issues)
     return Summary(
         config=config,
-        issues=issues,
-        last_updated=newest_date(issues),
+        issues=every,
+        last_updated=last_updated,
         status_counts=status_counts,
         total=total,
         open_by_severity=open_by_severity,
@@ -285,8 +305,18 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         open_count=len(open_issues),
         unknown_severity_open=[i for i in open_issues if i.severity not in severity_names],
         open_severity_counts=open_severity_counts(open_issues, config),
-        weekly=weekly_activity(issues, config),
+        weekly=weekly_activity(issues, config, newest=last_updated),
+        tracked=issues,
+        reference_only=len(every) - len(issues),
     )
+
+
+def _grouped(issues: list[Issue], attribute: str) -> dict[str, list[Issue]]:
+    """Issues grouped by the value of one attribute, each group in the given order."""
+    groups: dict[str, list[Issue]] = {}
+    for issue in issues:
+        groups.setdefault(getattr(issue, attribute), []).append(issue)
+    return groups
 
 
 def _share(count: int, total: int) -> float:
@@ -454,7 +484,7 @@ def component_rows(summary: Summary) -> list[ComponentRow]:
     """The most affected components of ISSUES.md, with their open issues and occurrences."""
     rows = []
     for count in summary.components:
-        members = [i for i in summary.issues if i.component == count.name]
+        members = [i for i in summary.tracked if i.component == count.name]
         rows.append(ComponentRow(count.name, count.count, count.share,
                                  sum(1 for i in members if is_open(i, summary.config)),
                                  sum(i.occurrences for i in members)))
@@ -467,6 +497,7 @@ def daily_trend(
     """Issues reported and resolved on each of the `days` days ending with `today`, oldest first."""
     if today is None or days < 1:
         return []
+    issues = tracked(issues)
     created = Counter(as_date(i.reported) for i in issues if i.reported is not None)
     resolved = Counter(as_date(i.resolved) for i in issues
                        if i.resolved is not None and is_resolved(i, config))
@@ -478,7 +509,7 @@ def daily_trend(
 def suggest(summary: Summary, errors: list[ErrorGroup]) -> list[Suggestion]:
     """Improvement suggestions from four rules, most urgent first (see the README)."""
     found: list[Suggestion] = []
-    regressions = [i.id for i in summary.issues
+    regressions = [i.id for i in summary.tracked
                    if REGRESSION_TAG in i.tags and is_open(i, summary.config)]
     if regressions:
         found.append(Suggestion(
@@ -493,7 +524,7 @@ def suggest(summary: Summary, errors: list[ErrorGroup]) -> list[Suggestion]:
                 priority, "sla_breaches", row.severity.name,
                 f"{row.breaches} of {row.resolved} resolved {row.severity.label.lower()} issue(s) "
                 f"took longer than the {target} SLA: review triage and on-call for this severity",
-                [i.id for i in summary.issues if is_resolved(i, summary.config)
+                [i.id for i in summary.tracked if is_resolved(i, summary.config)
                  and i.severity == row.severity.name and sla_breached(i, row.severity)]))
     for group in errors:
         if (len(group.issue_ids) >= FREQUENT_ERROR_ISSUES
@@ -509,7 +540,7 @@ def suggest(summary: Summary, errors: list[ErrorGroup]) -> list[Suggestion]:
                 "medium", "hot_component", count.name,
                 f"{count.name} has {count.count} of {summary.total} issues ({count.share:.1f}%): "
                 "review its design and its tests",
-                [i.id for i in summary.issues if i.component == count.name]))
+                [i.id for i in summary.tracked if i.component == count.name]))
     rules = ("regression", "sla_breaches", "frequent_error", "hot_component")
     return sorted(found, key=lambda s: (PRIORITIES.index(s.priority), rules.index(s.rule)))
 
@@ -519,7 +550,7 @@ def analyze(
 ) -> Analysis:
     """All figures of `issuelog analyze`; `today` defaults to the newest date in the data."""
     summary = summarize(issues, config)
-    errors = error_groups(summary.issues, config)
+    errors = error_groups(summary.tracked, config)
     end = today or summary.last_updated
     return Analysis(
         summary=summary,
@@ -527,10 +558,10 @@ def analyze(
         days=days,
         open_by_severity=[(severity, len(members))
                           for severity, members in summary.open_by_severity],
-        total_occurrences=sum(issue.occurrences for issue in summary.issues),
+        total_occurrences=sum(issue.occurrences for issue in summary.tracked),
         errors=errors,
         components=component_rows(summary),
-        trend=daily_trend(summary.issues, config, days, end),
+        trend=daily_trend(summary.tracked, config, days, end),
         suggestions=suggest(summary, errors),
     )
 
@@ -549,7 +580,11 @@ class MetricCounts:
 
 
 def metric_counts(issues: list[Issue], config: Config) -> MetricCounts:
-    """Open, created and resolved issues by label, occurrences, and the resolution histogram."""
+    """Open, created and resolved issues by label, occurrences, and the resolution histogram.
+
+    Reference-only entries are not counted: they record knowledge, not issues that happened.
+    """
+    issues = tracked(issues)
     occurrences: Counter[tuple[str, str]] = Counter()
     for issue in issues:
         occurrences[(issue.component, issue.error_type)] += issue.occurrences

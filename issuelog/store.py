@@ -17,13 +17,21 @@ from typing import TYPE_CHECKING
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.gitrepo import highest_on_branches
-from issuelog.model import MAX_FILE_BYTES, Issue, Problem, parse_issue, validate_issue
+from issuelog.model import (
+    MAX_FILE_BYTES,
+    Issue,
+    Problem,
+    key_hints,
+    misspelt_field,
+    parse_issue,
+)
 
 if TYPE_CHECKING:
     from filelock import FileLock
 
 SKIPPED_FILES = frozenset({"README.md"})
 MAX_SLUG_LENGTH = 60
+_TRAILING_NUMBER = re.compile(r"(\d+)$")
 
 
 @dataclass
@@ -87,31 +95,67 @@ def read_bytes(
     path: Path, shown: str, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES
 ) -> tuple[bytes | None, Problem | None]:
     """The bytes of an issue file under `read_text`'s rules, or why they cannot be read."""
-    if root is not None and path.is_symlink():
-        try:
-            target = path.resolve(strict=False)
-        except (RuntimeError, OSError):  # a loop: RuntimeError before Python 3.13, OSError since
-            return None, Problem(shown, 1, "symbolic link that loops: not read")
-        if not target.is_relative_to(root.resolve()):
-            return None, Problem(shown, 1, f"symbolic link to {target}, outside the repository: not read")
+    data, problem, _ = read_stamped(path, shown, root, max_bytes)
+    return data, problem
+
+
+def read_stamped(
+    path: Path, shown: str, root: Path | None = None, max_bytes: int = MAX_FILE_BYTES
+) -> tuple[bytes | None, Problem | None, os.stat_result | None]:
+    """`read_bytes`, with the file's status taken after opening it and before reading it.
+
+    A file that changes after its status is taken has content newer than its stamp, never older.
+    """
+    descriptor = _open_issue_file(path, shown, root)
+    if isinstance(descriptor, Problem):
+        return None, descriptor, None
     try:
-        # O_NONBLOCK: opening a FIFO must not wait for a writer; the type is checked right after.
-        descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as error:
-        return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
-    try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            return None, Problem(shown, 1, "not a regular file: an issue file must be a plain file")
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):
+            return None, Problem(shown, 1, "not a regular file: an issue file must be a plain file"), None
         with os.fdopen(descriptor, "rb", closefd=False) as handle:
             data = handle.read(max_bytes + 1)
     except OSError as error:
-        return None, Problem(shown, 1, f"cannot read file: {error.strerror}")
+        return None, Problem(shown, 1, f"cannot read file: {error.strerror}"), None
     finally:
         os.close(descriptor)
     if len(data) > max_bytes:
         return None, Problem(shown, 1, f"file is larger than {max_bytes // (1024 * 1024)} MiB, "
-                                       "the most issuelog reads from one file")
-    return data, None
+                                       "the most issuelog reads from one file"), None
+    return data, None, info
+
+
+def _open_issue_file(path: Path, shown: str, root: Path | None) -> int | Problem:
+    """A descriptor open for reading, or why not: a link out of `root` is not followed."""
+    # O_NONBLOCK: opening a FIFO must not wait for a writer; the caller checks the type.
+    flags = os.O_RDONLY | os.O_NONBLOCK
+    no_follow = getattr(os, "O_NOFOLLOW", 0)
+    if root is not None and no_follow:
+        # A plain file opens at once; only a symbolic link pays for checking where it leads.
+        try:
+            return os.open(path, flags | no_follow)
+        except OSError as error:
+            if not path.is_symlink():
+                return Problem(shown, 1, f"cannot read file: {error.strerror}")
+    if root is not None and path.is_symlink():
+        problem = _link_problem(path, shown, root)
+        if problem is not None:
+            return problem
+    try:
+        return os.open(path, flags)
+    except OSError as error:
+        return Problem(shown, 1, f"cannot read file: {error.strerror}")
+
+
+def _link_problem(path: Path, shown: str, root: Path) -> Problem | None:
+    """Why a symbolic link in the issues directory is not followed, or None when it may be."""
+    try:
+        target = path.resolve(strict=False)
+    except (RuntimeError, OSError):  # a loop: RuntimeError before Python 3.13, OSError since
+        return Problem(shown, 1, "symbolic link that loops: not read")
+    if not target.is_relative_to(root.resolve()):
+        return Problem(shown, 1, f"symbolic link to {target}, outside the repository: not read")
+    return None
 
 
 def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
@@ -136,7 +180,6 @@ def load_issues(config: Config, *, bodies: bool = True,
     for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps):
         result.problems.extend(parsed.problems)
         if parsed.issue is not None:
-            result.problems.extend(validate_issue(parsed.issue, config, parsed.shown))
             result.issues.append(parsed.issue)
     result.problems.extend(cross_file_problems(result.issues, config))
     result.problems.sort()
@@ -167,9 +210,17 @@ def cross_file_problems(issues: list[Issue], config: Config) -> list[Problem]:
     return problems
 
 
+def typo_hints(issues: list[Issue], config: Config) -> list[Problem]:
+    """Unknown frontmatter keys that look like typos of known fields, in file and line order."""
+    # Most files have no such key: find that out (cached per key) before working out the path.
+    return sorted(hint for issue in issues
+                  if any(misspelt_field(str(key)) for key in issue.extra)
+                  for hint in key_hints(issue, display_path(issue.path, config)))
+
+
 def sort_key(issue_id: str) -> tuple[int, str]:
     """Sort IDs by their number (`ISSUE-99` before `ISSUE-100`), then by text."""
-    match = re.search(r"(\d+)$", issue_id)
+    match = _TRAILING_NUMBER.search(issue_id)
     return (int(match.group(1)) if match else -1, issue_id)
 
 

@@ -126,6 +126,30 @@ def test_problems_are_the_same_from_the_cache(project: Path) -> None:
     assert result.text is None and result.problems == cold
 
 
+def test_validation_is_cached_for_one_configuration_only(project: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(project, {"issues/ISSUE-001-ok.md": issue_text(severity="urgent")})
+    age_files(project / "issues")
+    toml = project / "issuelog.toml"
+    original = toml.read_text(encoding="utf-8")
+    cold = load_issues(load_config(project)).problems
+    assert [p.message for p in cold] == [
+        "unknown severity 'urgent' (allowed: critical, high, medium, low)"]
+    # From the cache, without validating again: the same problem.
+    monkeypatch.setattr(cache, "validate_issue", lambda *args: [])
+    assert load_issues(load_config(project)).problems == cold
+    monkeypatch.undo()
+    # A configuration that allows the value: the cached result no longer holds.
+    toml.write_text(original + """
+[[severities]]
+name = "urgent"
+emoji = "🚨"
+""", encoding="utf-8")
+    assert load_issues(load_config(project)).problems == []
+    toml.write_text(original, encoding="utf-8")
+    assert load_issues(load_config(project)).problems == cold
+
+
 def test_files_edited_a_moment_ago_are_not_cached(project: Path) -> None:
     make_tree(project, {"issues/ISSUE-001-new.md": issue_text()})
     config = load_config(project)

@@ -40,6 +40,7 @@ def test_dry_run_json_lists_the_drafts(project: Path, cli: Invoke) -> None:
         "line": 51, "id": "ISSUE-013", "title": "Migration runs twice on startup",
         "legacy_id": "ISSUE-013", "severity": "critical", "status": "resolved", "phase": "Phase 1",
         "category": None, "reported": "2026-01-05", "resolved": "2026-01-06 14:30",
+        "reference_only": False,
     }
     assert list(project.joinpath("issues").iterdir()) == []
 
@@ -58,7 +59,10 @@ def test_import_then_check_and_render(project: Path, cli: Invoke) -> None:
     cli("render")
     cli("render", "--check")
     log = (project / "ISSUES.md").read_text(encoding="utf-8")
-    assert "| **Total** | **6** |" in log
+    # The reference row `Cron runs in the wrong zone` is listed, not counted.
+    assert "| **Total** | **5** |" in log
+    assert "Not counted in any figure: 1 reference-only entry" in log
+    assert "| Cron runs in the wrong zone ([ISSUE-008](" in log
     again = cli("import", name)
     assert again.stdout == ""
     assert "mixed.md:30: already imported as ISSUE-009; skipped" in again.stderr

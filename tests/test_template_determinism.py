@@ -50,6 +50,7 @@ REFUSED = {
     "an address through join": ("{{ [link, age] | join(', ') }}", "cannot print a Helper"),
     "an address through join's attribute": ("{{ issues | join(attribute='title.upper') }}",
                                             "cannot print a builtin_function_or_method"),
+    "an address through a log filter": ("{{ link | status_cell }}", "cannot print a Helper"),
     "an issue in a table cell": ("{{ issue | cell }}", "cannot print an absolute path"),
     "an issue object": ("{{ issue }}", "cannot print an absolute path"),
     "an issue as a string": ("{{ issue | string }}", "cannot print an absolute path"),
