@@ -135,6 +135,8 @@ _TEXT_FILTERS = ("capitalize", "center", "e", "escape", "forceescape", "format",
 _EPOCH_SECONDS = re.compile(r"%[-_0^#]*[0-9]*s")
 #: Values whose text is their data, the same on every run and every machine.
 _PLAIN_TYPES = (str, int, float, date, time, timedelta, range)
+_PLAIN_OR_UNDEFINED = (*_PLAIN_TYPES, jinja2.Undefined)
+_COMMON_PLAIN_TYPES = frozenset({str, int, date, datetime, type(None)})
 #: What the sandbox hands to templates as data instead: a path relative to the root, a sorted set.
 _PATH_AND_SET_TYPES = frozenset({type(Path()), set, frozenset})
 _PURE_FUNCTION = ("ISSUES.md must depend only on the issue files, the configuration and the "
@@ -157,7 +159,7 @@ def _refuse_randomness(what: str) -> Callable[..., NoReturn]:
 
 def _unordered_part(value: Any, depth: int = 0) -> str | None:
     """What in `value` would print differently on another run or machine, or None if nothing."""
-    if value is None or isinstance(value, (*_PLAIN_TYPES, jinja2.Undefined)):
+    if value is None or isinstance(value, _PLAIN_OR_UNDEFINED):
         return None  # an undefined value raises its own error when printed
     if isinstance(value, PurePath):
         return "an absolute path, which names the directories of this machine" \
@@ -182,7 +184,7 @@ def _unordered_part(value: Any, depth: int = 0) -> str | None:
 
 def shown_value(value: Any) -> Any:
     """`value` if its text is data; a template printing anything else is refused."""
-    if type(value) is str:  # nearly every value a log prints
+    if type(value) in _COMMON_PLAIN_TYPES:  # nearly every value a log prints
         return value
     problem = _unordered_part(value)
     if problem is not None:
@@ -197,7 +199,7 @@ def _checked_text_filter(text_filter: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(text_filter)  # keeps that marker too
     def checked(*args: Any, **kwargs: Any) -> Any:
         for value in args[skip:]:
-            if type(value) is not str:  # text needs no check, and a log is mostly text
+            if type(value) not in _COMMON_PLAIN_TYPES:  # a log's values are mostly these
                 shown_value(value)
         for value in kwargs.values():
             shown_value(value)
