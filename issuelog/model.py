@@ -137,7 +137,7 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
                 tag = super().resolve(kind, value, implicit)
                 if len(_PLAIN_SCALAR_TAGS) < _MAX_REMEMBERED_TAGS:
                     _PLAIN_SCALAR_TAGS[value] = tag
-            return tag  # type: ignore[no-any-return]
+            return tag
         if kind is yaml.MappingNode:
             return self.DEFAULT_MAPPING_TAG  # type: ignore[no-any-return]
         return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
