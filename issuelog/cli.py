@@ -249,7 +249,7 @@ def check(
     from issuelog.store import load_issues, typo_hints
 
     config = load_project()
-    result = load_issues(config, bodies=False)
+    result = load_issues(config, bodies=bool(grep))
     hints = typo_hints(result.issues, config)
     problems = sorted(result.problems + hints) if strict else result.problems
     if not strict:
@@ -524,7 +524,8 @@ def list_issues(
         assignee=tuple(assignee or ()), include_closed=show_all, grep=grep,
     )
     check_filters(filters, config)
-    result = load_issues(config)
+    # Only --grep looks into the bodies: reading ten thousand of them costs more than the rest.
+    result = load_issues(config, bodies=bool(grep))
     issues = sort_issues(select_issues(result.issues, config, filters), config, sort)
     if result.problems:
         typer.echo(f"issuelog: {len(result.problems)} problem(s) in the issue files; "

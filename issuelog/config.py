@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import fnmatch
+import functools
 import re
 import tomllib
 from collections.abc import Iterable
@@ -115,10 +116,31 @@ class Config:
         """The project's template overrides."""
         return self.root / self.templates_dir
 
-    @property
+    # Cached: validation asks for these for each of thousands of issues. A frozen dataclass
+    # may cache (cached_property writes the instance dict), and the cache is not a field, so
+    # it takes no part in comparisons or repr.
+    @functools.cached_property
     def id_pattern(self) -> re.Pattern[str]:
         """Matches a full issue ID such as `ISSUE-007` and captures its number."""
         return re.compile(rf"^{re.escape(self.id_prefix)}-(\d+)$")
+
+    @functools.cached_property
+    def allowed_values(self) -> dict[str, tuple[str, ...]]:
+        """The names each of status, severity, phase and category may take (empty: any)."""
+        return {
+            "status": tuple(s.name for s in self.statuses),
+            "severity": tuple(s.name for s in self.severities),
+            "phase": tuple(self.phases),
+            "category": tuple(self.categories),
+        }
+
+    @functools.cached_property
+    def _severities_by_name(self) -> dict[str, Severity]:
+        return {s.name: s for s in reversed(self.severities)}  # the first of a name wins
+
+    @functools.cached_property
+    def _statuses_by_name(self) -> dict[str, Status]:
+        return {s.name: s for s in reversed(self.statuses)}
 
     def format_id(self, number: int) -> str:
         """`7` -> `ISSUE-007`; numbers wider than the width keep all their digits."""
@@ -132,11 +154,11 @@ class Config:
 
     def severity(self, name: str) -> Severity | None:
         """The configured severity of that name, if any."""
-        return next((s for s in self.severities if s.name == name), None)
+        return self._severities_by_name.get(name)
 
     def status(self, name: str) -> Status | None:
         """The configured status of that name, if any."""
-        return next((s for s in self.statuses if s.name == name), None)
+        return self._statuses_by_name.get(name)
 
     @property
     def open_statuses(self) -> tuple[str, ...]:

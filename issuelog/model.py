@@ -112,8 +112,35 @@ class Issue:
         return data
 
 
+#: The tags of plain scalars met so far (`open`: str, `2026-01-10`: timestamp), up to a bound.
+_PLAIN_SCALAR_TAGS: dict[str, str] = {}
+_MAX_REMEMBERED_TAGS = 20_000
+
+
 class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
     """PyYAML's safe loader (C speed) that refuses duplicate keys and reports bad dates."""
+
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+        """The tag of a node, as PyYAML's resolver gives it, remembered for plain scalars.
+
+        The parser asks for every node of every file, and issue files repeat the same plain
+        scalars (keys, statuses, severities, names). Without path resolvers, which issuelog
+        never adds, a plain scalar's tag depends on its text alone.
+        """
+        if self.yaml_path_resolvers:
+            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
+        if kind is yaml.ScalarNode:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG  # type: ignore[no-any-return]
+            tag = _PLAIN_SCALAR_TAGS.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(_PLAIN_SCALAR_TAGS) < _MAX_REMEMBERED_TAGS:
+                    _PLAIN_SCALAR_TAGS[value] = tag
+            return tag
+        if kind is yaml.MappingNode:
+            return self.DEFAULT_MAPPING_TAG  # type: ignore[no-any-return]
+        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -267,7 +294,10 @@ def _plain_value(loader: IssueLoader, node: yaml.Node) -> Any:
             if type(key_node) is not yaml.ScalarNode or key_node.value in seen:
                 raise _NotPlain
             seen.add(key_node.value)
-            mapping[_plain_value(loader, key_node)] = _plain_value(loader, value_node)
+            key = key_node.value if key_node.tag == _STR_TAG else _plain_value(loader, key_node)
+            # Text values, the most common, without a call.
+            mapping[key] = (value_node.value if type(value_node) is yaml.ScalarNode
+                            and value_node.tag == _STR_TAG else _plain_value(loader, value_node))
         return mapping
     raise _NotPlain
 
@@ -417,15 +447,9 @@ def _as_reference(value: Any) -> dict[str, str] | None:
 
 def disallowed_values(fields: Mapping[str, Any], config: Config) -> list[tuple[str, str]]:
     """(key, message) for each status, severity, phase or category the configuration does not allow."""
-    allowed = {
-        "status": [s.name for s in config.statuses],
-        "severity": [s.name for s in config.severities],
-        "phase": list(config.phases),
-        "category": list(config.categories),
-    }
     return [
-        (key, _unknown(key, fields[key], names))
-        for key, names in allowed.items()
+        (key, _unknown(key, fields[key], list(names)))
+        for key, names in config.allowed_values.items()
         if fields.get(key) and names and fields[key] not in names
     ]
 

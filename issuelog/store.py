@@ -113,8 +113,7 @@ def read_stamped(
         info = os.fstat(descriptor)
         if not stat.S_ISREG(info.st_mode):
             return None, Problem(shown, 1, "not a regular file: an issue file must be a plain file"), None
-        with os.fdopen(descriptor, "rb", closefd=False) as handle:
-            data = handle.read(max_bytes + 1)
+        data = _read_all(descriptor, info.st_size, max_bytes + 1)
     except OSError as error:
         return None, Problem(shown, 1, f"cannot read file: {error.strerror}"), None
     finally:
@@ -123,6 +122,20 @@ def read_stamped(
         return None, Problem(shown, 1, f"file is larger than {max_bytes // (1024 * 1024)} MiB, "
                                        "the most issuelog reads from one file"), None
     return data, None, info
+
+
+def _read_all(descriptor: int, expected: int, limit: int) -> bytes:
+    """Up to `limit` bytes from an open file whose size was `expected` a moment ago."""
+    # os.read straight into bytes: a buffered file object for one read costs more than the read.
+    chunks = []
+    remaining = limit
+    while remaining > 0:
+        chunk = os.read(descriptor, min(remaining, max(expected + 1, 65536)))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _open_issue_file(path: Path, shown: str, root: Path | None) -> int | Problem:

@@ -61,6 +61,10 @@ def test_list_filters_sort_and_all(three: Path, cli: Invoke) -> None:
     assert _ids(cli("list", "--status", "resolved").stdout) == ["ISSUE-003"]
     assert _ids(cli("list", "-s", "low", "-s", "critical", "-t", "db").stdout) == ["ISSUE-001"]
     assert _ids(cli("list", "--grep", "TYPO").stdout) == ["ISSUE-002"]
+    path = next((three / "issues").glob("ISSUE-001-*.md"))
+    path.write_text(path.read_text(encoding="utf-8") + "\nSeen after the pgbouncer upgrade.\n",
+                    encoding="utf-8")
+    assert _ids(cli("list", "--grep", "PGBOUNCER").stdout) == ["ISSUE-001"]  # in the body only
     empty = cli("list", "--assignee", "nobody")
     assert empty.stdout == "" and "no matching issues" in empty.stderr
 

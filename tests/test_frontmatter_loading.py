@@ -95,3 +95,20 @@ def test_any_document_loads_as_the_full_constructor_loads_it(document: dict[Any,
     fm = "\n" + yaml.safe_dump(document, default_flow_style=flow, allow_unicode=True)
     quick = outcome(lambda text: load_frontmatter(text)[0], fm)
     assert quick == outcome(fully_constructed, fm)
+
+
+@pytest.mark.parametrize("text", ["open", "yes", "No", "~", "null", "", "2026-01-10",
+                                  "2026-01-10 09:30", "12", "0x1F", "1_000", "1.5", ".inf", "<<",
+                                  "=", "Title here", "-1", "+.5", "on", "TRUE"])
+def test_scalars_resolve_as_pyyaml_resolves_them(text: str) -> None:
+    ours, stock = IssueLoader(""), yaml.CSafeLoader("")
+    try:
+        for _ in range(2):  # worked out, then remembered
+            for implicit in ((True, False), (False, True)):
+                assert (ours.resolve(yaml.ScalarNode, text, implicit)
+                        == stock.resolve(yaml.ScalarNode, text, implicit))
+        for kind in (yaml.SequenceNode, yaml.MappingNode):
+            assert ours.resolve(kind, None, (True, False)) == stock.resolve(kind, None, (True, False))
+    finally:
+        ours.dispose()
+        stock.dispose()
