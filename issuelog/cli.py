@@ -249,7 +249,7 @@ def check(
     from issuelog.store import load_issues, typo_hints
 
     config = load_project()
-    result = load_issues(config, bodies=bool(grep))
+    result = load_issues(config, bodies=False)
     hints = typo_hints(result.issues, config)
     problems = sorted(result.problems + hints) if strict else result.problems
     if not strict:
