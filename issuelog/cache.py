@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 
 from issuelog import __version__
 from issuelog.config import Config, builtin_templates_dir
+from issuelog.errors import IssueFileError
 from issuelog.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.store import (
     decode_text,
@@ -163,8 +164,9 @@ def _write_cache(path: Path, fingerprint: str, payload: Any) -> None:
     try:
         data = pickle.dumps({"fingerprint": fingerprint, "payload": payload},
                             protocol=pickle.HIGHEST_PROTOCOL)
-        write_bytes_atomic(path, data)
-    except OSError:
+        # Not synced to disk: a cache damaged by a crash of the machine reads as empty.
+        write_bytes_atomic(path, data, durable=False)
+    except (OSError, IssueFileError):  # write_bytes_atomic reports OSError as IssueFileError
         return
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import Invoke, issue_text, make_tree
@@ -189,6 +191,22 @@ def test_an_unwritable_cache_only_makes_things_slower(golden: Path,
     config = load_config(golden)
     assert cache.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
     assert not (golden / ".issuelog").exists()
+
+
+def test_a_cache_that_cannot_be_written_is_not_kept(golden: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # The directory exists, but writing fails (a full disk): the log is still rendered.
+    real_mkstemp = tempfile.mkstemp
+
+    def disk_full(*args: Any, **kwargs: Any) -> tuple[int, str]:
+        if str(kwargs.get("dir", "")).endswith("cache"):
+            raise OSError(28, "No space left on device")
+        return real_mkstemp(*args, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", disk_full)
+    config = load_config(golden)
+    assert cache.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+    assert not list((golden / ".issuelog" / "cache").glob("*.pickle"))
 
 
 def test_parsing_in_worker_processes_gives_the_same_issues(golden: Path) -> None:
