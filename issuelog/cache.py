@@ -15,7 +15,6 @@ import gc
 import hashlib
 import importlib.util
 import io
-import multiprocessing
 import os
 import pickle
 import sys
@@ -259,6 +258,8 @@ def _parse_files(paths: list[Path], config: Config, digest: str,
     # Only `fork` starts workers cheaply (they inherit the loaded modules); elsewhere parse here.
     if len(paths) < minimum_for_workers or workers < 2 or sys.platform != "linux":
         return [parse(path) for path in paths]
+    import multiprocessing  # only a large cold parse needs it
+
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
         return pool.map(parse, paths, chunksize=max(64, len(paths) // (workers * 8)))

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.gitrepo import highest_on_branches
 from issuelog.model import (
     MAX_FILE_BYTES,
     Issue,
@@ -351,6 +350,9 @@ def highest_id_anywhere(config: Config) -> int:
     """
     here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
     cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
+    # Imported here: git plumbing (subprocess, json) is only needed to hand out a new ID.
+    from issuelog.gitrepo import highest_on_branches
+
     elsewhere = highest_on_branches(config.root, config.issues_path, id_file_pattern(config), cache)
     return max(here, elsewhere)
 
