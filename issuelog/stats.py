@@ -66,7 +66,11 @@ def newest_date(issues: list[Issue]) -> date | None:
 
 def sla_breached(issue: Issue, severity: Severity | None) -> bool:
     """Whether a resolved issue took longer than its severity's SLA target."""
-    duration = time_to_resolve(issue)
+    return over_sla(time_to_resolve(issue), severity)
+
+
+def over_sla(duration: timedelta | None, severity: Severity | None) -> bool:
+    """Whether a time to resolve is longer than a severity's SLA target."""
     return bool(severity and severity.sla and duration is not None and duration > severity.sla)
 
 
@@ -271,7 +275,7 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         members = resolved_groups_by_severity.get(severity.name, [])
         durations = [d for d in (time_to_resolve(i) for i in members) if d is not None]
         average = sum(durations, timedelta(0)) / len(durations) if durations else None
-        breaches = sum(1 for i in members if sla_breached(i, severity))
+        breaches = sum(1 for duration in durations if over_sla(duration, severity))
         resolution_rows.append(ResolutionRow(severity, len(members), average, breaches))
 
     total = len(issues)
