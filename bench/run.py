@@ -3,8 +3,9 @@
 Usage: python bench/run.py [--sizes 1000 10000] [--runs 5] [--workdir /tmp/issuelog-bench]
 
 For each size it generates (once) a seeded project of that many issues, then runs every
-scenario once to warm up and `--runs` times measured, and prints the median wall time and
-processor time, their ratios to the baseline measured in the same run, and the peak memory
+scenario once to warm up and `--runs` times measured, each run just after a run of the
+baseline, and prints the median wall time and processor time, their ratios to the medians of
+those paired baseline runs, and the peak memory
 (the largest resident set of the process or of any worker it waited for). Commands that this
 issuelog does not have are skipped with a note. Machines differ and shared ones are noisy:
 compare ratios, not seconds.
@@ -56,6 +57,9 @@ class Measurement:
     cpu_seconds: list[float] = field(default_factory=list)
     peak_kb: int = 0
     note: str = ""
+    #: The baseline, run just before each run of this scenario.
+    baseline_seconds: list[float] = field(default_factory=list)
+    baseline_cpu_seconds: list[float] = field(default_factory=list)
 
     @property
     def median(self) -> float:
@@ -67,11 +71,27 @@ class Measurement:
         """The median processor time (user and system, workers included) in seconds."""
         return statistics.median(self.cpu_seconds)
 
+    @property
+    def baseline_median(self) -> float:
+        """The median wall time of the baseline runs paired with this scenario's runs."""
+        return statistics.median(self.baseline_seconds or self.seconds)
+
+    @property
+    def baseline_median_cpu(self) -> float:
+        """The median processor time of the paired baseline runs."""
+        return statistics.median(self.baseline_cpu_seconds or self.cpu_seconds)
+
 
 def issuelog_command() -> list[str]:
     """The installed `issuelog` script next to this Python, as a user would run it."""
     script = Path(sys.executable).with_name("issuelog")
     return [str(script)] if script.exists() else [sys.executable, "-m", "issuelog"]
+
+
+#: The environment of every timed process. Installed packages run from compiled bytecode; with
+#: PYTHONDONTWRITEBYTECODE set (as in some containers) an editable install would compile
+#: issuelog's modules from source in every run, which no installed copy does.
+BENCH_ENV = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
 
 
 def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int, int, str]:
@@ -81,7 +101,8 @@ def run_once(argv: list[str], cwd: Path) -> tuple[float, float, int, int, str]:
     resident set of the process or of any one of those workers.
     """
     started = time.perf_counter()
-    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(argv, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                               env=BENCH_ENV)
     stdout = process.stdout.read() if process.stdout else b""
     _, status, usage = os.wait4(process.pid, 0)
     elapsed = time.perf_counter() - started
@@ -147,13 +168,19 @@ def scenarios(project: Path, command: list[str]) -> list[Scenario]:
     return found
 
 
-def measure(scenario: Scenario, project: Path, runs: int) -> Measurement:
-    """One warm-up run, then `runs` measured ones."""
+def measure(scenario: Scenario, baseline: Scenario, project: Path, runs: int) -> Measurement:
+    """One warm-up run, then `runs` measured ones, each just after a run of the baseline.
+
+    A shared machine's speed drifts from one minute to the next: pairing every run with a
+    baseline run keeps each ratio to what the machine could do at that moment.
+    """
     result = Measurement(scenario.name)
     if not scenario.argv:
         result.note = "not on this branch: skipped"
         return result
     for attempt in range(runs + 1):
+        if not scenario.baseline:
+            base_elapsed, base_cpu, _, _, _ = run_once(baseline.argv, project)
         scenario.before()
         elapsed, cpu, peak_kb, code, stdout = run_once(scenario.argv, project)
         scenario.after(stdout)
@@ -163,15 +190,18 @@ def measure(scenario: Scenario, project: Path, runs: int) -> Measurement:
             result.seconds.append(elapsed)
             result.cpu_seconds.append(cpu)
             result.peak_kb = max(result.peak_kb, peak_kb)
+            if not scenario.baseline:
+                result.baseline_seconds.append(base_elapsed)
+                result.baseline_cpu_seconds.append(base_cpu)
     scenario.finally_()
     return result
 
 
 def settle(project: Path, command: list[str]) -> None:
     """Render, wait until every file is older than the cache's racy window, render again."""
-    subprocess.run([*command, "render"], cwd=project, capture_output=True, check=False)
+    subprocess.run([*command, "render"], cwd=project, capture_output=True, check=False, env=BENCH_ENV)
     time.sleep(2.5)
-    subprocess.run([*command, "render"], cwd=project, capture_output=True, check=False)
+    subprocess.run([*command, "render"], cwd=project, capture_output=True, check=False, env=BENCH_ENV)
 
 
 def bench_size(size: int, runs: int, workdir: Path, command: list[str]) -> list[Measurement]:
@@ -182,17 +212,18 @@ def bench_size(size: int, runs: int, workdir: Path, command: list[str]) -> list[
         generate(project, size)
     settle(project, command)
     measurements = []
-    for scenario in scenarios(project, command):
+    found = scenarios(project, command)
+    baseline = next(scenario for scenario in found if scenario.baseline)
+    for scenario in found:
         if size >= LARGE and scenario.name not in LARGE_SCENARIOS:
             continue
         print(f"  n={size}: {scenario.name} ...", file=sys.stderr, flush=True)
-        measurements.append(measure(scenario, project, runs))
+        measurements.append(measure(scenario, baseline, project, runs))
     return measurements
 
 
 def table(size: int, measurements: list[Measurement]) -> str:
-    """A Markdown table of one size's results, the baseline beside every figure."""
-    baseline = next(m for m in measurements if m.name == "baseline")
+    """A Markdown table of one size's results, beside each the baseline runs paired with it."""
     lines = [
         f"#### N = {size:,}",
         "",
@@ -202,14 +233,13 @@ def table(size: int, measurements: list[Measurement]) -> str:
     ]
     for m in measurements:
         if not m.seconds:
-            lines.append(f"| `{m.name}` | — | {baseline.median:.3f} | — | — "
-                         f"| {baseline.median_cpu:.3f} | — | — | {m.note} |")
+            lines.append(f"| `{m.name}` | — | — | — | — | — | — | — | {m.note} |")
             continue
-        ratio = m.median / baseline.median
-        cpu_ratio = m.median_cpu / baseline.median_cpu
+        ratio = m.median / m.baseline_median
+        cpu_ratio = m.median_cpu / m.baseline_median_cpu
         note = f" ({m.note})" if m.note else ""
-        lines.append(f"| `{m.name}` | {m.median:.3f} | {baseline.median:.3f} | {ratio:.2f}× "
-                     f"| {m.median_cpu:.3f} | {baseline.median_cpu:.3f} | {cpu_ratio:.2f}× "
+        lines.append(f"| `{m.name}` | {m.median:.3f} | {m.baseline_median:.3f} | {ratio:.2f}× "
+                     f"| {m.median_cpu:.3f} | {m.baseline_median_cpu:.3f} | {cpu_ratio:.2f}× "
                      f"| {m.peak_kb / 1024:.0f} | {len(m.seconds)}{note} |")
     return "\n".join(lines)
 
