@@ -19,14 +19,14 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from issuelog import __version__
 from issuelog.config import Config, builtin_templates_dir
-from issuelog.errors import IssueFileError
+from issuelog.errors import IssueFileError, TemplateError
 from issuelog.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.store import (
     decode_text,
@@ -38,6 +38,9 @@ from issuelog.store import (
     state_dir,
     write_bytes_atomic,
 )
+
+if TYPE_CHECKING:
+    import jinja2
 
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.
 CACHE_FORMAT = 2
@@ -250,19 +253,26 @@ _REPEATED_TEXT = ("status", "severity", "phase", "category", "component", "repor
 _LAYOUTS: dict[Any, Any] = {}
 
 
-def _parse_files(paths: list[Path], config: Config, digest: str,
-                 minimum_for_workers: int) -> list[ParsedFile | Problem]:
-    """Parse and validate files, in worker processes when there are many and more than one core."""
+def _parse_files(paths: list[Path], config: Config, digest: str, minimum_for_workers: int,
+                 while_parsing: Callable[[], None]) -> list[ParsedFile | Problem]:
+    """Parse and validate files, in worker processes when there are many and more than one core.
+
+    `while_parsing` runs here while the workers parse (or after parsing, without workers).
+    """
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
     parse = functools.partial(parse_file, root=config.root, config=config, digest=digest)
     # Only `fork` starts workers cheaply (they inherit the loaded modules); elsewhere parse here.
     if len(paths) < minimum_for_workers or workers < 2 or sys.platform != "linux":
-        return [parse(path) for path in paths]
+        parsed = [parse(path) for path in paths]
+        while_parsing()
+        return parsed
     import multiprocessing  # only a large cold parse needs it
 
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        return pool.map(parse, paths, chunksize=max(64, len(paths) // (workers * 8)))
+        pending = pool.map_async(parse, paths, chunksize=max(64, len(paths) // (workers * 8)))
+        while_parsing()
+        return pending.get()
 
 
 @contextlib.contextmanager
@@ -284,19 +294,22 @@ def _cycle_collector_paused() -> Iterator[None]:
 
 def parsed_issue_files(config: Config, *, bodies: bool = True,
                        minimum_for_workers: int = PARALLEL_MINIMUM,
-                       stamps: list[Stamp] | None = None) -> list[ParsedIssue]:
+                       stamps: list[Stamp] | None = None,
+                       while_parsing: Callable[[], None] = lambda: None) -> list[ParsedIssue]:
     """Every issue file parsed and validated, from the cache while the file and config are unchanged.
 
     Problems found across files (duplicate IDs) are `store.cross_file_problems`' job.
 
     `stamps` is a `scan_issue_files` the caller has just made, so as not to examine every file twice.
+    `while_parsing` is work of the caller's to do meanwhile (it runs once, in this process).
     """
     with _cycle_collector_paused():  # worker processes inherit the pause
-        return _parsed_issue_files(config, bodies, minimum_for_workers, stamps)
+        return _parsed_issue_files(config, bodies, minimum_for_workers, stamps, while_parsing)
 
 
 def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int,
-                        stamps: list[Stamp] | None) -> list[ParsedIssue]:
+                        stamps: list[Stamp] | None,
+                        while_parsing: Callable[[], None]) -> list[ParsedIssue]:
     directory = config.issues_path
     if stamps is None:
         stamps = scan_issue_files(config)
@@ -319,8 +332,8 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int,
                 changed.append(name)
         else:
             stale.append(path)
-    for path, fresh in zip(stale, _parse_files(stale, config, digest, minimum_for_workers),
-                           strict=True):
+    fresh_results = _parse_files(stale, config, digest, minimum_for_workers, while_parsing)
+    for path, fresh in zip(stale, fresh_results, strict=True):
         results[path.name] = fresh
         changed.append(path.name)
     if cache_path is not None:
@@ -417,13 +430,25 @@ def rendered_log(config: Config) -> RenderedLog:
         if isinstance(hit, tuple) and len(hit) == 2:
             return RenderedLog(hit[0], hit[1], [])
     # Imported here: a log served from the cache needs neither Jinja2 nor the validators.
-    from issuelog.render import render_log
     from issuelog.store import load_issues
 
-    result = load_issues(config, bodies=False, stamps=stamps)
+    prepared: list[jinja2.Template] = []
+
+    def prepare_template() -> None:
+        # While worker processes parse, this process would only wait: it imports Jinja2 and
+        # compiles the template meanwhile. A broken template is reported below, after any
+        # problems of the issue files, as without the overlap.
+        from issuelog.render import log_template
+
+        with contextlib.suppress(TemplateError):
+            prepared.append(log_template(config))
+
+    result = load_issues(config, bodies=False, stamps=stamps, while_parsing=prepare_template)
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
-    text = render_log(result.issues, config)
+    from issuelog.render import render_log
+
+    text = render_log(result.issues, config, prepared[0] if prepared else None)
     now = time.time_ns()
     if cache_path is not None and not any(mtime_ns < 0 or _is_racy(mtime_ns, now)
                                           for _, _, mtime_ns in stamps):

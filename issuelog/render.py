@@ -617,7 +617,7 @@ def log_context(summary: Summary, config: Config) -> dict[str, Any]:
     }
 
 
-def log_filters(summary: Summary, config: Config) -> dict[str, Callable[[Any], str | int | None]]:
+def log_filters(config: Config) -> dict[str, Callable[..., str | int | None]]:
     """Filters for a log's table rows: `issue | link`, `issue | age`, `name | severity_cell`...
 
     The same as the helpers in `log_context` (`link(issue)`, `age(issue)`), but a log calls them
@@ -630,11 +630,15 @@ def log_filters(summary: Summary, config: Config) -> dict[str, Callable[[Any], s
         return f"{table_cell(configured.emoji)} {table_cell(configured.label)}" if configured \
             else table_cell(name)
 
+    @jinja2.pass_context
+    def age(context: jinja2.runtime.Context, issue: Issue) -> int | None:
+        return context["summary"].age_days(issue)  # type: ignore[no-any-return]
+
     severity_cells = {s.name: labelled(s, s.name) for s in config.severities}
     status_cells = {s.name: labelled(s, s.name) for s in config.statuses}
     return {
         "link": lambda issue: f"[{issue.id}]({url_path(links(issue))})",
-        "age": summary.age_days,
+        "age": age,
         "severity_cell": lambda name: severity_cells.get(name) or table_cell(name),
         "status_cell": lambda name: status_cells.get(name) or table_cell(name),
         "resolution_time": lambda issue: format_elapsed(_time_to_resolve(issue))
@@ -642,13 +646,17 @@ def log_filters(summary: Summary, config: Config) -> dict[str, Callable[[Any], s
     }
 
 
-def render_log(issues: list[Issue], config: Config) -> str:
-    """The complete text of ISSUES.md for these issues."""
+def log_template(config: Config) -> jinja2.Template:
+    """The master log's template, loaded and compiled, ready for `render_log`."""
+    return _load(make_environment(config, extra_filters=log_filters(config)), LOG_TEMPLATE, config)
+
+
+def render_log(issues: list[Issue], config: Config, template: jinja2.Template | None = None) -> str:
+    """The complete text of ISSUES.md for these issues (with `log_template`'s template, if given)."""
     from issuelog.stats import summarize
 
     summary = summarize(issues, config)
-    environment = make_environment(config, extra_filters=log_filters(summary, config))
-    template = _load(environment, LOG_TEMPLATE, config)
+    template = template or log_template(config)
     return normalize_output(_render(template, log_context(summary, config)))
 
 

@@ -180,16 +180,19 @@ def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
 
 
 def load_issues(config: Config, *, bodies: bool = True,
-                stamps: list[tuple[str, int, int]] | None = None) -> IssueSet:
+                stamps: list[tuple[str, int, int]] | None = None,
+                while_parsing: Callable[[], None] = lambda: None) -> IssueSet:
     """Parse and validate every issue file; collect all problems instead of stopping at the first.
 
     Unchanged files come from the parse cache; `bodies=False` leaves each `body` empty; `stamps`
-    is the caller's fresh `cache.scan_issue_files`, if it has one.
+    is the caller's fresh `cache.scan_issue_files`, if it has one; `while_parsing` is the
+    caller's work to do while worker processes parse.
     """
     from issuelog.cache import parsed_issue_files  # the cache is built on this module
 
     result = IssueSet()
-    for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps):
+    for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps,
+                                     while_parsing=while_parsing):
         result.problems.extend(parsed.problems)
         if parsed.issue is not None:
             result.issues.append(parsed.issue)

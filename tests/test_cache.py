@@ -219,6 +219,32 @@ def test_parsing_in_worker_processes_gives_the_same_issues(golden: Path) -> None
     ]
 
 
+@pytest.mark.parametrize("minimum_for_workers", [1, 10_000])
+def test_the_template_is_compiled_while_workers_parse(golden: Path, minimum_for_workers: int,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(golden)
+    calls: list[str] = []
+    result = cache.parsed_issue_files(config, minimum_for_workers=minimum_for_workers,
+                                      while_parsing=lambda: calls.append("meanwhile"))
+    assert calls == ["meanwhile"] and len(result) == 13
+    # The log rendered with the template compiled meanwhile, in workers or not, is the same.
+    shutil.rmtree(golden / ".issuelog")
+    monkeypatch.setattr(cache.parsed_issue_files, "__kwdefaults__",
+                        {**(cache.parsed_issue_files.__kwdefaults__ or {}),
+                         "minimum_for_workers": minimum_for_workers})
+    assert cache.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+
+
+def test_issue_problems_are_reported_before_a_broken_template(golden: Path) -> None:
+    make_tree(golden, {".issuelog/templates/ISSUES.md.j2": "{% for %}\n"})
+    config = load_config(golden)
+    with pytest.raises(TemplateError, match="ISSUES.md.j2:1"):
+        cache.rendered_log(config)
+    make_tree(golden, {"issues/ISSUE-099-broken.md": "---\ntitle: [unclosed\n---\n"})
+    result = cache.rendered_log(config)
+    assert result.text is None and "ISSUE-099-broken.md" in result.problems[0].path
+
+
 def test_render_after_an_edit_then_check_from_the_cache(golden: Path, cli: Invoke) -> None:
     cli("render")
     path = next((golden / "issues").glob("ISSUE-004-*.md"))
