@@ -81,8 +81,9 @@ def create_issue(
     missing = missing_required(values, config)
     if missing:
         errors.append(f"missing required field(s): {', '.join(missing)}")
-    known = existing_ids(config)
-    for other in values.get("related", []):
+    related = values.get("related", [])
+    known = existing_ids(config) if related else set()  # listing the directory costs, at scale
+    for other in related:
         if other not in known:
             errors.append(f"related issue '{other}' does not exist")
     if errors:

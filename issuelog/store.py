@@ -495,6 +495,9 @@ def remove_stale_temporaries(directory: Path) -> list[Path]:
     except OSError:
         return removed
     for entry in entries:
+        # Most names are issue files: two string tests rule them out before the pattern does.
+        if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
+            continue
         match = _TEMPORARY_NAME.match(entry.name)
         if match is None or not entry.is_file(follow_symlinks=False):
             continue
