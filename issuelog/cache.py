@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     import jinja2
 
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 PARSED_CACHE = f"parsed-v{CACHE_FORMAT}.pickle"
 RENDERED_CACHE = f"rendered-v{CACHE_FORMAT}.pickle"
 
@@ -155,13 +155,21 @@ def _read_cache(path: Path, fingerprint: str) -> Any:
     """The payload of a cache file written by this code, or None (missing, foreign, damaged)."""
     try:
         data = path.read_bytes()
-        stored = _PlainUnpickler(io.BytesIO(data)).load()
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError, ImportError, MemoryError):
+    except OSError:
         return None
+    stored = _load_plain(data)
     if not isinstance(stored, dict) or stored.get("fingerprint") != fingerprint:
         return None
     return stored.get("payload")
+
+
+def _load_plain(data: bytes) -> Any:
+    """Unpickle plain values and dates only; None for anything damaged or foreign."""
+    try:
+        return _PlainUnpickler(io.BytesIO(data)).load()
+    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
+            IndexError, KeyError, ImportError, MemoryError):
+        return None
 
 
 def _write_cache(path: Path, fingerprint: str, payload: Any) -> None:
@@ -254,25 +262,55 @@ _LAYOUTS: dict[Any, Any] = {}
 
 
 def _parse_files(paths: list[Path], config: Config, digest: str, minimum_for_workers: int,
-                 while_parsing: Callable[[], None]) -> list[ParsedFile | Problem]:
+                 while_parsing: Callable[[], None]) -> tuple[dict[str, ParsedFile | Problem], list[bytes]]:
     """Parse and validate files, in worker processes when there are many and more than one core.
 
-    `while_parsing` runs here while the workers parse (or after parsing, without workers).
+    Returns what each file gave, by name, and, from worker processes, their results pickled as
+    parts of a parse cache. `while_parsing` runs here while the workers parse (or after parsing,
+    without workers).
     """
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
-    parse = functools.partial(parse_file, root=config.root, config=config, digest=digest)
     # Only `fork` starts workers cheaply (they inherit the loaded modules); elsewhere parse here.
     if len(paths) < minimum_for_workers or workers < 2 or sys.platform != "linux":
-        parsed = [parse(path) for path in paths]
+        parsed: dict[str, ParsedFile | Problem] = {
+            path.name: parse_file(path, config.root, config, digest) for path in paths}
         while_parsing()
-        return parsed
+        return parsed, []
     import multiprocessing  # only a large cold parse needs it
 
+    size = max(64, len(paths) // (workers * 8))
+    chunks = [paths[start:start + size] for start in range(0, len(paths), size)]
+    parse_chunk = functools.partial(_parse_chunk, root=config.root, config=config, digest=digest)
+    results: dict[str, ParsedFile | Problem] = {}
+    parts: list[bytes] = []
     context = multiprocessing.get_context("fork")
     with context.Pool(workers) as pool:
-        pending = pool.map_async(parse, paths, chunksize=max(64, len(paths) // (workers * 8)))
+        pending = pool.imap(parse_chunk, chunks)
         while_parsing()
-        return pending.get()
+        # Each part is read here as it arrives, while the workers go on with the next ones.
+        for part, problems in pending:
+            entries = _load_plain(part)
+            if not isinstance(entries, dict):
+                raise RuntimeError("a parsing worker sent back unreadable results")
+            results.update((name, ParsedFile._make(entry)) for name, entry in entries.items())
+            results.update(problems)
+            parts.append(part)
+    return results, parts
+
+
+def _parse_chunk(paths: list[Path], root: Path, config: Config,
+                 digest: str) -> tuple[bytes, list[tuple[str, Problem]]]:
+    """In a worker: parse files; what they gave, pickled as a part of the parse cache, and the
+    problems of the files that could not be read (which the cache does not keep)."""
+    entries: dict[str, tuple[Any, ...]] = {}
+    problems: list[tuple[str, Problem]] = []
+    for path in paths:
+        parsed = parse_file(path, root, config, digest)
+        if isinstance(parsed, Problem):
+            problems.append((path.name, parsed))
+        else:
+            entries[path.name] = tuple(parsed)
+    return pickle.dumps(entries, protocol=pickle.HIGHEST_PROTOCOL), problems
 
 
 @contextlib.contextmanager
@@ -319,7 +357,7 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int,
     cache_path = state_dir_or_none(config)
     cached: dict[str, tuple[Any, ...]] = {}
     if cache_path is not None:
-        cached = _read_cache(cache_path / PARSED_CACHE, fingerprint) or {}
+        cached = _read_parsed_cache(cache_path / PARSED_CACHE, fingerprint)
     results: dict[str, ParsedFile | Problem] = {}
     stale: list[Path] = []
     changed: list[str] = []
@@ -332,27 +370,56 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int,
                 changed.append(name)
         else:
             stale.append(path)
-    fresh_results = _parse_files(stale, config, digest, minimum_for_workers, while_parsing)
-    for path, fresh in zip(stale, fresh_results, strict=True):
-        results[path.name] = fresh
-        changed.append(path.name)
+    fresh, parts = _parse_files(stale, config, digest, minimum_for_workers, while_parsing)
+    results.update(fresh)
+    changed += fresh
     if cache_path is not None:
-        _update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, changed)
+        _update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, changed,
+                             parts)
     shown_directory = display_path(config.issues_path, config)
     return [_issue_of(path, _shown(shown_directory, path), results[path.name], bodies, config)
             for path in paths]
 
 
+def _read_parsed_cache(path: Path, fingerprint: str) -> dict[str, tuple[Any, ...]]:
+    """The parse cache's entries by file name; empty when it is missing, foreign or damaged.
+
+    The cache is a list of parts, each a pickled mapping of file names to entries: one part when
+    this process wrote it, or the parts worker processes sent back, written as they came.
+    """
+    parts = _read_cache(path, fingerprint)
+    entries: dict[str, tuple[Any, ...]] = {}
+    for part in parts if isinstance(parts, list) else ():
+        loaded = _load_plain(part) if isinstance(part, bytes) else None
+        if not isinstance(loaded, dict):
+            return {}
+        entries.update(loaded)
+    return entries
+
+
 def _update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[Any, ...]],
-                         results: dict[str, ParsedFile | Problem], changed: list[str]) -> None:
-    """Rewrite the parse cache when it would hold something new or a file has gone."""
+                         results: dict[str, ParsedFile | Problem], changed: list[str],
+                         parts: list[bytes]) -> None:
+    """Rewrite the parse cache when it would hold something new or a file has gone.
+
+    `parts` are the workers' pickled results: when they are all there is to keep (nothing was
+    cached before, and no file is too recent to cache), they are written as they are, and this
+    process need not pickle ten thousand entries again.
+    """
     now = time.time_ns()
     keep = {name: entry for name, entry in results.items()
             if isinstance(entry, ParsedFile) and not _is_racy(entry.mtime_ns, now)}
     # A file edited a moment ago stays out of the cache until it is older than RACY_NS, so
     # rendering right after an edit does not pay for rewriting the whole cache.
-    if any(name in keep for name in changed) or not cached.keys() <= results.keys():
-        _write_cache(path, fingerprint, {name: tuple(entry) for name, entry in keep.items()})
+    if not (any(name in keep for name in changed) or not cached.keys() <= results.keys()):
+        return
+    parsed_files = sum(isinstance(entry, ParsedFile) for entry in results.values())
+    if parts and not cached and len(keep) == parsed_files:
+        _write_cache(path, fingerprint, parts)
+    else:
+        part = pickle.dumps({name: tuple(entry) for name, entry in keep.items()},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        _write_cache(path, fingerprint, [part])
 
 
 def _shown(directory: str, path: Path) -> str:

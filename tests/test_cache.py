@@ -219,6 +219,49 @@ def test_parsing_in_worker_processes_gives_the_same_issues(golden: Path) -> None
     ]
 
 
+def test_a_cache_written_from_worker_parts_serves_the_next_run(project: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    make_tree(project, {f"issues/ISSUE-{n:03d}-x.md": issue_text(f"ISSUE-{n:03d}", title=f"T {n}")
+                        for n in range(1, 151)})
+    make_tree(project, {"issues/ISSUE-151-bad.md": "---\ntitle: [unclosed\n---\n"})
+    age_files(project / "issues")
+    config = load_config(project)
+    cold = cache.parsed_issue_files(config, minimum_for_workers=1)
+    stored = cache._read_cache(project / ".issuelog" / "cache" / cache.PARSED_CACHE,
+                               cache.code_fingerprint())
+    assert isinstance(stored, list) and len(stored) > 1  # the workers' parts, as they came
+    monkeypatch.setattr(cache, "parse_issue", no_parsing)
+    warm = cache.parsed_issue_files(config, minimum_for_workers=1)
+    assert [(p.shown, p.problems, p.issue and vars(p.issue)) for p in warm] == [
+        (p.shown, p.problems, p.issue and vars(p.issue)) for p in cold]
+    assert len(warm) == 151 and warm[-1].issue is None and warm[-1].problems
+
+
+def test_files_too_recent_to_cache_are_left_out_of_worker_parts(project: Path) -> None:
+    make_tree(project, {f"issues/ISSUE-{n:03d}-x.md": issue_text(f"ISSUE-{n:03d}", title=f"T {n}")
+                        for n in range(1, 131)})
+    age_files(project / "issues")
+    (project / "issues" / "ISSUE-007-x.md").write_text(issue_text("ISSUE-007", title="Just now"))
+    config = load_config(project)
+    issues = {p.issue.id: p.issue for p in cache.parsed_issue_files(config, minimum_for_workers=1)
+              if p.issue}
+    assert issues["ISSUE-007"].title == "Just now"
+    cached = cache._read_parsed_cache(project / ".issuelog" / "cache" / cache.PARSED_CACHE,
+                                      cache.code_fingerprint())
+    assert len(cached) == 129 and "ISSUE-007-x.md" not in cached
+
+
+def test_a_damaged_part_empties_the_parse_cache(golden: Path) -> None:
+    config = load_config(golden)
+    cache.parsed_issue_files(config)
+    path = golden / ".issuelog" / "cache" / cache.PARSED_CACHE
+    fingerprint = cache.code_fingerprint()
+    parts = cache._read_cache(path, fingerprint)
+    cache._write_cache(path, fingerprint, [*parts, b"not a pickle"])
+    assert cache._read_parsed_cache(path, fingerprint) == {}
+    assert [p.issue.title for p in cache.parsed_issue_files(config) if p.issue][0]
+
+
 @pytest.mark.parametrize("minimum_for_workers", [1, 10_000])
 def test_the_template_is_compiled_while_workers_parse(golden: Path, minimum_for_workers: int,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
