@@ -329,7 +329,8 @@ def _share(count: int, total: int) -> float:
 
 # --- changes between two versions of the issues (`issuelog diff`) -------------------------------
 
-CHANGE_KINDS = ("opened", "resolved", "reopened", "changed", "removed")
+#: `added`: new in this change but not open (filed already resolved, or a reference entry).
+CHANGE_KINDS = ("opened", "added", "resolved", "reopened", "changed", "removed")
 
 
 @dataclass(frozen=True)
@@ -367,19 +368,17 @@ class IssueDiff:
         return {kind: counter[kind] for kind in CHANGE_KINDS}
 
 
-def _is_open(issue: Issue, config: Config) -> bool:
-    status = config.status(issue.status)
-    return status.open if status is not None else True  # unknown statuses count as open, as above
-
-
 def compare_issues(before: list[Issue], after: list[Issue], config: Config) -> IssueDiff:
-    """Issues opened, resolved (or otherwise closed), reopened, changed in severity or status, removed."""
+    """Issues opened, added closed, resolved (or otherwise closed), reopened, changed in severity
+    or status, removed."""
     old = {issue.id: issue for issue in before if issue.id}
     new = {issue.id: issue for issue in after if issue.id}
     changes: list[IssueChange] = []
     for issue_id in sorted(old.keys() | new.keys(), key=sort_key):
         if issue_id not in old:
-            changes.append(IssueChange("opened", new[issue_id]))
+            added = new[issue_id]
+            kind = "opened" if is_open(added, config) else "added"  # reference entries are closed
+            changes.append(IssueChange(kind, added))
             continue
         if issue_id not in new:
             changes.append(IssueChange("removed", old[issue_id]))
@@ -389,7 +388,7 @@ def compare_issues(before: list[Issue], after: list[Issue], config: Config) -> I
                        for name in ("status", "severity") if getattr(was, name) != getattr(now, name))
         if not fields:
             continue
-        was_open, now_open = _is_open(was, config), _is_open(now, config)
+        was_open, now_open = is_open(was, config), is_open(now, config)
         kind = ("resolved" if was_open and not now_open
                 else "reopened" if now_open and not was_open else "changed")
         changes.append(IssueChange(kind, now, fields))

@@ -68,7 +68,8 @@ def test_diff_against_the_merge_base_as_markdown(history: str, cli: Invoke) -> N
 def test_diff_as_json(history: str, cli: Invoke) -> None:
     data = json.loads(cli("diff", "main", "--format", "json").stdout)
     assert data["commit"] != history  # main itself, not the merge base, when named
-    assert data["counts"] == {"opened": 1, "resolved": 1, "reopened": 1, "changed": 2, "removed": 2}
+    assert data["counts"] == {"opened": 1, "added": 0, "resolved": 1, "reopened": 1, "changed": 2,
+                              "removed": 2}
     by_id = {change["id"]: change for change in data["changes"]}
     assert by_id["ISSUE-007"]["kind"] == "removed"  # on main but not on this branch
     assert by_id["ISSUE-004"] == {
@@ -83,7 +84,7 @@ def test_diff_with_no_change_and_from_a_subdirectory(history: str, cli: Invoke, 
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(project / "issues")
     result = cli("diff", "HEAD")
-    assert result.stdout.endswith("No issue was opened, resolved, reopened, changed or removed.\n")
+    assert result.stdout.endswith("No issue was opened, added, resolved, reopened, changed or removed.\n")
 
 
 def test_diff_of_an_unknown_revision_is_a_usage_error(history: str, cli: Invoke) -> None:
@@ -118,3 +119,19 @@ def test_a_removed_issue_is_shown_without_a_link(history: str, cli: Invoke) -> N
     links = {change["id"]: change["link"] for change in data["changes"]}
     assert links["ISSUE-005"] is None and links["ISSUE-007"] is None
     assert links["ISSUE-006"] == "issues/ISSUE-006-new.md"
+
+
+def test_issues_filed_closed_are_added_not_opened(history: str, cli: Invoke, project: Path) -> None:
+    make_tree(project, {
+        "issues/ISSUE-008-fixed.md": issue_text("ISSUE-008", "Fixed before filing", status="resolved",
+                                                extra="resolved: 2026-01-12"),
+        "issues/ISSUE-009-known.md": issue_text(
+            "ISSUE-009", "Known fix", status="resolved",
+            extra="reference_only: true\nreference: {area: Db, cause: c, solution: s}"),
+    })
+    data = json.loads(cli("diff", "--format", "json").stdout)
+    kinds = {change["id"]: change["kind"] for change in data["changes"]}
+    assert kinds["ISSUE-008"] == kinds["ISSUE-009"] == "added"
+    assert data["counts"]["added"] == 2 and data["counts"]["opened"] == 1
+    text = cli("diff").stdout
+    assert "**1 opened**, **2 added**" in text and "#### Added (2)" in text
