@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from issuelog import __version__
 from issuelog.config import Config, builtin_templates_dir
-from issuelog.errors import IssueFileError, TemplateError
+from issuelog.errors import IssueFileError
 from issuelog.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.store import (
     decode_text,
@@ -167,8 +167,7 @@ def _load_plain(data: bytes) -> Any:
     """Unpickle plain values and dates only; None for anything damaged or foreign."""
     try:
         return _PlainUnpickler(io.BytesIO(data)).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError,
-            IndexError, KeyError, ImportError, MemoryError):
+    except Exception:  # damaged bytes fail in many ways (a huge timedelta: OverflowError)
         return None
 
 
@@ -179,7 +178,8 @@ def _write_cache(path: Path, fingerprint: str, payload: Any) -> None:
                             protocol=pickle.HIGHEST_PROTOCOL)
         # Not synced to disk: a cache damaged by a crash of the machine reads as empty.
         write_bytes_atomic(path, data, durable=False)
-    except (OSError, IssueFileError):  # write_bytes_atomic reports OSError as IssueFileError
+    # write_bytes_atomic reports an OSError as IssueFileError; a very deep value cannot be pickled.
+    except (OSError, IssueFileError, RecursionError):
         return
 
 
@@ -348,6 +348,9 @@ def parsed_issue_files(config: Config, *, bodies: bool = True,
 def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int,
                         stamps: list[Stamp] | None,
                         while_parsing: Callable[[], None]) -> list[ParsedIssue]:
+    # Before any file is read: a file modified within RACY_NS of this moment is not cached, even
+    # when parsing takes long (its content could change again within the same timestamp).
+    started = time.time_ns()
     directory = config.issues_path
     if stamps is None:
         stamps = scan_issue_files(config)
@@ -375,7 +378,7 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int,
     changed += fresh
     if cache_path is not None:
         _update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, changed,
-                             parts)
+                             parts, started)
     shown_directory = display_path(config.issues_path, config)
     return [_issue_of(path, _shown(shown_directory, path), results[path.name], bodies, config)
             for path in paths]
@@ -399,14 +402,13 @@ def _read_parsed_cache(path: Path, fingerprint: str) -> dict[str, tuple[Any, ...
 
 def _update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[Any, ...]],
                          results: dict[str, ParsedFile | Problem], changed: list[str],
-                         parts: list[bytes]) -> None:
+                         parts: list[bytes], now: int) -> None:
     """Rewrite the parse cache when it would hold something new or a file has gone.
 
     `parts` are the workers' pickled results: when they are all there is to keep (nothing was
     cached before, and no file is too recent to cache), they are written as they are, and this
-    process need not pickle ten thousand entries again.
+    process need not pickle ten thousand entries again. `now` is when reading the files began.
     """
-    now = time.time_ns()
     keep = {name: entry for name, entry in results.items()
             if isinstance(entry, ParsedFile) and not _is_racy(entry.mtime_ns, now)}
     # A file edited a moment ago stays out of the cache until it is older than RACY_NS, so
@@ -489,6 +491,7 @@ class RenderedLog:
 
 def rendered_log(config: Config) -> RenderedLog:
     """The master log's text, reused while nothing it is made from has changed."""
+    started = time.time_ns()  # before the files are examined: see _parsed_issue_files
     stamps = scan_issue_files(config)
     key = _log_key(config, stamps)
     cache_path = state_dir_or_none(config)
@@ -507,8 +510,10 @@ def rendered_log(config: Config) -> RenderedLog:
         # problems of the issue files, as without the overlap.
         from issuelog.render import log_template
 
-        with contextlib.suppress(TemplateError):
+        try:
             prepared.append(log_template(config))
+        except Exception:  # render_log compiles it again, and reports the error then
+            return
 
     result = load_issues(config, bodies=False, stamps=stamps, while_parsing=prepare_template)
     if result.problems:
@@ -516,8 +521,7 @@ def rendered_log(config: Config) -> RenderedLog:
     from issuelog.render import render_log
 
     text = render_log(result.issues, config, prepared[0] if prepared else None)
-    now = time.time_ns()
-    if cache_path is not None and not any(mtime_ns < 0 or _is_racy(mtime_ns, now)
+    if cache_path is not None and not any(mtime_ns < 0 or _is_racy(mtime_ns, started)
                                           for _, _, mtime_ns in stamps):
         _write_cache(cache_path / RENDERED_CACHE, key, (text, len(result.issues)))
     return RenderedLog(text, len(result.issues), [])

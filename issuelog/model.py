@@ -115,12 +115,14 @@ class Issue:
 #: The tags of plain scalars met so far (`open`: str, `2026-01-10`: timestamp), up to a bound.
 _PLAIN_SCALAR_TAGS: dict[str, str] = {}
 _MAX_REMEMBERED_TAGS = 20_000
+#: Longer scalars (titles, messages) rarely repeat: remembering them would only crowd out the rest.
+_MAX_REMEMBERED_LENGTH = 64
 
 
 class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
     """PyYAML's safe loader (C speed) that refuses duplicate keys and reports bad dates."""
 
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool]) -> str:
+    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool] | bool) -> str:
         """The tag of a node, as PyYAML's resolver gives it, remembered for plain scalars.
 
         The parser asks for every node of every file, and issue files repeat the same plain
@@ -129,13 +131,13 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
         """
         if self.yaml_path_resolvers:
             return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
-        if kind is yaml.ScalarNode:
+        if kind is yaml.ScalarNode and isinstance(implicit, tuple):
             if not implicit[0]:
                 return self.DEFAULT_SCALAR_TAG  # type: ignore[no-any-return]
             tag = _PLAIN_SCALAR_TAGS.get(value)
             if tag is None:
                 tag = super().resolve(kind, value, implicit)
-                if len(_PLAIN_SCALAR_TAGS) < _MAX_REMEMBERED_TAGS:
+                if len(value) <= _MAX_REMEMBERED_LENGTH and len(_PLAIN_SCALAR_TAGS) < _MAX_REMEMBERED_TAGS:
                     _PLAIN_SCALAR_TAGS[value] = tag
             return tag
         if kind is yaml.MappingNode:
@@ -164,10 +166,22 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
         try:
             return super().construct_yaml_int(node)
         except ValueError:
-            # Python refuses to convert integers of more than 4300 digits.
+            # Python refuses to convert integers of more than 4300 digits; `!!int abc` is no number.
+            digits = sum(character.isdigit() for character in node.value)
+            reason = (f"number too large ({digits} digits)" if digits > 4300
+                      else f"'{node.value}' is not a whole number")
+            raise yaml.constructor.ConstructorError(None, None, reason, node.start_mark) from None
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """Build one node's value; a value its explicit tag cannot hold is an error with its line."""
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, AttributeError, IndexError, TypeError, OverflowError) as error:
+            # PyYAML's constructors take `!!bool maybe` or `!!float abc` for granted and fail
+            # with Python errors; the user needs the place and the tag instead.
             raise yaml.constructor.ConstructorError(
-                None, None, f"number too large ({len(node.value)} digits)", node.start_mark
-            ) from None
+                None, None, f"a value tagged {node.tag} cannot be read ({type(error).__name__}: "
+                f"{error})", node.start_mark) from None
 
     def construct_document_ordered_set(self, node: yaml.MappingNode) -> list[Any]:
         """A `!!set` as a list in the order it is written: a Python set's order changes per run."""
@@ -196,8 +210,12 @@ def too_deep_at(fm: str) -> int | None:
     Read as a stream of events and abandoned as soon as the limit is passed: libyaml takes
     quadratic time on deeply nested flow collections and its composer overflows the C stack.
     """
-    if fm.count("[") + fm.count("{") <= MAX_FLOW_NESTING:
-        return None  # the common case, decided at C speed
+    # The common case, decided at C speed: each level opens with a bracket, a `- ` or `? `
+    # entry, or one more space of indentation, so with few of them the limit cannot be reached.
+    openers = fm.count("[") + fm.count("{") + fm.count("- ") + fm.count("? ")
+    room = MAX_FLOW_NESTING - openers
+    if room > 0 and not fm.startswith(" " * room) and "\n" + " " * room not in fm:
+        return None
     depth = 0
     try:
         for event in yaml.parse(fm, Loader=SafeIssueLoader):
@@ -253,7 +271,9 @@ def load_frontmatter(fm: str) -> tuple[Any, dict[str, int]]:
         if type(loader) is IssueLoader:
             try:
                 return _plain_value(loader, root), lines
-            except _NotPlain:
+            except Exception:  # the full constructor decides, as below
+                # Not plain, or an error: PyYAML's constructor reports errors in its own order
+                # (a repeated key before a bad value), so it gives the message and the line.
                 pass
         return loader.construct_document(root), lines
     finally:
@@ -276,7 +296,8 @@ def _plain_value(loader: IssueLoader, node: yaml.Node) -> Any:
 
     PyYAML's constructor spends most of loading an issue on bookkeeping that only aliases,
     merge keys and other tags need; frontmatter rarely has any. Each scalar is still built by
-    the loader's own constructor for its tag, so values are exactly the same.
+    the loader's own constructor for its tag, so values are exactly the same; errors are left
+    to the full constructor (see `load_frontmatter`).
     """
     kind = type(node)
     if kind is yaml.ScalarNode:

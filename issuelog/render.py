@@ -481,6 +481,8 @@ def _load(environment: jinja2.Environment, name: str, config: Config) -> jinja2.
         raise TemplateError(f"template '{name}' not found; looked in: {places}") from None
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{error.filename or name}:{error.lineno}: {error.message}") from None
+    except UnicodeDecodeError as error:
+        raise TemplateError(f"template '{name}' is not valid UTF-8 (byte {error.start})") from None
 
 
 def _failing_template(error: BaseException, template: jinja2.Template) -> str:

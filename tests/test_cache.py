@@ -251,6 +251,27 @@ def test_files_too_recent_to_cache_are_left_out_of_worker_parts(project: Path) -
     assert len(cached) == 129 and "ISSUE-007-x.md" not in cached
 
 
+def test_a_cache_whose_values_cannot_be_built_counts_as_empty(golden: Path) -> None:
+    # Random damage can make the allowed timedelta overflow: still only an empty cache.
+    damaged = b"cdatetime\ntimedelta\n(I999999999999\ntR."  # timedelta(999999999999 days)
+    assert cache._load_plain(damaged) is None
+    config = load_config(golden)
+    path = golden / ".issuelog" / "cache" / cache.PARSED_CACHE
+    path.parent.mkdir(parents=True)
+    path.write_bytes(damaged)
+    assert len(load_issues(config).issues) == 13
+
+
+def test_issue_problems_come_before_a_template_that_is_not_utf8(golden: Path, cli: Invoke) -> None:
+    (golden / ".issuelog" / "templates").mkdir(parents=True)
+    (golden / ".issuelog" / "templates" / "ISSUES.md.j2").write_bytes(b"caf\xe9 {{ project }}\n")
+    result = cli("render", code=1)
+    assert "not valid UTF-8" in result.stderr and "Traceback" not in result.output
+    make_tree(golden, {"issues/ISSUE-099-broken.md": "---\ntitle: [unclosed\n---\n"})
+    result = cli("render", code=1)
+    assert "ISSUE-099-broken.md" in result.stderr and "UTF-8" not in result.stderr
+
+
 def test_a_damaged_part_empties_the_parse_cache(golden: Path) -> None:
     config = load_config(golden)
     cache.parsed_issue_files(config)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,15 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuelog.model import InvalidDate, IssueLoader, SafeIssueLoader, load_frontmatter
+from issuelog import model
+from issuelog.model import (
+    InvalidDate,
+    IssueLoader,
+    SafeIssueLoader,
+    load_frontmatter,
+    parse_issue,
+)
+from tests.conftest import issue_text
 from tests.test_properties import PROPERTY_SETTINGS
 
 
@@ -53,6 +62,13 @@ TRICKY = [
     "a: [1, 2\n",
     "big: 1" + "0" * 5000 + "\n",
     "2026-01-10: date key\nnull: null key\ntrue: bool key\n",
+    # Two faults: PyYAML's constructor finds the repeated key first; so must issuelog.
+    "title: first\ncount: 1" + "0" * 5000 + "\ntitle: second\n",
+    "title: first\nx: [!!float abc]\ntitle: second\n",
+    "k: !!bool maybe\n",
+    "k: !!timestamp abc\n",
+    "k: !!int ''\n",
+    "k: !!int abc\n",
 ]
 
 
@@ -112,3 +128,34 @@ def test_scalars_resolve_as_pyyaml_resolves_them(text: str) -> None:
     finally:
         ours.dispose()
         stock.dispose()
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("!!bool maybe", "a value tagged tag:yaml.org,2002:bool cannot be read"),
+    ("!!float abc", "a value tagged tag:yaml.org,2002:float cannot be read"),
+    ("!!timestamp abc", "a value tagged tag:yaml.org,2002:timestamp cannot be read"),
+    ("!!int ''", "a value tagged tag:yaml.org,2002:int cannot be read"),
+    ("!!int abc", "'abc' is not a whole number"),
+])
+def test_a_value_its_tag_cannot_hold_is_a_problem_with_its_line(value: str, message: str) -> None:
+    text = issue_text(extra=f"custom: {value}")
+    issue, problems = parse_issue(Path("issues/ISSUE-001-x.md"), text)
+    line = text.splitlines().index(f"custom: {value}") + 1
+    assert issue is None and len(problems) == 1
+    assert problems[0].line == line and problems[0].message.startswith(f"invalid YAML: {message}")
+
+
+def test_nesting_deeper_than_the_limit_is_refused_in_block_style_too() -> None:
+    deep = "".join(f"{'  ' * level}k{level}:\n" for level in range(60)) + "  " * 60 + "end: 1\n"
+    issue, problems = parse_issue(Path("issues/ISSUE-001-x.md"), issue_text(extra=deep))
+    assert issue is None and "nested more than 50 deep" in problems[0].message
+    shallow = "".join(f"{'  ' * level}k{level}:\n" for level in range(30)) + "  " * 30 + "end: 1\n"
+    issue, problems = parse_issue(Path("issues/ISSUE-001-x.md"), issue_text(extra=shallow))
+    assert issue is not None and problems == []
+
+
+def test_only_short_plain_scalars_are_remembered() -> None:
+    long_title = "a long title " * 20
+    load_frontmatter(f"\nshort_value_to_remember: yes\ntitle: {long_title}\n")
+    assert "short_value_to_remember" in model._PLAIN_SCALAR_TAGS
+    assert long_title.strip() not in model._PLAIN_SCALAR_TAGS
