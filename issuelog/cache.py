@@ -1,7 +1,8 @@
 """Caches under `.issuelog/cache/`: parsed issue files, and the last rendered log.
 
 Never stale: a parsed file is reused only while its name, size and mtime_ns are unchanged and
-the code that parsed it is the same; the rendered log only while every issue file, the
+the code that parsed it is the same, and its validation problems only for the configuration
+they were found under (by digest); the rendered log only while every issue file, the
 configuration, the templates and the code are. Safe to delete: everything is rebuilt, and an
 unreadable or foreign cache file counts as empty. Written atomically, so readers never see half
 a cache, and never required: a read-only checkout works, only slower.
