@@ -767,7 +767,7 @@ def import_log(
     ] = Format.text,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
-    from issuelog.importer import import_drafts, plan_import
+    from issuelog.importer import import_drafts, plan_import, upgrade_reference_entries
     from issuelog.store import display_path
 
     config = load_project()
@@ -776,8 +776,14 @@ def import_log(
     shown = display_path(path.resolve(), config)
     for notice in sorted(plan.warnings + plan.unreadable, key=lambda n: n.line):
         typer.echo(f"{shown}:{notice.line}: {notice.message}", err=True)
+    upgrades = {issue_id for _, issue_id in plan.upgrades}
     for draft, issue_id in plan.skipped:
-        typer.echo(f"{shown}:{draft.line}: already imported as {issue_id}; skipped", err=True)
+        upgrade = (" (was imported before reference entries: made one, its import-day dates "
+                   "emptied)" if issue_id in upgrades else "")
+        if upgrade and dry_run:
+            upgrade = " (would be made a reference entry, its import-day dates emptied)"
+        typer.echo(f"{shown}:{draft.line}: already imported as {issue_id}; skipped{upgrade}",
+                   err=True)
     if dry_run:
         if output_format is Format.json:
             typer.echo(json.dumps([_draft_json(draft) for draft in plan.drafts], indent=2,
@@ -788,6 +794,7 @@ def import_log(
                    f"{len(plan.unreadable)} unreadable heading(s)", err=True)
         return
     created = import_drafts(plan, config)
+    upgraded = upgrade_reference_entries(plan, config)
     if output_format is Format.json:
         typer.echo(json.dumps([{**_draft_json(draft), "id": issue_id,
                                 "path": display_path(created_path, config)}
@@ -796,8 +803,9 @@ def import_log(
     else:
         for draft, _, created_path in created:
             typer.echo(f"{display_path(created_path, config)}  (line {draft.line})")
+    made_reference = f"; {len(upgraded)} earlier one(s) made reference entries" if upgraded else ""
     typer.echo(f"imported {len(created)} issue(s) from {shown}; "
-               f"{len(plan.unreadable)} unreadable heading(s)", err=True)
+               f"{len(plan.unreadable)} unreadable heading(s){made_reference}", err=True)
 
 
 def _draft_json(draft: Any) -> dict[str, Any]:

@@ -21,8 +21,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from issuelog.config import Config
+from issuelog.edits import update_issue
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.frontmatter_edit import edit_frontmatter
+from issuelog.frontmatter_edit import EMPTY, edit_frontmatter
 from issuelog.legacy_fields import (
     FIELD_LABELS,
     SECTION_LABELS,
@@ -39,7 +40,7 @@ from issuelog.legacy_fields import (
     strip_links,
     strip_list_marker,
 )
-from issuelog.model import SECTIONS
+from issuelog.model import SECTIONS, Issue
 from issuelog.scaffold import check_values, create_issue, existing_ids, missing_required
 from issuelog.store import display_path, load_issues, read_text, write_atomic, write_lock
 
@@ -124,6 +125,9 @@ class ImportPlan:
     unreadable: list[Notice] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     skipped: list[tuple[Draft, str]] = field(default_factory=list)
+    #: Reference rows imported before reference entries existed, as resolved issues dated the day
+    #: of that import: the draft and the ID of the issue that `upgrade_reference_entries` fixes.
+    upgrades: list[tuple[Draft, str]] = field(default_factory=list)
 
 
 # --- reading the Markdown --------------------------------------------------------------------
@@ -913,6 +917,7 @@ def plan_ids(plan: ImportPlan, config: Config) -> None:
     same legacy_id, or the same title) are skipped, so that importing twice creates nothing new.
     """
     existing = load_issues(config).issues
+    by_id = {issue.id: issue for issue in existing}
     earlier: dict[tuple[str, str], str] = {}
     for issue in existing:
         origin = str(issue.extra.get("imported_from", ""))
@@ -929,6 +934,8 @@ def plan_ids(plan: ImportPlan, config: Config) -> None:
         twin = twin or earlier.get((plan.source, _title_key(draft.title, area)))
         if twin:
             plan.skipped.append((draft, twin))
+            if draft.extra.get("reference_only") and _dated_reference_row(by_id.get(twin)):
+                plan.upgrades.append((draft, twin))
         else:
             kept.append(draft)
     plan.drafts = kept
@@ -943,6 +950,27 @@ def plan_ids(plan: ImportPlan, config: Config) -> None:
             highest += 1
             draft.planned_id = config.format_id(highest)
             taken.add(draft.planned_id)
+
+
+def _dated_reference_row(issue: Issue | None) -> bool:
+    """Whether an issue is a reference row as imports wrote them before `reference_only`:
+    a reference, not marked, resolved on the day it was reported (the day of the import)."""
+    return (issue is not None and issue.reference is not None and not issue.reference_only
+            and issue.reported is not None and issue.reported == issue.resolved)
+
+
+def upgrade_reference_entries(plan: ImportPlan, config: Config) -> list[str]:
+    """Make the planned upgrades: `reference_only: true`, and the invented dates emptied.
+
+    Each goes through the same checked, atomic edit as `issuelog set`; returns the IDs changed.
+    """
+    changed = []
+    for _, issue_id in plan.upgrades:
+        edit = update_issue(config, issue_id,
+                            {"reference_only": True, "reported": EMPTY, "resolved": EMPTY})
+        if edit.changed:
+            changed.append(edit.issue_id)
+    return changed
 
 
 def _title_key(title: str, area: str) -> str:

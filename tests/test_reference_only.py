@@ -236,3 +236,25 @@ def test_status_edits_keep_reference_entries_undated(project: Path, cli: Invoke)
     changed = cli("set", "2", "reference_only=", "status=open", "reported=2026-02-01").stdout
     assert "ISSUE-002 reference_only: true -> (empty)" in changed
     cli("check")
+
+
+def test_importing_again_upgrades_reference_rows_of_an_earlier_import(project: Path,
+                                                                      cli: Invoke) -> None:
+    (project / "master-log.md").write_bytes((FIXTURES / "master-log-template.md").read_bytes())
+    cli("import", "master-log.md")
+    # As an import before reference entries wrote them: resolved on the day of the import.
+    old_style = next((project / "issues").glob("ISSUE-001-*.md"))
+    text = old_style.read_text(encoding="utf-8").replace("reference_only: true\n", "")
+    text = text.replace("reported: 2026-01-10\nresolved:\n",
+                        "reported: 2026-11-01\nresolved: 2026-11-01\n")
+    old_style.write_text(text, encoding="utf-8")
+    assert "reference_only" not in text and "resolved: 2026-11-01" in text
+    dry = cli("import", "master-log.md", "--dry-run")
+    assert "already imported as ISSUE-001; skipped (would be made a reference entry" in dry.stderr
+    result = cli("import", "master-log.md")
+    assert "imported 0 issue(s)" in result.stderr and "1 earlier one(s) made reference" in result.stderr
+    upgraded = old_style.read_text(encoding="utf-8")
+    assert "reference_only: true" in upgraded and "2026-11-01" not in upgraded
+    assert "10 issue(s) checked, no problems" in cli("check").stderr
+    again = cli("import", "master-log.md")
+    assert "made reference" not in again.stderr  # nothing left to upgrade
