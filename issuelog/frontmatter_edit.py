@@ -13,6 +13,7 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import ConstructorError, RoundTripConstructor
 from ruamel.yaml.error import YAMLError
 from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
@@ -34,8 +35,45 @@ class _Empty:
 EMPTY = _Empty()
 
 
-def _yaml() -> YAML:
+class _Constructor(RoundTripConstructor):
+    """ruamel.yaml's round-trip constructor, with a value its tag cannot hold (`!!bool maybe`,
+    2026-02-30) reported as a YAML error at its line instead of a Python error."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, KeyError, AttributeError, IndexError, TypeError, OverflowError) as error:
+            what = ("date" if node.tag == "tag:yaml.org,2002:timestamp"
+                    else f"{_short_tag(node.tag)} value")
+            detail = f" ({error})" if isinstance(error, ValueError) else ""
+            raise ConstructorError(None, None, f"'{node.value}' is not a valid {what}{detail}",
+                                   node.start_mark) from None
+
+
+class _FileConstructor(_Constructor):
+    """For issue files: a date that does not exist stays text, as `issuelog check` keeps it among
+    unknown keys' values (and reports it in known fields), so other keys can still be edited."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return node.value
+
+
+_FileConstructor.add_constructor("tag:yaml.org,2002:timestamp",
+                                 _FileConstructor.construct_yaml_timestamp)
+
+
+def _short_tag(tag: str) -> str:
+    """`tag:yaml.org,2002:bool` as it is written in a file: `!!bool`."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
+
+
+def _yaml(constructor: type[_Constructor] = _FileConstructor) -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = constructor
     yaml.preserve_quotes = True
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
@@ -195,12 +233,12 @@ def parse_value(text: str) -> Any:
     if not text.strip():
         return EMPTY
     try:
-        value = _yaml().load(text)
+        value = _yaml(_Constructor).load(text)
+    except ConstructorError as error:  # 2026-02-30, !!bool maybe
+        raise UsageError(str(error.problem)) from None
     except YAMLError as error:
         raise UsageError(f"'{text}' is not a valid value ({getattr(error, 'problem', error)}); "
                          "quote it") from None
-    except ValueError as error:  # shaped like a date but not one: 2026-02-30
-        raise UsageError(f"'{text}' is not a valid date ({error})") from None
     if value is None:
         return EMPTY
     if isinstance(value, (CommentedMap, CommentedSeq)) and not value.fa.flow_style():

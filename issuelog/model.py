@@ -179,9 +179,12 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
         except (ValueError, KeyError, AttributeError, IndexError, TypeError, OverflowError) as error:
             # PyYAML's constructors take `!!bool maybe` or `!!float abc` for granted and fail
             # with Python errors; the user needs the place and the tag instead.
+            prefix = "tag:yaml.org,2002:"
+            tag = "!!" + node.tag[len(prefix):] if node.tag.startswith(prefix) else node.tag
+            detail = f" ({error})" if isinstance(error, ValueError) else ""
             raise yaml.constructor.ConstructorError(
-                None, None, f"a value tagged {node.tag} cannot be read ({type(error).__name__}: "
-                f"{error})", node.start_mark) from None
+                None, None, f"'{node.value}' is not a valid {tag} value{detail}",
+                node.start_mark) from None
 
     def construct_document_ordered_set(self, node: yaml.MappingNode) -> list[Any]:
         """A `!!set` as a list in the order it is written: a Python set's order changes per run."""

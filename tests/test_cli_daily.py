@@ -304,3 +304,31 @@ def test_tab_completion_of_commands_ids_and_values(three: Path) -> None:
 
 def _ids(table: str) -> list[str]:
     return [line.split()[0] for line in table.splitlines()[1:]]
+
+
+def test_edits_of_a_file_with_a_date_that_does_not_exist(three: Path, cli: Invoke) -> None:
+    path = next((three / "issues").glob("ISSUE-002-*.md"))
+    text = path.read_text(encoding="utf-8")
+    # In a known field: check reports it, so edits refuse with its line and change nothing.
+    path.write_text(text.replace("reported: 2026-01-11", "reported: 2026-02-30"), encoding="utf-8")
+    before = files_snapshot(three)
+    for command in (["set", "2", "assignee=bob"], ["assign", "2", "bob"],
+                    ["status", "2", "in_progress"], ["resolve", "2"]):
+        result = cli(*command, code=1)
+        assert "invalid date '2026-02-30' in 'reported'" in result.stderr
+        assert "ISSUE-002-typo-in-help.md:" in result.stderr and "internal error" not in result.stderr
+    assert files_snapshot(three) == before
+    # Among unknown keys it is the user's text, as check keeps it: other keys can be edited.
+    path.write_text(text.replace("assignee: grace", "assignee: grace\ncustom: !!timestamp 2026-02-30"),
+                    encoding="utf-8")
+    assert "no problems" in cli("check").stderr
+    cli("set", "2", "assignee=bob")
+    assert "custom: !!timestamp 2026-02-30" in path.read_text(encoding="utf-8")
+
+
+def test_set_values_their_tag_cannot_hold_are_usage_errors(three: Path, cli: Invoke) -> None:
+    before = files_snapshot(three)
+    assert "'maybe' is not a valid !!bool value" in cli("set", "2", "custom=!!bool maybe", code=2).stderr
+    message = cli("set", "2", "custom=!!int abc", code=2).stderr
+    assert "'abc' is not a valid !!int value" in message and "date" not in message
+    assert files_snapshot(three) == before

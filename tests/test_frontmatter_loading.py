@@ -131,10 +131,10 @@ def test_scalars_resolve_as_pyyaml_resolves_them(text: str) -> None:
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("!!bool maybe", "a value tagged tag:yaml.org,2002:bool cannot be read"),
-    ("!!float abc", "a value tagged tag:yaml.org,2002:float cannot be read"),
-    ("!!timestamp abc", "a value tagged tag:yaml.org,2002:timestamp cannot be read"),
-    ("!!int ''", "a value tagged tag:yaml.org,2002:int cannot be read"),
+    ("!!bool maybe", "'maybe' is not a valid !!bool value"),
+    ("!!float abc", "'abc' is not a valid !!float value"),
+    ("!!timestamp abc", "'abc' is not a valid !!timestamp value"),
+    ("!!int ''", "'' is not a valid !!int value"),
     ("!!int abc", "'abc' is not a whole number"),
 ])
 def test_a_value_its_tag_cannot_hold_is_a_problem_with_its_line(value: str, message: str) -> None:
