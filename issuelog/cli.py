@@ -193,7 +193,8 @@ def new(
     error: Annotated[str | None, typer.Option(
         "--error", metavar="MESSAGE", help="The error message seen.")] = None,
     error_type: Annotated[str | None, typer.Option(
-        "--error-type", metavar="TYPE", help="The error's type.")] = None,
+        "--error-type", metavar="TYPE",
+        help="The error's type (default: from a `Type: message` error).")] = None,
     found: Annotated[str | None, typer.Option(
         "--date", metavar="YYYY-MM-DD", help="Date found (default: today).")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open the new file in $VISUAL/$EDITOR.")] = False,
@@ -203,6 +204,11 @@ def new(
     from issuelog.store import display_path, resolve_id
 
     config = load_project()
+    if error and not error_type:
+        from issuelog.fingerprint import split_error_line
+
+        # As `record` does: `TimeoutError: ...` is of type TimeoutError, for `analyze`.
+        error_type = split_error_line(error)[0] or None
     fields: dict[str, Any] = {
         "title": title, "severity": severity, "phase": phase, "category": category,
         "component": component, "status": status, "assignee": assignee,

@@ -111,7 +111,7 @@ def sort_issues(
     descending = name.startswith("-")
     name = name.lstrip("-")
     if name not in SORT_FIELDS:
-        raise UsageError(f"cannot sort by '{name}' (fields: {', '.join(SORT_FIELDS)})")
+        return _sorted_by_own_key(by_id, name, descending)
     present = [issue for issue in by_id if name in issue.present]
     absent = [issue for issue in by_id if name not in issue.present]
     rank = _configured_rank(name, config)
@@ -139,6 +139,17 @@ def _configured_rank(name: str, config: Config) -> dict[str, int] | None:
     else:
         return None
     return {value: index for index, value in enumerate(names)}
+
+
+def _sorted_by_own_key(by_id: list[Issue], name: str, descending: bool) -> list[Issue]:
+    """Issues sorted by a key of the project's own (`customer_ref`), those without it last."""
+    present = [issue for issue in by_id if name in issue.extra]
+    if by_id and not present:
+        raise UsageError(f"no issue has a key '{name}' to sort by "
+                         f"(issuelog's fields: {', '.join(SORT_FIELDS)})")
+    absent = [issue for issue in by_id if name not in issue.extra]
+    return [*sorted(present, key=lambda issue: _comparable(issue.extra[name]), reverse=descending),
+            *absent]
 
 
 def _sort_key_for(name: str) -> Callable[[Issue], Any]:

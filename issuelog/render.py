@@ -480,19 +480,29 @@ def _load(environment: jinja2.Environment, name: str, config: Config) -> jinja2.
         places = ", ".join(str(p / name) for p in (config.templates_path, builtin_templates_dir()))
         raise TemplateError(f"template '{name}' not found; looked in: {places}") from None
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(f"{error.filename or name}:{error.lineno}: {error.message}") from None
+        raise TemplateError(f"{shown_path(error.filename) or name}:{error.lineno}: {error.message}") from None
     except UnicodeDecodeError as error:
         raise TemplateError(f"template '{name}' is not valid UTF-8 (byte {error.start})") from None
 
 
+def shown_path(filename: str | None) -> str:
+    """A template's path as messages show it: relative to the current directory when inside it."""
+    if not filename:
+        return ""
+    try:
+        return str(Path(filename).relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return filename
+
+
 def _failing_template(error: BaseException, template: jinja2.Template) -> str:
     """`file:line` of the innermost template frame of an error (Jinja2 maps frames to templates)."""
-    place = f"{template.filename or template.name}"
+    place = f"{shown_path(template.filename) or template.name}"
     traceback = error.__traceback__
     while traceback is not None:
         code = traceback.tb_frame.f_code
         if code.co_filename.endswith(".j2") or code.co_filename == template.filename:
-            place = f"{code.co_filename}:{traceback.tb_lineno}"
+            place = f"{shown_path(code.co_filename)}:{traceback.tb_lineno}"
         traceback = traceback.tb_next
     return place
 
@@ -501,7 +511,8 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
     try:
         return template.render(context)
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(f"{error.filename or template.name}:{error.lineno}: {error.message}") from None
+        raise TemplateError(f"{shown_path(error.filename) or template.name}:{error.lineno}: "
+                            f"{error.message}") from None
     except SecurityError as error:
         place = _failing_template(error, template)
         raise TemplateError(f"{place}: refused by the sandbox: {error}") from None
@@ -509,9 +520,9 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         place = _failing_template(error, template)
         raise TemplateError(f"{place}: template '{error.name}' not found") from None
     except jinja2.UndefinedError as error:
-        raise TemplateError(f"{_failing_template(error, template)}: {error.message}") from None
+        raise TemplateError(f"{_failing_template(error, template)}: undefined: {error.message}") from None
     except RecursionError:
-        name = template.filename or template.name
+        name = shown_path(template.filename) or template.name
         raise TemplateError(f"{name}: macros call each other too deeply") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
         raise TemplateError(f"{_failing_template(error, template)}: {error}") from None

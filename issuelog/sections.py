@@ -12,6 +12,7 @@ from markdown_it.token import Token
 _MARKDOWN = MarkdownIt("commonmark")
 # Raw HTML in an issue body is shown as text, never passed through: bodies are untrusted.
 _HTML_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ def markdown_to_html(
     Images become plain links so that a page built from issue bodies loads nothing from
     elsewhere; `rewrite_href` lets links to issue files point at their place in the page.
     """
-    tokens = _HTML_MARKDOWN.parse(text)
+    tokens = _without_comments(_HTML_MARKDOWN.parse(text))
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + heading_offset, 6)}"
@@ -125,6 +126,34 @@ def markdown_to_html(
                     if isinstance(href, str):
                         child.attrSet("href", rewrite_href(href))
     return str(_HTML_MARKDOWN.renderer.render(tokens, _HTML_MARKDOWN.options, {}))
+
+
+def _without_comments(tokens: list[Token]) -> list[Token]:
+    """The tokens with HTML comments (`<!-- Fill in when resolved. -->`) taken out of the text.
+
+    Markdown viewers hide them, and the sections `issuelog new` writes hold such placeholders;
+    raw HTML is not parsed here, so a comment would show as text. A paragraph left empty goes.
+    """
+    for token in tokens:
+        for child in token.children or ():
+            if child.type == "text" and "<!--" in child.content:
+                child.content = _HTML_COMMENT.sub("", child.content)
+    kept: list[Token] = []
+    skip_next = False
+    for index, token in enumerate(tokens):
+        if skip_next:
+            skip_next = False
+            continue
+        blank = token.type == "inline" and all(
+            child.type in ("text", "softbreak") and not child.content.strip()
+            for child in token.children or [])
+        if blank and kept and kept[-1].type == "paragraph_open" \
+                and index + 1 < len(tokens) and tokens[index + 1].type == "paragraph_close":
+            kept.pop()
+            skip_next = True
+            continue
+        kept.append(token)
+    return kept
 
 
 def _links_instead_of_images(children: list[Token]) -> list[Token]:

@@ -71,7 +71,7 @@ def test_list_filters_sort_and_all(three: Path, cli: Invoke) -> None:
 
 def test_list_refuses_unknown_values_and_fields(three: Path, cli: Invoke) -> None:
     assert "unknown severity 'hihg'" in cli("list", "-s", "hihg", code=2).stderr
-    assert "cannot sort by 'priority'" in cli("list", "--sort", "priority", code=2).stderr
+    assert "no issue has a key 'priority'" in cli("list", "--sort", "priority", code=2).stderr
     assert "Invalid value" in cli("list", "--format", "xml", code=2).stderr
 
 
@@ -332,3 +332,21 @@ def test_set_values_their_tag_cannot_hold_are_usage_errors(three: Path, cli: Inv
     message = cli("set", "2", "custom=!!int abc", code=2).stderr
     assert "'abc' is not a valid !!int value" in message and "date" not in message
     assert files_snapshot(three) == before
+
+
+def test_new_takes_the_error_type_from_the_message_as_record_does(project: Path, cli: Invoke) -> None:
+    path = Path(cli("new", "Slow query", "-s", "low",
+                    "--error", "TimeoutError: query took 31s").stdout.strip())
+    text = path.read_text(encoding="utf-8")
+    assert "error_type: TimeoutError\n" in text and "query took 31s" in text
+    given = Path(cli("new", "Other", "-s", "low", "--error", "TimeoutError: x",
+                     "--error-type", "DbTimeout").stdout.strip())
+    assert "error_type: DbTimeout\n" in given.read_text(encoding="utf-8")
+    assert "no problems" in cli("check").stderr
+
+
+def test_list_sorts_by_a_key_of_the_projects_own(three: Path, cli: Invoke) -> None:
+    path = next((three / "issues").glob("ISSUE-002-*.md"))
+    path.write_text(path.read_text(encoding="utf-8").replace(
+        "assignee: grace", "assignee: grace\ncustomer_ref: C-1"), encoding="utf-8")
+    assert _ids(cli("list", "--sort", "customer_ref").stdout) == ["ISSUE-002", "ISSUE-001"]

@@ -322,3 +322,11 @@ def test_markdown_to_html_escapes_html_and_loads_nothing() -> None:
     assert "&lt;b&gt;bold&lt;/b&gt;" in html
     assert '<a href="https://cdn.example/l.png">logo</a>' in html and "<img" not in html
     assert '<a href="#B-002">next</a>' in html
+
+
+def test_html_hides_comments_such_as_the_placeholders_of_new_issues() -> None:
+    html = markdown_to_html("Seen at <!-- note --> noon.\n\n<!-- What should happen. -->\n\n"
+                            "`<!-- code stays -->`\n")
+    assert "What should happen" not in html and "note" not in html
+    assert "<p>Seen at  noon.</p>" in html and "&lt;!-- code stays --&gt;" in html
+    assert "<p></p>" not in html

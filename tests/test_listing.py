@@ -23,7 +23,7 @@ from issuelog.listing import (
     to_json,
 )
 from issuelog.model import Issue
-from issuelog.store import load_issues
+from issuelog.store import load_issues, sort_key
 from tests.conftest import Invoke, issue_text, make_tree
 
 
@@ -173,9 +173,20 @@ def test_sort_by_field_reversed_with_ties_by_id_and_missing_last(
     ]
 
 
-def test_unknown_sort_field_and_filter_values_are_refused(config: Config) -> None:
-    with pytest.raises(UsageError, match="cannot sort by 'priority'"):
-        sort_issues([], config, "priority")
+def test_sorting_by_a_key_of_the_projects_own(issues: list[Issue], config: Config) -> None:
+    issues[0].extra["customer_ref"] = "C-10"
+    issues[2].extra["customer_ref"] = "C-9"
+    issues[3].extra["customer_ref"] = 7
+    ids = [issue.id for issue in sort_issues(issues, config, "customer_ref")]
+    assert ids[:3] == [issues[3].id, issues[2].id, issues[0].id]  # numbers, then natural text
+    assert ids[3:] == sorted((i.id for i in issues if "customer_ref" not in i.extra), key=sort_key)
+    reverse = [issue.id for issue in sort_issues(issues, config, "-customer_ref")]
+    assert reverse[:3] == [issues[0].id, issues[2].id, issues[3].id]
+
+
+def test_unknown_sort_field_and_filter_values_are_refused(issues: list[Issue], config: Config) -> None:
+    with pytest.raises(UsageError, match="no issue has a key 'priority' to sort by"):
+        sort_issues(issues, config, "priority")
     with pytest.raises(UsageError, match=r"unknown severity 'hihg' \(allowed: critical, high"):
         check_filters(Filters(severity=("hihg",)), config)
     # Without configured phases any phase is allowed.

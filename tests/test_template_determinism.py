@@ -85,7 +85,7 @@ def test_a_nondeterministic_construct_is_refused_with_its_line(
     _use_template(templated_project, "# Log\n{% set issue = issues[0] %}\n" + construct + "\n")
     before = files_snapshot(templated_project)
     result = cli("render", code=1)
-    template = templated_project / ".issuelog" / "templates" / "ISSUES.md.j2"
+    template = Path(".issuelog", "templates", "ISSUES.md.j2")  # shown from the current directory
     assert result.stderr.startswith(f"issuelog: {template}:3: refused by the sandbox: "), result.stderr
     assert reason in result.stderr
     assert "ISSUES.md must depend only on the issue files" in result.stderr
