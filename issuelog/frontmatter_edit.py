@@ -20,6 +20,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
 from issuelog.errors import IssueFileError, UsageError
+from issuelog.model import short_tag
 
 _BOM = "\ufeff"
 
@@ -44,7 +45,7 @@ class _Constructor(RoundTripConstructor):
             return super().construct_object(node, deep=deep)
         except (ValueError, KeyError, AttributeError, IndexError, TypeError, OverflowError) as error:
             what = ("date" if node.tag == "tag:yaml.org,2002:timestamp"
-                    else f"{_short_tag(node.tag)} value")
+                    else f"{short_tag(node.tag)} value")
             detail = f" ({error})" if isinstance(error, ValueError) else ""
             raise ConstructorError(None, None, f"'{node.value}' is not a valid {what}{detail}",
                                    node.start_mark) from None
@@ -63,12 +64,6 @@ class _FileConstructor(_Constructor):
 
 _FileConstructor.add_constructor("tag:yaml.org,2002:timestamp",
                                  _FileConstructor.construct_yaml_timestamp)
-
-
-def _short_tag(tag: str) -> str:
-    """`tag:yaml.org,2002:bool` as it is written in a file: `!!bool`."""
-    prefix = "tag:yaml.org,2002:"
-    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
 def _yaml(constructor: type[_Constructor] = _FileConstructor) -> YAML:

@@ -112,6 +112,12 @@ class Issue:
         return data
 
 
+def short_tag(tag: str) -> str:
+    """A YAML tag as it is written in a file: `tag:yaml.org,2002:bool` is `!!bool`."""
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
+
+
 #: The tags of plain scalars met so far (`open`: str, `2026-01-10`: timestamp), up to a bound.
 _PLAIN_SCALAR_TAGS: dict[str, str] = {}
 _MAX_REMEMBERED_TAGS = 20_000
@@ -179,11 +185,9 @@ class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.Saf
         except (ValueError, KeyError, AttributeError, IndexError, TypeError, OverflowError) as error:
             # PyYAML's constructors take `!!bool maybe` or `!!float abc` for granted and fail
             # with Python errors; the user needs the place and the tag instead.
-            prefix = "tag:yaml.org,2002:"
-            tag = "!!" + node.tag[len(prefix):] if node.tag.startswith(prefix) else node.tag
             detail = f" ({error})" if isinstance(error, ValueError) else ""
             raise yaml.constructor.ConstructorError(
-                None, None, f"'{node.value}' is not a valid {tag} value{detail}",
+                None, None, f"'{node.value}' is not a valid {short_tag(node.tag)} value{detail}",
                 node.start_mark) from None
 
     def construct_document_ordered_set(self, node: yaml.MappingNode) -> list[Any]:
