@@ -193,8 +193,7 @@ def config_digest(config: Config) -> str:
     return hashlib.sha256(repr(config).encode()).hexdigest()
 
 
-def parse_file(path: Path, root: Path | None = None, config: Config | None = None,
-               digest: str = "") -> ParsedFile | Problem:
+def parse_file(path: Path, root: Path, config: Config, digest: str) -> ParsedFile | Problem:
     """Parse one file for the cache, and validate it against `config` (whose digest is given).
 
     A file that cannot be read gives its (uncached) problem.
@@ -212,9 +211,7 @@ def parse_file(path: Path, root: Path | None = None, config: Config | None = Non
     if issue is None:
         return ParsedFile(info.st_size, info.st_mtime_ns, None,
                           [(p.line, p.message) for p in problems], 0)
-    checked = None
-    if config is not None:
-        checked = digest, [(p.line, p.message) for p in validate_issue(issue, config, path.name)]
+    checked = digest, [(p.line, p.message) for p in validate_issue(issue, config, path.name)]
     return ParsedFile(info.st_size, info.st_mtime_ns, _state(issue),
                       [(p.line, p.message) for p in problems], len(issue.body), checked)
 
