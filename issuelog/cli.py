@@ -116,27 +116,61 @@ def stdin_is_terminal() -> bool:
 
 
 def _ask_missing(fields: dict[str, Any], config: Config) -> None:
-    """Ask for missing required fields on a terminal; elsewhere it is a usage error."""
-    from issuelog.scaffold import missing_required
+    """Ask for missing fields on a terminal, then confirm; elsewhere a missing one is a usage error."""
+    from issuelog.scaffold import match_choice, missing_required, questions
 
-    missing = missing_required(fields, config)
-    if not missing:
-        return
     if not stdin_is_terminal():
+        if not str(fields.get("title") or "").strip():
+            raise UsageError("missing argument TITLE (try `issuelog new --help`)")
         hints = []
-        for key in missing:
+        for key in missing_required(fields, config):
             choices = _choices(key, config)
             hints.append(f"--{key.replace('_', '-')}" + (f" ({'|'.join(choices)})" if choices else ""))
-        raise UsageError(f"missing required field(s): {', '.join(hints)}")
-    for key in missing:
-        choices = _choices(key, config)
-        prompt = key.replace("_", " ").capitalize() + (f" [{'/'.join(choices)}]" if choices else "")
+        if hints:
+            raise UsageError(f"missing required field(s): {', '.join(hints)}")
+        return
+    asked = questions(fields, config)
+    if not asked:
+        return
+    for question in asked:
+        shown = f" ({'/'.join(question.choices)})" if question.choices else ""
+        if not question.required and not question.default:
+            shown += " (Enter to skip)"
         while True:
-            answer = typer.prompt(prompt).strip()
-            if answer and (not choices or answer in choices):
-                fields[key] = answer
+            answer = _ask(question.label + shown + (f" [{question.default}]" if question.default else ""))
+            answer = answer or question.default
+            if not answer and not question.required:
                 break
-            typer.echo(f"Please choose one of: {', '.join(choices)}" if choices else "A value is required.")
+            if question.choices:
+                chosen = match_choice(answer, question.choices)
+                if chosen is not None:
+                    fields[question.key] = chosen
+                    break
+                typer.echo(f"Please choose one of: {', '.join(question.choices)}", err=True)
+            elif answer:
+                fields[question.key] = answer
+                break
+            else:
+                typer.echo("A value is required.", err=True)
+    # On stderr, as the questions: stdout holds only the new file's path, for $(issuelog new).
+    typer.echo("", err=True)
+    for key in ("title", "severity", "phase", "category", "component", "status", "assignee",
+                "reporter"):
+        if fields.get(key):
+            typer.echo(f"  {key + ':':<10} {fields[key]}", err=True)
+    if _ask("Create this issue? [Y/n]").lower() not in ("", "y", "yes"):
+        typer.echo("issuelog: nothing written", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+
+
+def _ask(prompt: str) -> str:
+    """One answer typed on the terminal; the prompt on stderr (click's prompt puts a space on stdout)."""
+    typer.echo(f"{prompt}: ", nl=False, err=True)
+    line = sys.stdin.readline()
+    if not line:  # end of input (Ctrl-D): stop as Ctrl-C does, nothing written
+        typer.echo("", err=True)
+        raise KeyboardInterrupt
+    return line.strip()
 
 
 def _choices(key: str, config: Config) -> list[str]:
@@ -152,10 +186,13 @@ def _choices(key: str, config: Config) -> list[str]:
 
 
 def open_in_editor(path: Path) -> None:
-    """Open a file in $VISUAL or $EDITOR and wait for it to close."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    """Open a file in $VISUAL, $EDITOR, `editor` or `vi` (as git does) and wait for it to close."""
+    from issuelog.edits import editor_command
+
+    editor = editor_command(os.environ)
     if not editor:
-        raise UsageError("set $VISUAL or $EDITOR to edit issues")
+        raise UsageError("no editor found: set $VISUAL or $EDITOR (neither `editor` nor `vi` "
+                         "is installed)")
     try:
         subprocess.run([*shlex.split(editor), str(path)], check=False)
     except OSError as error:
@@ -165,7 +202,8 @@ def open_in_editor(path: Path) -> None:
 @app.command()
 @reports_errors
 def new(
-    title: Annotated[str, typer.Argument(metavar="TITLE", help="The issue's title.")],
+    title: Annotated[str | None, typer.Argument(
+        metavar="TITLE", help="The issue's title (asked for on a terminal when left out).")] = None,
     severity: Annotated[str | None, typer.Option(
         "--severity", "-s", metavar="SEVERITY", help="Severity name.",
         autocompletion=_completer("severity"))] = None,
@@ -201,7 +239,7 @@ def new(
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
     from issuelog.scaffold import create_issue, git_user_name
-    from issuelog.store import display_path, resolve_id
+    from issuelog.store import resolve_id, shell_path
 
     config = load_project()
     if error and not error_type:
@@ -219,7 +257,7 @@ def new(
     }
     _ask_missing(fields, config)
     issue_id, path = create_issue(config, fields)
-    typer.echo(display_path(path, config))
+    typer.echo(shell_path(path))  # for `$EDITOR "$(issuelog new ...)"` in any subdirectory
     if edit:
         open_in_editor(path)
         _report_file_problems(path, config)

@@ -28,6 +28,20 @@ from issuelog.store import (
 )
 
 RESOLUTION_SECTION = "Resolution"
+
+#: The editors tried, as git tries them, when neither $VISUAL nor $EDITOR is set.
+FALLBACK_EDITORS = ("editor", "vi")
+
+
+def editor_command(environment: Mapping[str, str]) -> str | None:
+    """The editor to run: $VISUAL, else $EDITOR, else `editor` or `vi` when installed."""
+    chosen = environment.get("VISUAL") or environment.get("EDITOR")
+    if chosen:
+        return chosen
+    import shutil
+
+    search_path = environment.get("PATH", "")
+    return next((name for name in FALLBACK_EDITORS if shutil.which(name, path=search_path)), None)
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 #: Given the issue as it is now, the frontmatter changes to make (EMPTY empties a key, None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,58 @@ def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
 def missing_required(fields: Mapping[str, Any], config: Config) -> list[str]:
     """Required fields that have no value yet (the ones `new` does not fill in itself)."""
     return [key for key in config.required if key not in AUTOMATIC_FIELDS and not fields.get(key)]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One field the interactive `new` asks for: its key, the allowed values and the default."""
+
+    key: str
+    label: str
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    required: bool = True
+
+
+def questions(fields: Mapping[str, Any], config: Config) -> list[Question]:
+    """The fields a person is asked for by `new` on a terminal, in the order they are asked.
+
+    Title and severity always; phase when phases are configured; component (Enter skips it unless
+    it is required); then any other required field without a value. Given fields are not asked.
+    """
+    missing = set(missing_required(fields, config))
+    asked: list[Question] = []
+    if not str(fields.get("title") or "").strip():
+        asked.append(Question("title", "Title"))
+    for key in ("severity", "phase", "component", *sorted(missing)):
+        if fields.get(key) or any(question.key == key for question in asked):
+            continue
+        choices = tuple(config.allowed_values.get(key, ()))
+        if key == "phase" and not choices and key not in missing:
+            continue
+        asked.append(Question(key, key.replace("_", " ").capitalize(), choices,
+                              default_answer(key, choices, config), key in missing or key == "severity"))
+    return asked
+
+
+def default_answer(key: str, choices: tuple[str, ...], config: Config) -> str:
+    """What Enter means for a question: medium severity, the newest phase, the default status."""
+    if key == "severity" and choices:
+        return "medium" if "medium" in choices else choices[len(choices) // 2]
+    if key == "phase" and choices:
+        return choices[-1]  # phases are listed in order: new work belongs to the latest one
+    if key == "status":
+        return config.default_status
+    return ""
+
+
+def match_choice(answer: str, choices: tuple[str, ...]) -> str | None:
+    """The choice an answer names, in any case (`Low` is `low`), or None when it names none."""
+    text = answer.strip()
+    if text in choices:
+        return text
+    folded = [choice for choice in choices if choice.casefold() == text.casefold()]
+    return folded[0] if len(folded) == 1 else None
 
 
 def create_issue(

@@ -1,0 +1,102 @@
+"""What a new user meets in the first hour: the guided `new`, hints, help texts, paths."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import subprocess
+import sys
+from pathlib import Path
+
+from issuelog.config import load_config
+from issuelog.store import load_issues
+from tests.conftest import Invoke
+
+
+class Terminal:
+    """`issuelog ARGS` on a real pseudo-terminal: read what it shows, type answers."""
+
+    def __init__(self, cwd: Path, *args: str) -> None:
+        self.main, secondary = pty.openpty()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "issuelog", *args], cwd=cwd, stdin=secondary,
+            stdout=subprocess.PIPE, stderr=secondary, close_fds=True,
+            env={**os.environ, "TERM": "dumb", "COLUMNS": "100"})
+        os.close(secondary)
+        self.seen = ""
+
+    def expect(self, text: str, timeout: float = 60) -> str:
+        """Read the terminal until `text` appears; return everything read so far."""
+        while text not in self.seen:
+            ready, _, _ = select.select([self.main], [], [], timeout)
+            assert ready, f"waited for {text!r}; the terminal shows:\n{self.seen}"
+            try:
+                chunk = os.read(self.main, 4096)
+            except OSError:  # the program ended and closed the terminal
+                chunk = b""
+            assert chunk, f"ended before {text!r}; the terminal shows:\n{self.seen}"
+            self.seen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+        return self.seen
+
+    def answer(self, prompt: str, reply: str) -> None:
+        """Wait for `prompt`, then type `reply` and Enter."""
+        self.expect(prompt)
+        os.write(self.main, reply.encode() + b"\r")
+
+    def finish(self) -> tuple[int, str]:
+        """The exit code and standard output (the path `new` prints)."""
+        assert self.process.stdout is not None
+        stdout = self.process.stdout.read().decode()
+        code = self.process.wait(timeout=60)
+        while select.select([self.main], [], [], 0)[0]:  # what it wrote last
+            try:
+                chunk = os.read(self.main, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            self.seen += chunk.decode("utf-8", "replace").replace("\r\n", "\n")
+        os.close(self.main)
+        return code, stdout
+
+
+def test_new_on_a_terminal_asks_for_every_field_and_shows_a_summary(project: Path) -> None:
+    (project / "issuelog.toml").write_text('project = "Demo"\nphases = ["Alpha", "Beta"]\n')
+    (project / "sub").mkdir()
+    terminal = Terminal(project / "sub", "new")
+    terminal.answer("Title:", "Login fails")
+    terminal.answer("Severity (critical/high/medium/low) [medium]:", "Urgent")
+    terminal.expect("Please choose one of: critical, high, medium, low")
+    terminal.answer("Severity (critical/high/medium/low) [medium]:", "Low")  # any case
+    terminal.answer("Phase (Alpha/Beta) [Beta]:", "")  # the default
+    terminal.answer("Component (Enter to skip):", "auth")
+    shown = terminal.expect("Create this issue? [Y/n]:")
+    assert "severity:  low" in shown and "phase:     Beta" in shown and "component: auth" in shown
+    os.write(terminal.main, b"\r")
+    code, stdout = terminal.finish()
+    assert code == 0, terminal.seen
+    # Relative to the current directory, so that `$EDITOR "$(issuelog new)"` works here.
+    assert stdout == "../issues/ISSUE-001-login-fails.md\n"
+    issue = load_issues(load_config(project)).issues[0]
+    assert (issue.title, issue.severity, issue.phase, issue.component) == (
+        "Login fails", "low", "Beta", "auth")
+
+
+def test_new_on_a_terminal_asks_only_what_is_missing_and_can_be_declined(project: Path) -> None:
+    terminal = Terminal(project, "new", "Crash on start", "--component", "core")
+    terminal.answer("Severity (critical/high/medium/low) [medium]:", "")
+    shown = terminal.answer("Create this issue? [Y/n]:", "n")
+    code, stdout = terminal.finish()
+    assert "Title:" not in terminal.seen and "Component" not in terminal.seen
+    assert "Phase" not in terminal.seen  # no phases configured
+    assert shown is None and code == 1 and stdout == ""
+    assert "nothing written" in terminal.seen
+    assert list((project / "issues").iterdir()) == []
+
+
+def test_new_in_a_script_keeps_its_errors(project: Path, cli: Invoke) -> None:
+    assert "missing argument TITLE" in cli("new", code=2).stderr
+    result = cli("new", "Title", code=2)
+    assert "missing required field(s): --severity (critical|high|medium|low)" in result.stderr
+    assert list((project / "issues").iterdir()) == []
