@@ -11,7 +11,7 @@ from pathlib import Path
 
 from issuelog.config import load_config
 from issuelog.store import load_issues
-from tests.conftest import Invoke
+from tests.conftest import Invoke, issue_text, make_tree
 
 
 class Terminal:
@@ -100,3 +100,38 @@ def test_new_in_a_script_keeps_its_errors(project: Path, cli: Invoke) -> None:
     result = cli("new", "Title", code=2)
     assert "missing required field(s): --severity (critical|high|medium|low)" in result.stderr
     assert list((project / "issues").iterdir()) == []
+
+
+def test_yaml_pitfalls_say_what_to_type_instead(project: Path, cli: Invoke) -> None:
+    make_tree(project, {
+        "issues/ISSUE-001-a.md": issue_text("ISSUE-001", title="Slow: really slow"),
+        "issues/ISSUE-002-b.md": issue_text("ISSUE-002", severity="Medium"),
+        "issues/ISSUE-003-c.md": issue_text("ISSUE-003", status="resolved",
+                                            extra="resolved: 2026-02-30\n"),
+    })
+    problems = cli("check", code=1).stdout.splitlines()
+    assert problems == [
+        'issues/ISSUE-001-a.md:3: invalid YAML: mapping values are not allowed in this context; '
+        'put the value in quotes: title: "Slow: really slow"',
+        "issues/ISSUE-002-b.md:5: unknown severity 'Medium' (allowed: critical, high, medium, low); "
+        "did you mean 'medium'? write severity: medium",
+        # One mistake, one error: no second "status 'resolved' needs a 'resolved' date".
+        "issues/ISSUE-003-c.md:7: invalid date '2026-02-30' in 'resolved': day is out of range "
+        "for month; write a real day as YYYY-MM-DD, e.g. resolved: 2026-02-28",
+    ]
+
+
+def test_a_missing_resolved_date_is_still_reported(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text("ISSUE-001", status="resolved")})
+    assert "status 'resolved' needs a 'resolved' date" in cli("check", code=1).stdout
+
+
+def test_set_stores_comma_separated_list_fields_as_lists(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-006-a.md": issue_text("ISSUE-006")})
+    assert cli("set", "6", "tags=a,b", "files=x.py").stdout == (
+        "ISSUE-006 tags: (empty) -> [a, b]\nISSUE-006 files: (empty) -> [x.py]\n")
+    issue = load_issues(load_config(project)).issues[0]
+    assert (issue.tags, issue.files) == (["a", "b"], ["x.py"])
+    cli("set", "6", "tags=[c, d]", "title=Commas, kept")
+    issue = load_issues(load_config(project)).issues[0]
+    assert (issue.tags, issue.title) == (["c", "d"], "Commas, kept")
