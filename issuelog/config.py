@@ -63,6 +63,14 @@ DEFAULT_STATUSES = (
     Status("duplicate", "Duplicate", "⚪", open=False),
 )
 
+#: The error tracker's words that `record` users bring along (`tracker_vocabulary = true`).
+TRACKER_SEVERITIES = (
+    Severity("info", "Info", "🔵", "For the record: no action needed", "None"),
+)
+TRACKER_STATUSES = (
+    Status("investigating", "Investigating", "🟣", open=True),
+)
+
 DEFAULT_CATEGORIES = (
     "security", "performance", "reliability", "data_integrity", "configuration",
     "deployment", "integration", "validation", "monitoring", "other",
@@ -291,11 +299,12 @@ _SCALAR_KEYS = {
     "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
     "templates_dir": str, "default_status": str,
 }
-_BOOL_KEYS = {"charts"}
+_BOOL_KEYS = {"charts", "severities_replace", "statuses_replace", "tracker_vocabulary"}
 _LIST_KEYS = {"phases", "categories", "required", "render_branches"}
 _KNOWN_KEYS = set(_SCALAR_KEYS) | _BOOL_KEYS | _LIST_KEYS | {"severities", "statuses"}
-_SEVERITY_KEYS = {f.name for f in fields(Severity)}
-_STATUS_KEYS = {f.name for f in fields(Status)}
+#: `before` places an added severity or status in the list (default: after the others).
+_SEVERITY_KEYS = {f.name for f in fields(Severity)} | {"before"}
+_STATUS_KEYS = {f.name for f in fields(Status)} | {"before"}
 
 
 def closest_name(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
@@ -325,24 +334,70 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
         elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
-            values[key] = value
+            if key == "charts":
+                values[key] = value
         elif key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{key}' must be a list of strings")
             values[key] = tuple(value)
-        elif key == "severities":
-            items = enumerate(_table_list(where, key, value))
-            values[key] = tuple(_severity(where, index, item) for index, item in items)
-        elif key == "statuses":
-            items = enumerate(_table_list(where, key, value))
-            values[key] = tuple(_status(where, index, item) for index, item in items)
-    if "default_status" not in values and "statuses" in values:
-        # With custom statuses, a new issue starts in the first one that counts as open.
+    tracker = raw.get("tracker_vocabulary") is True
+    for key, defaults, extra, build in (
+            ("severities", DEFAULT_SEVERITIES, TRACKER_SEVERITIES, _severity),
+            ("statuses", DEFAULT_STATUSES, TRACKER_STATUSES, _status)):
+        replace = raw.get(f"{key}_replace") is True
+        if replace and key not in raw:
+            raise ConfigError(f"{where}: '{key}_replace' is true but there are no [[{key}]] to use")
+        configured: list[tuple[Any, str | None]] = [
+            (build(where, index, item), _before(where, key, index, item))
+            for index, item in enumerate(_table_list(where, key, raw[key]))] if key in raw else []
+        names = [item.name for item, _ in configured]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ConfigError(f"{where}: '{key}' lists {', '.join(duplicates)} more than once")
+        base = () if replace else (*defaults, *(extra if tracker else ()))
+        if configured or tracker:
+            values[key] = _merged(where, key, base, configured)
+    if "default_status" not in values and raw.get("statuses_replace") is True:
+        # With statuses of its own only, a new issue starts in the first one that counts as open.
         first_open = next((s.name for s in values["statuses"] if s.open), values["statuses"][0].name)
         values["default_status"] = first_open
     config = Config(**values)
     _check_consistency(where, config)
     return config
+
+
+def _before(where: str, key: str, index: int, item: dict[str, Any]) -> str | None:
+    value = item.get("before")
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ConfigError(f"{where}: {key}[{index}].before must be the name of a {key[:-1]}")
+    return value
+
+
+def _merged(where: str, key: str, base: tuple[Any, ...], configured: list[tuple[Any, str | None]]
+            ) -> tuple[Any, ...]:
+    """The base list with configured entries: a known name is replaced in place, a new one added.
+
+    A new entry goes before the entry named by its `before` key, else after all the others:
+    severities run from the most to the least severe, so a `blocker` says `before = "critical"`.
+    """
+    merged = list(base)
+    for item, before in configured:
+        names = [entry.name for entry in merged]
+        if item.name in names and before is None:
+            merged[names.index(item.name)] = item
+            continue
+        if item.name in names:
+            del merged[names.index(item.name)]
+            names.remove(item.name)
+        if before is None:
+            merged.append(item)
+        elif before in names:
+            merged.insert(names.index(before), item)
+        else:
+            hint = closest_name(before, names)
+            raise ConfigError(f"{where}: {key} '{item.name}': before = '{before}' is not one of "
+                              f"{', '.join(names)}" + (f". Did you mean '{hint}'?" if hint else ""))
+    return tuple(merged)
 
 
 def _table_list(where: str, key: str, value: Any) -> list[dict[str, Any]]:
