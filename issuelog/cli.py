@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from issuelog import __version__
+from issuelog.completion import BASH_SCRIPT
 from issuelog.config import Config, load_config, load_project, working_directory
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
 
 if TYPE_CHECKING:
     from issuelog.model import Problem
+
+# Our bash script: `set 7 sev<Tab>` gives `severity=` with no space (see issuelog.completion).
+typer._completion_shared._completion_scripts["bash"] = BASH_SCRIPT
 
 app = typer.Typer(
     name="issuelog",
@@ -450,46 +454,37 @@ def diff(
 
 # --- daily use: list, show, status changes, set, edit --------------------------------------------
 
-def _complete_ids(incomplete: str) -> list[tuple[str, str]]:
-    """Issue IDs for tab completion, each with its file name's slug as help (no file is parsed)."""
-    from issuelog.store import id_numbers, issue_files
+# typer's own completion, for shells and scripts that issuelog.entry leaves to it (PowerShell,
+# bash scripts installed before 0.2.0): the same answers, from issuelog.completion.
+
+def _complete_ids(incomplete: str) -> list[str]:
+    """Issue IDs for tab completion (from the file names: no file is parsed)."""
+    from issuelog.completion import issue_ids
 
     try:
-        config = load_project()
-        files = issue_files(config)
+        return issue_ids(load_project(), incomplete)
     except (IssuelogError, OSError):
         return []
-    found = []
-    for path in files:
-        for number in id_numbers([path.name], config):
-            issue_id = config.format_id(number)
-            if issue_id.lower().startswith(incomplete.lower()) or str(number).startswith(
-                    incomplete):
-                found.append((issue_id, path.stem[len(issue_id) + 1:].replace("-", " ")))
-    return found
 
 
 def _completer(key: str) -> Callable[[str], list[str]]:
     """Tab completion of a field's configured values (severity, status, phase, category)."""
 
     def complete(incomplete: str) -> list[str]:
+        from issuelog.completion import read_cache, values_of
+
         try:
             config = load_project()
-        except IssuelogError:
+        except (IssuelogError, OSError):
             return []
-        return [value for value in _choices(key, config) if value.startswith(incomplete)]
+        return values_of(key, incomplete, config, read_cache(config) or {})
 
     return complete
 
 
 def _complete_assignments(incomplete: str) -> list[str]:
-    """Tab completion of `key=value` for `set`: field names, then configured values."""
-    from issuelog.model import FIELD_ORDER
-
-    key, sign, value = incomplete.partition("=")
-    if not sign:
-        return [f"{name}=" for name in FIELD_ORDER if name.startswith(key) and name != "id"]
-    return [f"{key}={choice}" for choice in _completer(key)(value)]
+    """Tab completion of `key=value` for `set`: field names, then the values the key takes."""
+    return _completer("assignment")(incomplete)
 
 
 def stdout_is_terminal() -> bool:
@@ -1083,10 +1078,47 @@ def metrics(
     typer.echo(f"wrote {output}", err=True)
 
 
+#: The value each metavariable stands for, for Tab completion (`issuelog.completion`).
+_COMPLETED_METAVARS = {
+    "ID": "id", "SEVERITY": "severity", "STATUS": "status", "PHASE": "phase",
+    "CATEGORY": "category", "COMPONENT": "component", "NAME": "assignee", "TAG": "tags",
+    "KEY=VALUE": "assignment", "PATH": "path", "FILE": "path",
+}
+
+
+def completion_table() -> dict[str, Any]:
+    """Every command with its options and arguments and what their values are, for the cache."""
+
+    def kind(param: Any) -> Any:
+        if getattr(param, "is_flag", False):
+            return "flag"
+        choices = getattr(param.type, "choices", None)
+        if choices:
+            return [str(getattr(choice, "value", choice)) for choice in choices]
+        return _COMPLETED_METAVARS.get(str(param.metavar or "").rstrip("."), "text")
+
+    def describe(command: Any) -> dict[str, Any]:
+        options = {name: kind(param) for param in command.params
+                   if param.param_type_name == "option"
+                   for name in [*param.opts, *param.secondary_opts]}
+        options["--help"] = "flag"
+        arguments = [param for param in command.params if param.param_type_name == "argument"]
+        return {"options": options, "arguments": [kind(param) for param in arguments],
+                "variadic": bool(arguments) and arguments[-1].nargs == -1,
+                "hidden": bool(command.hidden)}
+
+    group: Any = typer.main.get_command(app)
+    context = group.make_context("issuelog", [], resilient_parsing=True)
+    table = {name: describe(group.get_command(context, name)) for name in group.list_commands(context)}
+    return {"": describe(group), **table}
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:
-        app()
+        # One name however it is started (`python -m issuelog` too): in usage lines, and in the
+        # completion scripts, which call the program and name its variable _ISSUELOG_COMPLETE.
+        app(prog_name="issuelog")
     except KeyboardInterrupt:
         typer.echo("issuelog: interrupted", err=True)
         sys.exit(130)

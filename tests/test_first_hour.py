@@ -5,9 +5,14 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shlex
+import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import pytest
 
 from issuelog.config import load_config
 from issuelog.store import load_issues
@@ -135,3 +140,72 @@ def test_set_stores_comma_separated_list_fields_as_lists(project: Path, cli: Inv
     cli("set", "6", "tags=[c, d]", "title=Commas, kept")
     issue = load_issues(load_config(project)).issues[0]
     assert (issue.tags, issue.title) == (["c", "d"], "Commas, kept")
+
+
+BASH = shutil.which("bash")
+
+
+def bash_complete(project: Path, words: list[str]) -> list[str]:
+    """Run issuelog's own bash completion function, as bash calls it, for `words` (the last is
+    the word under the cursor; bash splits `severity=h` into `severity`, `=`, `h`)."""
+    script = subprocess.run([sys.executable, "-m", "issuelog", "--show-completion", "bash"],
+                            cwd=project, capture_output=True, text=True, check=True).stdout
+    line = "".join(word if word == "=" or (index and words[index - 1] == "=") else
+                   (" " if index else "") + word for index, word in enumerate(words))
+    program = Path(sys.executable).with_name("issuelog")
+    driver = (f"{script}\nCOMP_WORDS=({' '.join(shlex.quote(w) for w in words)})\n"
+              f"COMP_CWORD={len(words) - 1}\nCOMP_LINE={shlex.quote(line)}\n"
+              f"COMP_POINT={len(line)}\n_issuelog_completion {shlex.quote(str(program))}\n"
+              'printf "%s\\n" "${COMPREPLY[@]}"\n')
+    result = subprocess.run([str(BASH), "--norc", "-c", driver], cwd=project, capture_output=True,
+                            text=True, check=True)
+    return [line for line in result.stdout.splitlines() if line]
+
+
+@pytest.mark.skipif(BASH is None, reason="bash is not installed")
+def test_bash_completes_ids_fields_values_components_and_assignees(project: Path, cli: Invoke) -> None:
+    (project / "issuelog.toml").write_text('project = "Demo"\nphases = ["Alpha", "Beta"]\n')
+    cli("new", "One", "-s", "low", "--component", "auth", "-a", "Ada")
+    cli("new", "Two", "-s", "high", "--component", "api", "-t", "ui")
+    for number in range(3, 12):
+        cli("new", f"Issue {number}", "-s", "low")
+    assert bash_complete(project, ["issuelog", "show", "1"]) == ["ISSUE-001", "ISSUE-010", "ISSUE-011"]
+    assert bash_complete(project, ["issuelog", "set", "7", "sev"]) == ["severity="]
+    assert bash_complete(project, ["issuelog", "set", "7", "severity", "=", "h"]) == ["high"]
+    assert bash_complete(project, ["issuelog", "set", "7", "severity", "="]) == [
+        "=critical", "=high", "=medium", "=low"]
+    assert bash_complete(project, ["issuelog", "set", "7", "component", "=", "a"]) == ["api", "auth"]
+    assert bash_complete(project, ["issuelog", "list", "--component", ""]) == ["api", "auth"]
+    assert "Ada" in bash_complete(project, ["issuelog", "assign", "1", ""])
+    assert bash_complete(project, ["issuelog", "new", "x", "-p", ""]) == ["Alpha", "Beta"]
+    assert bash_complete(project, ["issuelog", "list", "--format", "c"]) == ["csv"]
+    assert bash_complete(project, ["issuelog", "res"]) == ["resolve"]
+    assert (project / ".issuelog" / "cache" / "completion-v1.json").is_file()
+
+
+def test_completion_answers_without_importing_the_command_line(project: Path, cli: Invoke) -> None:
+    cli("new", "One", "-s", "low")
+    env = {**os.environ, "_ISSUELOG_COMPLETE": "complete_bash", "COMP_LINE": "issuelog show ",
+           "COMP_POINT": "14", "COMP_CUR": ""}
+    probe = ("import sys, runpy\nsys.argv = ['issuelog']\ntry:\n"
+             "    runpy.run_module('issuelog', run_name='__main__')\nexcept SystemExit:\n    pass\n"
+             "print(sorted(name for name in sys.modules if name in "
+             "('typer', 'issuelog.cli', 'issuelog.store', 'yaml', 'jinja2')))\n")
+    first = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env,
+                           capture_output=True, text=True, check=True).stdout
+    assert first.startswith("ISSUE-001\n")  # the first key press builds the cache
+    again = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env,
+                           capture_output=True, text=True, check=True).stdout
+    assert again == "ISSUE-001\n[]\n"
+
+
+def test_new_components_reach_the_completion_cache(project: Path, cli: Invoke) -> None:
+    cli("new", "One", "-s", "low", "--component", "auth")
+    assert bash_complete(project, ["issuelog", "list", "--component", ""]) == ["auth"]
+    cli("new", "Two", "-s", "low", "--component", "billing")
+    # The key press after a change answers at once and refreshes the cache in the background.
+    bash_complete(project, ["issuelog", "list", "--component", ""])
+    deadline = time.monotonic() + 60
+    while bash_complete(project, ["issuelog", "list", "--component", ""]) != ["auth", "billing"]:
+        assert time.monotonic() < deadline, "the completion cache was never refreshed"
+        time.sleep(0.2)
