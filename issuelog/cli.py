@@ -104,7 +104,11 @@ def init(
     templates: Annotated[bool, typer.Option("--templates", help="Also copy the default templates "
                                             "into the project to customise them.")] = False,
 ) -> None:
-    """Set up issuelog here: config, issues/ and an empty ISSUES.md. Never overwrites a file."""
+    """Set up issuelog here: issuelog.toml, issues/ and ISSUES.md; never overwrites a file.
+
+    issuelog.toml shows every key at its default, commented out; ISSUES.md is the log with
+    no issues yet (every section, zero counts).
+    """
     from issuelog.project_setup import initialise
     from issuelog.store import display_path
 
@@ -209,13 +213,13 @@ def new(
     title: Annotated[str | None, typer.Argument(
         metavar="TITLE", help="The issue's title (asked for on a terminal when left out).")] = None,
     severity: Annotated[str | None, typer.Option(
-        "--severity", "-s", metavar="SEVERITY", help="Severity name.",
+        "--severity", "-s", metavar="SEVERITY", help="Severity.",
         autocompletion=_completer("severity"))] = None,
     phase: Annotated[str | None, typer.Option(
-        "--phase", "-p", metavar="PHASE", help="Phase name.",
+        "--phase", "-p", metavar="PHASE", help="Phase.",
         autocompletion=_completer("phase"))] = None,
     category: Annotated[str | None, typer.Option(
-        "--category", "-c", metavar="CATEGORY", help="Category name.",
+        "--category", "-c", metavar="CATEGORY", help="Category.",
         autocompletion=_completer("category"))] = None,
     component: Annotated[str | None, typer.Option(
         "--component", metavar="COMPONENT", help="Affected component.")] = None,
@@ -289,7 +293,8 @@ def _report_file_problems(path: Path, config: Config) -> None:
 @app.command()
 @reports_errors
 def check(
-    output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    output_format: Annotated[Format, typer.Option(
+        "--format", metavar="FORMAT", help="text or json.")] = Format.text,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Unknown keys that look like typos of known fields are problems too.")] = False,
 ) -> None:
@@ -418,8 +423,9 @@ def install_hooks() -> None:
 @app.command("git-hook", hidden=True)
 @reports_errors
 def git_hook(
-    name: Annotated[str, typer.Argument(help="The git hook being run.")],
-    arguments: Annotated[list[str] | None, typer.Argument(help="The hook's arguments.")] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The git hook being run.")],
+    arguments: Annotated[list[str] | None, typer.Argument(
+        metavar="ARGS...", help="The hook's arguments.")] = None,
 ) -> None:
     """Run by the hooks `install-hooks` installs: re-render ISSUES.md after merges and rebases."""
     from issuelog.hooks import run_hook
@@ -435,7 +441,8 @@ def diff(
     rev: Annotated[str | None, typer.Argument(
         metavar="REV",
         help="Compare with this revision (default: the merge base with the default branch).")] = None,
-    output_format: Annotated[Format, typer.Option("--format", help="text (Markdown) or json.")] = Format.text,
+    output_format: Annotated[Format, typer.Option(
+        "--format", metavar="FORMAT", help="text (Markdown) or json.")] = Format.text,
     link_base: Annotated[str, typer.Option(
         "--link-base", metavar="URL", help="Put before each issue's path in links, e.g. "
         "https://github.com/OWNER/REPO/blob/BRANCH/")] = "",
@@ -539,7 +546,7 @@ def list_issues(
         "--sort", metavar="FIELD",
         help="Sort by FIELD, '-FIELD' in reverse (default: -severity, most severe first).")] = None,
     output_format: Annotated[ListFormat, typer.Option(
-        "--format", help="table, json or csv.")] = ListFormat.table,
+        "--format", metavar="FORMAT", help="table, json or csv.")] = ListFormat.table,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
     from issuelog.listing import (
@@ -616,7 +623,7 @@ def _print_rich_table(issues: list[Any], config: Config) -> None:
 def show(
     issue_id: IdArgument,
     output_format: Annotated[Format, typer.Option(
-        "--format", help="text (the file) or json.")] = Format.text,
+        "--format", metavar="FORMAT", help="text (the file) or json.")] = Format.text,
 ) -> None:
     """Print one issue: the file as it is, or with --format json its fields, path and body."""
     from issuelog.listing import issue_record, to_json
@@ -721,8 +728,8 @@ def assign(
 def set_fields(
     issue_id: IdArgument,
     assignments: Annotated[list[str], typer.Argument(
-        metavar="KEY=VALUE...", help="Values in YAML: severity=high tags=\\[a, b] occurrences=3; "
-        "an empty value empties the key.", autocompletion=_complete_assignments)],
+        metavar="KEY=VALUE...", help="Values in YAML: severity=high, tags=a,b (a list), "
+        "occurrences=3; an empty value empties the key.", autocompletion=_complete_assignments)],
 ) -> None:
     """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
     from issuelog.edits import parse_assignments, update_issue
@@ -764,10 +771,11 @@ class ExportFormat(str, Enum):
 @reports_errors
 def export(
     output_format: Annotated[ExportFormat, typer.Option(
-        "--format", help="json (every field and body section), csv (one row per issue) "
+        "--format", metavar="FORMAT", help="json (every field and body section), csv (one row per issue) "
         "or html (one self-contained page).")],
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file instead of standard output.")] = None,
+        "--output", "-o", metavar="PATH",
+        help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
     from issuelog.export import export as export_issues
@@ -793,16 +801,17 @@ def export(
 @app.command("import")
 @reports_errors
 def import_log(
-    path: Annotated[Path, typer.Argument(help="The hand-kept Markdown log to import.")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The hand-kept Markdown log to import.")],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would be created and write nothing.")] = False,
     default_severity: Annotated[str | None, typer.Option(
-        "--default-severity", help="Severity of entries that give none (default: medium).")] = None,
+        "--default-severity", metavar="SEVERITY",
+        help="Severity of entries that give none (default: medium).")] = None,
     default_status: Annotated[str | None, typer.Option(
-        "--default-status", help="Status of entries that give none and have no solution "
+        "--default-status", metavar="STATUS", help="Status of entries that give none and have no solution "
         "(default: the configured default_status).")] = None,
     output_format: Annotated[Format, typer.Option(
-        "--format", help="text or json: the drafts (with --dry-run) or the files created.")
+        "--format", metavar="FORMAT", help="text or json: the drafts (with --dry-run) or the files created.")
     ] = Format.text,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
@@ -896,34 +905,39 @@ def _print_result(result: RecordResult, config: Config, prefix: str = "") -> Non
 @app.command()
 @reports_errors
 def record(
-    error: Annotated[str | None, typer.Option("--error", help="The error message.")] = None,
+    error: Annotated[str | None, typer.Option(
+        "--error", metavar="MESSAGE", help="The error message.")] = None,
     title: Annotated[str | None, typer.Option(
-        "--title", help="Title of a new issue (default: type, component and message).")] = None,
+        "--title", metavar="TITLE",
+        help="Title of a new issue (default: type, component and message).")] = None,
     error_type: Annotated[str | None, typer.Option(
-        "--error-type", help="The error's type (default: read from 'Type: message').")] = None,
-    component: Annotated[str | None, typer.Option("--component", help="Where it happened.")] = None,
+        "--error-type", metavar="TYPE",
+        help="The error's type (default: read from 'Type: message').")] = None,
+    component: Annotated[str | None, typer.Option(
+        "--component", metavar="COMPONENT", help="Where it happened.")] = None,
     severity: Annotated[str | None, typer.Option(
-        "--severity", "-s", help="Severity of a new issue (default: medium).")] = None,
+        "--severity", "-s", metavar="SEVERITY", help="Severity of a new issue (default: medium).")] = None,
     category: Annotated[str | None, typer.Option(
-        "--category", "-c", help="Category name.")] = None,
-    phase: Annotated[str | None, typer.Option("--phase", "-p", help="Phase of a new issue.")] = None,
+        "--category", "-c", metavar="CATEGORY", help="Category of a new issue.")] = None,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", "-p", metavar="PHASE", help="Phase of a new issue.")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", "-t", help="A tag (repeatable).")] = None,
+        "--tag", "-t", metavar="TAG", help="A tag (repeatable).")] = None,
     fix: Annotated[list[str] | None, typer.Option(
-        "--fix", help="A suggested fix (repeatable).")] = None,
+        "--fix", metavar="TEXT", help="A suggested fix (repeatable).")] = None,
     change: Annotated[list[str] | None, typer.Option(
-        "--change", help="A system change needed (repeatable).")] = None,
+        "--change", metavar="TEXT", help="A system change needed (repeatable).")] = None,
     stack_trace: Annotated[str | None, typer.Option(
-        "--stack-trace", metavar="FILE|-",
-        help="Read a stack trace from FILE or standard input.")] = None,
+        "--stack-trace", metavar="PATH",
+        help="Read a stack trace from PATH ('-': standard input).")] = None,
     context: Annotated[str | None, typer.Option(
         "--context", metavar="JSON",
         help='Context as a JSON object, e.g. \'{"host": "web-1"}\'.')] = None,
     seen: Annotated[str | None, typer.Option(
-        "--date", help="When it happened, YYYY-MM-DD (default: today).")] = None,
+        "--date", metavar="YYYY-MM-DD", help="When it happened (default: today).")] = None,
     from_file: Annotated[str | None, typer.Option(
-        "--from", metavar="FILE.jsonl",
-        help="Record one event per JSON line of FILE ('-': stdin).")] = None,
+        "--from", metavar="PATH",
+        help="Record one event per JSON line of PATH, a .jsonl file ('-': standard input).")] = None,
     refingerprint_all: Annotated[bool, typer.Option(
         "--refingerprint",
         help="Recompute fingerprints made with older rules, then stop.")] = False,
@@ -1011,10 +1025,13 @@ def _record_from(config: Config, source: str) -> None:
 @app.command()
 @reports_errors
 def analyze(
-    days: Annotated[int, typer.Option("--days", min=1, max=3660, help="Days of the trend (1 to 3660).")] = 7,
-    output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    days: Annotated[int, typer.Option(
+        "--days", metavar="DAYS", min=1, max=3660, help="Days of the trend (1 to 3660).")] = 7,
+    output_format: Annotated[Format, typer.Option(
+        "--format", metavar="FORMAT", help="text or json.")] = Format.text,
     today: Annotated[str | None, typer.Option(
-        "--today", help="Last day of the trend (default: the newest date in the data).")] = None,
+        "--today", metavar="YYYY-MM-DD",
+        help="Last day of the trend (default: the newest date in the data).")] = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
     from issuelog.analysis import analysis_data, analysis_text
@@ -1036,14 +1053,14 @@ def analyze(
 @reports_errors
 def metrics(
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o",
-        help="Write to FILE atomically (for node_exporter's textfile collector).")] = None,
+        "--output", "-o", metavar="PATH",
+        help="Write to PATH atomically (for node_exporter's textfile collector).")] = None,
     serve: Annotated[bool, typer.Option(
         "--serve", help="Run an exporter that re-reads the issues at each scrape.")] = False,
     host: Annotated[str, typer.Option(
-        "--host", help="Address to listen on with --serve.")] = "127.0.0.1",
+        "--host", metavar="HOST", help="Address to listen on with --serve.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(
-        "--port", min=0, max=65535,
+        "--port", metavar="PORT", min=0, max=65535,
         help="Port to listen on with --serve (0: any free port).")] = 9108,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
@@ -1111,6 +1128,88 @@ def completion_table() -> dict[str, Any]:
     context = group.make_context("issuelog", [], resilient_parsing=True)
     table = {name: describe(group.get_command(context, name)) for name in group.list_commands(context)}
     return {"": describe(group), **table}
+
+
+# --- help as git writes it ----------------------------------------------------------------------
+
+#: One example a command, shown at the end of its --help.
+EXAMPLES = {
+    "init": "issuelog init --templates",
+    "new": 'issuelog new "Login fails on Safari" -s high --component auth',
+    "check": "issuelog check --strict",
+    "render": "issuelog render --check",
+    "renumber": "issuelog renumber --dry-run",
+    "install-hooks": "issuelog install-hooks",
+    "git-hook": "issuelog git-hook post-merge",
+    "diff": "issuelog diff origin/main --format json",
+    "list": "issuelog list -s critical -s high --sort -reported",
+    "show": "issuelog show 7 --format json",
+    "status": "issuelog status 7 in_progress",
+    "resolve": 'issuelog resolve 7 --resolution "Retry with backoff."',
+    "reopen": "issuelog reopen 7",
+    "assign": 'issuelog assign 7 "Ada Lovelace"',
+    "set": "issuelog set 7 severity=high tags=db,timeout",
+    "edit": "issuelog edit 7",
+    "export": "issuelog export --format html -o issues.html",
+    "import": "issuelog import ERRORS.md --dry-run",
+    "record": 'issuelog record --error "TimeoutError: db did not answer" --component db',
+    "analyze": "issuelog analyze --days 30",
+    "metrics": "issuelog metrics -o /var/lib/node_exporter/issuelog.prom",
+}
+
+#: Options whose values come from the configuration: their help lists the allowed ones.
+_CONFIGURED_METAVARS = {"SEVERITY": "severity", "STATUS": "status", "PHASE": "phase",
+                        "CATEGORY": "category"}
+
+
+class GitStyleCommand(typer.core.TyperCommand):
+    """Help as git writes it: `ID` not `{ID}`, allowed values listed, an example at the end."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage line without typer's braces around required arguments."""
+        return [piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece
+                for piece in super().collect_usage_pieces(ctx)]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The whole first line of the description in the command list, never cut with '...'."""
+        return (self.short_help or self.help or "").strip().split("\n\n")[0].replace("\n", " ")
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The help, with the configured values of severity, status, phase and category."""
+        allowed = _allowed_values()
+        for param in self.params:
+            key = _CONFIGURED_METAVARS.get(str(param.metavar))
+            if key is None:
+                continue
+            # Set on each call from the text first given: help shown twice in one process (tests)
+            # lists the values once.
+            base = getattr(param, "_base_help", None) or getattr(param, "help", None) or ""
+            names = allowed.get(key, ())
+            param._base_help = base  # type: ignore[attr-defined]
+            param.help = f"{base} One of: {', '.join(names)}." if names else base  # type: ignore[attr-defined]
+        super().format_help(ctx, formatter)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """An Examples section after the options."""
+        super().format_epilog(ctx, formatter)
+        example = EXAMPLES.get(self.name or "")
+        if example:
+            formatter.write_paragraph()
+            formatter.write_text("Example:")
+            with formatter.indentation():
+                formatter.write_text(example)
+
+
+def _allowed_values() -> dict[str, tuple[str, ...]]:
+    """The configured values of the project here (the defaults outside a project)."""
+    try:
+        return load_config().allowed_values
+    except (IssuelogError, OSError):
+        return Config().allowed_values
+
+
+for _info in app.registered_commands:
+    _info.cls = GitStyleCommand
 
 
 def main() -> None:

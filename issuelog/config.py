@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
+import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -172,6 +173,72 @@ class Config:
     def open_statuses(self) -> tuple[str, ...]:
         """Names of the statuses that count as open."""
         return tuple(s.name for s in self.statuses if s.open)
+
+
+#: The comment each key gets in the `issuelog.toml` that `init` writes.
+_KEY_NOTES = {
+    "id_prefix": "IDs look like ISSUE-007",
+    "id_width": "zero padding; numbering goes on past it (ISSUE-1000)",
+    "issues_dir": "one Markdown file per issue",
+    "output": "the rendered log",
+    "templates_dir": "a template here overrides the built-in one of the same name",
+    "phases": 'in order, e.g. ["Phase 1", "Phase 2"]; empty: any phase is accepted',
+    "categories": "empty: any category is accepted",
+    "required": "fields every issue must have",
+    "default_status": "the status of a new issue",
+    "charts": "Mermaid charts in the rendered log",
+    "render_branches": 'where the log is rendered and checked, e.g. ["main"]; empty: everywhere',
+    "severities_replace": "true: only your [[severities]] below, no defaults",
+    "statuses_replace": "true: only your [[statuses]] below, no defaults",
+    "tracker_vocabulary": "true: an 'info' severity and an 'investigating' status, for `record`",
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def default_config_text(project: str) -> str:
+    """The `issuelog.toml` of `init`: the project's name, and every other key at its default.
+
+    Made from `Config`'s own defaults, so that it never disagrees with them: uncommenting any
+    line changes nothing.
+    """
+    defaults = Config()
+    lines = ["# issuelog configuration. Every key is optional; the values shown are the defaults:",
+             "# uncomment a line to change it. README.md (\"Configuration\") explains every key.",
+             f"project = {_toml_value(project)}"]
+    for item in fields(Config):
+        if item.name in ("project", "root", "source", "severities", "statuses"):
+            continue
+        note = _KEY_NOTES.get(item.name, "")
+        lines.append(f"# {item.name} = {_toml_value(getattr(defaults, item.name))}"
+                     + (f"  # {note}" if note else ""))
+    for key in ("severities_replace", "statuses_replace", "tracker_vocabulary"):
+        lines.append(f"# {key} = false  # {_KEY_NOTES[key]}")
+    lines += ["", "# Severities, most severe first. Yours are added to these (or replace the one of "
+              "the same name);", "# `before = \"critical\"` puts a new one before another."]
+    for severity in defaults.severities:
+        lines += ["", "# [[severities]]"]
+        for name, value in (("name", severity.name), ("label", severity.label),
+                            ("emoji", severity.emoji), ("description", severity.description),
+                            ("response_time", severity.response_time),
+                            ("sla", format_duration(severity.sla) if severity.sla else "")):
+            if value:
+                lines.append(f"# {name} = {_toml_value(value)}")
+    lines += ["", "# Statuses: `open` ones count as open, `resolved` ones as fixed."]
+    for status in defaults.statuses:
+        lines += ["", "# [[statuses]]"]
+        lines += [f"# {name} = {_toml_value(value)}" for name, value in (
+            ("name", status.name), ("label", status.label), ("emoji", status.emoji),
+            ("open", status.open), ("resolved", status.resolved))]
+    return "\n".join(lines) + "\n"
 
 
 def builtin_templates_dir() -> Path:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import re
 import select
 import shlex
 import shutil
@@ -11,10 +12,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
+import typer
 
-from issuelog.config import load_config
+from issuelog import cli as cli_module
+from issuelog.config import Config, load_config
 from issuelog.store import load_issues
 from tests.conftest import Invoke, issue_text, make_tree
 
@@ -209,3 +213,65 @@ def test_new_components_reach_the_completion_cache(project: Path, cli: Invoke) -
     while bash_complete(project, ["issuelog", "list", "--component", ""]) != ["auth", "billing"]:
         assert time.monotonic() < deadline, "the completion cache was never refreshed"
         time.sleep(0.2)
+
+
+def _commands() -> list[str]:
+    group: Any = typer.main.get_command(cli_module.app)
+    context = group.make_context("issuelog", [], resilient_parsing=True)
+    return [name for name in group.list_commands(context)
+            if not group.get_command(context, name).hidden]
+
+
+METAVAR = re.compile(r"^(?:[A-Z][A-Z0-9_]*(?:=[A-Z]+)?(?:\.\.\.)?|YYYY-MM-DD|\[[A-Z]+\])$")
+
+
+@pytest.mark.parametrize("command", _commands())
+def test_every_help_reads_like_gits(project: Path, cli: Invoke, command: str) -> None:
+    text = cli(command, "--help").stdout
+    usage, _, rest = text.partition("\n")
+    assert usage.startswith(f"Usage: issuelog {command} [OPTIONS]")
+    for word in usage.split()[4:]:
+        assert METAVAR.match(word), f"{command}: usage shows {word!r}"
+    assert "\\[" not in text and "<" not in text.replace("<=", ""), text
+    for line in rest.splitlines():
+        option = re.match(r"^  (?:-\w, )?--[\w-]+(?: (\S+))?(?:\s{2,}|$)", line)
+        argument = re.match(r"^  ([A-Z]\S*)\s{2,}", line)
+        for metavar in [m for m in (option[1] if option else None, argument[1] if argument else None)
+                        if m]:
+            assert METAVAR.match(metavar), f"{command}: {line!r}"
+    assert "\nExample:\n  issuelog " + command in text, f"{command} has no example"
+
+
+def test_help_lists_allowed_values_and_top_level_descriptions_are_whole(project: Path,
+                                                                      cli: Invoke) -> None:
+    (project / "issuelog.toml").write_text('project = "Demo"\n[[severities]]\nname = "blocker"\n'
+                                           'before = "critical"\n')
+    record = " ".join(cli("record", "--help").stdout.split())
+    assert "One of: blocker, critical, high, medium, low." in record
+    assert "-o, --output PATH Write to PATH atomically" in " ".join(cli("metrics", "--help").stdout.split())
+    assert "tags=a,b" in cli("set", "--help").stdout
+    top = " ".join(cli("--help").stdout.split())
+    for command in _commands():
+        function = next(info.callback for info in cli_module.app.registered_commands
+                        if (info.name or info.callback.__name__.replace("_", "-")) == command
+                        or info.callback.__name__ == command)
+        first = " ".join((function.__doc__ or "").split("\n\n")[0].split())
+        assert f"{command} {first}" in top, command
+
+
+def test_init_writes_every_default_and_uncommenting_changes_nothing(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch,
+                                                                    cli: Invoke) -> None:
+    monkeypatch.chdir(tmp_path)
+    cli("init")
+    text = (tmp_path / "issuelog.toml").read_text(encoding="utf-8")
+    for key in ("categories", "charts", "statuses", "render_branches", "severities", "required"):
+        assert f"# {key} = " in text or f"# [[{key}]]" in text, key
+    uncommented = re.sub(r"(?m)^# (?=\[\[|\w+ = )", "", text)
+    assert uncommented.count("\n# ") < text.count("\n# ") - 40
+    (tmp_path / "issuelog.toml").write_text(uncommented, encoding="utf-8")
+    written = load_config(tmp_path)
+    defaults = Config(project=tmp_path.name, root=written.root, source=written.source)
+    assert written == defaults
+    cli("check")
+    assert "## Quick Stats" in (tmp_path / "ISSUES.md").read_text(encoding="utf-8")
