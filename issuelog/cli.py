@@ -244,9 +244,19 @@ def new(
     found: Annotated[str | None, typer.Option(
         "--date", metavar="YYYY-MM-DD", help="Date found (default: today).")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open the new file in $VISUAL/$EDITOR.")] = False,
+    reference: Annotated[bool, typer.Option(
+        "--reference", help="A knowledge entry for the Common Issues Reference: closed, no dates, "
+        "counted in no figure.")] = False,
+    area: Annotated[str, typer.Option(
+        "--area", metavar="AREA", help="With --reference: its heading in the reference "
+        "(default: the component, else General).")] = "",
+    cause: Annotated[str, typer.Option(
+        "--cause", metavar="TEXT", help="With --reference: what causes it.")] = "",
+    solution: Annotated[str, typer.Option(
+        "--solution", metavar="TEXT", help="With --reference: what to do about it.")] = "",
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
-    from issuelog.scaffold import create_issue, git_user_name
+    from issuelog.scaffold import create_issue, create_reference, git_user_name, least_severe
     from issuelog.store import resolve_id, shell_path
 
     config = load_project()
@@ -263,8 +273,15 @@ def new(
         "files": file or [], "error_message": error, "error_type": error_type,
         "reported": _parse_date(found, "--date"),
     }
+    if (area or cause or solution) and not reference:
+        raise UsageError("--area, --cause and --solution need --reference")
+    if reference:
+        fields["severity"] = fields["severity"] or least_severe(config)
     _ask_missing(fields, config)
-    issue_id, path = create_issue(config, fields)
+    if reference:
+        issue_id, path = create_reference(config, fields, area=area, cause=cause, solution=solution)
+    else:
+        issue_id, path = create_issue(config, fields)
     typer.echo(shell_path(path))  # for `$EDITOR "$(issuelog new ...)"` in any subdirectory
     if edit:
         open_in_editor(path)
@@ -1135,7 +1152,8 @@ def completion_table() -> dict[str, Any]:
 #: One example a command, shown at the end of its --help.
 EXAMPLES = {
     "init": "issuelog init --templates",
-    "new": 'issuelog new "Login fails on Safari" -s high --component auth',
+    "new": 'issuelog new "Login fails on Safari" -s high --component auth\n'
+           'issuelog new "Port 5432 refused" --reference --area Database --solution "make up"',
     "check": "issuelog check --strict",
     "render": "issuelog render --check",
     "renumber": "issuelog renumber --dry-run",

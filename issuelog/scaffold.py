@@ -165,6 +165,54 @@ def create_issue(
     return issue_id, path
 
 
+#: The body of a knowledge entry: what it is about, and what to do.
+REFERENCE_BODY = """\
+## Description
+
+{description}
+
+## Resolution
+
+{solution}
+"""
+
+
+def least_severe(config: Config) -> str:
+    """The severity a knowledge entry gets when none is given: the last, least severe one."""
+    return config.severities[-1].name if config.severities else ""
+
+
+def create_reference(
+    config: Config, fields: Mapping[str, Any], *, area: str = "", cause: str = "", solution: str = ""
+) -> tuple[str, Path]:
+    """Write a knowledge entry: `reference_only`, a closed status, no dates, a short body.
+
+    Listed in the Common Issues Reference of the log under `area` (default: the component, else
+    "General") and counted in no figure. Severity defaults to the least severe one.
+    """
+    values = dict(fields)
+    values.pop("reported", None)
+    values.setdefault("status", None)
+    if not values["status"]:
+        values["status"] = next((s.name for s in config.statuses if s.resolved and not s.open),
+                                next((s.name for s in config.statuses if not s.open), ""))
+    status = config.status(str(values["status"]))
+    if status is None or status.open:
+        raise UsageError(f"a reference entry needs a closed status, not '{values['status']}'")
+    if not values.get("severity"):
+        values["severity"] = least_severe(config)
+    reference = {"area": area.strip() or str(values.get("component") or "").strip() or "General"}
+    if cause.strip():
+        reference["cause"] = cause.strip()
+    if solution.strip():
+        reference["solution"] = solution.strip()
+    body = REFERENCE_BODY.format(
+        description=cause.strip() or "<!-- The symptom, and what it means. -->",
+        solution=solution.strip() or "<!-- What to do about it. -->")
+    return create_issue(config, values, extra={"reference_only": True, "reference": reference},
+                        body=body)
+
+
 def replace_body(text: str, body: str) -> str:
     """`text` with everything after its frontmatter block replaced by `body` (one blank line between)."""
     lines = text.splitlines(keepends=True)

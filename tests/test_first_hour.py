@@ -275,3 +275,25 @@ def test_init_writes_every_default_and_uncommenting_changes_nothing(tmp_path: Pa
     assert written == defaults
     cli("check")
     assert "## Quick Stats" in (tmp_path / "ISSUES.md").read_text(encoding="utf-8")
+
+
+def test_new_reference_creates_a_knowledge_entry_that_passes_check(project: Path, cli: Invoke) -> None:
+    path = cli("new", "Port 5432 refused", "--reference", "--area", "Database", "--cause",
+               "DB not running", "--solution", "`make up`").stdout.strip()
+    issue = load_issues(load_config(project)).issues[0]
+    assert (issue.reference_only, issue.status, issue.severity) == (True, "resolved", "low")
+    assert (issue.reported, issue.resolved) == (None, None)
+    assert issue.reference == {"area": "Database", "cause": "DB not running", "solution": "`make up`"}
+    text = (project / path).read_text(encoding="utf-8")
+    assert "## Steps to Reproduce" not in text and "## Resolution\n\n`make up`\n" in text
+    cli("check")
+    cli("render")
+    log = (project / "ISSUES.md").read_text(encoding="utf-8")
+    assert "| Port 5432 refused ([ISSUE-001](issues/ISSUE-001-port-5432-refused.md)) | DB not " \
+           "running | `make up` |" in log
+    # Without an area: the component's, else General; an open status is refused.
+    cli("new", "Cache cold", "--reference", "--component", "cache")
+    assert load_issues(load_config(project)).issues[1].reference == {"area": "cache"}
+    assert "needs a closed status" in cli("new", "X", "--reference", "--status", "open",
+                                          code=2).stderr
+    assert "need --reference" in cli("new", "X", "-s", "low", "--area", "Db", code=2).stderr
