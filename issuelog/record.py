@@ -235,6 +235,17 @@ def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
     return replace_section(text, title, "\n".join([existing, *fresh] if existing else fresh))
 
 
+def recurs_after_fix(seen: date, fixed_on: date) -> bool:
+    """Whether an occurrence on day `seen` is a regression of a fix made on day `fixed_on`.
+
+    Events carry a day, not a time, so an occurrence on the day of the fix cannot be placed
+    before or after it: it counts as part of the incident the fix closed (the errors of the
+    morning recorded in the afternoon, the last ones before the deploy). Only a later day reopens;
+    an earlier one is history recorded late.
+    """
+    return seen > fixed_on
+
+
 def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -> RecordResult:
     shown = display_path(path, config)
     text, problem = read_text(path, shown, config.root)
@@ -251,8 +262,7 @@ def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -
         changes["last_seen"] = seen
     status = config.status(issue.status)
     fixed_on = as_date(issue.resolved) if issue.resolved is not None else None
-    # An occurrence dated before the fix is history being recorded late, not a regression.
-    reopen = bool(status and status.resolved and fixed_on and seen >= fixed_on)
+    reopen = bool(status and status.resolved and fixed_on and recurs_after_fix(seen, fixed_on))
     if reopen:
         # What `issuelog reopen` changes: the status it goes back to, and `resolved:` emptied.
         changes.update(status_changes(issue, reopened_status(config), config))

@@ -297,3 +297,18 @@ def test_new_reference_creates_a_knowledge_entry_that_passes_check(project: Path
     assert "needs a closed status" in cli("new", "X", "--reference", "--status", "open",
                                           code=2).stderr
     assert "need --reference" in cli("new", "X", "-s", "low", "--area", "Db", code=2).stderr
+
+
+def test_record_on_the_day_of_the_fix_counts_and_the_next_day_reopens(project: Path,
+                                                                      cli: Invoke) -> None:
+    error = "TimeoutError: db did not answer"
+    cli("record", "--error", error, "--date", "2026-03-02")
+    cli("resolve", "1", "--date", "2026-03-03", "--resolution", "Retry with backoff.")
+    assert cli("record", "--error", error, "--date", "2026-03-03").stdout.startswith(
+        "counted occurrence 2 of ISSUE-001")
+    issue = load_issues(load_config(project)).issues[0]
+    assert (issue.status, str(issue.resolved), issue.occurrences) == ("resolved", "2026-03-03", 2)
+    assert cli("record", "--error", error, "--date", "2026-03-04").stdout.startswith(
+        "reopened ISSUE-001 as a regression")
+    issue = load_issues(load_config(project)).issues[0]
+    assert (issue.status, issue.resolved, "regression" in issue.tags) == ("open", None, True)
