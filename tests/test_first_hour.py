@@ -312,3 +312,19 @@ def test_record_on_the_day_of_the_fix_counts_and_the_next_day_reopens(project: P
         "reopened ISSUE-001 as a regression")
     issue = load_issues(load_config(project)).issues[0]
     assert (issue.status, issue.resolved, "regression" in issue.tags) == ("open", None, True)
+
+
+def test_version_changelog_and_pre_commit_agree(cli: Invoke) -> None:
+    root = Path(__file__).resolve().parent.parent
+    pyproject = (root / "pyproject.toml").read_text(encoding="utf-8")
+    version = re.search(r'(?m)^version = "([^"]+)"', pyproject)
+    assert version is not None
+    assert cli("--version").stdout == f"issuelog {version[1]}\n"
+    changelog = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert f"({version[1]})" in changelog.split("\n## ")[1].splitlines()[0] or \
+        changelog.split("\n## ")[1].startswith(version[1])
+    hooks = (root / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    rev = re.search(r"rev: (\S+)\s+# (.*)", hooks)
+    assert rev is not None and "tag" not in rev[1]
+    assert f"rev: {rev[1]}" in readme and rev[2] in readme
