@@ -612,5 +612,5 @@ def closest_value(value: str, allowed: list[str]) -> str | None:
 
 def _unknown(kind: str, value: str, allowed: list[str]) -> str:
     near = closest_value(str(value), allowed)
-    hint = f"; did you mean '{near}'? write {kind}: {near}" if near else ""
+    hint = f"; did you mean '{near}'?" if near else ""
     return f"unknown {kind} '{value}' (allowed: {', '.join(allowed)}){hint}"

@@ -123,7 +123,7 @@ def test_yaml_pitfalls_say_what_to_type_instead(project: Path, cli: Invoke) -> N
         'issues/ISSUE-001-a.md:3: invalid YAML: mapping values are not allowed in this context; '
         'put the value in quotes: title: "Slow: really slow"',
         "issues/ISSUE-002-b.md:5: unknown severity 'Medium' (allowed: critical, high, medium, low); "
-        "did you mean 'medium'? write severity: medium",
+        "did you mean 'medium'?",
         # One mistake, one error: no second "status 'resolved' needs a 'resolved' date".
         "issues/ISSUE-003-c.md:7: invalid date '2026-02-30' in 'resolved': day is out of range "
         "for month; write a real day as YYYY-MM-DD, e.g. resolved: 2026-02-28",
