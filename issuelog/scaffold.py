@@ -63,10 +63,13 @@ class Question:
 def questions(fields: Mapping[str, Any], config: Config) -> list[Question]:
     """The fields a person is asked for by `new` on a terminal, in the order they are asked.
 
-    Title and severity always; phase when phases are configured; component (Enter skips it unless
-    it is required); then any other required field without a value. Given fields are not asked.
+    Only when the title or a required field is missing; then the title, severity, phase when
+    phases are configured, component (Enter skips it unless it is required) and any other
+    required field without a value. Given fields are not asked.
     """
     missing = set(missing_required(fields, config))
+    if not missing and str(fields.get("title") or "").strip():
+        return []  # everything needed was given: no dialogue, as in a script
     asked: list[Question] = []
     if not str(fields.get("title") or "").strip():
         asked.append(Question("title", "Title"))

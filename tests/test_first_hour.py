@@ -328,3 +328,9 @@ def test_version_changelog_and_pre_commit_agree(cli: Invoke) -> None:
     rev = re.search(r"rev: (\S+)\s+# (.*)", hooks)
     assert rev is not None and "tag" not in rev[1]
     assert f"rev: {rev[1]}" in readme and rev[2] in readme
+
+
+def test_new_on_a_terminal_with_every_required_field_asks_nothing(project: Path) -> None:
+    terminal = Terminal(project, "new", "Quiet", "-s", "low")
+    code, stdout = terminal.finish()
+    assert (code, stdout, terminal.seen) == (0, "issues/ISSUE-001-quiet.md\n", "")
