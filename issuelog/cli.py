@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     from issuelog.model import Problem
 
 # Our bash script: `set 7 sev<Tab>` gives `severity=` with no space (see issuelog.completion).
-typer._completion_shared._completion_scripts["bash"] = BASH_SCRIPT
+# typer has no public hook for it; should its internals move, typer's own script is used.
+with contextlib.suppress(AttributeError, TypeError):
+    typer._completion_shared._completion_scripts["bash"] = BASH_SCRIPT
 
 app = typer.Typer(
     name="issuelog",
