@@ -334,3 +334,21 @@ def test_new_on_a_terminal_with_every_required_field_asks_nothing(project: Path)
     terminal = Terminal(project, "new", "Quiet", "-s", "low")
     code, stdout = terminal.finish()
     assert (code, stdout, terminal.seen) == (0, "issues/ISSUE-001-quiet.md\n", "")
+
+
+def test_zsh_and_fish_get_their_formats(project: Path, cli: Invoke) -> None:
+    cli("new", "One", "-s", "low")
+
+    def ask(shell: str, line: str, **extra: str) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "_ISSUELOG_COMPLETE": f"complete_{shell}", "_TYPER_COMPLETE_ARGS": line,
+               **extra}
+        return subprocess.run([sys.executable, "-m", "issuelog"], cwd=project, env=env,
+                              capture_output=True, text=True)
+
+    assert ask("zsh", "issuelog set 1 sev").stdout == "compadd -U -S '' -- severity=\n"
+    assert ask("zsh", "issuelog show ").stdout == "compadd -U -- ISSUE-001\n"
+    assert ask("zsh", "issuelog export -o ").stdout == "_files\n"  # a path: the shell's own
+    fish = ask("fish", "issuelog status 1 in", _TYPER_COMPLETE_FISH_ACTION="get-args")
+    assert fish.stdout == "in_progress\n"
+    assert ask("fish", "issuelog show ", _TYPER_COMPLETE_FISH_ACTION="is-args").returncode == 0
+    assert ask("fish", "issuelog export -o ", _TYPER_COMPLETE_FISH_ACTION="is-args").returncode == 1
