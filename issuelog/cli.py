@@ -1152,10 +1152,11 @@ def completion_table() -> dict[str, Any]:
 
 # --- help as git writes it ----------------------------------------------------------------------
 
-#: One example a command, shown at the end of its --help.
+#: Examples of each command (one a line), shown at the end of its --help.
 EXAMPLES = {
     "init": "issuelog init --templates",
     "new": 'issuelog new "Login fails on Safari" -s high --component auth\n'
+           'issuelog new                     # on a terminal: asks for each field\n'
            'issuelog new "Port 5432 refused" --reference --area Database --solution "make up"',
     "check": "issuelog check --strict",
     "render": "issuelog render --check",
@@ -1213,12 +1214,13 @@ class GitStyleCommand(typer.core.TyperCommand):
     def format_epilog(self, ctx: Any, formatter: Any) -> None:
         """An Examples section after the options."""
         super().format_epilog(ctx, formatter)
-        example = EXAMPLES.get(self.name or "")
-        if example:
+        lines = EXAMPLES.get(self.name or "", "").splitlines()
+        if lines:
             formatter.write_paragraph()
-            formatter.write_text("Example:")
+            formatter.write_text("Examples:" if len(lines) > 1 else "Example:")
             with formatter.indentation():
-                formatter.write_text(example)
+                for line in lines:  # as typed: never rewrapped
+                    formatter.write(f"{' ' * formatter.current_indent}{line}\n")
 
 
 def _allowed_values() -> dict[str, tuple[str, ...]]:

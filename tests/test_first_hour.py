@@ -239,7 +239,9 @@ def test_every_help_reads_like_gits(project: Path, cli: Invoke, command: str) ->
         for metavar in [m for m in (option[1] if option else None, argument[1] if argument else None)
                         if m]:
             assert METAVAR.match(metavar), f"{command}: {line!r}"
-    assert "\nExample:\n  issuelog " + command in text, f"{command} has no example"
+    assert re.search(rf"\nExamples?:\n  issuelog {command}[ \n]", text), f"{command} has no example"
+    example = text.split("xample")[-1].splitlines()[1:]
+    assert all(line.startswith("  issuelog ") for line in example), example  # one a line
 
 
 def test_help_lists_allowed_values_and_top_level_descriptions_are_whole(project: Path,
