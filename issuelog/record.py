@@ -22,7 +22,7 @@ from issuelog.fingerprint import (
 from issuelog.frontmatter_edit import edit_frontmatter, split_document, today
 from issuelog.model import Issue, Problem, parse_issue
 from issuelog.render import code_fence
-from issuelog.scaffold import check_values, create_issue
+from issuelog.scaffold import check_values, create_issue, default_severity
 from issuelog.sections import read_section, replace_section
 from issuelog.stats import REGRESSION_TAG, as_date
 from issuelog.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
@@ -80,12 +80,6 @@ def json_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def default_severity(config: Config) -> str:
-    """`medium` when it is configured, else the middle configured severity."""
-    names = [severity.name for severity in config.severities]
-    return "medium" if "medium" in names else names[len(names) // 2]
 
 
 class IssueIndex:

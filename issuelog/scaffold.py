@@ -84,10 +84,16 @@ def questions(fields: Mapping[str, Any], config: Config) -> list[Question]:
     return asked
 
 
+def default_severity(config: Config) -> str:
+    """`medium` when it is configured, else the middle configured severity."""
+    names = [severity.name for severity in config.severities]
+    return "medium" if "medium" in names else names[len(names) // 2]
+
+
 def default_answer(key: str, choices: tuple[str, ...], config: Config) -> str:
     """What Enter means for a question: medium severity, the newest phase, the default status."""
     if key == "severity" and choices:
-        return "medium" if "medium" in choices else choices[len(choices) // 2]
+        return default_severity(config)
     if key == "phase" and choices:
         return choices[-1]  # phases are listed in order: new work belongs to the latest one
     if key == "status":
