@@ -109,22 +109,33 @@ def write_cache(config: Config, table: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def issue_ids(config: Config, incomplete: str) -> list[str]:
-    """IDs of the issue files whose ID or number starts with `incomplete` (names only, no parsing)."""
-    import re
+    """IDs of the issue files whose ID or number starts with `incomplete` (names only, no parsing).
 
+    `ISSUE-01` and `issue-01` find ISSUE-010 to ISSUE-019; the number `1` (or `01`) finds every
+    ID whose number starts with 1 (ISSUE-001, ISSUE-010..019, ISSUE-100..199, ...).
+    """
+    head = f"{config.id_prefix}-"
+    typed = incomplete.lower()
+    if typed.startswith(head.lower()):
+        digits, short = typed[len(head):], ""  # the ID as written: its own prefix only
+    elif typed.isdigit() or not typed:
+        digits, short = typed, typed.lstrip("0")  # a number: 7, 07 and 007 are ISSUE-007
+    else:
+        return []
     try:
         names = os.listdir(config.issues_path)
     except OSError:
         return []
-    pattern = re.compile(rf"^({re.escape(config.id_prefix)}-(\d+))(?:-.*)?\.md$")
-    folded = incomplete.lower()
-    found = []
+    found = set()
+    # A plain loop of string methods: a regular expression per name costs more, at 10,000 names.
     for name in names:
-        match = pattern.match(name)
-        if match and (match[1].lower().startswith(folded) or match[2].lstrip("0").startswith(
-                folded.lstrip("0")) or match[2].startswith(folded)):
-            found.append(match[1])
-    return sorted(set(found), key=lambda issue_id: (len(issue_id), issue_id))
+        if not name.startswith(head) or not name.endswith(".md"):
+            continue
+        number = name[len(head):-3].split("-", 1)[0]
+        if number.isdigit() and (number.startswith(digits) or (
+                short and number.lstrip("0").startswith(short))):
+            found.add(head + number)
+    return sorted(found, key=lambda issue_id: (len(issue_id), issue_id))
 
 
 def values_of(kind: Any, incomplete: str, config: Config, cache: Mapping[str, Any]) -> list[str]:
