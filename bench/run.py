@@ -165,8 +165,8 @@ def scenarios(project: Path, command: list[str]) -> list[Scenario]:
                  after=remove_created),
         Scenario("--help", [*command, "--help"]),
         # One Tab key press each, as bash asks (the completion cache warmed by the warm-up run).
-        Scenario("complete `show 1<Tab>`", completion(command, "issuelog show 1", "1")),
-        Scenario("complete `set 7 sev<Tab>`", completion(command, "issuelog set 7 sev", "sev")),
+        Scenario("complete show 1<Tab>", completion(command, "issuelog show 1", "1")),
+        Scenario("complete set 7 sev<Tab>", completion(command, "issuelog set 7 sev", "sev")),
     ]
     return found
 
