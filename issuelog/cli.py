@@ -135,7 +135,7 @@ def _ask_missing(fields: dict[str, Any], config: Config) -> None:
             raise UsageError("missing argument TITLE (try `issuelog new --help`)")
         hints = []
         for key in missing_required(fields, config):
-            choices = _choices(key, config)
+            choices = config.allowed_values.get(key, ())
             hints.append(f"--{key.replace('_', '-')}" + (f" ({'|'.join(choices)})" if choices else ""))
         if hints:
             raise UsageError(f"missing required field(s): {', '.join(hints)}")
@@ -182,18 +182,6 @@ def _ask(prompt: str) -> str:
         typer.echo("", err=True)
         raise KeyboardInterrupt
     return line.strip()
-
-
-def _choices(key: str, config: Config) -> list[str]:
-    if key == "severity":
-        return [s.name for s in config.severities]
-    if key == "status":
-        return [s.name for s in config.statuses]
-    if key == "phase":
-        return list(config.phases)
-    if key == "category":
-        return list(config.categories)
-    return []
 
 
 def open_in_editor(path: Path) -> None:
