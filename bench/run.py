@@ -164,8 +164,17 @@ def scenarios(project: Path, command: list[str]) -> list[Scenario]:
         Scenario("new", [*command, "new", "Benchmark issue", "--severity", "low"],
                  after=remove_created),
         Scenario("--help", [*command, "--help"]),
+        # One Tab key press each, as bash asks (the completion cache warmed by the warm-up run).
+        Scenario("complete show 1<Tab>", completion(command, "issuelog show 1", "1")),
+        Scenario("complete set 7 sev<Tab>", completion(command, "issuelog set 7 sev", "sev")),
     ]
     return found
+
+
+def completion(command: list[str], line: str, current: str) -> list[str]:
+    """The argv of one completion request from issuelog's bash script."""
+    return ["env", f"COMP_LINE={line}", f"COMP_POINT={len(line)}", f"COMP_CUR={current}",
+            "_ISSUELOG_COMPLETE=complete_bash", *command]
 
 
 def measure(scenario: Scenario, baseline: Scenario, project: Path, runs: int) -> Measurement:

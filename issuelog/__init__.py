@@ -1,3 +1,3 @@
 """issuelog: a Markdown-native issue log, one file per issue and a rendered ISSUES.md."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -1,5 +1,5 @@
 """`python -m issuelog` runs the command line."""
 
-from issuelog.cli import main
+from issuelog.entry import main
 
 main()

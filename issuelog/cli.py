@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -17,11 +18,17 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from issuelog import __version__
+from issuelog.completion import BASH_SCRIPT
 from issuelog.config import Config, load_config, load_project, working_directory
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
 
 if TYPE_CHECKING:
     from issuelog.model import Problem
+
+# Our bash script: `set 7 sev<Tab>` gives `severity=` with no space (see issuelog.completion).
+# typer has no public hook for it; should its internals move, typer's own script is used.
+with contextlib.suppress(AttributeError, TypeError):
+    typer._completion_shared._completion_scripts["bash"] = BASH_SCRIPT
 
 app = typer.Typer(
     name="issuelog",
@@ -100,7 +107,11 @@ def init(
     templates: Annotated[bool, typer.Option("--templates", help="Also copy the default templates "
                                             "into the project to customise them.")] = False,
 ) -> None:
-    """Set up issuelog here: config, issues/ and an empty ISSUES.md. Never overwrites a file."""
+    """Set up issuelog here: issuelog.toml, issues/ and ISSUES.md; never overwrites a file.
+
+    issuelog.toml shows every key at its default, commented out; ISSUES.md is the log with
+    no issues yet (every section, zero counts).
+    """
     from issuelog.project_setup import initialise
     from issuelog.store import display_path
 
@@ -116,46 +127,71 @@ def stdin_is_terminal() -> bool:
 
 
 def _ask_missing(fields: dict[str, Any], config: Config) -> None:
-    """Ask for missing required fields on a terminal; elsewhere it is a usage error."""
-    from issuelog.scaffold import missing_required
+    """Ask for missing fields on a terminal, then confirm; elsewhere a missing one is a usage error."""
+    from issuelog.scaffold import match_choice, missing_required, questions
 
-    missing = missing_required(fields, config)
-    if not missing:
-        return
     if not stdin_is_terminal():
+        if not str(fields.get("title") or "").strip():
+            raise UsageError("missing argument TITLE (try `issuelog new --help`)")
         hints = []
-        for key in missing:
-            choices = _choices(key, config)
+        for key in missing_required(fields, config):
+            choices = config.allowed_values.get(key, ())
             hints.append(f"--{key.replace('_', '-')}" + (f" ({'|'.join(choices)})" if choices else ""))
-        raise UsageError(f"missing required field(s): {', '.join(hints)}")
-    for key in missing:
-        choices = _choices(key, config)
-        prompt = key.replace("_", " ").capitalize() + (f" [{'/'.join(choices)}]" if choices else "")
+        if hints:
+            raise UsageError(f"missing required field(s): {', '.join(hints)}")
+        return
+    asked = questions(fields, config)
+    if not asked:
+        return
+    for question in asked:
+        shown = f" ({'/'.join(question.choices)})" if question.choices else ""
+        if not question.required and not question.default:
+            shown += " (Enter to skip)"
         while True:
-            answer = typer.prompt(prompt).strip()
-            if answer and (not choices or answer in choices):
-                fields[key] = answer
+            answer = _ask(question.label + shown + (f" [{question.default}]" if question.default else ""))
+            answer = answer or question.default
+            if not answer and not question.required:
                 break
-            typer.echo(f"Please choose one of: {', '.join(choices)}" if choices else "A value is required.")
+            if question.choices:
+                chosen = match_choice(answer, question.choices)
+                if chosen is not None:
+                    fields[question.key] = chosen
+                    break
+                typer.echo(f"Please choose one of: {', '.join(question.choices)}", err=True)
+            elif answer:
+                fields[question.key] = answer
+                break
+            else:
+                typer.echo("A value is required.", err=True)
+    # On stderr, as the questions: stdout holds only the new file's path, for $(issuelog new).
+    typer.echo("", err=True)
+    for key in ("title", "severity", "phase", "category", "component", "status", "assignee",
+                "reporter"):
+        if fields.get(key):
+            typer.echo(f"  {key + ':':<10} {fields[key]}", err=True)
+    if _ask("Create this issue? [Y/n]").lower() not in ("", "y", "yes"):
+        typer.echo("issuelog: nothing written", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
 
 
-def _choices(key: str, config: Config) -> list[str]:
-    if key == "severity":
-        return [s.name for s in config.severities]
-    if key == "status":
-        return [s.name for s in config.statuses]
-    if key == "phase":
-        return list(config.phases)
-    if key == "category":
-        return list(config.categories)
-    return []
+def _ask(prompt: str) -> str:
+    """One answer typed on the terminal; the prompt on stderr (click's prompt puts a space on stdout)."""
+    typer.echo(f"{prompt}: ", nl=False, err=True)
+    line = sys.stdin.readline()
+    if not line:  # end of input (Ctrl-D): stop as Ctrl-C does, nothing written
+        typer.echo("", err=True)
+        raise KeyboardInterrupt
+    return line.strip()
 
 
 def open_in_editor(path: Path) -> None:
-    """Open a file in $VISUAL or $EDITOR and wait for it to close."""
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
+    """Open a file in $VISUAL, $EDITOR, `editor` or `vi` (as git does) and wait for it to close."""
+    from issuelog.edits import editor_command
+
+    editor = editor_command(os.environ)
     if not editor:
-        raise UsageError("set $VISUAL or $EDITOR to edit issues")
+        raise UsageError("no editor found: set $VISUAL or $EDITOR (neither `editor` nor `vi` "
+                         "is installed)")
     try:
         subprocess.run([*shlex.split(editor), str(path)], check=False)
     except OSError as error:
@@ -165,15 +201,16 @@ def open_in_editor(path: Path) -> None:
 @app.command()
 @reports_errors
 def new(
-    title: Annotated[str, typer.Argument(metavar="TITLE", help="The issue's title.")],
+    title: Annotated[str | None, typer.Argument(
+        metavar="TITLE", help="The issue's title (asked for on a terminal when left out).")] = None,
     severity: Annotated[str | None, typer.Option(
-        "--severity", "-s", metavar="SEVERITY", help="Severity name.",
+        "--severity", "-s", metavar="SEVERITY", help="Severity.",
         autocompletion=_completer("severity"))] = None,
     phase: Annotated[str | None, typer.Option(
-        "--phase", "-p", metavar="PHASE", help="Phase name.",
+        "--phase", "-p", metavar="PHASE", help="Phase.",
         autocompletion=_completer("phase"))] = None,
     category: Annotated[str | None, typer.Option(
-        "--category", "-c", metavar="CATEGORY", help="Category name.",
+        "--category", "-c", metavar="CATEGORY", help="Category.",
         autocompletion=_completer("category"))] = None,
     component: Annotated[str | None, typer.Option(
         "--component", metavar="COMPONENT", help="Affected component.")] = None,
@@ -198,10 +235,20 @@ def new(
     found: Annotated[str | None, typer.Option(
         "--date", metavar="YYYY-MM-DD", help="Date found (default: today).")] = None,
     edit: Annotated[bool, typer.Option("--edit", help="Open the new file in $VISUAL/$EDITOR.")] = False,
+    reference: Annotated[bool, typer.Option(
+        "--reference", help="A knowledge entry for the Common Issues Reference: closed, no dates, "
+        "counted in no figure.")] = False,
+    area: Annotated[str, typer.Option(
+        "--area", metavar="AREA", help="With --reference: its heading in the reference "
+        "(default: the component, else General).")] = "",
+    cause: Annotated[str, typer.Option(
+        "--cause", metavar="TEXT", help="With --reference: what causes it.")] = "",
+    solution: Annotated[str, typer.Option(
+        "--solution", metavar="TEXT", help="With --reference: what to do about it.")] = "",
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
-    from issuelog.scaffold import create_issue, git_user_name
-    from issuelog.store import display_path, resolve_id
+    from issuelog.scaffold import create_issue, create_reference, git_user_name, least_severe
+    from issuelog.store import resolve_id, shell_path
 
     config = load_project()
     if error and not error_type:
@@ -217,9 +264,16 @@ def new(
         "files": file or [], "error_message": error, "error_type": error_type,
         "reported": _parse_date(found, "--date"),
     }
+    if (area or cause or solution) and not reference:
+        raise UsageError("--area, --cause and --solution need --reference")
+    if reference:
+        fields["severity"] = fields["severity"] or least_severe(config)
     _ask_missing(fields, config)
-    issue_id, path = create_issue(config, fields)
-    typer.echo(display_path(path, config))
+    if reference:
+        issue_id, path = create_reference(config, fields, area=area, cause=cause, solution=solution)
+    else:
+        issue_id, path = create_issue(config, fields)
+    typer.echo(shell_path(path))  # for `$EDITOR "$(issuelog new ...)"` in any subdirectory
     if edit:
         open_in_editor(path)
         _report_file_problems(path, config)
@@ -247,7 +301,8 @@ def _report_file_problems(path: Path, config: Config) -> None:
 @app.command()
 @reports_errors
 def check(
-    output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    output_format: Annotated[Format, typer.Option(
+        "--format", metavar="FORMAT", help="text or json.")] = Format.text,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Unknown keys that look like typos of known fields are problems too.")] = False,
 ) -> None:
@@ -376,8 +431,9 @@ def install_hooks() -> None:
 @app.command("git-hook", hidden=True)
 @reports_errors
 def git_hook(
-    name: Annotated[str, typer.Argument(help="The git hook being run.")],
-    arguments: Annotated[list[str] | None, typer.Argument(help="The hook's arguments.")] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="The git hook being run.")],
+    arguments: Annotated[list[str] | None, typer.Argument(
+        metavar="ARGS...", help="The hook's arguments.")] = None,
 ) -> None:
     """Run by the hooks `install-hooks` installs: re-render ISSUES.md after merges and rebases."""
     from issuelog.hooks import run_hook
@@ -393,7 +449,8 @@ def diff(
     rev: Annotated[str | None, typer.Argument(
         metavar="REV",
         help="Compare with this revision (default: the merge base with the default branch).")] = None,
-    output_format: Annotated[Format, typer.Option("--format", help="text (Markdown) or json.")] = Format.text,
+    output_format: Annotated[Format, typer.Option(
+        "--format", metavar="FORMAT", help="text (Markdown) or json.")] = Format.text,
     link_base: Annotated[str, typer.Option(
         "--link-base", metavar="URL", help="Put before each issue's path in links, e.g. "
         "https://github.com/OWNER/REPO/blob/BRANCH/")] = "",
@@ -412,46 +469,37 @@ def diff(
 
 # --- daily use: list, show, status changes, set, edit --------------------------------------------
 
-def _complete_ids(incomplete: str) -> list[tuple[str, str]]:
-    """Issue IDs for tab completion, each with its file name's slug as help (no file is parsed)."""
-    from issuelog.store import id_numbers, issue_files
+# typer's own completion, for shells and scripts that issuelog.entry leaves to it (PowerShell,
+# bash scripts installed before 0.2.0): the same answers, from issuelog.completion.
+
+def _complete_ids(incomplete: str) -> list[str]:
+    """Issue IDs for tab completion (from the file names: no file is parsed)."""
+    from issuelog.completion import issue_ids
 
     try:
-        config = load_project()
-        files = issue_files(config)
+        return issue_ids(load_project(), incomplete)
     except (IssuelogError, OSError):
         return []
-    found = []
-    for path in files:
-        for number in id_numbers([path.name], config):
-            issue_id = config.format_id(number)
-            if issue_id.lower().startswith(incomplete.lower()) or str(number).startswith(
-                    incomplete):
-                found.append((issue_id, path.stem[len(issue_id) + 1:].replace("-", " ")))
-    return found
 
 
 def _completer(key: str) -> Callable[[str], list[str]]:
     """Tab completion of a field's configured values (severity, status, phase, category)."""
 
     def complete(incomplete: str) -> list[str]:
+        from issuelog.completion import read_cache, values_of
+
         try:
             config = load_project()
-        except IssuelogError:
+        except (IssuelogError, OSError):
             return []
-        return [value for value in _choices(key, config) if value.startswith(incomplete)]
+        return values_of(key, incomplete, config, read_cache(config) or {})
 
     return complete
 
 
 def _complete_assignments(incomplete: str) -> list[str]:
-    """Tab completion of `key=value` for `set`: field names, then configured values."""
-    from issuelog.model import FIELD_ORDER
-
-    key, sign, value = incomplete.partition("=")
-    if not sign:
-        return [f"{name}=" for name in FIELD_ORDER if name.startswith(key) and name != "id"]
-    return [f"{key}={choice}" for choice in _completer(key)(value)]
+    """Tab completion of `key=value` for `set`: field names, then the values the key takes."""
+    return _completer("assignment")(incomplete)
 
 
 def stdout_is_terminal() -> bool:
@@ -506,7 +554,7 @@ def list_issues(
         "--sort", metavar="FIELD",
         help="Sort by FIELD, '-FIELD' in reverse (default: -severity, most severe first).")] = None,
     output_format: Annotated[ListFormat, typer.Option(
-        "--format", help="table, json or csv.")] = ListFormat.table,
+        "--format", metavar="FORMAT", help="table, json or csv.")] = ListFormat.table,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
     from issuelog.listing import (
@@ -583,7 +631,7 @@ def _print_rich_table(issues: list[Any], config: Config) -> None:
 def show(
     issue_id: IdArgument,
     output_format: Annotated[Format, typer.Option(
-        "--format", help="text (the file) or json.")] = Format.text,
+        "--format", metavar="FORMAT", help="text (the file) or json.")] = Format.text,
 ) -> None:
     """Print one issue: the file as it is, or with --format json its fields, path and body."""
     from issuelog.listing import issue_record, to_json
@@ -688,8 +736,8 @@ def assign(
 def set_fields(
     issue_id: IdArgument,
     assignments: Annotated[list[str], typer.Argument(
-        metavar="KEY=VALUE...", help="Values in YAML: severity=high tags=\\[a, b] occurrences=3; "
-        "an empty value empties the key.", autocompletion=_complete_assignments)],
+        metavar="KEY=VALUE...", help="Values in YAML: severity=high, tags=a,b (a list), "
+        "occurrences=3; an empty value empties the key.", autocompletion=_complete_assignments)],
 ) -> None:
     """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
     from issuelog.edits import parse_assignments, update_issue
@@ -731,10 +779,11 @@ class ExportFormat(str, Enum):
 @reports_errors
 def export(
     output_format: Annotated[ExportFormat, typer.Option(
-        "--format", help="json (every field and body section), csv (one row per issue) "
+        "--format", metavar="FORMAT", help="json (every field and body section), csv (one row per issue) "
         "or html (one self-contained page).")],
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o", help="Write to this file instead of standard output.")] = None,
+        "--output", "-o", metavar="PATH",
+        help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
     from issuelog.export import export as export_issues
@@ -760,16 +809,17 @@ def export(
 @app.command("import")
 @reports_errors
 def import_log(
-    path: Annotated[Path, typer.Argument(help="The hand-kept Markdown log to import.")],
+    path: Annotated[Path, typer.Argument(metavar="PATH", help="The hand-kept Markdown log to import.")],
     dry_run: Annotated[bool, typer.Option(
         "--dry-run", help="Show what would be created and write nothing.")] = False,
     default_severity: Annotated[str | None, typer.Option(
-        "--default-severity", help="Severity of entries that give none (default: medium).")] = None,
+        "--default-severity", metavar="SEVERITY",
+        help="Severity of entries that give none (default: medium).")] = None,
     default_status: Annotated[str | None, typer.Option(
-        "--default-status", help="Status of entries that give none and have no solution "
+        "--default-status", metavar="STATUS", help="Status of entries that give none and have no solution "
         "(default: the configured default_status).")] = None,
     output_format: Annotated[Format, typer.Option(
-        "--format", help="text or json: the drafts (with --dry-run) or the files created.")
+        "--format", metavar="FORMAT", help="text or json: the drafts (with --dry-run) or the files created.")
     ] = Format.text,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
@@ -863,34 +913,39 @@ def _print_result(result: RecordResult, config: Config, prefix: str = "") -> Non
 @app.command()
 @reports_errors
 def record(
-    error: Annotated[str | None, typer.Option("--error", help="The error message.")] = None,
+    error: Annotated[str | None, typer.Option(
+        "--error", metavar="MESSAGE", help="The error message.")] = None,
     title: Annotated[str | None, typer.Option(
-        "--title", help="Title of a new issue (default: type, component and message).")] = None,
+        "--title", metavar="TITLE",
+        help="Title of a new issue (default: type, component and message).")] = None,
     error_type: Annotated[str | None, typer.Option(
-        "--error-type", help="The error's type (default: read from 'Type: message').")] = None,
-    component: Annotated[str | None, typer.Option("--component", help="Where it happened.")] = None,
+        "--error-type", metavar="TYPE",
+        help="The error's type (default: read from 'Type: message').")] = None,
+    component: Annotated[str | None, typer.Option(
+        "--component", metavar="COMPONENT", help="Where it happened.")] = None,
     severity: Annotated[str | None, typer.Option(
-        "--severity", "-s", help="Severity of a new issue (default: medium).")] = None,
+        "--severity", "-s", metavar="SEVERITY", help="Severity of a new issue (default: medium).")] = None,
     category: Annotated[str | None, typer.Option(
-        "--category", "-c", help="Category name.")] = None,
-    phase: Annotated[str | None, typer.Option("--phase", "-p", help="Phase of a new issue.")] = None,
+        "--category", "-c", metavar="CATEGORY", help="Category of a new issue.")] = None,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", "-p", metavar="PHASE", help="Phase of a new issue.")] = None,
     tag: Annotated[list[str] | None, typer.Option(
-        "--tag", "-t", help="A tag (repeatable).")] = None,
+        "--tag", "-t", metavar="TAG", help="A tag (repeatable).")] = None,
     fix: Annotated[list[str] | None, typer.Option(
-        "--fix", help="A suggested fix (repeatable).")] = None,
+        "--fix", metavar="TEXT", help="A suggested fix (repeatable).")] = None,
     change: Annotated[list[str] | None, typer.Option(
-        "--change", help="A system change needed (repeatable).")] = None,
+        "--change", metavar="TEXT", help="A system change needed (repeatable).")] = None,
     stack_trace: Annotated[str | None, typer.Option(
-        "--stack-trace", metavar="FILE|-",
-        help="Read a stack trace from FILE or standard input.")] = None,
+        "--stack-trace", metavar="PATH",
+        help="Read a stack trace from PATH ('-': standard input).")] = None,
     context: Annotated[str | None, typer.Option(
         "--context", metavar="JSON",
         help='Context as a JSON object, e.g. \'{"host": "web-1"}\'.')] = None,
     seen: Annotated[str | None, typer.Option(
-        "--date", help="When it happened, YYYY-MM-DD (default: today).")] = None,
+        "--date", metavar="YYYY-MM-DD", help="When it happened (default: today).")] = None,
     from_file: Annotated[str | None, typer.Option(
-        "--from", metavar="FILE.jsonl",
-        help="Record one event per JSON line of FILE ('-': stdin).")] = None,
+        "--from", metavar="PATH",
+        help="Record one event per JSON line of PATH, a .jsonl file ('-': standard input).")] = None,
     refingerprint_all: Annotated[bool, typer.Option(
         "--refingerprint",
         help="Recompute fingerprints made with older rules, then stop.")] = False,
@@ -978,10 +1033,13 @@ def _record_from(config: Config, source: str) -> None:
 @app.command()
 @reports_errors
 def analyze(
-    days: Annotated[int, typer.Option("--days", min=1, max=3660, help="Days of the trend (1 to 3660).")] = 7,
-    output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
+    days: Annotated[int, typer.Option(
+        "--days", metavar="DAYS", min=1, max=3660, help="Days of the trend (1 to 3660).")] = 7,
+    output_format: Annotated[Format, typer.Option(
+        "--format", metavar="FORMAT", help="text or json.")] = Format.text,
     today: Annotated[str | None, typer.Option(
-        "--today", help="Last day of the trend (default: the newest date in the data).")] = None,
+        "--today", metavar="YYYY-MM-DD",
+        help="Last day of the trend (default: the newest date in the data).")] = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
     from issuelog.analysis import analysis_data, analysis_text
@@ -1003,14 +1061,14 @@ def analyze(
 @reports_errors
 def metrics(
     output: Annotated[Path | None, typer.Option(
-        "--output", "-o",
-        help="Write to FILE atomically (for node_exporter's textfile collector).")] = None,
+        "--output", "-o", metavar="PATH",
+        help="Write to PATH atomically (for node_exporter's textfile collector).")] = None,
     serve: Annotated[bool, typer.Option(
         "--serve", help="Run an exporter that re-reads the issues at each scrape.")] = False,
     host: Annotated[str, typer.Option(
-        "--host", help="Address to listen on with --serve.")] = "127.0.0.1",
+        "--host", metavar="HOST", help="Address to listen on with --serve.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(
-        "--port", min=0, max=65535,
+        "--port", metavar="PORT", min=0, max=65535,
         help="Port to listen on with --serve (0: any free port).")] = 9108,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
@@ -1045,10 +1103,132 @@ def metrics(
     typer.echo(f"wrote {output}", err=True)
 
 
+#: The value each metavariable stands for, for Tab completion (`issuelog.completion`).
+_COMPLETED_METAVARS = {
+    "ID": "id", "SEVERITY": "severity", "STATUS": "status", "PHASE": "phase",
+    "CATEGORY": "category", "COMPONENT": "component", "NAME": "assignee", "TAG": "tags",
+    "KEY=VALUE": "assignment", "PATH": "path", "FILE": "path",
+}
+
+
+def completion_table() -> dict[str, Any]:
+    """Every command with its options and arguments and what their values are, for the cache."""
+
+    def kind(param: Any) -> Any:
+        if getattr(param, "is_flag", False):
+            return "flag"
+        choices = getattr(param.type, "choices", None)
+        if choices:
+            return [str(getattr(choice, "value", choice)) for choice in choices]
+        return _COMPLETED_METAVARS.get(str(param.metavar or "").rstrip("."), "text")
+
+    def describe(command: Any) -> dict[str, Any]:
+        options = {name: kind(param) for param in command.params
+                   if param.param_type_name == "option"
+                   for name in [*param.opts, *param.secondary_opts]}
+        options["--help"] = "flag"
+        arguments = [param for param in command.params if param.param_type_name == "argument"]
+        return {"options": options, "arguments": [kind(param) for param in arguments],
+                "variadic": bool(arguments) and arguments[-1].nargs == -1,
+                "hidden": bool(command.hidden)}
+
+    group: Any = typer.main.get_command(app)
+    context = group.make_context("issuelog", [], resilient_parsing=True)
+    table = {name: describe(group.get_command(context, name)) for name in group.list_commands(context)}
+    return {"": describe(group), **table}
+
+
+# --- help as git writes it ----------------------------------------------------------------------
+
+#: Examples of each command (one a line), shown at the end of its --help.
+EXAMPLES = {
+    "init": "issuelog init --templates",
+    "new": 'issuelog new "Login fails on Safari" -s high --component auth\n'
+           'issuelog new                     # on a terminal: asks for each field\n'
+           'issuelog new "Port 5432 refused" --reference --area Database --solution "make up"',
+    "check": "issuelog check --strict",
+    "render": "issuelog render --check",
+    "renumber": "issuelog renumber --dry-run",
+    "install-hooks": "issuelog install-hooks",
+    "git-hook": "issuelog git-hook post-merge",
+    "diff": "issuelog diff origin/main --format json",
+    "list": "issuelog list -s critical -s high --sort -reported",
+    "show": "issuelog show 7 --format json",
+    "status": "issuelog status 7 in_progress",
+    "resolve": 'issuelog resolve 7 --resolution "Retry with backoff."',
+    "reopen": "issuelog reopen 7",
+    "assign": 'issuelog assign 7 "Ada Lovelace"',
+    "set": "issuelog set 7 severity=high tags=db,timeout",
+    "edit": "issuelog edit 7",
+    "export": "issuelog export --format html -o issues.html",
+    "import": "issuelog import ERRORS.md --dry-run",
+    "record": 'issuelog record --error "TimeoutError: db did not answer" --component db',
+    "analyze": "issuelog analyze --days 30",
+    "metrics": "issuelog metrics -o /var/lib/node_exporter/issuelog.prom",
+}
+
+#: Options whose values come from the configuration: their help lists the allowed ones.
+_CONFIGURED_METAVARS = {"SEVERITY": "severity", "STATUS": "status", "PHASE": "phase",
+                        "CATEGORY": "category"}
+
+
+class GitStyleCommand(typer.core.TyperCommand):
+    """Help as git writes it: `ID` not `{ID}`, allowed values listed, an example at the end."""
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """The usage line without typer's braces around required arguments."""
+        return [piece[1:-1] if piece.startswith("{") and piece.endswith("}") else piece
+                for piece in super().collect_usage_pieces(ctx)]
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The whole first line of the description in the command list, never cut with '...'."""
+        return (self.short_help or self.help or "").strip().split("\n\n")[0].replace("\n", " ")
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        """The help, with the configured values of severity, status, phase and category."""
+        allowed = _allowed_values()
+        for param in self.params:
+            key = _CONFIGURED_METAVARS.get(str(param.metavar))
+            if key is None:
+                continue
+            # Set on each call from the text first given: help shown twice in one process (tests)
+            # lists the values once.
+            base = getattr(param, "_base_help", None) or getattr(param, "help", None) or ""
+            names = allowed.get(key, ())
+            param._base_help = base  # type: ignore[attr-defined]
+            param.help = f"{base} One of: {', '.join(names)}." if names else base  # type: ignore[attr-defined]
+        super().format_help(ctx, formatter)
+
+    def format_epilog(self, ctx: Any, formatter: Any) -> None:
+        """An Examples section after the options."""
+        super().format_epilog(ctx, formatter)
+        lines = EXAMPLES.get(self.name or "", "").splitlines()
+        if lines:
+            formatter.write_paragraph()
+            formatter.write_text("Examples:" if len(lines) > 1 else "Example:")
+            with formatter.indentation():
+                for line in lines:  # as typed: never rewrapped
+                    formatter.write(f"{' ' * formatter.current_indent}{line}\n")
+
+
+def _allowed_values() -> dict[str, tuple[str, ...]]:
+    """The configured values of the project here (the defaults outside a project)."""
+    try:
+        return load_config().allowed_values
+    except (IssuelogError, OSError):
+        return Config().allowed_values
+
+
+for _info in app.registered_commands:
+    _info.cls = GitStyleCommand
+
+
 def main() -> None:
     """Console entry point: never lets a Python traceback reach the user."""
     try:
-        app()
+        # One name however it is started (`python -m issuelog` too): in usage lines, and in the
+        # completion scripts, which call the program and name its variable _ISSUELOG_COMPLETE.
+        app(prog_name="issuelog")
     except KeyboardInterrupt:
         typer.echo("issuelog: interrupted", err=True)
         sys.exit(130)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import fnmatch
 import functools
+import json
 import re
 import tomllib
 from collections.abc import Iterable
@@ -61,6 +62,14 @@ DEFAULT_STATUSES = (
     Status("resolved", "Resolved", "🟢", open=False, resolved=True),
     Status("wont_fix", "Won't Fix", "🔵", open=False),
     Status("duplicate", "Duplicate", "⚪", open=False),
+)
+
+#: The error tracker's words that `record` users bring along (`tracker_vocabulary = true`).
+TRACKER_SEVERITIES = (
+    Severity("info", "Info", "🔵", "For the record: no action needed", "None"),
+)
+TRACKER_STATUSES = (
+    Status("investigating", "Investigating", "🟣", open=True),
 )
 
 DEFAULT_CATEGORIES = (
@@ -164,6 +173,72 @@ class Config:
     def open_statuses(self) -> tuple[str, ...]:
         """Names of the statuses that count as open."""
         return tuple(s.name for s in self.statuses if s.open)
+
+
+#: The comment each key gets in the `issuelog.toml` that `init` writes.
+_KEY_NOTES = {
+    "id_prefix": "IDs look like ISSUE-007",
+    "id_width": "zero padding; numbering goes on past it (ISSUE-1000)",
+    "issues_dir": "one Markdown file per issue",
+    "output": "the rendered log",
+    "templates_dir": "a template here overrides the built-in one of the same name",
+    "phases": 'in order, e.g. ["Phase 1", "Phase 2"]; empty: any phase is accepted',
+    "categories": "empty: any category is accepted",
+    "required": "fields every issue must have",
+    "default_status": "the status of a new issue",
+    "charts": "Mermaid charts in the rendered log",
+    "render_branches": 'where the log is rendered and checked, e.g. ["main"]; empty: everywhere',
+    "severities_replace": "true: only your [[severities]] below, no defaults",
+    "statuses_replace": "true: only your [[statuses]] below, no defaults",
+    "tracker_vocabulary": "true: an 'info' severity and an 'investigating' status, for `record`",
+}
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
+
+
+def default_config_text(project: str) -> str:
+    """The `issuelog.toml` of `init`: the project's name, and every other key at its default.
+
+    Made from `Config`'s own defaults, so that it never disagrees with them: uncommenting any
+    line changes nothing.
+    """
+    defaults = Config()
+    lines = ["# issuelog configuration. Every key is optional; the values shown are the defaults:",
+             "# uncomment a line to change it. README.md (\"Configuration\") explains every key.",
+             f"project = {_toml_value(project)}"]
+    for item in fields(Config):
+        if item.name in ("project", "root", "source", "severities", "statuses"):
+            continue
+        note = _KEY_NOTES.get(item.name, "")
+        lines.append(f"# {item.name} = {_toml_value(getattr(defaults, item.name))}"
+                     + (f"  # {note}" if note else ""))
+    for key in ("severities_replace", "statuses_replace", "tracker_vocabulary"):
+        lines.append(f"# {key} = false  # {_KEY_NOTES[key]}")
+    lines += ["", "# Severities, most severe first. Yours are added to these (or replace the one of "
+              "the same name);", "# `before = \"critical\"` puts a new one before another."]
+    for severity in defaults.severities:
+        lines += ["", "# [[severities]]"]
+        for name, value in (("name", severity.name), ("label", severity.label),
+                            ("emoji", severity.emoji), ("description", severity.description),
+                            ("response_time", severity.response_time),
+                            ("sla", format_duration(severity.sla) if severity.sla else "")):
+            if value:
+                lines.append(f"# {name} = {_toml_value(value)}")
+    lines += ["", "# Statuses: `open` ones count as open, `resolved` ones as fixed."]
+    for status in defaults.statuses:
+        lines += ["", "# [[statuses]]"]
+        lines += [f"# {name} = {_toml_value(value)}" for name, value in (
+            ("name", status.name), ("label", status.label), ("emoji", status.emoji),
+            ("open", status.open), ("resolved", status.resolved))]
+    return "\n".join(lines) + "\n"
 
 
 def builtin_templates_dir() -> Path:
@@ -291,11 +366,12 @@ _SCALAR_KEYS = {
     "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
     "templates_dir": str, "default_status": str,
 }
-_BOOL_KEYS = {"charts"}
+_BOOL_KEYS = {"charts", "severities_replace", "statuses_replace", "tracker_vocabulary"}
 _LIST_KEYS = {"phases", "categories", "required", "render_branches"}
 _KNOWN_KEYS = set(_SCALAR_KEYS) | _BOOL_KEYS | _LIST_KEYS | {"severities", "statuses"}
-_SEVERITY_KEYS = {f.name for f in fields(Severity)}
-_STATUS_KEYS = {f.name for f in fields(Status)}
+#: `before` places an added severity or status in the list (default: after the others).
+_SEVERITY_KEYS = {f.name for f in fields(Severity)} | {"before"}
+_STATUS_KEYS = {f.name for f in fields(Status)} | {"before"}
 
 
 def closest_name(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
@@ -325,24 +401,70 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
         elif key in _BOOL_KEYS:
             if not isinstance(value, bool):
                 raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
-            values[key] = value
+            if key == "charts":
+                values[key] = value
         elif key in _LIST_KEYS:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: '{key}' must be a list of strings")
             values[key] = tuple(value)
-        elif key == "severities":
-            items = enumerate(_table_list(where, key, value))
-            values[key] = tuple(_severity(where, index, item) for index, item in items)
-        elif key == "statuses":
-            items = enumerate(_table_list(where, key, value))
-            values[key] = tuple(_status(where, index, item) for index, item in items)
-    if "default_status" not in values and "statuses" in values:
-        # With custom statuses, a new issue starts in the first one that counts as open.
+    tracker = raw.get("tracker_vocabulary") is True
+    for key, defaults, extra, build in (
+            ("severities", DEFAULT_SEVERITIES, TRACKER_SEVERITIES, _severity),
+            ("statuses", DEFAULT_STATUSES, TRACKER_STATUSES, _status)):
+        replace = raw.get(f"{key}_replace") is True
+        if replace and key not in raw:
+            raise ConfigError(f"{where}: '{key}_replace' is true but there are no [[{key}]] to use")
+        configured: list[tuple[Any, str | None]] = [
+            (build(where, index, item), _before(where, key, index, item))
+            for index, item in enumerate(_table_list(where, key, raw[key]))] if key in raw else []
+        names = [item.name for item, _ in configured]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ConfigError(f"{where}: '{key}' lists {', '.join(duplicates)} more than once")
+        base = () if replace else (*defaults, *(extra if tracker else ()))
+        if configured or tracker:
+            values[key] = _merged(where, key, base, configured)
+    if "default_status" not in values and raw.get("statuses_replace") is True:
+        # With statuses of its own only, a new issue starts in the first one that counts as open.
         first_open = next((s.name for s in values["statuses"] if s.open), values["statuses"][0].name)
         values["default_status"] = first_open
     config = Config(**values)
     _check_consistency(where, config)
     return config
+
+
+def _before(where: str, key: str, index: int, item: dict[str, Any]) -> str | None:
+    value = item.get("before")
+    if value is not None and (not isinstance(value, str) or not value):
+        raise ConfigError(f"{where}: {key}[{index}].before must be the name of a {key[:-1]}")
+    return value
+
+
+def _merged(where: str, key: str, base: tuple[Any, ...], configured: list[tuple[Any, str | None]]
+            ) -> tuple[Any, ...]:
+    """The base list with configured entries: a known name is replaced in place, a new one added.
+
+    A new entry goes before the entry named by its `before` key, else after all the others:
+    severities run from the most to the least severe, so a `blocker` says `before = "critical"`.
+    """
+    merged = list(base)
+    for item, before in configured:
+        names = [entry.name for entry in merged]
+        if item.name in names and before is None:
+            merged[names.index(item.name)] = item
+            continue
+        if item.name in names:
+            del merged[names.index(item.name)]
+            names.remove(item.name)
+        if before is None:
+            merged.append(item)
+        elif before in names:
+            merged.insert(names.index(before), item)
+        else:
+            hint = closest_name(before, names)
+            raise ConfigError(f"{where}: {key} '{item.name}': before = '{before}' is not one of "
+                              f"{', '.join(names)}" + (f". Did you mean '{hint}'?" if hint else ""))
+    return tuple(merged)
 
 
 def _table_list(where: str, key: str, value: Any) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from typing import Any
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document, today
-from issuelog.model import Issue, Problem, parse_issue, validate_issue
+from issuelog.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.sections import replace_section
 from issuelog.store import (
     display_path,
@@ -28,6 +28,20 @@ from issuelog.store import (
 )
 
 RESOLUTION_SECTION = "Resolution"
+
+#: The editors tried, as git tries them, when neither $VISUAL nor $EDITOR is set.
+FALLBACK_EDITORS = ("editor", "vi")
+
+
+def editor_command(environment: Mapping[str, str]) -> str | None:
+    """The editor to run: $VISUAL, else $EDITOR, else `editor` or `vi` when installed."""
+    chosen = environment.get("VISUAL") or environment.get("EDITOR")
+    if chosen:
+        return chosen
+    import shutil
+
+    search_path = environment.get("PATH", "")
+    return next((name for name in FALLBACK_EDITORS if shutil.which(name, path=search_path)), None)
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 #: Given the issue as it is now, the frontmatter changes to make (EMPTY empties a key, None
@@ -79,8 +93,15 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
             raise UsageError(
                 f"'{pair}' is not key=value (for example severity=high or tags=[a, b])"
             )
-        changes[key] = parse_value(value)
+        changes[key] = as_list_field(key, parse_value(value))
     return changes
+
+
+def as_list_field(key: str, value: Any) -> Any:
+    """`tags=a,b` as the list [a, b] (and `tags=a` as [a]) for the list fields; others as given."""
+    if key not in LIST_FIELDS or not isinstance(value, str):
+        return value
+    return [item.strip() for item in value.split(",") if item.strip()] or EMPTY
 
 
 def apply_edit(

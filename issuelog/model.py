@@ -356,7 +356,7 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         reason = error.problem or error.context or "invalid YAML"
-        return None, [Problem(shown, line, f"invalid YAML: {reason}")]
+        return None, [Problem(shown, line, f"invalid YAML: {reason}{quoting_hint(fm, line - 1)}")]
     except yaml.reader.ReaderError as error:
         line, code = _refused_character(fm, error)
         return None, [Problem(shown, line, f"invalid YAML: character U+{code:04X} is not allowed "
@@ -370,6 +370,21 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if not isinstance(data, dict):
         return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
     return issue_from_mapping(path, data, body.lstrip("\r\n"), lines, shown)
+
+
+_PLAIN_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>[^\s\"'\[{|>&*!#].*?)\s*$")
+
+
+def quoting_hint(fm: str, index: int) -> str:
+    """Advice for a `key: value` line whose value YAML misreads (`title: Slow: really slow`)."""
+    lines = fm.splitlines()
+    if not 0 <= index < len(lines):
+        return ""
+    match = _PLAIN_KEY_LINE.match(lines[index])
+    if match is None or not any(mark in match["value"] for mark in (": ", " #", "\t")):
+        return ""
+    quoted = match["value"].replace("\\", "\\\\").replace('"', '\\"')
+    return f"; put the value in quotes: {match['key']}: \"{quoted}\""
 
 
 def _refused_character(fm: str, error: yaml.reader.ReaderError) -> tuple[int, int]:
@@ -408,7 +423,8 @@ def issue_from_mapping(
         elif key in _DATE_FIELDS:
             parsed = _as_date(value)
             if isinstance(value, InvalidDate):
-                bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}")
+                bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}; "
+                         f"write a real day as YYYY-MM-DD, e.g. {key}: {nearest_day(value.text)}")
             elif parsed is None:
                 bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
             else:
@@ -448,6 +464,17 @@ def _kind(value: Any) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return type(value).__name__
+
+
+def nearest_day(text: str) -> str:
+    """The last real day of the month a bad date names (2026-02-30 -> 2026-02-28), else today's form."""
+    import calendar
+
+    match = re.match(r"^(\d{4})-(\d{1,2})-\d{1,2}", text.strip())
+    if match is None or not 1 <= int(match[2]) <= 12:
+        return "2026-01-10"
+    year, month = int(match[1]), int(match[2])
+    return f"{year:04d}-{month:02d}-{calendar.monthrange(year, month)[1]:02d}"
 
 
 def _as_date(value: Any) -> Day | None:
@@ -515,7 +542,10 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
             bad("status", f"a reference-only entry cannot be {issue.status}: to track it as an "
                           "issue, remove 'reference_only' and give it a 'reported' date")
     if status is not None:
-        if not status.open and issue.resolved is None and not issue.reference_only:
+        # A `resolved` that is not a date (2026-02-30) is reported once, where it is written.
+        unreadable_date = "resolved" in issue.present
+        if (not status.open and issue.resolved is None and not issue.reference_only
+                and not unreadable_date):
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
@@ -566,5 +596,21 @@ def _day(value: Day) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
+def closest_value(value: str, allowed: list[str]) -> str | None:
+    """The allowed value `value` most likely means: the same in another case, or a close typo.
+
+    Names that differ only in their digits (`Phase 9`, `Phase 2`) are different values, not typos.
+    """
+    folded = [name for name in allowed if name.casefold() == value.casefold()]
+    if len(folded) == 1:
+        return folded[0]
+    near = closest_name(value.casefold(), [name.casefold() for name in allowed], cutoff=0.8)
+    if near is None or re.sub(r"\d", "", near) == re.sub(r"\d", "", value.casefold()):
+        return None
+    return next(name for name in allowed if name.casefold() == near)
+
+
 def _unknown(kind: str, value: str, allowed: list[str]) -> str:
-    return f"unknown {kind} '{value}' (allowed: {', '.join(allowed)})"
+    near = closest_value(str(value), allowed)
+    hint = f"; did you mean '{near}'?" if near else ""
+    return f"unknown {kind} '{value}' (allowed: {', '.join(allowed)}){hint}"

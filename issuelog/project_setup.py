@@ -2,27 +2,19 @@
 
 from __future__ import annotations
 
-import json
 import shutil
 from pathlib import Path
 
-from issuelog.config import CONFIG_FILE, builtin_templates_dir, find_config_file, load_config
+from issuelog.config import (
+    CONFIG_FILE,
+    builtin_templates_dir,
+    default_config_text,
+    find_config_file,
+    load_config,
+)
 from issuelog.errors import UsageError
 from issuelog.render import render_log
 from issuelog.store import write_atomic
-
-CONFIG_TEMPLATE = """\
-# issuelog configuration. Every key is optional; the values shown are the defaults.
-# README.md ("Configuration") lists every key.
-project = {project}
-# id_prefix = "ISSUE"              # IDs look like ISSUE-007
-# id_width = 3
-# issues_dir = "issues"
-# output = "ISSUES.md"
-# templates_dir = ".issuelog/templates"
-# phases = ["Phase 1", "Phase 2"]  # when empty, any phase is accepted
-# required = ["id", "title", "status", "severity", "reported"]
-"""
 
 
 def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, bool]]:
@@ -38,8 +30,7 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         results.append((existing, False))
     else:
         config_path = root / CONFIG_FILE
-        # A JSON string is a valid TOML basic string: quotes and backslashes are escaped.
-        write_atomic(config_path, CONFIG_TEMPLATE.format(project=json.dumps(root.name, ensure_ascii=False)))
+        write_atomic(config_path, default_config_text(root.name))
         results.append((config_path, True))
     config = load_config(root)
     issues = config.issues_path

@@ -22,7 +22,7 @@ from issuelog.fingerprint import (
 from issuelog.frontmatter_edit import edit_frontmatter, split_document, today
 from issuelog.model import Issue, Problem, parse_issue
 from issuelog.render import code_fence
-from issuelog.scaffold import check_values, create_issue
+from issuelog.scaffold import check_values, create_issue, default_severity
 from issuelog.sections import read_section, replace_section
 from issuelog.stats import REGRESSION_TAG, as_date
 from issuelog.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
@@ -80,12 +80,6 @@ def json_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def default_severity(config: Config) -> str:
-    """`medium` when it is configured, else the middle configured severity."""
-    names = [severity.name for severity in config.severities]
-    return "medium" if "medium" in names else names[len(names) // 2]
 
 
 class IssueIndex:
@@ -235,6 +229,17 @@ def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
     return replace_section(text, title, "\n".join([existing, *fresh] if existing else fresh))
 
 
+def recurs_after_fix(seen: date, fixed_on: date) -> bool:
+    """Whether an occurrence on day `seen` is a regression of a fix made on day `fixed_on`.
+
+    Events carry a day, not a time, so an occurrence on the day of the fix cannot be placed
+    before or after it: it counts as part of the incident the fix closed (the errors of the
+    morning recorded in the afternoon, the last ones before the deploy). Only a later day reopens;
+    an earlier one is history recorded late.
+    """
+    return seen > fixed_on
+
+
 def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -> RecordResult:
     shown = display_path(path, config)
     text, problem = read_text(path, shown, config.root)
@@ -251,8 +256,7 @@ def _add_occurrence(config: Config, path: Path, event: ErrorEvent, seen: date) -
         changes["last_seen"] = seen
     status = config.status(issue.status)
     fixed_on = as_date(issue.resolved) if issue.resolved is not None else None
-    # An occurrence dated before the fix is history being recorded late, not a regression.
-    reopen = bool(status and status.resolved and fixed_on and seen >= fixed_on)
+    reopen = bool(status and status.resolved and fixed_on and recurs_after_fix(seen, fixed_on))
     if reopen:
         # What `issuelog reopen` changes: the status it goes back to, and `resolved:` emptied.
         changes.update(status_changes(issue, reopened_status(config), config))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,67 @@ def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
 def missing_required(fields: Mapping[str, Any], config: Config) -> list[str]:
     """Required fields that have no value yet (the ones `new` does not fill in itself)."""
     return [key for key in config.required if key not in AUTOMATIC_FIELDS and not fields.get(key)]
+
+
+@dataclass(frozen=True)
+class Question:
+    """One field the interactive `new` asks for: its key, the allowed values and the default."""
+
+    key: str
+    label: str
+    choices: tuple[str, ...] = ()
+    default: str = ""
+    required: bool = True
+
+
+def questions(fields: Mapping[str, Any], config: Config) -> list[Question]:
+    """The fields a person is asked for by `new` on a terminal, in the order they are asked.
+
+    Only when the title or a required field is missing; then the title, severity, phase when
+    phases are configured, component (Enter skips it unless it is required) and any other
+    required field without a value. Given fields are not asked.
+    """
+    missing = set(missing_required(fields, config))
+    if not missing and str(fields.get("title") or "").strip():
+        return []  # everything needed was given: no dialogue, as in a script
+    asked: list[Question] = []
+    if not str(fields.get("title") or "").strip():
+        asked.append(Question("title", "Title"))
+    for key in ("severity", "phase", "component", *sorted(missing)):
+        if fields.get(key) or any(question.key == key for question in asked):
+            continue
+        choices = tuple(config.allowed_values.get(key, ()))
+        if key == "phase" and not choices and key not in missing:
+            continue
+        asked.append(Question(key, key.replace("_", " ").capitalize(), choices,
+                              default_answer(key, choices, config), key in missing or key == "severity"))
+    return asked
+
+
+def default_severity(config: Config) -> str:
+    """`medium` when it is configured, else the middle configured severity."""
+    names = [severity.name for severity in config.severities]
+    return "medium" if "medium" in names else names[len(names) // 2]
+
+
+def default_answer(key: str, choices: tuple[str, ...], config: Config) -> str:
+    """What Enter means for a question: medium severity, the newest phase, the default status."""
+    if key == "severity" and choices:
+        return default_severity(config)
+    if key == "phase" and choices:
+        return choices[-1]  # phases are listed in order: new work belongs to the latest one
+    if key == "status":
+        return config.default_status
+    return ""
+
+
+def match_choice(answer: str, choices: tuple[str, ...]) -> str | None:
+    """The choice an answer names, in any case (`Low` is `low`), or None when it names none."""
+    text = answer.strip()
+    if text in choices:
+        return text
+    folded = [choice for choice in choices if choice.casefold() == text.casefold()]
+    return folded[0] if len(folded) == 1 else None
 
 
 def create_issue(
@@ -110,6 +172,54 @@ def create_issue(
     issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id)
     _verify_written(path, config)
     return issue_id, path
+
+
+#: The body of a knowledge entry: what it is about, and what to do.
+REFERENCE_BODY = """\
+## Description
+
+{description}
+
+## Resolution
+
+{solution}
+"""
+
+
+def least_severe(config: Config) -> str:
+    """The severity a knowledge entry gets when none is given: the last, least severe one."""
+    return config.severities[-1].name if config.severities else ""
+
+
+def create_reference(
+    config: Config, fields: Mapping[str, Any], *, area: str = "", cause: str = "", solution: str = ""
+) -> tuple[str, Path]:
+    """Write a knowledge entry: `reference_only`, a closed status, no dates, a short body.
+
+    Listed in the Common Issues Reference of the log under `area` (default: the component, else
+    "General") and counted in no figure. Severity defaults to the least severe one.
+    """
+    values = dict(fields)
+    values.pop("reported", None)
+    values.setdefault("status", None)
+    if not values["status"]:
+        values["status"] = next((s.name for s in config.statuses if s.resolved and not s.open),
+                                next((s.name for s in config.statuses if not s.open), ""))
+    status = config.status(str(values["status"]))
+    if status is None or status.open:
+        raise UsageError(f"a reference entry needs a closed status, not '{values['status']}'")
+    if not values.get("severity"):
+        values["severity"] = least_severe(config)
+    reference = {"area": area.strip() or str(values.get("component") or "").strip() or "General"}
+    if cause.strip():
+        reference["cause"] = cause.strip()
+    if solution.strip():
+        reference["solution"] = solution.strip()
+    body = REFERENCE_BODY.format(
+        description=cause.strip() or "<!-- The symptom, and what it means. -->",
+        solution=solution.strip() or "<!-- What to do about it. -->")
+    return create_issue(config, values, extra={"reference_only": True, "reference": reference},
+                        body=body)
 
 
 def replace_body(text: str, body: str) -> str:

@@ -62,6 +62,15 @@ def display_path(path: Path, config: Config) -> str:
     return str(path)
 
 
+def shell_path(path: Path) -> str:
+    """A path that a shell in the current directory opens: relative to it, `../` when needed."""
+    try:
+        relative = os.path.relpath(path, Path.cwd())
+    except (FileNotFoundError, ValueError):  # a deleted directory, another Windows drive
+        return str(path)
+    return str(path) if relative.startswith("../../../") else relative
+
+
 def issue_files(config: Config) -> list[Path]:
     """The Markdown files of the issues directory, sorted by name."""
     directory = config.issues_path

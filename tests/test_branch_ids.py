@@ -100,5 +100,6 @@ def test_new_works_from_a_subdirectory_and_with_a_nested_project(repo: Path, cli
     (repo / "tools" / "log" / "issues" / "deeper").mkdir()
     monkeypatch.chdir(repo / "tools" / "log" / "issues" / "deeper")
     created = cli("new", "From deep inside", "-s", "low").stdout.strip()
-    assert created == "issues/ISSUE-010-from-deep-inside.md"  # shown from the project root
-    assert (repo / "tools" / "log" / created).is_file()
+    # Relative to the current directory, so that `$EDITOR "$(issuelog new ...)"` opens it here.
+    assert created == "../ISSUE-010-from-deep-inside.md"
+    assert (repo / "tools" / "log" / "issues" / "deeper" / created).resolve().is_file()

@@ -269,8 +269,26 @@ def test_edit_keeps_an_invalid_edit_and_says_what_is_wrong(
     assert (three / "issues/ISSUE-002-typo-in-help.md").read_text() == edited
 
 
-def test_edit_without_an_editor_is_a_usage_error(three: Path, cli: Invoke) -> None:
+def test_edit_without_an_editor_is_a_usage_error(three: Path, cli: Invoke,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(three / "no-editors-here"))
     assert "set $VISUAL or $EDITOR" in cli("edit", "1", code=2).stderr
+
+
+def test_edit_falls_back_to_editor_then_vi_as_git_does(three: Path, cli: Invoke,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    tools = three / "bin"
+    tools.mkdir()
+    for name in ("vi", "editor"):
+        (tools / name).write_text(f'#!/bin/sh\necho "{name} opened $1" >> "{three}/opened"\n')
+        (tools / name).chmod(0o755)
+    monkeypatch.setenv("PATH", str(tools))  # not the machine's own `editor` or `vi`
+    cli("edit", "1")
+    (tools / "editor").unlink()
+    cli("edit", "1")
+    opened = (three / "opened").read_text().splitlines()
+    assert [line.split()[0] for line in opened] == ["editor", "vi"]
+    assert "issues/ISSUE-001-" in opened[0]
 
 
 def test_help_shows_value_names_not_types(cli: Invoke) -> None:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from issuelog.config import format_duration, load_config, parse_duration
+from issuelog.config import DEFAULT_SEVERITIES, format_duration, load_config, parse_duration
 from issuelog.errors import ConfigError
 from tests.conftest import Invoke, make_tree
 
@@ -31,12 +32,17 @@ def test_config_is_found_walking_up(tmp_path: Path) -> None:
     assert config.root == tmp_path.resolve()
 
 
-def test_custom_severities_and_statuses(tmp_path: Path) -> None:
+def test_custom_severities_and_statuses_extend_the_defaults(tmp_path: Path) -> None:
     make_tree(tmp_path, {"issuelog.toml": """
         [[severities]]
         name = "blocker"
         emoji = "⛔"
         sla = "2h"
+        before = "critical"
+
+        [[severities]]
+        name = "low"
+        label = "Minor"
 
         [[statuses]]
         name = "new"
@@ -47,9 +53,74 @@ def test_custom_severities_and_statuses(tmp_path: Path) -> None:
         resolved = true
     """})
     config = load_config(tmp_path)
+    assert [s.name for s in config.severities] == ["blocker", "critical", "high", "medium", "low"]
     assert config.severities[0].label == "Blocker"
     assert config.severities[0].sla == timedelta(hours=2)
-    assert config.open_statuses == ("new",)
+    assert [s.label for s in config.severities][-1] == "Minor"  # replaced in place
+    assert config.open_statuses == ("open", "in_progress", "new")
+    assert config.default_status == "open"
+
+
+def test_severities_replace_keeps_only_the_configured_ones(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"issuelog.toml": """
+        severities_replace = true
+        statuses_replace = true
+
+        [[severities]]
+        name = "blocker"
+
+        [[statuses]]
+        name = "new"
+
+        [[statuses]]
+        name = "done"
+        open = false
+        resolved = true
+    """})
+    config = load_config(tmp_path)
+    assert [s.name for s in config.severities] == ["blocker"]
+    assert [s.name for s in config.statuses] == ["new", "done"]
+    assert config.default_status == "new"
+
+
+def test_one_switch_brings_the_error_trackers_words(tmp_path: Path) -> None:
+    make_tree(tmp_path, {"issuelog.toml": "tracker_vocabulary = true\n"})
+    config = load_config(tmp_path)
+    assert [s.name for s in config.severities][-1] == "info"
+    assert config.status("investigating") is not None
+    assert "investigating" in config.open_statuses
+    assert config.severities[:4] == DEFAULT_SEVERITIES
+
+
+def test_record_speaks_the_trackers_words_with_the_switch(project: Path, cli: Invoke) -> None:
+    assert "unknown severity 'info'" in cli("record", "--error", "x", "-s", "info", code=2).stderr
+    (project / "issuelog.toml").write_text('project = "Demo"\ntracker_vocabulary = true\n')
+    cli("record", "--error", "KeyError: x", "-s", "info")
+    cli("status", "1", "investigating")
+    cli("check")
+
+
+def test_a_new_severity_in_an_existing_project_leaves_its_issues_valid(project: Path, cli: Invoke) -> None:
+    cli("new", "Old one", "-s", "high")
+    (project / "issuelog.toml").write_text('project = "Demo"\n[[severities]]\nname = "blocker"\n'
+                                           'before = "critical"\n')
+    cli("check")
+    cli("new", "New one", "-s", "blocker")
+    cli("check")
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('severities_replace = true\n', "'severities_replace' is true but there are no [[severities]]"),
+        ('[[severities]]\nname = "x"\nbefore = "critcal"\n', "Did you mean 'critical'?"),
+        ('[[statuses]]\nname = "x"\n[[statuses]]\nname = "x"\n', "'statuses' lists x more than once"),
+    ],
+)
+def test_bad_severity_and_status_lists_are_refused(tmp_path: Path, toml: str, message: str) -> None:
+    (tmp_path / "issuelog.toml").write_text(toml)
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_config(tmp_path)
 
 
 @pytest.mark.parametrize(

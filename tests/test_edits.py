@@ -220,7 +220,7 @@ def test_crlf_and_bom_survive_an_edit(project: Path, config: Config) -> None:
 
 def test_status_changes_follow_the_configured_statuses(project: Path) -> None:
     (project / "issuelog.toml").write_text(
-        'default_status = "new"\n'
+        'default_status = "new"\nstatuses_replace = true\n'
         '[[statuses]]\nname = "new"\n'
         '[[statuses]]\nname = "done"\nopen = false\nresolved = true\n'
         '[[statuses]]\nname = "dropped"\nopen = false\n'
@@ -238,7 +238,7 @@ def test_status_changes_follow_the_configured_statuses(project: Path) -> None:
 
 
 def test_no_resolved_status_configured_is_a_clear_error(project: Path) -> None:
-    (project / "issuelog.toml").write_text('[[statuses]]\nname = "open"\n')
+    (project / "issuelog.toml").write_text('statuses_replace = true\n[[statuses]]\nname = "open"\n')
     with pytest.raises(UsageError, match="no configured status counts as resolved"):
         resolved_status(load_config(project))
 

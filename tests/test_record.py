@@ -347,7 +347,7 @@ def test_concurrent_recorders_count_every_event_on_one_issue(project: Path) -> N
 def test_record_follows_the_configuration_in_force(project: Path, cli: Invoke) -> None:
     (project / "issuelog.toml").write_text(
         'phases = ["Beta", "GA"]\nrequired = ["id", "title", "status", "severity", "reported", "phase"]\n'
-        '[[severities]]\nname = "sev1"\n[[severities]]\nname = "sev2"\n[[severities]]\nname = "sev3"\n')
+        'severities_replace = true\n[[severities]]\nname = "sev1"\n[[severities]]\nname = "sev2"\n[[severities]]\nname = "sev3"\n')
     missing = cli("record", "--error", "boom", code=2)
     assert missing.stderr == "issuelog: missing required field(s): phase\n"
     assert "unknown phase 'Alpha'" in cli("record", "--error", "boom", "-p", "Alpha", code=2).stderr
