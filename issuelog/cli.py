@@ -323,11 +323,20 @@ def render(
         typer.echo(unified_diff(old, text, shown), nl=False)
         typer.echo(f"issuelog: {shown} is stale: run `issuelog render`", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
+    counted = _issue_count(result.issue_count, result.reference_only)
     if current == data:
-        typer.echo(f"{shown} is up to date ({result.issue_count} issues)", err=True)
+        typer.echo(f"{shown} is up to date ({counted})", err=True)
         return
     write_bytes_atomic(target, data)
-    typer.echo(f"wrote {shown} ({result.issue_count} issues)", err=True)
+    typer.echo(f"wrote {shown} ({counted})", err=True)
+
+
+def _issue_count(issues: int, references: int) -> str:
+    """`10 issues`, as the log's Total counts them, and the reference-only entries apart."""
+    text = f"{issues} issue{'' if issues == 1 else 's'}"
+    if references:
+        text += f", {references} reference-only entr{'y' if references == 1 else 'ies'}"
+    return text
 
 
 # --- collaboration: IDs across branches, merges, hooks, PR summaries ----------------------------
