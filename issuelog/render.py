@@ -20,6 +20,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, soft_str
+from markupsafe import escape as escape_html
 
 from issuelog.config import (
     ISSUE_TEMPLATE,
@@ -175,7 +176,7 @@ _LAZY_FILTERS = ("map", "select", "reject", "selectattr", "rejectattr", "unique"
 _TEXT_FILTERS = ("capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower",
                  "pprint", "replace", "safe", "striptags", "title", "trim", "truncate", "upper",
                  "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "cell", "inline", "value",
-                 "fence", "mermaid", "markdown", "severity_cell", "status_cell")
+                 "fence", "mermaid", "markdown", "severity_cell", "status_cell", "code")
 #: `%s` in a date format is seconds since 1970 in the machine's time zone (a C library extension).
 _EPOCH_SECONDS = re.compile(r"%[-_0^#]*[0-9]*s")
 #: Values whose text is their data, the same on every run and every machine.
@@ -517,6 +518,7 @@ def make_environment(
     }
     if html:
         filters["markdown"] = markdown_html
+        filters["code"] = code_spans_html
     filters.update(extra_filters or {})
     if has_project_templates(config):
         return _Environment(root=config.root, filters=filters, loader=_loader(config), **options)
@@ -578,6 +580,20 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         raise TemplateError(f"{name}: macros call each other too deeply") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
         raise TemplateError(f"{_failing_template(error, template)}: {error}") from None
+
+
+def code_spans_html(value: Any) -> Markup:
+    """One line of text as HTML, escaped, with its `code spans` shown as code (titles)."""
+    parts = []
+    for code, part in code_spans(format_value(value)):
+        if not code:
+            parts.append(str(escape_html(part)))
+            continue
+        inner = part.strip("`")
+        if inner.startswith(" ") and inner.endswith(" ") and inner.strip():
+            inner = inner[1:-1]  # CommonMark strips one space each side
+        parts.append(f"<code>{escape_html(inner)}</code>")
+    return Markup("".join(parts))
 
 
 def trusted_html(text: str) -> Markup:

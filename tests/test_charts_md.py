@@ -76,7 +76,8 @@ def test_charts_use_the_summary_figures() -> None:
               _issue(2, date(2026, 1, 2), severity="low"),
               _issue(3, date(2026, 1, 3), "resolved", date(2026, 1, 9), severity="low")]
     text = render_log(issues, Config())
-    pie = re.search(r"```mermaid\n%%\{init: .*?\}%%\npie showData title Open issues by severity\n(.*?)```", text, re.S)
+    pie = re.search(r"```mermaid\n%%\{init: .*?\}%%\npie showData title Open issues by severity\n"
+                    r"(.*?)```", text, re.S)
     assert pie is not None
     assert pie.group(1) == '    "🔴 Critical" : 1\n    "🟢 Low" : 1\n'  # no empty slices
     summary = summarize(issues, Config())
