@@ -602,12 +602,27 @@ def show(
     path = find_issue_file(config, issue_id)
     if output_format is Format.json:
         _, issue = load_issue(config, path)
-        typer.echo(to_json({**issue_record(issue, config), "body": issue.body}))
+        typer.echo(to_json({**issue_record(issue, config), "age_days": _age(issue),
+                            "body": issue.body}))
         return
     text, problem = read_text(path, display_path(path, config), config.root)
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     typer.echo(text.removeprefix("\ufeff"), nl=not text.endswith("\n"))
+    if stdout_is_terminal():  # a reader's note; a pipe gets the file exactly as it is
+        _, issue = load_issue(config, path)
+        days = _age(issue)
+        if days is not None:
+            how = "was open" if issue.resolved is not None else "open for"
+            typer.echo(f"{issue.id} {how} {days} day{'' if days == 1 else 's'}", err=True)
+
+
+def _age(issue: Any) -> int | None:
+    """Days an issue has been (or was) open, counted to today (`stats.days_open`)."""
+    from issuelog.frontmatter_edit import today
+    from issuelog.stats import days_open
+
+    return days_open(issue, today())
 
 
 def _print_edit(edit: Any, config: Config) -> None:

@@ -52,6 +52,18 @@ def time_to_resolve(issue: Issue) -> timedelta | None:
     return max(as_date(end) - as_date(start), timedelta(0))
 
 
+def days_open(issue: Issue, today: date) -> int | None:
+    """Whole days from an issue's report to its resolution or, while it has none, to `today`.
+
+    For `list`, `show`, the HTML page and the metrics, which count to the day they run on;
+    ISSUES.md never shows it (it would change every day). None without a report date.
+    """
+    if issue.reported is None or issue.reference_only:
+        return None
+    end = as_date(issue.resolved) if issue.resolved is not None else today
+    return max((end - as_date(issue.reported)).days, 0)
+
+
 def time_to_resolve_hours(issue: Issue) -> float | None:
     """Time to resolve in hours, to two decimals, for exports; None while unresolved."""
     duration = time_to_resolve(issue)
@@ -699,9 +711,10 @@ class MetricCounts:
     resolution_buckets: list[tuple[float, int]]
     resolution_count: int
     resolution_sum: float
+    oldest_open: dict[str, int] = field(default_factory=dict)  # days, by severity
 
 
-def metric_counts(issues: list[Issue], config: Config) -> MetricCounts:
+def metric_counts(issues: list[Issue], config: Config, today: date | None = None) -> MetricCounts:
     """Open, created and resolved issues by label, occurrences, and the resolution histogram.
 
     Reference-only entries are not counted: they record knowledge, not issues that happened.
@@ -723,5 +736,16 @@ def metric_counts(issues: list[Issue], config: Config) -> MetricCounts:
                             for bound in RESOLUTION_BUCKETS],
         resolution_count=len(durations),
         resolution_sum=sum(durations),
+        oldest_open=_oldest_open(issues, config, today) if today is not None else {},
     )
+
+
+def _oldest_open(issues: list[Issue], config: Config, today: date) -> dict[str, int]:
+    """The days the longest-open issue of each severity has been open, on `today`."""
+    oldest: dict[str, int] = {}
+    for issue in issues:
+        days = days_open(issue, today) if is_open(issue, config) else None
+        if days is not None and days >= oldest.get(issue.severity, -1):
+            oldest[issue.severity] = days
+    return oldest
 
