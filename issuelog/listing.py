@@ -62,6 +62,8 @@ def check_filters(filters: Filters, config: Config) -> None:
     }
     for field_name, names in allowed.items():
         for value in getattr(filters, field_name):
+            if field_name == "phase" and value == "":
+                continue  # `--phase=`: issues without a phase, as ISSUES.md's "No phase"
             if names and value not in names:
                 raise UsageError(f"unknown {field_name} '{value}' (allowed: {', '.join(names)})")
 

@@ -65,7 +65,8 @@ def test_a_capped_table_shows_the_newest_and_says_exactly_how_many_more(
     assert re.findall(r"ISSUE-\d+", listed) == [f"ISSUE-00{n}" for n in (5, 4, 3, 2, 1)]
 
 
-def test_resolved_and_closed_tables_keep_the_most_recently_closed(project: Path) -> None:
+def test_resolved_and_closed_tables_keep_the_most_recently_closed(
+        project: Path, cli: Invoke) -> None:
     for number in range(1, 5):
         _write(project, number, status="resolved", reported="2026-01-01",
                extra=f"resolved: 2026-02-0{5 - number}\nphase: Phase 1")
@@ -79,6 +80,16 @@ def test_resolved_and_closed_tables_keep_the_most_recently_closed(project: Path)
     closed = text.split("## Won't Fix", 1)[1].split("\n## ", 1)[0]
     assert re.findall(r"\[(ISSUE-\d+)\]", closed) == ["ISSUE-006", "ISSUE-005"]
     assert "more:" not in closed
+    # Issues without a phase: `--phase=` lists exactly them.
+    for number in range(7, 10):
+        _write(project, number, status="resolved", extra=f"resolved: 2026-03-0{number - 6}")
+    (project / "issuelog.toml").write_text('phases = ["Phase 1"]\nlog_rows = 2\n')
+    cli("render")
+    no_phase = (project / "ISSUES.md").read_text().split("### No phase", 1)[1].split("###", 1)[0]
+    command = "issuelog list --status=resolved --phase= --sort=-resolved"
+    assert f"1 more: `{command}`" in no_phase
+    listed = cli(*command.split()[1:]).stdout
+    assert re.findall(r"ISSUE-\d+", listed) == ["ISSUE-009", "ISSUE-008", "ISSUE-007"]
 
 
 def test_log_rows_zero_shows_every_row_and_a_negative_value_is_refused(project: Path) -> None:
