@@ -206,6 +206,7 @@ def test_a_code_span_in_a_title_keeps_its_angle_brackets(project: Path) -> None:
     assert "| Parsing `<str>` fails for &lt;b&gt; tags \\| pipes |" in text
     page = export_html(load_issues(config).issues, config, today=date(2026, 2, 1))
     assert "Parsing <code>&lt;str&gt;</code> fails for &lt;b&gt; tags | pipes" in page
+    assert "`" not in page.split('<section id="open-issues">', 1)[1].split("</section>", 1)[0]
 
 
 def test_open_tables_show_status_and_the_page_counts_ages_to_today(project: Path) -> None:
@@ -233,6 +234,18 @@ def test_the_page_hides_the_unfilled_sections_of_the_issue_template(project: Pat
     assert "Description" in article and "Prevention" in article and "Tests" in article
     for empty in ("Root Cause", "Resolution", "Notes", "Fill in"):
         assert empty not in article
+
+
+def test_reference_cells_keep_their_code_spans(project: Path) -> None:
+    make_tree(project, {"issues/ISSUE-001.md": issue_text(
+        status="resolved", extra='resolved: 2026-01-11\n'
+        'reference: {area: DB, cause: "`pg` <down>", solution: "`make up`"}')})
+    config = Config(root=project)
+    text = render_log(load_issues(config).issues, config)
+    assert "| Something broke ([ISSUE-001](issues/ISSUE-001.md)) | `pg` &lt;down&gt; | `make up` |" \
+        in text
+    page = export_html(load_issues(config).issues, config)
+    assert "<td><code>pg</code> &lt;down&gt;</td><td><code>make up</code></td>" in page
 
 
 def test_render_counts_issues_as_the_total_does(project: Path, cli: Invoke) -> None:
