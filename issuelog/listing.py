@@ -16,13 +16,14 @@ from typing import Any
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
-from issuelog.stats import natural_key, time_to_resolve_hours
+from issuelog.stats import days_open, natural_key, time_to_resolve_hours
 from issuelog.store import sort_key
 
 #: Fields `--sort` accepts; `-field` sorts in reverse.
 SORT_FIELDS = tuple(name for name in FIELD_ORDER if name not in ("reference", "reference_only"))
 #: Columns of the table view, in order.
-TABLE_COLUMNS = ("id", "severity", "status", "title", "phase", "component", "assignee", "reported")
+TABLE_COLUMNS = ("id", "severity", "status", "title", "phase", "component", "assignee", "reported",
+                 "age")
 #: Columns of the CSV views (`list --format csv`, `export --format csv`).
 CSV_COLUMNS = (
     "id", "title", "status", "severity", "phase", "category", "component", "reported", "resolved",
@@ -61,6 +62,8 @@ def check_filters(filters: Filters, config: Config) -> None:
     }
     for field_name, names in allowed.items():
         for value in getattr(filters, field_name):
+            if field_name == "phase" and value == "":
+                continue  # `--phase=`: issues without a phase, as ISSUES.md's "No phase"
             if names and value not in names:
                 raise UsageError(f"unknown {field_name} '{value}' (allowed: {', '.join(names)})")
 
@@ -255,12 +258,29 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def table_rows(issues: Iterable[Issue]) -> list[list[str]]:
-    """The cells of the table view, one list per issue, in TABLE_COLUMNS order."""
+def clock_today() -> date:
+    """Today, for ages (`frontmatter_edit.today`, imported here only when a table needs it)."""
+    # ruamel.yaml comes with it, and `list --format json` and completion need neither.
+    from issuelog.frontmatter_edit import today
+
+    return today()
+
+
+def table_rows(issues: Iterable[Issue], today: date | None = None) -> list[list[str]]:
+    """The cells of the table view, one list per issue, in TABLE_COLUMNS order.
+
+    `age` is the days an issue has been open (`stats.days_open`), up to `today` (default: the
+    clock's today) while it is open: `12d`.
+    """
+    end = today or clock_today()
     rows = []
     for issue in issues:
         cells = []
         for name in TABLE_COLUMNS:
+            if name == "age":
+                days = days_open(issue, end)
+                cells.append("" if days is None else f"{days}d")
+                continue
             value = getattr(issue, name)
             cells.append(
                 value.isoformat()[:10]
@@ -274,8 +294,8 @@ def table_rows(issues: Iterable[Issue]) -> list[list[str]]:
 #: Free-text columns of the table view, as they give up room on a narrow terminal, and the width
 #: each keeps at least; the others (ID, severity, status, date) always stay whole.
 _NARROWING = (("assignee", 8), ("component", 8), ("phase", 8), ("title", 24))
-#: Columns left out, first to last, when narrowing is not enough.
-_OPTIONAL_COLUMNS = ("assignee", "component", "phase")
+#: Columns left out, first to last, when narrowing is not enough (the age first: `show` has it).
+_OPTIONAL_COLUMNS = ("age", "assignee", "component", "phase")
 _NARROWEST_TITLE = 8
 
 
@@ -283,9 +303,9 @@ def fit_column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
     """The columns that fit a terminal `width` wide, one space apart, and their widths.
 
     From each column's natural width the free-text columns give up what is too much, the title
-    last and keeping 24 characters; if that is not enough, assignee, component and phase are left
-    out in that order, the title gets back what they free, and gives up more (down to 8) only
-    when nothing else can.
+    last and keeping 24 characters; if that is not enough, age, assignee, component and phase are
+    left out in that order, the title gets back what they free, and gives up more (down to 8)
+    only when nothing else can.
     """
     widths = dict(natural)
 
