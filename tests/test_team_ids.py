@@ -206,3 +206,30 @@ def test_renumber_against_the_base_before_merging(
     git(project, "merge", "--no-edit", "origin/main")
     cli("check")
     assert _titles(project) == MAIN_KEEPS
+
+
+def test_conflict_markers_are_reported_as_a_conflict_at_their_line(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    git(project, "checkout", "-q", "-b", "feature")
+    make_tree(project, {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second",
+                                                                  severity="critical")})
+    commit_all(project, "critical")
+    publish_on_main(server, tmp_path, {"issues/ISSUE-002-second.md": issue_text(
+        "ISSUE-002", title="Second", severity="low")}, when="2026-01-02T09:00:00")
+    git(project, "fetch", "-q", "origin")
+    git(project, "merge", "origin/main", check=False)
+    text = (project / "issues" / "ISSUE-002-second.md").read_text()
+    marker_line = text.splitlines().index("<<<<<<< HEAD") + 1
+    expected = f"issues/ISSUE-002-second.md:{marker_line}: unresolved merge conflict"
+    found = cli("check", code=1).stdout
+    assert found.startswith(expected) and "invalid YAML" not in found
+    # Every reader says so: the JSON view, an edit, the log.
+    assert expected in cli("show", "2", "--format", "json", code=1).stderr
+    assert expected in cli("set", "2", "severity=high", code=1).stderr
+    assert expected in cli("render", code=1).stdout + cli("render", code=1).stderr
+
+
+def test_a_lone_marker_in_a_body_is_not_a_conflict(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(
+        body="## Description\n\ngit printed:\n\n    <<<<<<< HEAD\n\nand stopped.\n")})
+    cli("check")
