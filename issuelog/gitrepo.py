@@ -216,12 +216,15 @@ class Arrival:
 
 
 def arrival(top: Path, path: Path) -> Arrival | None:
-    """The commit that first added `path` in the history of HEAD, or None if never committed."""
+    """The commit that first added `path` in the history of HEAD (and, mid-merge, of the commit
+    being merged in), or None if never committed."""
     inside = relative_to_work_tree(path, top)
     if inside is None:
         return None
+    incoming = merge_head(top)
+    revisions = ["HEAD", incoming] if incoming else ["HEAD"]
     try:
-        output = _text(["log", "--diff-filter=A", "--format=%H %ct", "HEAD", "--", inside], top)
+        output = _text(["log", "--diff-filter=A", "--format=%H %ct", *revisions, "--", inside], top)
     except GitUnavailable:
         return None
     lines = output.splitlines()

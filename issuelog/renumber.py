@@ -172,6 +172,12 @@ def plan_renumbering(config: Config) -> RenumberPlan:
     for issue_id in sorted(duplicates, key=sort_key):
         members = duplicates[issue_id]
         decided = _published_keeper(members, published, config) if published else None
+        if published is not None and published.rev is None and any(
+                arrivals.get(issue.path) for issue in members):
+            raise IssuelogError(
+                f"cannot tell the default branch (no origin/HEAD, main or master), so not which "
+                f"{issue_id} is published: nothing was changed. Set default_branch in the "
+                "configuration (or run `git remote set-head origin --auto`)")
         if decided is None:
             members = sorted(members, key=lambda issue: _entry_order(issue, arrivals))
             keeper, later, basis = members[0], members[1:], None

@@ -233,3 +233,16 @@ def test_a_lone_marker_in_a_body_is_not_a_conflict(project: Path, cli: Invoke) -
     make_tree(project, {"issues/ISSUE-001-a.md": issue_text(
         body="## Description\n\ngit printed:\n\n    <<<<<<< HEAD\n\nand stopped.\n")})
     cli("check")
+
+
+def test_renumber_refuses_without_a_default_branch_and_follows_a_configured_one(
+        project: Path, cli: Invoke) -> None:
+    git(project, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    make_tree(project, {"issues/ISSUE-001-published.md": issue_text("ISSUE-001", title="Published")})
+    commit_all(project, "on trunk", when="2026-01-05T09:00:00")
+    git(project, "checkout", "-q", "-b", "topic")
+    make_tree(project, {"issues/ISSUE-001-older.md": issue_text("ISSUE-001", title="Older")})
+    commit_all(project, "older date, other branch", when="2026-01-01T09:00:00")
+    assert "cannot tell the default branch" in cli("renumber", code=1).stderr
+    (project / "issuelog.toml").write_text('project = "Demo"\ndefault_branch = "trunk"\n')
+    assert "issues/ISSUE-001-published.md keeps ISSUE-001" in cli("renumber").stdout
