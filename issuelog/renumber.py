@@ -359,6 +359,15 @@ def finish_interrupted(config: Config) -> bool:
     except (OSError, ValueError) as error:
         raise IssueFileError(f"{display_path(path, config)}: cannot read the renumbering journal "
                              f"({error}); delete it once the issue files are as you want them") from None
+    try:
+        named = [Path(entry[i]) for entry in journal["renames"] for i in (0, 1)]
+        named += [Path(entry[0]) for entry in journal["references"]]
+    except (KeyError, TypeError, IndexError):
+        named = [Path("..")]  # not a journal renumber wrote
+    issues = config.issues_path.resolve()
+    if not all((config.root / name).resolve().parent == issues for name in named):
+        raise IssueFileError(f"{display_path(path, config)}: not a renumbering journal of this "
+                             "project's issue files; delete it once the issue files are as you want them")
     _carry_out(journal, config)
     return True
 
