@@ -462,7 +462,11 @@ def base_id_clashes(config: Config, against: str) -> list[BaseClash]:
         raise UsageError(f"{config.issues_dir} lies outside the git work tree {top}")
     base = resolve_commit(top, against)
     try:
-        fork = run_git(["merge-base", base, "HEAD"], top).decode().strip()
+        parents = run_git(["rev-list", "--no-walk", "--parents", "HEAD"], top).decode().split()[1:]
+        # CI often checks out the trial merge of the pull request into its base: the branch is
+        # then the merge's second parent.
+        branch = parents[1] if len(parents) > 1 and parents[0] == base else "HEAD"
+        fork = run_git(["merge-base", base, branch], top).decode().strip()
     except GitUnavailable:
         fork = ""  # unrelated histories, or no commit yet: every base file is the base's own
     base_blobs = blobs_at(top, base, directory)
