@@ -252,3 +252,13 @@ def test_check_against_in_the_trial_merge_that_ci_checks_out(
     problems = base_id_conflicts(load_config(project), "origin/main")
     assert [(p.path, p.line) for p in problems] == [("issues/ISSUE-003-mine.md", 2)]
     assert "run `issuelog renumber --against origin/main`" in problems[0].message
+
+
+def test_renumber_without_origin_head_trusts_origin_over_a_stale_local_main(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    _feature_and_main_take_003(server, project, tmp_path)
+    git(project, "remote", "set-head", "origin", "--delete")  # as after `git remote add` + fetch
+    assert git(project, "rev-parse", "main") != git(project, "rev-parse", "origin/main")
+    git(project, "merge", "--no-commit", "--no-ff", "origin/main")
+    cli("renumber")
+    assert _titles(project) == MAIN_KEEPS
