@@ -305,6 +305,10 @@ def check(
         "--format", metavar="FORMAT", help="text or json.")] = Format.text,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Unknown keys that look like typos of known fields are problems too.")] = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", metavar="REF",
+        help="Also fail when an issue of this branch takes an ID that REF (the pull request's "
+             "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
     from issuelog.store import load_issues, typo_hints
@@ -313,6 +317,10 @@ def check(
     result = load_issues(config, bodies=False)
     hints = typo_hints(result.issues, config)
     problems = sorted(result.problems + hints) if strict else result.problems
+    if against is not None:
+        from issuelog.renumber import base_id_conflicts
+
+        problems = sorted(problems + base_id_conflicts(config, against))
     if not strict:
         # Warnings, on stderr: the exit code and the JSON on stdout stay those of the problems.
         for hint in hints:
@@ -400,15 +408,20 @@ def _issue_count(issues: int, references: int) -> str:
 @reports_errors
 def renumber(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, change nothing.")] = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", metavar="REF",
+        help="Before merging REF (e.g. origin/main): renumber this branch's issues whose IDs REF "
+             "uses for different issues.")] = None,
 ) -> None:
-    """Give issues that share an ID (after a merge) the next free IDs; print every change."""
+    """Give issues that share an ID new IDs; the one on the default branch keeps it. Print every change."""
     from issuelog.renumber import renumber as renumber_issues
     from issuelog.store import display_path
 
     config = load_project()
-    plan = renumber_issues(config, dry_run=dry_run)
+    plan = renumber_issues(config, dry_run=dry_run, against=against)
     if plan.empty and not plan.unclear:
-        typer.echo("no duplicate IDs: nothing to renumber", err=True)
+        typer.echo(f"no ID that {against} uses for another issue: nothing to renumber" if against
+                   else "no duplicate IDs: nothing to renumber", err=True)
         return
     would = "would " if dry_run else ""
     for rename in plan.renames:
@@ -444,12 +457,14 @@ def git_hook(
     arguments: Annotated[list[str] | None, typer.Argument(
         metavar="ARGS...", help="The hook's arguments.")] = None,
 ) -> None:
-    """Run by the hooks `install-hooks` installs: re-render ISSUES.md after merges and rebases."""
+    """Run by the hooks `install-hooks` installs: keep ISSUES.md current in merges and rebases."""
     from issuelog.hooks import run_hook
 
-    message = run_hook(name, arguments or [], load_project())
-    if message:
-        typer.echo(message, err=True)
+    result = run_hook(name, arguments or [], load_project())
+    if result.message:
+        typer.echo(result.message, err=True)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -458,18 +473,20 @@ def diff(
     rev: Annotated[str | None, typer.Argument(
         metavar="REV",
         help="Compare with this revision (default: the merge base with the default branch).")] = None,
+    head: Annotated[str | None, typer.Argument(
+        metavar="[HEAD]", help="Compare the issues of this revision (default: the files on disk).")] = None,
     output_format: Annotated[Format, typer.Option(
         "--format", metavar="FORMAT", help="text (Markdown) or json.")] = Format.text,
     link_base: Annotated[str, typer.Option(
         "--link-base", metavar="URL", help="Put before each issue's path in links, e.g. "
         "https://github.com/OWNER/REPO/blob/BRANCH/")] = "",
 ) -> None:
-    """Markdown for a pull request comment: issues opened, resolved, reopened or changed since REV."""
+    """Markdown for a pull request comment: issues opened, resolved, renumbered or changed since REV."""
     from issuelog.history import diff_as_data, diff_since
     from issuelog.render import render_diff
 
     config = load_project()
-    result = diff_since(config, rev)
+    result = diff_since(config, rev, head)
     if output_format is Format.json:
         typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
     else:

@@ -109,6 +109,12 @@ class Config:
     log_rows: int = 50
     # Branches (glob patterns) on which ISSUES.md is rendered and checked; empty: every branch.
     render_branches: tuple[str, ...] = ()
+    # The branch whose issue IDs never move (`renumber`, `check --against`); empty: origin/HEAD,
+    # else main, master or init.defaultBranch.
+    default_branch: str = ""
+    # `new` skips IDs taken on branches with a commit in this many days (the default branch and
+    # the current one always count); 0: every branch, however old.
+    id_branch_days: int = 30
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -190,6 +196,9 @@ _KEY_NOTES = {
     "default_status": "the status of a new issue",
     "charts": "Mermaid charts in the rendered log",
     "render_branches": 'where the log is rendered and checked, e.g. ["main"]; empty: everywhere',
+    "log_rows": "rows each table of the log shows at most; 0: every row",
+    "default_branch": "the branch whose IDs never move; empty: origin/HEAD, else main or master",
+    "id_branch_days": "new skips IDs on branches with no commit in this many days; 0: every branch",
     "severities_replace": "true: only your [[severities]] below, no defaults",
     "statuses_replace": "true: only your [[statuses]] below, no defaults",
     "tracker_vocabulary": "true: an 'info' severity and an 'investigating' status, for `record`",
@@ -366,7 +375,8 @@ def load_config(start: Path | None = None) -> Config:
 
 _SCALAR_KEYS = {
     "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
-    "templates_dir": str, "default_status": str, "log_rows": int,
+    "templates_dir": str, "default_status": str, "log_rows": int, "default_branch": str,
+    "id_branch_days": int,
 }
 _BOOL_KEYS = {"charts", "severities_replace", "statuses_replace", "tracker_vocabulary"}
 _LIST_KEYS = {"phases", "categories", "required", "render_branches"}
@@ -527,6 +537,8 @@ def _check_consistency(where: str, config: Config) -> None:
         raise ConfigError(f"{where}: 'log_rows' must be 0 (no limit) or more, got {config.log_rows}")
     if not 1 <= config.id_width <= 9:
         raise ConfigError(f"{where}: 'id_width' must be between 1 and 9")
+    if config.id_branch_days < 0:
+        raise ConfigError(f"{where}: 'id_branch_days' must be 0 (every branch) or more days")
     if config.status(config.default_status) is None:
         raise ConfigError(f"{where}: 'default_status' {config.default_status!r} is not a configured status")
     for key in ("issues_dir", "output", "templates_dir"):

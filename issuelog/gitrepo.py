@@ -29,14 +29,16 @@ class GitUnavailable(Exception):
     """git is not installed, or the directory is not inside a git work tree."""
 
 
-def run_git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
-    """Run one git command and return its standard output; raise GitUnavailable on failure."""
+def run_git(args: Sequence[str], cwd: Path, stdin: bytes | None = None,
+            env: dict[str, str] | None = None) -> bytes:
+    """Run one git command (with `env` added to the environment) and return its standard output;
+    raise GitUnavailable on failure."""
     try:
         result = subprocess.run(
             ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False,
             # Hooks run git with GIT_DIR/GIT_INDEX_FILE set for the repository they serve; keep
             # them, but never let a pager or a prompt wait for a person.
-            env={**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"},
+            env={**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", **(env or {})},
         )
     except OSError as error:
         raise GitUnavailable(f"cannot run git: {error.strerror}") from None
@@ -68,10 +70,32 @@ def relative_to_work_tree(path: Path, top: Path) -> str | None:
 
 # --- names of issue files on every branch --------------------------------------------------------
 
-def branch_tips(top: Path) -> list[str]:
-    """Commit IDs of every local branch and remote-tracking branch, without repeats."""
-    output = _text(["for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes"], top)
-    return sorted(set(output.split()))
+def branch_tips(top: Path, since: int | None = None, always: Iterable[str] = ()) -> list[str]:
+    """Commit IDs of every local branch and remote-tracking branch, without repeats.
+
+    With `since` (a Unix time), only the branches whose last commit is that recent, plus the
+    commits in `always` (the default branch and HEAD, which count however old they are).
+    """
+    output = _text(["for-each-ref", "--format=%(objectname) %(committerdate:unix)",
+                    "refs/heads", "refs/remotes"], top)
+    tips = set(always)
+    for line in output.splitlines():
+        commit, _, when = line.partition(" ")
+        if since is None or not when.isdigit() or int(when) >= since:
+            tips.add(commit)  # a tag or a ref without a date counts: never hand out its IDs
+    return sorted(tips)
+
+
+def always_counted(top: Path, configured_default: str = "") -> list[str]:
+    """The commits whose issue IDs are never handed out again: the default branch's and HEAD's."""
+    commits = []
+    for rev in ("HEAD", None):
+        try:
+            name = rev or default_branch(top, configured_default)
+            commits.append(_text(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], top))
+        except (GitUnavailable, UsageError):
+            continue  # no commit yet, or no default branch to be found
+    return commits
 
 
 def directory_trees(top: Path, commits: Iterable[str], directory: str) -> set[str]:
@@ -122,12 +146,15 @@ def tree_entry_pattern(name_pattern: str, object_id: str) -> re.Pattern[bytes]:
                       re.DOTALL)
 
 
-def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_file: Path | None) -> int:
+def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_file: Path | None,
+                        *, since: int | None = None, default: str = "") -> int:
     """The highest issue number on any local or remote-tracking branch (0 outside git).
 
-    `name_pattern` matches an issue file name and captures its number. Trees are immutable, so
-    their highest numbers are cached by tree ID in `cache_file`: a branch's issues directory is
-    only read again when it changed.
+    `name_pattern` matches an issue file name and captures its number. With `since` (a Unix
+    time) only branches with a commit since then count, besides the default branch (`default`,
+    else found as `default_branch` finds it) and HEAD. Trees are immutable, so their highest
+    numbers are cached by tree ID in `cache_file`: a branch's issues directory is only read
+    again when it changed.
     """
     top = work_tree_root(start)
     if top is None:
@@ -136,7 +163,8 @@ def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_f
     if inside is None:
         return 0
     try:
-        trees = directory_trees(top, branch_tips(top), inside or ".")
+        always = always_counted(top, default) if since is not None else []
+        trees = directory_trees(top, branch_tips(top, since, always), inside or ".")
     except GitUnavailable:
         return 0
     cache = _read_cache(cache_file)
@@ -188,12 +216,15 @@ class Arrival:
 
 
 def arrival(top: Path, path: Path) -> Arrival | None:
-    """The commit that first added `path` in the history of HEAD, or None if never committed."""
+    """The commit that first added `path` in the history of HEAD (and, mid-merge, of the commit
+    being merged in), or None if never committed."""
     inside = relative_to_work_tree(path, top)
     if inside is None:
         return None
+    incoming = merge_head(top)
+    revisions = ["HEAD", incoming] if incoming else ["HEAD"]
     try:
-        output = _text(["log", "--diff-filter=A", "--format=%H %ct", "HEAD", "--", inside], top)
+        output = _text(["log", "--diff-filter=A", "--format=%H %ct", *revisions, "--", inside], top)
     except GitUnavailable:
         return None
     lines = output.splitlines()
@@ -214,8 +245,13 @@ def is_ancestor(top: Path, ancestor: str, descendant: str) -> bool:
 
 # --- revisions ------------------------------------------------------------------------------------
 
-def default_branch(top: Path) -> str:
-    """The branch pull requests merge into: origin's HEAD, else main, master or init.defaultBranch."""
+def default_branch(top: Path, configured: str = "") -> str:
+    """The branch pull requests merge into: the configured one, else origin's HEAD, else main,
+    master or init.defaultBranch."""
+    if configured:
+        if not _resolves(top, configured):
+            raise UsageError(f"default_branch '{configured}' is not a branch or commit here")
+        return configured
     with contextlib.suppress(GitUnavailable):
         return _text(["symbolic-ref", "--short", "refs/remotes/origin/HEAD"], top)
     candidates = ["main", "master"]
@@ -225,7 +261,8 @@ def default_branch(top: Path) -> str:
         for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
             if _resolves(top, ref):
                 return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
-    raise UsageError("cannot tell the default branch (no origin/HEAD, main or master): name a revision")
+    raise UsageError("cannot tell the default branch (no origin/HEAD, main or master): name a "
+                     "revision or set default_branch in the configuration")
 
 
 def _resolves(top: Path, rev: str) -> bool:
@@ -252,8 +289,8 @@ def merge_base(top: Path, first: str, second: str) -> str:
         raise UsageError(f"'{first}' and '{second}' have no common ancestor") from None
 
 
-def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
-    """`{file name: contents}` of the files directly in `directory` at `commit` (empty if absent)."""
+def blobs_at(top: Path, commit: str, directory: str) -> dict[str, str]:
+    """`{file name: blob ID}` of the files directly in `directory` at `commit` (empty if absent)."""
     try:
         listing = run_git(["ls-tree", "-z", commit, "--", f"{directory}/" if directory else "."], top)
     except GitUnavailable:
@@ -266,8 +303,47 @@ def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
         mode, kind, object_id = meta.decode().split()
         if kind == "blob" and mode != "120000":  # symbolic links are not issue files
             blobs[PurePosixPath(raw_name.decode("utf-8", "surrogateescape")).name] = object_id
+    return blobs
+
+
+def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
+    """`{file name: contents}` of the files directly in `directory` at `commit` (empty if absent)."""
+    blobs = blobs_at(top, commit, directory)
     names = sorted(blobs)
     return dict(zip(names, read_objects(top, [blobs[name] for name in names]), strict=True))
+
+
+def merge_head(top: Path) -> str | None:
+    """The commit being merged in while a merge is under way (`MERGE_HEAD`), else None."""
+    try:
+        return _text(["rev-parse", "--verify", "--quiet", "MERGE_HEAD^{commit}"], top) or None
+    except GitUnavailable:
+        return None
+
+
+def first_parent_arrival(top: Path, rev: str, inside: str) -> int | None:
+    """How many commits along `rev`'s first-parent line come before `inside` first appeared there.
+
+    Merges count as the moment their second side's files arrive, whatever the commit dates; None
+    when the path never appeared on that line.
+    """
+    try:
+        added = _text(["log", "--first-parent", "--diff-filter=A", "--format=%H", rev, "--", inside],
+                      top).split()
+        if not added:
+            return None
+        return int(_text(["rev-list", "--first-parent", "--count", added[-1]], top))
+    except (GitUnavailable, ValueError):
+        return None
+
+
+def first_parent_commit(top: Path, rev: str, position: int) -> str | None:
+    """The commit `position` steps from the root along `rev`'s first-parent line (1: the root)."""
+    try:
+        total = int(_text(["rev-list", "--first-parent", "--count", rev], top))
+        return _text(["rev-parse", "--verify", "--quiet", f"{rev}~{total - position}^{{commit}}"], top)
+    except (GitUnavailable, ValueError):
+        return None
 
 
 def current_branch(top: Path | None) -> str | None:
@@ -295,3 +371,48 @@ def set_config(top: Path, key: str, value: str) -> None:
     """Set a value in the repository's own git config (`.git/config`)."""
     run_git(["config", "--local", key, value], top)
 
+
+
+# --- hooks: what a merge or a rebase just made ----------------------------------------------------
+
+def is_unpublished(top: Path, rev: str = "HEAD") -> bool:
+    """Whether no remote-tracking branch contains `rev` (so amending it rewrites nobody's history)."""
+    try:
+        return not _text(["branch", "-r", "--contains", rev], top)
+    except GitUnavailable:
+        return False
+
+
+def is_fresh_merge(top: Path) -> bool:
+    """Whether HEAD is a merge commit that `git merge` just made here (not a fast-forward to
+    someone else's merge): two parents, the first being the HEAD before the merge, unpublished."""
+    try:
+        parents = _text(["rev-list", "--no-walk", "--parents", "HEAD"], top).split()[1:]
+        before = _text(["rev-parse", "--verify", "--quiet", "ORIG_HEAD^{commit}"], top)
+    except GitUnavailable:
+        return False
+    return len(parents) == 2 and parents[0] == before and is_unpublished(top)
+
+
+def amend_head_with(top: Path, paths: Sequence[str]) -> None:
+    """Replace HEAD by the same commit (parents, author, message) with the work tree's `paths`.
+
+    Done with plumbing (`write-tree`, `commit-tree`, `update-ref`): `git commit --amend` refuses
+    while `git merge` still holds MERGE_HEAD in its post-merge hook, and plumbing runs no hooks.
+    """
+    head = _text(["rev-parse", "--verify", "HEAD^{commit}"], top)
+    run_git(["add", "--", *paths], top)
+    tree = _text(["write-tree"], top)
+    parents = _text(["rev-list", "--no-walk", "--parents", head], top).split()[1:]
+    fields = run_git(["log", "-1", "--format=%an%x00%ae%x00%ad%x00%B", "--date=raw", head], top)
+    name, email, when, message = fields.decode("utf-8", "surrogateescape").split("\0", 3)
+    environment = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": when}
+    arguments = ["commit-tree", tree, *[item for parent in parents for item in ("-p", parent)]]
+    message_bytes = message.rstrip("\n").encode("utf-8", "surrogateescape") + b"\n"
+    commit = run_git(arguments, top, message_bytes, env=environment).decode().strip()
+    run_git(["update-ref", "-m", "issuelog: the re-rendered log added", "HEAD", commit, head], top)
+
+
+def stage(top: Path, paths: Sequence[str]) -> None:
+    """`git add` these paths."""
+    run_git(["add", "--", *paths], top)
