@@ -723,9 +723,8 @@ class _Reader:
         knowledge = draft.reference_row and status is not None and not status.open
         if knowledge:
             draft.extra["reference_only"] = True
-        known_day = draft.fields.get("resolved", self.log_day if knowledge else self.today)
-        if known_day is not None:
-            draft.fields.setdefault("reported", known_day)
+        if knowledge and self.log_day is not None:
+            draft.fields.setdefault("reported", draft.fields.get("resolved", self.log_day))
         if status is not None and status.open and "resolved" in draft.fields:
             _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
@@ -735,8 +734,12 @@ class _Reader:
             _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
                                         "reported; kept the date as legacy_resolved"))
-        if status is not None and not status.open and not knowledge:
-            draft.fields.setdefault("resolved", draft.fields["reported"])
+        # A date the log does not state is unknown: never today, never the other date.
+        if not knowledge:
+            if "reported" not in draft.fields:
+                draft.extra["reported_unknown"] = True
+            if status is not None and not status.open and "resolved" not in draft.fields:
+                draft.extra["resolved_unknown"] = True
         if draft.legacy_id:
             draft.extra = {"legacy_id": draft.legacy_id, **draft.extra}
 
@@ -1016,7 +1019,8 @@ def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Pa
     for draft in plan.drafts:
         problems = check_values(draft.fields, config) + [
             f"missing required field '{key}'" for key in missing_required(
-                {"title": draft.title, **draft.fields}, config) if key not in draft.extra]
+                {"title": draft.title, **draft.fields}, config)
+            if key not in draft.extra and draft.extra.get(f"{key}_unknown") is not True]
         errors += [f"{plan.source}:{draft.line}: {message}" for message in problems]
     if errors:
         raise UsageError("nothing imported:\n" + "\n".join(errors))

@@ -11,7 +11,14 @@ from typing import Any
 
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import FIELD_ORDER, disallowed_values, parse_issue, title_problem, validate_issue
+from issuelog.model import (
+    FIELD_ORDER,
+    UNKNOWN_DATE_FIELDS,
+    disallowed_values,
+    parse_issue,
+    title_problem,
+    validate_issue,
+)
 from issuelog.render import render_issue
 from issuelog.store import create_issue_file, display_path, id_numbers
 
@@ -72,13 +79,16 @@ def create_issue(
     values["title"] = " ".join(str(values["title"]).split())
     values.setdefault("status", config.default_status)
     # A reference-only entry (knowledge, not an event) gets no date it was not given.
+    # Nor does a date that `extra` declares unknown (`resolved_unknown: true`, from an import).
+    unknown = {key for key in UNKNOWN_DATE_FIELDS if (extra or {}).get(f"{key}_unknown") is True}
     if not (extra or {}).get("reference_only"):
-        values.setdefault("reported", today or date.today())
+        if "reported" not in unknown:
+            values.setdefault("reported", today or date.today())
         status = config.status(values["status"])
-        if status is not None and not status.open:
-            values.setdefault("resolved", values["reported"])
+        if status is not None and not status.open and "resolved" not in unknown:
+            values.setdefault("resolved", values.get("reported") or today or date.today())
     errors = check_values(values, config)
-    missing = missing_required(values, config)
+    missing = [key for key in missing_required(values, config) if key not in unknown]
     if missing:
         errors.append(f"missing required field(s): {', '.join(missing)}")
     related = values.get("related", [])

@@ -180,6 +180,9 @@ class Summary:
     # `issues` holds every issue; `tracked` those counted, without the reference-only entries.
     tracked: list[Issue] = field(default_factory=list)
     reference_only: int = 0
+    #: Closed issues with no known resolution date (`resolved_unknown: true`), left out of
+    #: Resolution Time, the SLA figures and the trend.
+    unknown_resolution_date: int = 0
 
     @property
     def weekly_scale(self) -> int:
@@ -272,7 +275,9 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
     resolution_rows = []
     resolved_groups_by_severity = _grouped(resolved_issues, "severity")
     for severity in config.severities:
-        members = resolved_groups_by_severity.get(severity.name, [])
+        # An issue closed on an unknown date (`resolved_unknown`) has no place in these figures.
+        members = [i for i in resolved_groups_by_severity.get(severity.name, [])
+                   if i.resolved is not None]
         durations = [d for d in (time_to_resolve(i) for i in members) if d is not None]
         average = sum(durations, timedelta(0)) / len(durations) if durations else None
         breaches = sum(1 for duration in durations if over_sla(duration, severity))
@@ -312,6 +317,8 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         weekly=weekly_activity(issues, config, newest=last_updated),
         tracked=issues,
         reference_only=len(every) - len(issues),
+        unknown_resolution_date=sum(1 for i in issues if i.status in closed_names
+                                    and i.resolved is None and i.date_unknown("resolved")),
     )
 
 

@@ -227,8 +227,10 @@ def test_numbered_headings_with_bold_keys() -> None:
 def test_register_headings_with_bullet_keys() -> None:
     plan = read("shape-register.md")
     pool, webhook, search = plan.drafts
+    # The log says when it was found, not when it was fixed: that date is unknown, not invented.
     assert summary(pool) == ("CRIT-001", "critical", "resolved", "Phase 3", date(2025, 11, 2),
-                             date(2025, 11, 2))
+                             None)
+    assert pool.extra["resolved_unknown"] is True and "reported_unknown" not in pool.extra
     assert read_section(pool.body, "Impact") == "All API requests failed for 40 minutes"
     assert read_section(pool.body, "Time to Resolution") == "4 hours"
     assert read_section(pool.body, "Resolution") == "Raised the pool size and added `pool_pre_ping`"
@@ -272,14 +274,15 @@ def test_mixed_document() -> None:
     assert read_section(emails.body, "Resolution") == (
         "Removed the signal handler; see `app/signals.py`.")
     safari = entries["Safari drops session cookies"]
-    assert summary(safari) == ("KI-004", "low", "resolved", "Phase 2", date(2026, 1, 20),
-                               date(2026, 1, 20))
+    # An ambiguous date is kept as written, not replaced by the resolved date ("same day").
+    assert summary(safari) == ("KI-004", "low", "resolved", "Phase 2", None, date(2026, 1, 20))
     assert safari.extra["legacy_reported"] == "10/01/2026"
+    assert safari.extra["reported_unknown"] is True and "resolved_unknown" not in safari.extra
     assert read_section(safari.body, "Description") == (
         "Safari 17 ignores cookies set with `SameSite=None` without `Secure`.")
     health = entries["Health check flaps under load"]
-    assert summary(health) == ("", "medium", "resolved", "Phase 2", date(2026, 1, 18),
-                               date(2026, 1, 18))
+    assert summary(health) == ("", "medium", "resolved", "Phase 2", date(2026, 1, 18), None)
+    assert health.extra["resolved_unknown"] is True
     exports = entries["Exports are capped at 10 000 rows"]
     assert exports.value("status") == "wont_fix"
     cron = entries["Cron runs in the wrong zone"]
@@ -505,9 +508,11 @@ def test_any_mix_of_shapes_gives_drafts_that_check_accepts(parts: list[str]) -> 
             assert not status.open and resolved is None
             assert reported in (None, date(2026, 1, 20))  # the log's Last Updated line, if any
             continue
-        assert isinstance(reported, date)
-        assert (resolved is None) == status.open
-        if resolved is not None:
+        # A date the log does not give is declared unknown, never invented.
+        assert isinstance(reported, date) != (draft.extra.get("reported_unknown") is True)
+        assert reported != DAY
+        assert (resolved is None) == (status.open or draft.extra.get("resolved_unknown") is True)
+        if resolved is not None and reported is not None:
             assert as_date(resolved) >= as_date(reported)
 
 
@@ -545,11 +550,11 @@ def test_untuned_errors_grouped_by_month() -> None:
 def test_untuned_tracker_export_with_a_sub_heading_per_field() -> None:
     plan = read("untuned-tracker-export.md")
     cart, avatar = plan.drafts
-    assert summary(cart) == ("PROJ-17", "high", "resolved", None, date(2024, 12, 1),
-                             date(2024, 12, 1))
+    assert summary(cart) == ("PROJ-17", "high", "resolved", None, date(2024, 12, 1), None)
     assert read_section(cart.body, "Resolution") == (
         "Recompute the total server-side after applying codes.")
-    assert summary(avatar) == ("PROJ-21", "low", "in_progress", None, DAY, None)
+    assert summary(avatar) == ("PROJ-21", "low", "in_progress", None, None, None)
+    assert avatar.extra["reported_unknown"] is True
     assert "Status" not in avatar.body and "Priority" not in avatar.body
 
 

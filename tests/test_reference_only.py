@@ -159,7 +159,7 @@ def test_master_log_reference_rows_are_dated_by_the_log_not_the_import() -> None
         assert draft.value("resolved") is None
 
 
-def test_without_a_log_date_reference_rows_stay_undated_and_entries_get_the_import_day() -> None:
+def test_without_a_log_date_reference_rows_stay_undated_and_entries_get_no_invented_date() -> None:
     text = textwrap.dedent("""\
         # Log
 
@@ -175,12 +175,12 @@ def test_without_a_log_date_reference_rows_stay_undated_and_entries_get_the_impo
         | Disk full | Logs | | Open |
         """)
     crash, port, disk = read_log(text, CONFIG, today=date(2026, 2, 1)).drafts
-    assert crash.value("reported") == date(2026, 2, 1)
+    assert crash.value("reported") is None and crash.extra["reported_unknown"] is True
     assert port.extra["reference_only"] is True
     assert port.value("reported") is None and port.value("resolved") is None
     # A row that says it is open is work to do: an issue like any other, not knowledge.
     assert disk.value("status") == "open" and "reference_only" not in disk.extra
-    assert disk.value("reported") == date(2026, 2, 1)
+    assert disk.value("reported") is None and disk.extra["reported_unknown"] is True
 
 
 @pytest.mark.parametrize(("lines", "expected"), [
