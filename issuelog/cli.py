@@ -773,7 +773,7 @@ def import_log(
     ] = Format.text,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
-    from issuelog.importer import import_drafts, plan_import, upgrade_reference_entries
+    from issuelog.importer import import_drafts, plan_import, refusals, upgrade_reference_entries
     from issuelog.store import display_path
 
     config = load_project()
@@ -798,8 +798,14 @@ def import_log(
             _print_draft_table(plan.drafts)
         typer.echo(f"would create {len(plan.drafts)} issue(s) from {shown}; "
                    f"{len(plan.unreadable)} unreadable heading(s)", err=True)
+        refused = refusals(plan, config)  # the same check the import makes before writing
+        if refused:
+            raise UsageError("nothing would be imported:\n" + "\n".join(refused))
         return
     created = import_drafts(plan, config)
+    for issue_id in plan.relinked:
+        typer.echo(f"{shown}: linked {issue_id} to the entries its log names (an earlier import "
+                   "was interrupted before linking)", err=True)
     upgraded = upgrade_reference_entries(plan, config)
     if output_format is Format.json:
         typer.echo(json.dumps([{**_draft_json(draft), "id": issue_id,

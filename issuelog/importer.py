@@ -23,7 +23,7 @@ from markdown_it.token import Token
 from issuelog.config import Config
 from issuelog.edits import update_issue
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.frontmatter_edit import EMPTY, edit_frontmatter
+from issuelog.frontmatter_edit import EMPTY
 from issuelog.legacy_fields import (
     FIELD_LABELS,
     SECTION_LABELS,
@@ -41,12 +41,20 @@ from issuelog.legacy_fields import (
     strip_list_marker,
 )
 from issuelog.model import SECTIONS, Issue
-from issuelog.scaffold import check_values, create_issue, existing_ids, missing_required
-from issuelog.store import display_path, load_issues, read_text, write_atomic, write_lock
+from issuelog.scaffold import (
+    create_issue,
+    existing_ids,
+    file_problems,
+    issue_file_text,
+    values_and_problems,
+)
+from issuelog.store import display_path, load_issues, read_text, slugify
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 #: Hand-kept logs grow past the 1 MiB allowed for one issue file; this still bounds the work.
 MAX_LOG_BYTES = 64 * 1024 * 1024
+#: The most digits a legacy ID may have to become the issue's own ID.
+MAX_ID_DIGITS = 9
 
 _TEMPLATE_TITLE = re.compile(
     r"\b(?:issue|entry|error|bug|report|log|incident)s?\s+(?:template|format)\b|^templates?$", re.I
@@ -128,6 +136,8 @@ class ImportPlan:
     #: Reference rows imported before reference entries existed, as resolved issues dated the day
     #: of that import: the draft and the ID of the issue that `upgrade_reference_entries` fixes.
     upgrades: list[tuple[Draft, str]] = field(default_factory=list)
+    #: Issues of an earlier, interrupted import of this log whose `related` links were completed.
+    relinked: list[str] = field(default_factory=list)
 
 
 # --- reading the Markdown --------------------------------------------------------------------
@@ -487,7 +497,10 @@ def log_date(lines: list[str]) -> date | None:
 
 def fitting_id(legacy_id: str, config: Config) -> str | None:
     """The configured form of a legacy ID that fits the ID pattern (`issue 7` -> `ISSUE-007`)."""
-    match = re.fullmatch(rf"{re.escape(config.id_prefix)}[-_ ]?#?\s*(\d+)", legacy_id.strip(), re.I)
+    # More digits than an ID can sensibly hold (a 300-digit "ID" makes a file name no file
+    # system accepts) keep the legacy ID as text and take the next free ID instead.
+    match = re.fullmatch(rf"{re.escape(config.id_prefix)}[-_ ]?#?\s*0*(\d{{1,{MAX_ID_DIGITS}}})",
+                         legacy_id.strip(), re.I)
     return config.format_id(int(match.group(1))) if match else None
 
 
@@ -1013,15 +1026,34 @@ def _source_name(path: Path, config: Config) -> str:
         return resolved.as_posix()
 
 
-def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Path]]:
-    """Create one issue file per draft (never overwriting one), then link related entries."""
-    errors = []
+def refusals(plan: ImportPlan, config: Config) -> list[str]:
+    """`SOURCE:LINE: message` for each draft the import would refuse; empty when all are fine.
+
+    The one check both `import --dry-run` and the import run: each draft's file is built exactly
+    as it would be written, with its planned ID, and judged as `issuelog check` judges a file.
+    """
+    errors: list[str] = []
     for draft in plan.drafts:
-        problems = check_values(draft.fields, config) + [
-            f"missing required field '{key}'" for key in missing_required(
-                {"title": draft.title, **draft.fields}, config)
-            if key not in draft.extra and draft.extra.get(f"{key}_unknown") is not True]
+        values, problems = values_and_problems(config, {"title": draft.title, **draft.fields},
+                                               extra=draft.extra)
         errors += [f"{plan.source}:{draft.line}: {message}" for message in problems]
+        if problems:
+            continue
+        issue_id = draft.planned_id or config.format_id(1)
+        path = config.issues_path / f"{issue_id}-{slugify(values['title'])}.md"
+        text = issue_file_text(config, values, issue_id, extra=draft.extra, body=draft.body)
+        errors += [f"{plan.source}:{draft.line}: {problem.message}"
+                   for problem in file_problems(path, text, config)]
+    return errors
+
+
+def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Path]]:
+    """Create one issue file per draft (never overwriting one), then link related entries.
+
+    Safe to run again after an interruption: entries already imported are skipped, and their
+    `related` links are completed from the log (see `link_related`).
+    """
+    errors = refusals(plan, config)
     if errors:
         raise UsageError("nothing imported:\n" + "\n".join(errors))
     created: list[tuple[Draft, str, Path]] = []
@@ -1030,31 +1062,52 @@ def import_drafts(plan: ImportPlan, config: Config) -> list[tuple[Draft, str, Pa
                                       extra=draft.extra, body=draft.body,
                                       preferred_id=draft.planned_id)
         created.append((draft, issue_id, path))
-    _link_related(created, config)
+    created_ids = [(draft, issue_id) for draft, issue_id, _ in created]
+    fresh = {issue_id for _, issue_id in created_ids}
+    plan.relinked = [issue_id for issue_id in link_related(plan, created_ids, config)
+                     if issue_id not in fresh]
     return created
 
 
-def _link_related(created: list[tuple[Draft, str, Path]], config: Config) -> None:
-    """`related` names the new IDs of imported entries; other references stay as legacy_related."""
-    by_legacy = {draft.legacy_id.upper(): issue_id
-                 for draft, issue_id, _ in created if draft.legacy_id}
+def link_related(plan: ImportPlan, created: list[tuple[Draft, str]], config: Config) -> list[str]:
+    """Give `related` the new IDs of imported entries; other references go to legacy_related.
+
+    Run over the entries created now and those an earlier, interrupted import of the same log
+    created (the plan's skipped ones): a link the log names and the file lacks is added, so
+    that a kill between writing the files and linking them loses nothing for good. Links are
+    only added, never removed. Returns the IDs of the issues changed.
+    """
+    pairs = created + plan.skipped
+    by_legacy = {draft.legacy_id.upper(): issue_id for draft, issue_id in pairs if draft.legacy_id}
+    wanted = [(draft, issue_id) for draft, issue_id in pairs if draft.related_legacy]
+    if not wanted:
+        return []
     known = existing_ids(config)
-    with write_lock(config):
-        for draft, issue_id, path in created:
-            if not draft.related_legacy:
-                continue
-            related, unknown = [], []
-            for name in draft.related_legacy:
-                target = by_legacy.get(name.upper()) or (name if name in known else None)
-                if target and target != issue_id and target not in related:
-                    related.append(target)
-                elif not target:
-                    unknown.append(name)
-            changes: dict[str, Any] = {}
-            if related:
-                changes["related"] = related
-            if unknown:
-                changes["legacy_related"] = unknown
-            if changes:
-                text = path.read_text(encoding="utf-8")
-                write_atomic(path, edit_frontmatter(text, changes, name=str(path)))
+    current = {issue.id: issue for issue in load_issues(config).issues}
+    changed = []
+    for draft, issue_id in wanted:
+        issue = current.get(issue_id)
+        if issue is None:
+            continue
+        related, unknown = list(issue.related), _as_list(issue.extra.get("legacy_related"))
+        for name in draft.related_legacy:
+            target = by_legacy.get(name.upper()) or (name if name in known else None)
+            if target and target != issue_id and target not in related:
+                related.append(target)
+            elif not target and name not in unknown:
+                unknown.append(name)
+        changes: dict[str, Any] = {}
+        if related != issue.related:
+            changes["related"] = related
+        if unknown != _as_list(issue.extra.get("legacy_related")):
+            changes["legacy_related"] = unknown
+        if changes:
+            update_issue(config, issue_id, changes)
+            changed.append(issue_id)
+    return changed
+
+
+def _as_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [str(value)] if value not in (None, "") else []
