@@ -64,6 +64,14 @@ def root(
     """Markdown-native issue log: one file per issue under issues/, a rendered ISSUES.md."""
 
 
+class OldLog(str, Enum):
+    """What `import --old-log` does with the imported log (see importer.OLD_LOG_CHOICES)."""
+
+    keep = "keep"
+    delete = "delete"
+    link = "link"
+
+
 class Format(str, Enum):
     """Output formats of commands that list data."""
 
@@ -771,9 +779,18 @@ def import_log(
     output_format: Annotated[Format, typer.Option(
         "--format", help="text or json: the drafts (with --dry-run) or the files created.")
     ] = Format.text,
+    old_log: Annotated[OldLog, typer.Option(
+        "--old-log", help="After the import: keep the log untouched, delete it, or replace it "
+        "with a link to the issue files and the master log.")] = OldLog.keep,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
-    from issuelog.importer import import_drafts, plan_import, refusals, upgrade_reference_entries
+    from issuelog.importer import (
+        import_drafts,
+        plan_import,
+        refusals,
+        retire_log,
+        upgrade_reference_entries,
+    )
     from issuelog.store import display_path
 
     config = load_project()
@@ -802,6 +819,7 @@ def import_log(
         if refused:
             raise UsageError("nothing would be imported:\n" + "\n".join(refused))
         return
+    retire_log(path, plan, config, old_log.value, check_only=True)  # refuse before writing
     created = import_drafts(plan, config)
     for issue_id in plan.relinked:
         typer.echo(f"{shown}: linked {issue_id} to the entries its log names (an earlier import "
@@ -818,6 +836,8 @@ def import_log(
     made_reference = f"; {len(upgraded)} earlier one(s) made reference entries" if upgraded else ""
     typer.echo(f"imported {len(created)} issue(s) from {shown}; "
                f"{len(plan.unreadable)} unreadable heading(s){made_reference}", err=True)
+    if old_log is not OldLog.keep:
+        typer.echo(retire_log(path, plan, config, old_log.value), err=True)
 
 
 def _draft_json(draft: Any) -> dict[str, Any]:

@@ -10,6 +10,7 @@ the frontmatter, sections to the body verbatim, values that cannot be mapped to 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,7 +49,7 @@ from issuelog.scaffold import (
     issue_file_text,
     values_and_problems,
 )
-from issuelog.store import display_path, load_issues, read_text, slugify
+from issuelog.store import display_path, load_issues, read_text, slugify, write_atomic
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 #: Hand-kept logs grow past the 1 MiB allowed for one issue file; this still bounds the work.
@@ -1111,3 +1112,42 @@ def _as_list(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(item) for item in value]
     return [str(value)] if value not in (None, "") else []
+
+
+#: What `import --old-log` does with the log once its entries are files.
+OLD_LOG_CHOICES = ("keep", "delete", "link")
+
+
+def retire_log(path: Path, plan: ImportPlan, config: Config, how: str, *,
+               check_only: bool = False) -> str:
+    """Keep, delete or replace with a link the log just imported; returns what was done.
+
+    Deleting or linking would lose what the import could not read, so both are refused while a
+    heading is unreadable; the log that `render` writes is never touched. With `check_only`,
+    nothing is changed: the refusal comes before anything is imported.
+    """
+    if how not in OLD_LOG_CHOICES:
+        raise UsageError(f"--old-log must be one of {', '.join(OLD_LOG_CHOICES)}, got '{how}'")
+    shown = display_path(path.resolve(), config)
+    if how == "keep":
+        return f"kept {shown} as it was"
+    if path.resolve() == config.output_path.resolve():
+        raise UsageError(f"{shown} is the log `issuelog render` writes; it was kept (the next "
+                         "render replaces it)")
+    if plan.unreadable:
+        raise UsageError(f"{shown}: kept, not {'deleted' if how == 'delete' else 'linked'}: "
+                         f"{len(plan.unreadable)} heading(s) could not be imported (see above)")
+    if check_only:
+        return ""
+    if how == "delete":
+        path.unlink()
+        return f"deleted {shown} (its entries are issue files now)"
+    text = read_text(path, shown, max_bytes=MAX_LOG_BYTES)[0] or ""
+    title = next((line.lstrip("#").strip() for line in text.splitlines()
+                  if line.startswith("# ")), path.stem)
+    target = Path(os.path.relpath(config.output_path.resolve(), path.resolve().parent)).as_posix()
+    issues = Path(os.path.relpath(config.issues_path.resolve(), path.resolve().parent)).as_posix()
+    write_atomic(path, f"# {title}\n\nThis log has moved: each entry is now an issue file under "
+                       f"[{issues}/]({issues}/), and all of them are listed in "
+                       f"[{config.output}]({target}). The old text is in the version history.\n")
+    return f"replaced {shown} with a link to {config.output}"

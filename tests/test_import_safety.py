@@ -133,3 +133,38 @@ def test_a_huge_legacy_id_is_kept_as_text_and_the_issue_gets_the_next_id(
     created = json.loads(cli("import", "log.md", "--format", "json").stdout)
     assert [row["id"] for row in created] == ["ISSUE-001", "ISSUE-002"]
     cli("check")
+
+
+# --- the old log after the import ----------------------------------------------------------------
+
+def test_the_old_log_is_kept_untouched_by_default(project: Path, cli: Invoke) -> None:
+    (project / "bugs.md").write_text(LINKED_LOG, encoding="utf-8")
+    cli("import", "bugs.md")
+    assert (project / "bugs.md").read_text(encoding="utf-8") == LINKED_LOG
+
+
+def test_the_old_log_can_be_deleted_or_replaced_by_a_link(project: Path, cli: Invoke) -> None:
+    (project / "docs").mkdir()
+    (project / "docs" / "bugs.md").write_text(LINKED_LOG, encoding="utf-8")
+    (project / "other.md").write_text(LINKED_LOG.replace("BUG-", "OLD-"), encoding="utf-8")
+    linked = cli("import", "docs/bugs.md", "--old-log", "link")
+    assert "replaced docs/bugs.md with a link to ISSUES.md" in linked.stderr
+    assert (project / "docs" / "bugs.md").read_text(encoding="utf-8") == (
+        "# Bug log\n\nThis log has moved: each entry is now an issue file under "
+        "[../issues/](../issues/), and all of them are listed in [ISSUES.md](../ISSUES.md). "
+        "The old text is in the version history.\n")
+    deleted = cli("import", "other.md", "--old-log", "delete")
+    assert "deleted other.md" in deleted.stderr and not (project / "other.md").exists()
+    assert len(list((project / "issues").iterdir())) == 8
+    cli("check")
+
+
+def test_a_log_with_unreadable_headings_is_kept(project: Path, cli: Invoke) -> None:
+    text = "# Log\n\n## 1. Crash\n\n**Status:** Open\n**Cause:** x\n\n## 2. Empty one\n"
+    (project / "log.md").write_text(text, encoding="utf-8")
+    refused = cli("import", "log.md", "--old-log", "delete", code=2)
+    assert "log.md: kept, not deleted: 1 heading(s) could not be imported" in refused.stderr
+    assert (project / "log.md").read_text(encoding="utf-8") == text
+    assert list((project / "issues").iterdir()) == []  # refused before anything was imported
+    bad = cli("import", "log.md", "--old-log", "burn", code=2)
+    assert "burn" in bad.stderr and "Traceback" not in bad.stderr
