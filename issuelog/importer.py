@@ -28,15 +28,18 @@ from issuelog.frontmatter_edit import EMPTY
 from issuelog.legacy_fields import (
     FIELD_LABELS,
     SECTION_LABELS,
+    field_of,
     is_missing,
     map_category,
     map_phase,
     map_severity,
     map_status,
+    month_only,
     named_exactly,
     normalize_label,
     parse_date,
     parse_date_and_rest,
+    section_of,
     split_list,
     strip_links,
     strip_list_marker,
@@ -69,8 +72,11 @@ _PLACEHOLDER_LINE = re.compile(r"^\s*(?:[*_]+\s*(?:none|none yet|n/?a|tbd|empty)
                                r"[*_]*\((?:placeholder|fill|tbd|todo|to be|add|none)[^)]*\)[*_.]*|"
                                r"<!--.*-->)\s*$", re.I)
 _PREFIXED_ID = re.compile(r"(?P<id>\b[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)\b")
+_CODE = r"[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+"
+# `BUG-004/009`, `BUG-010, BUG-011`, `BUG-012/BUG-013`: one entry under several IDs.
+_MORE_CODES = rf"(?:\s*/\s*(?:{_CODE}|\d+)(?![\w-])|\s*[,&]\s*{_CODE})*"
 _ID_TITLE = re.compile(
-    r"^\s*(?P<open>[\[(])?\s*(?P<id>(?P<code>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)|"
+    rf"^\s*(?P<open>[\[(])?\s*(?P<id>(?P<code>{_CODE}){_MORE_CODES}|"
     r"(?i:issue|bug|error|incident|defect|ticket|problem|case|ki)\s*#?\s*\d+|#\d+)"
     r"\s*[\])]?\s*(?P<sep>[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
 )
@@ -89,6 +95,7 @@ _BOLD_KEY = re.compile(
 )
 _PLAIN_KEY = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z /&'-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
 _DATE_ANYWHERE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_ID_COLUMNS = ("id", "ref", "key", "issue id", "no", "nr", "number", "num", "bug id", "ticket")
 _PLACEHOLDER_TITLE = re.compile(
     r"^(?:<[^>]*>|\[[^\]]*\]|x{2,}|\.{3}|…|(?:issue |bug |error )?title|tbd|todo|untitled)$", re.I)
 _RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
@@ -119,6 +126,8 @@ class Draft:
     context: dict[str, str] = field(default_factory=dict)  # given by the headings above it
     planned_id: str = ""
     reference_row: bool = False  # a row of a reference table (Issue | Cause | Solution)
+    #: Which label gave the severity ("severity" or "priority") and its text as written.
+    severity_source: tuple[str, str] = ("", "")
 
     def value(self, name: str) -> Any:
         """A frontmatter value of the draft (None when it has none)."""
@@ -229,14 +238,23 @@ class _Field:
     content: list[int] = field(default_factory=list)  # source line indexes, in order
     listed: bool = False  # an item of a key/value list: owns only its nested lines
     value_end: int = -1  # last line of a value that goes on over several lines
+    sublabelled: bool = False  # holds bold sub-labels (`**Backend (api.py):**`) of its own
+
+    def adopts_labels(self) -> bool:
+        """Whether unknown bold labels that follow are parts of this field, not fields.
+
+        `**Solution:**` with nothing after it, then `**Backend:** ...` and `**Frontend:** ...`,
+        or `**Impact:**` then `- **Old behaviour**: ...`: the labels structure its value.
+        """
+        return not self.listed and not self.value and (not self.content or self.sublabelled)
 
     @property
     def meta(self) -> str | None:
-        return FIELD_LABELS.get(normalize_label(self.label))
+        return field_of(self.label)
 
     @property
     def section(self) -> str | None:
-        return SECTION_LABELS.get(normalize_label(self.label))
+        return section_of(self.label)
 
 
 def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] | None:
@@ -248,13 +266,13 @@ def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] |
     match = _BOLD_KEY.match(line)
     if match:
         label, value = match.group("label").strip(), match.group("value").strip()
-        known = normalize_label(label) in FIELD_LABELS or normalize_label(label) in SECTION_LABELS
+        known = _is_known_label(label)
         if match.group("inner") or match.group("outer") or (known and not value):
             return label, _strip_break(value)
         return None
     match = _PLAIN_KEY.match(line)
     plain = normalize_label(match.group("label")) if match else ""
-    if match and (plain in FIELD_LABELS or (starts_paragraph and plain in SECTION_LABELS)):
+    if match and (plain in FIELD_LABELS or (starts_paragraph and section_of(plain))):
         return match.group("label").strip(), _strip_break(match.group("value").strip())
     return None
 
@@ -286,8 +304,7 @@ def _table_rows(block: _Block) -> list[tuple[int, list[str]]]:
 
 
 def _is_known_label(text: str) -> bool:
-    label = normalize_label(text)
-    return label in FIELD_LABELS or label in SECTION_LABELS
+    return field_of(text) is not None or section_of(text) is not None
 
 
 def _split_lazy_keys(blocks: list[_Block], lines: list[str]) -> Iterator[_Block]:
@@ -334,7 +351,10 @@ class _FieldCollector:
         for index in range(block.start, block.stop):
             key = _key_line(self.lines[index], starts_paragraph=index == block.start)
             last = self.found[-1] if self.found else None
-            if key:
+            if key and last and last.adopts_labels() and not _is_known_label(key[0]):
+                last.content.append(index)
+                last.sublabelled = True
+            elif key:
                 self.found.append(_Field(key[0], index, key[1], value_end=index))
             elif (last and last.value and last.value_end == index - 1 and not last.content
                   and last.meta is None):
@@ -359,6 +379,13 @@ class _FieldCollector:
         keys = [_key_line(strip_list_marker(self.lines[start])) for start, _ in items]
         if not items or sum(1 for key in keys if key) * 2 <= len(items):
             return False
+        owner = self.found[-1] if self.found else None
+        if owner and owner.adopts_labels() and not any(
+                key and _is_known_label(key[0]) for key in keys):
+            # `1. **Retry Handler:**` items under an empty `**Solution:**`: its content, in order.
+            owner.content.extend(range(block.start, block.stop))
+            owner.sublabelled = True
+            return True
         for (start, stop), key in zip(items, keys, strict=True):
             if key:
                 self.found.append(_Field(key[0], start, key[1], list(range(start + 1, stop)),
@@ -548,6 +575,24 @@ def _looks_like_entry(node: _Node, reading: _Reading, known: KnownIds) -> bool:
     return reading.known >= 2 and (reading.evidence or reading.content)
 
 
+def _holds_entries(node: _Node, lines: list[str], config: Config, known: KnownIds) -> bool:
+    """Whether headings under this one are entries: then it groups them, and is none itself.
+
+    A sub-heading named like a field (`### Solution`, `### ✅ Fix applied`) is part of an entry;
+    one with an ID, a number or a date, or with fields of its own, is an entry of its own.
+    """
+    if _heading_shape(node.title, known) == "id":
+        return False  # `## BUG-7: ...` is an entry, whatever its sub-headings look like
+    for child in node.children:
+        if not (section_of(child.title) or field_of(child.title)) and (
+                _heading_shape(child.title, known) in ("id", "dated", "prefixed")
+                or _looks_like_entry(child, _read(child, lines, config), known)):
+            return True
+        if _holds_entries(child, lines, config, known):
+            return True
+    return False
+
+
 # --- the plan --------------------------------------------------------------------------------
 
 
@@ -573,16 +618,19 @@ class _Reader:
     def visit(self, node: _Node) -> None:
         self.read_tables(node)
         readings = [_read(child, self.lines, self.config) for child in node.children]
-        entries = [_looks_like_entry(child, reading, self.known)
-                   for child, reading in zip(node.children, readings, strict=True)]
+        holders = [_holds_entries(child, self.lines, self.config, self.known)
+                   for child in node.children]
+        entries = [_looks_like_entry(child, reading, self.known) and not holds
+                   for child, reading, holds in zip(node.children, readings, holders, strict=True)]
         entry_shapes = {_heading_shape(child.title, self.known)
                         for child, is_entry in zip(node.children, entries, strict=True) if is_entry}
         labels: dict[str, str] = {}  # from sibling headings such as `### High 🟠` above entries
-        for child, reading, is_entry in zip(node.children, readings, entries, strict=True):
+        for child, reading, is_entry, holds in zip(node.children, readings, entries, holders,
+                                                   strict=True):
             if _is_template(child, self.known):
                 continue
             shape = _heading_shape(child.title, self.known)
-            peer = (shape in entry_shapes and shape != "plain" and
+            peer = (shape in entry_shapes and shape != "plain" and not holds and
                     normalize_label(child.title) not in _NON_ENTRY_TITLES)
             if is_entry or (peer and reading.content):
                 self.entry(child, reading, labels)
@@ -690,9 +738,15 @@ class _Reader:
                     draft.fields.setdefault("reporter", by.group(1).strip())
                 elif rest:  # words after the date are kept with it
                     _keep(draft, f"legacy_{meta}", value or content)
+            elif month_only(value or content):
+                self.warnings.append(Notice(line, f"date '{value or content}' gives the month "
+                                            f"only; the day is unknown: kept as legacy_{meta}"))
+                _keep(draft, f"legacy_{meta}", value or content)
             elif problem:
                 self.warnings.append(Notice(line, f"{problem}; kept as legacy_{meta}"))
                 _keep(draft, f"legacy_{meta}", value or content)
+            return
+        if meta == "severity" and not self.take_severity(draft, item.label, value):
             return
         mapper = {"status": map_status, "severity": map_severity, "phase": map_phase,
                   "category": map_category}.get(meta)
@@ -718,6 +772,22 @@ class _Reader:
             _keep(draft, f"legacy_{meta}", text)
             self.warnings.append(Notice(line, f"{meta} '{value or content}' is not a configured "
                                         f"{meta}; kept as legacy_{meta}"))
+
+    def take_severity(self, draft: Draft, label: str, value: str) -> bool:
+        """Severity and Priority are both kept: severity wins, priority goes to legacy_priority.
+
+        Returns whether this value should become the severity.
+        """
+        kind = "priority" if "priority" in normalize_label(label) else "severity"
+        earlier_kind, earlier_text = draft.severity_source
+        if earlier_kind and earlier_kind != kind:
+            if kind == "priority":
+                _keep(draft, "legacy_priority", value)
+                return False
+            _keep(draft, "legacy_priority", earlier_text)  # the Severity line, later, wins
+            draft.fields.pop("severity", None)
+        draft.severity_source = (kind, value)
+        return True
 
     def finish(self, draft: Draft) -> None:
         """Fill in what the entry did not say: from the headings above it, then the defaults."""
@@ -801,7 +871,8 @@ class _Reader:
     def read_index(self, node: _Node, rows: list[tuple[int, list[str]]], roles: list[str]) -> None:
         """An index or summary table (`| ID | Title | Status |`): rows that may name entries."""
         id_column = next((i for i, cell in enumerate(rows[0][1])
-                          if normalize_label(cell) in ("id", "ref", "key", "issue id", "no")), None)
+                          if normalize_label(cell) in _ID_COLUMNS or cell.strip() in ("#", "№")),
+                         None)
         if id_column is None and "issue" not in roles:
             return
         for line, cells in rows[1:]:
@@ -812,8 +883,10 @@ class _Reader:
                     draft.legacy_id = strip_links(cell).strip("`* ")
                 elif role == "issue":
                     draft.title = strip_links(split_title(cell, self.known)[1])
-                elif cell and not is_missing(cell) and FIELD_LABELS.get(normalize_label(label)):
+                elif cell and not is_missing(cell) and field_of(label):
                     self.apply(draft, _Field(label, line, cell), "")
+                elif cell and not is_missing(cell) and label.strip():
+                    draft.sections.append((label.strip(), cell))  # `Notes`: kept, never lost
             draft.context = self.context(node) if node.level else {}
             self.index_rows.append(draft)
 
@@ -821,7 +894,8 @@ class _Reader:
 def _column_role(name: str) -> str:
     """A log table column: the issue itself, its cause, its solution, or something else."""
     if name in ("issue", "problem", "error", "symptom", "symptoms", "bug", "title", "issue title",
-                "error message", "what", "problem description"):
+                "error message", "what", "problem description", "summary", "finding", "name",
+                "short title", "short description"):
         return "issue"
     section = SECTION_LABELS.get(name) or SECTION_LABELS.get(name.removeprefix("likely ")
                                                          .removeprefix("probable "))
@@ -887,14 +961,72 @@ def read_log(
     reader.known = known_ids(root, text, config)
     reader.visit(root)
     plan = ImportPlan(source, unreadable=reader.unreadable, warnings=reader.warnings)
+    _merge_table_rows(reader)
+    for draft in reader.drafts:
+        reader.finish(draft)
+        draft.body = _body(draft.sections)
+    plan.drafts = sorted(reader.drafts, key=lambda d: d.line)
+    plan.unreadable.sort(key=lambda n: n.line)
+    plan.warnings.sort(key=lambda n: n.line)
+    return plan
+
+
+def _number_key(legacy_id: str) -> str:
+    """`Bug #01`, `01`, `#1` -> `#1`: the number a log's bare-number index rows refer to."""
+    match = re.search(r"(\d{1,9})\s*$", legacy_id)
+    return f"#{int(match.group(1))}" if match else ""
+
+
+def _words(text: str) -> list[str]:
+    """Normalized words, a plural `s` dropped (`IDs` -> `id`)."""
+    return [word[:-1] if len(word) > 2 and word.endswith("s") and not word.endswith("ss")
+            else word for word in normalize_label(strip_links(text)).split()]
+
+
+def _shortened(row: str, title: str) -> bool:
+    """Whether a table row's text is a shortened form of an entry's title.
+
+    Each word of the row, in order, is a word of the title or the start of one ("Missing TLS"
+    for "Missing TLS on internal endpoints", "Weak session IDs" for "Weak session
+    identifiers"); the row has two words at least, so that one common word matches nothing.
+    """
+    wanted, words = _words(row), _words(title)
+    if len(wanted) < 2:
+        return False
+    position = 0
+    for word in wanted:
+        while position < len(words) and not (words[position] == word or (
+                len(word) >= 2 and words[position].startswith(word))):
+            position += 1
+        if position == len(words):
+            return False
+        position += 1
+    return True
+
+
+def _merge_table_rows(reader: _Reader) -> None:
+    """Rows of index and log tables join the entry they name; the rest are entries of their own.
+
+    A row names an entry by its legacy ID, by the number of that ID (`01` for `Bug #01`, when
+    only one entry has that number), by its title, or by a shortened title that fits exactly
+    one entry. What only the row says (status, notes, a different summary) is added to it.
+    """
     by_key: dict[str, Draft] = {}
+    numbers: dict[str, list[Draft]] = {}
     for draft in reader.drafts:
         by_key.setdefault(_entry_key(draft.title), draft)
         if draft.legacy_id:
             by_key.setdefault(_entry_key(draft.legacy_id), draft)
+            numbers.setdefault(_number_key(draft.legacy_id), []).append(draft)
+    sections = list(reader.drafts)
     for draft in reader.table_drafts + reader.index_rows:
         same = by_key.get(_entry_key(draft.legacy_id)) if draft.legacy_id else None
+        numbered = numbers.get(_number_key(draft.legacy_id), []) if draft.legacy_id else []
+        same = same or (numbered[0] if len(numbered) == 1 else None)
         same = same or (by_key.get(_entry_key(draft.title)) if draft.title else None)
+        if same is None and draft.title and not draft.reference_row:
+            fits = [entry for entry in sections if _shortened(draft.title, entry.title)]
+            same = fits[0] if len(fits) == 1 else None
         if same is None and not draft.title:
             reader.unreadable.append(Notice(draft.line, f"index row '{draft.legacy_id}' names no "
                                             "entry of this log and has no title; not imported"))
@@ -908,18 +1040,14 @@ def read_log(
         # A summary row of an entry written out elsewhere: keep what only the row says.
         have = {name for name, _ in same.sections}
         same.sections += [(name, text) for name, text in draft.sections if name not in have]
+        if draft.title and not (set(_words(draft.title)) <= set(_words(same.title))
+                                or _shortened(draft.title, same.title)):
+            same.sections.append(("Summary", draft.title))  # a summary other than the title
         for key, value in draft.fields.items():
             same.fields.setdefault(key, value)
         for key, value in draft.extra.items():
             if key != "reference":
                 same.extra.setdefault(key, value)
-    for draft in reader.drafts:
-        reader.finish(draft)
-        draft.body = _body(draft.sections)
-    plan.drafts = sorted(reader.drafts, key=lambda d: d.line)
-    plan.unreadable.sort(key=lambda n: n.line)
-    plan.warnings.sort(key=lambda n: n.line)
-    return plan
 
 
 def _default_severity(config: Config) -> str:
@@ -1079,7 +1207,8 @@ def link_related(plan: ImportPlan, created: list[tuple[Draft, str]], config: Con
     only added, never removed. Returns the IDs of the issues changed.
     """
     pairs = created + plan.skipped
-    by_legacy = {draft.legacy_id.upper(): issue_id for draft, issue_id in pairs if draft.legacy_id}
+    by_legacy = {name: issue_id for draft, issue_id in pairs
+                 for name in _legacy_names(draft.legacy_id)}
     wanted = [(draft, issue_id) for draft, issue_id in pairs if draft.related_legacy]
     if not wanted:
         return []
@@ -1106,6 +1235,16 @@ def link_related(plan: ImportPlan, created: list[tuple[Draft, str]], config: Con
             update_issue(config, issue_id, changes)
             changed.append(issue_id)
     return changed
+
+
+def _legacy_names(legacy_id: str) -> list[str]:
+    """The IDs an entry goes by: `BUG-004/009` -> BUG-004/009, BUG-004, BUG-009 (upper case)."""
+    names = [legacy_id.upper()] if legacy_id else []
+    codes = [match.group("id").upper() for match in _PREFIXED_ID.finditer(legacy_id)]
+    if codes:
+        prefix = re.sub(r"\d+$", "", codes[0])
+        codes += [prefix + number for number in re.findall(r"/\s*(\d+)\b", legacy_id)]
+    return list(dict.fromkeys(names + codes))
 
 
 def _as_list(value: Any) -> list[str]:
