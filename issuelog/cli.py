@@ -849,6 +849,13 @@ def _draft_json(draft: Any) -> dict[str, Any]:
         **{key: (format_value(draft.value(key)) if draft.value(key) is not None else None)
            for key in ("severity", "status", "phase", "category", "reported", "resolved")},
         "reference_only": bool(draft.extra.get("reference_only")),
+        **{key: draft.value(key) or None for key in ("component", "files", "tags")},
+        # Everything else the file will hold: legacy_* keys, unknown-date flags, the body.
+        "kept": {key: format_value(value) if not isinstance(value, (dict, list, bool)) else value
+                 for key, value in draft.extra.items()
+                 if key not in ("imported_from", "reference_only", "legacy_id")},
+        "sections": [line[3:] for line in draft.body.splitlines() if line.startswith("## ")],
+        "body": draft.body,
     }
 
 

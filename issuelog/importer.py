@@ -30,6 +30,7 @@ from issuelog.legacy_fields import (
     SECTION_LABELS,
     field_of,
     is_missing,
+    label_qualifies,
     map_category,
     map_phase,
     map_severity,
@@ -40,6 +41,7 @@ from issuelog.legacy_fields import (
     parse_date,
     parse_date_and_rest,
     section_of,
+    split_files,
     split_list,
     strip_links,
     strip_list_marker,
@@ -126,6 +128,8 @@ class Draft:
     context: dict[str, str] = field(default_factory=dict)  # given by the headings above it
     planned_id: str = ""
     reference_row: bool = False  # a row of a reference table (Issue | Cause | Solution)
+    #: A row of a dated history table: its plain `Date` is when a closed row was fixed.
+    event_date: bool = False
     #: Which label gave the severity ("severity" or "priority") and its text as written.
     severity_source: tuple[str, str] = ("", "")
 
@@ -303,6 +307,12 @@ def _table_rows(block: _Block) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _has_known_key(line: str) -> bool:
+    """Whether a line is `**Status:** ...` or another field of a known name."""
+    key = _key_line(line)
+    return bool(key and _is_known_label(key[0]))
+
+
 def _is_known_label(text: str) -> bool:
     return field_of(text) is not None or section_of(text) is not None
 
@@ -395,10 +405,31 @@ class _FieldCollector:
         return True
 
 
+def _trailing_start(node: _Node, lines: list[str]) -> int | None:
+    """The first line after a `---` that closes the log's last entry, when text follows it.
+
+    What follows the rule below the last heading of the log (a dependency table, a `**Key:**`
+    legend, rules for editors) is the document's, not the entry's: unless it holds fields.
+    """
+    if node.children or node.stop < len(lines) or not node.blocks:
+        return None
+    rules = [index for index, block in enumerate(node.blocks) if block.kind == "hr"]
+    if not rules or rules[-1] in (0, len(node.blocks) - 1):
+        return None
+    after = node.blocks[rules[-1] + 1:]
+    if any(_has_known_key(lines[index]) for block in after
+           for index in range(block.start, block.stop)):
+        return None
+    return after[0].start
+
+
 def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
     """The labelled parts of an entry, and the lines before the first label (its lead text)."""
     collector = _FieldCollector(lines)
+    trailing = _trailing_start(node, lines)
     for block in _split_lazy_keys(node.blocks, lines):
+        if trailing is not None and block.start >= trailing:
+            break
         if block.kind == "hr":
             continue
         if block.kind == "paragraph":
@@ -575,6 +606,28 @@ def _looks_like_entry(node: _Node, reading: _Reading, known: KnownIds) -> bool:
     return reading.known >= 2 and (reading.evidence or reading.content)
 
 
+_GROUP_WORDS = r"\b(?:issues?|problems?|bugs?|errors?|entries|incidents?|items?|known|log)\b"
+_GENERIC_GROUPS = {"details", "detail", "detailed", "list", "all", "current", "active", "other",
+                   "misc", "miscellaneous", "general", "history", "archive", "archived", "recent",
+                   "open", "new", "the", "full", "main", "description", "descriptions"}
+_PLANNED_WORK = re.compile(
+    r"(?:\d+ )?(?:the )?(?:roadmap|ongoing work|work in progress|planned(?: work| features)?|"
+    r"future(?: work| plans| ideas)?|ideas|backlog|wish ?list|feature requests?|next steps|"
+    r"milestones|todo|to do|upcoming(?: work)?)")
+
+
+def _is_document_title(node: _Node) -> bool:
+    """The log's single top heading (`# Known Problems`) names the document, not a group."""
+    parent = node.parent
+    return parent is not None and parent.level == 0 and node.level == 1 and sum(
+        1 for sibling in parent.children if sibling.level == 1) == 1
+
+
+def _is_planned_work(node: _Node) -> bool:
+    """`## Roadmap`, `## Ongoing Work`: what is under it is planned work, not issues."""
+    return bool(_PLANNED_WORK.fullmatch(normalize_label(node.title)))
+
+
 def _holds_entries(node: _Node, lines: list[str], config: Config, known: KnownIds) -> bool:
     """Whether headings under this one are entries: then it groups them, and is none itself.
 
@@ -632,6 +685,11 @@ class _Reader:
             shape = _heading_shape(child.title, self.known)
             peer = (shape in entry_shapes and shape != "plain" and not holds and
                     normalize_label(child.title) not in _NON_ENTRY_TITLES)
+            if (is_entry or (peer and reading.content)) and _is_planned_work(node) and \
+                    shape != "id":
+                self.unreadable.append(Notice(child.line + 1, f"'{child.title}' is planned work "
+                                            f"under '{node.title}', not an issue; not imported"))
+                continue
             if is_entry or (peer and reading.content):
                 self.entry(child, reading, labels)
                 continue
@@ -683,16 +741,58 @@ class _Reader:
                                           "title; not imported"))
             return
         draft = Draft(node.line + 1, title, legacy_id)
+        trailing = _trailing_start(node, self.lines)
+        if trailing is not None:
+            self.unreadable.append(Notice(trailing + 1, f"lines {trailing + 1}-{node.stop} follow "
+                                          f"the rule that closes '{title}', the last entry: they "
+                                          "belong to the log, not to it; not imported"))
         lead = _text_of(reading.lead, self.lines)
         if lead:
             draft.sections.append(("Description", lead))
         for item in reading.fields:
             self.apply(draft, item, _text_of(item.content, self.lines))
         dated = _DATED_TITLE.match(node.title)
-        if dated and "reported" not in draft.fields:
-            draft.fields["reported"] = parse_date(dated.group("date"))[0] or self.today
+        day = parse_date(dated.group("date"))[0] if dated else None
+        if day is not None:
+            draft.fields.setdefault("reported", day)
+        self.heading_date(draft, node)
+        self.group(draft, node)
         draft.context = self.context(node, labels)
         self.drafts.append(draft)
+
+    def heading_date(self, draft: Draft, node: _Node) -> None:
+        """`## Session: 2024-03-11`, `## 2024-03-12 (continued)`: the date of the entries under it."""
+        if "reported" in draft.fields:
+            return
+        for ancestor in node.ancestors():
+            found = _DATE_ANYWHERE.search(ancestor.title)
+            day = parse_date(found.group(0))[0] if found else None
+            if day is not None:
+                draft.fields["reported"] = day
+                return
+
+    def group(self, draft: Draft, node: _Node) -> None:
+        """The heading an entry is grouped under (`## Networking Problems`) is kept.
+
+        It is the entry's category when it names a configured one (`Performance Issues`), else
+        `legacy_group`; headings that say a status, severity, phase or date, and generic ones
+        (`Details`, `Bugs`, the document's own title) say nothing of the kind.
+        """
+        for ancestor in node.ancestors():
+            if _is_document_title(ancestor) or _DATE_ANYWHERE.search(ancestor.title):
+                continue
+            if self.heading_values(ancestor.title):
+                continue
+            words = re.sub(_GROUP_WORDS, " ", normalize_label(ancestor.title)).split()
+            if not words or " ".join(words) in _GENERIC_GROUPS:
+                continue
+            category = map_category(" ".join(words), self.config) if self.config.categories \
+                else None
+            if category and "category" not in draft.fields:
+                draft.fields["category"] = category
+            elif not category:
+                _keep(draft, "legacy_group", ancestor.title.strip())
+            return
 
     def apply(self, draft: Draft, item: _Field, content: str) -> None:
         """Put one field where it belongs: the frontmatter, a legacy key or a body section."""
@@ -703,8 +803,19 @@ class _Reader:
         text = "\n\n".join(part for part in (value, content) if part)
         if meta is None or (meta in ("title", "id") and not value):
             name = item.section or item.label.strip().rstrip(":").strip()
+            if item.section:
+                text = self.nested_files(draft, text, line)
             if text and not is_missing(text):
+                if item.section and label_qualifies(item.label):
+                    # "Day 3 fix", "Fix (after release)": the words of the label say something.
+                    text = f"**{item.label.strip().rstrip(':')}:**" + (
+                        " " if "\n" not in text else "\n\n") + text
                 draft.sections.append((name, text))
+            if item.section == "Resolution" and "resolved" not in draft.fields:
+                when = _DATE_ANYWHERE.search(item.label)  # `### ✅ FIX APPLIED (2024-05-02)`
+                day = parse_date(when.group(0))[0] if when else None
+                if day is not None:
+                    draft.fields["resolved"] = day
             return
         if meta == "title":
             draft.extra.setdefault("legacy_title", value)
@@ -713,8 +824,14 @@ class _Reader:
             if not draft.legacy_id and not is_missing(value):
                 draft.legacy_id = value.strip("`[]")
             return
-        if meta in ("tags", "files"):
+        if meta == "tags":
             draft.fields[meta] = split_list(value, content)
+            return
+        if meta == "files":
+            paths, noted = split_files(value, content)
+            draft.fields[meta] = paths
+            if noted:  # `path` - what changed there: the notes stay readable in the body
+                draft.sections.append(("Files", text))
             return
         if meta == "related":
             draft.related_legacy += [m.group("id") for m in _PREFIXED_ID.finditer(text)]
@@ -773,6 +890,17 @@ class _Reader:
             self.warnings.append(Notice(line, f"{meta} '{value or content}' is not a configured "
                                         f"{meta}; kept as legacy_{meta}"))
 
+    def nested_files(self, draft: Draft, text: str, line: int) -> str:
+        """`**Files:** a.py` inside a `### Solution` sub-section goes to `files`; the rest stays."""
+        kept = []
+        for row in text.split("\n"):
+            match = _BOLD_KEY.match(row)
+            if match and field_of(match.group("label")) == "files" and match.group("value"):
+                self.apply(draft, _Field(match.group("label"), line - 1, match.group("value")), "")
+            else:
+                kept.append(row)
+        return "\n".join(kept).strip("\n")
+
     def take_severity(self, draft: Draft, label: str, value: str) -> bool:
         """Severity and Priority are both kept: severity wins, priority goes to legacy_priority.
 
@@ -807,6 +935,9 @@ class _Reader:
         knowledge = draft.reference_row and status is not None and not status.open
         if knowledge:
             draft.extra["reference_only"] = True
+        if draft.event_date and status is not None and not status.open and \
+                "resolved" not in draft.fields and "reported" in draft.fields:
+            draft.fields["resolved"] = draft.fields.pop("reported")
         if knowledge and self.log_day is not None:
             draft.fields.setdefault("reported", draft.fields.get("resolved", self.log_day))
         if status is not None and status.open and "resolved" in draft.fields:
@@ -843,9 +974,12 @@ class _Reader:
             self.read_index(node, rows, roles)
             return
         area = node.title.strip() if node.level else ""
+        # A dated table (`| Date | Bug | Cause | Fix |`) is a history of events, not knowledge.
+        dated = any(field_of(cell) in ("reported", "resolved") for cell in rows[0][1])
         for line, cells in rows[1:]:
             values = dict.fromkeys(("issue", "cause", "solution"), "")
-            draft = Draft(line + 1, "", reference_row=True)
+            draft = Draft(line + 1, "", reference_row=not dated,
+                          event_date=any(name in ("date", "when", "day") for name in header))
             for role, label, cell in zip(roles, rows[0][1], cells, strict=False):
                 if role in values and not values[role]:
                     values[role] = cell
@@ -861,7 +995,8 @@ class _Reader:
                 draft.legacy_id = legacy_id
             reference = {key: value for key, value in (("area", area), ("cause", values["cause"]),
                                                        ("solution", values["solution"])) if value}
-            draft.extra["reference"] = reference
+            if not dated:
+                draft.extra["reference"] = reference
             for name, role in (("Root Cause", "cause"), ("Resolution", "solution")):
                 if values[role]:
                     draft.sections.append((name, values[role]))

@@ -84,6 +84,14 @@ def field_of(label: str) -> str | None:
     return next((FIELD_LABELS[v] for v in _label_variants(label) if v in FIELD_LABELS), None)
 
 
+def label_qualifies(label: str) -> bool:
+    """Whether a label says more than the section it maps to (`Fix (after release)`)."""
+    variants = _label_variants(label)
+    plain = variants[0]
+    plural = " ".join(word[:-1] if word.endswith("s") else word for word in plain.split())
+    return plain not in SECTION_LABELS and plural not in SECTION_LABELS
+
+
 def section_of(label: str) -> str | None:
     """The body section a label names, allowing qualifiers and plurals (`Permanent Fix`)."""
     return next((SECTION_LABELS[v] for v in _label_variants(label) if v in SECTION_LABELS), None)
@@ -290,6 +298,35 @@ def split_list(value: str, content: str) -> list[str]:
             if part and not is_missing(part):
                 items.append(part)
     return items
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def split_files(value: str, content: str) -> tuple[list[str], bool]:
+    """Paths of a files field, and whether notes came with them.
+
+    `` `src/a.py` - closes the watcher, adds a lock `` gives `src/a.py` (the note is not part of
+    the path, and its commas split nothing); `` `a.py` (**FIXED**), `b.py` `` gives both paths.
+    Without backticks, items are split as `split_list` does.
+    """
+    rows = [value] if value else []
+    rows += [line for line in content.splitlines() if line.strip()]
+    if not any(_CODE_SPAN.search(row) for row in rows):
+        return split_list(value, content), False
+    paths: list[str] = []
+    noted = False
+    for row in rows:
+        row = strip_links(strip_list_marker(row)).strip()
+        # Commas separate items only where the next item starts with a path in backticks.
+        for part in re.split(r"[,;]\s*(?=`)", row) if len(rows) == 1 else [row]:
+            match = _CODE_SPAN.match(part.strip())
+            if match is None:
+                noted = noted or bool(part.strip())
+                continue
+            paths.append(match.group(1).strip())
+            noted = noted or bool(part.strip()[match.end():].strip(" -–—:,;"))
+    return list(dict.fromkeys(paths)), noted
 
 
 def named_exactly(text: str, config: Config, kind: str, *, heading: bool = True) -> str | None:
