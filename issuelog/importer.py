@@ -80,7 +80,7 @@ _MORE_CODES = rf"(?:\s*/\s*(?:{_CODE}|\d+)(?![\w-])|\s*[,&]\s*{_CODE})*"
 _ID_TITLE = re.compile(
     rf"^\s*(?P<open>[\[(])?\s*(?P<id>(?P<code>{_CODE}){_MORE_CODES}|"
     r"(?i:issue|bug|error|incident|defect|ticket|problem|case|ki)\s*#?\s*\d+|#\d+)"
-    r"\s*[\])]?\s*(?P<sep>[:.|)\-–—]+\s*|\s+|$)(?P<title>.*)$"
+    r"\s*[\])]?\s*(?P<sep>[:.|)\-–—·•]+\s*|\s+|$)(?P<title>.*)$"
 )
 _TRAILING_ID = re.compile(
     r"^(?P<title>\S.*?)\s*[\[(](?P<id>[A-Z][A-Z0-9]*(?:[-_][A-Z0-9]*[A-Z][A-Z0-9]*)*[-_]\d+)[\])]$")
@@ -96,6 +96,8 @@ _BOLD_KEY = re.compile(
     r"^\s*(?:\*\*|__)(?P<label>[^*_\n]+?)\s*(?P<inner>:?)\s*(?:\*\*|__)\s*(?P<outer>:?)\s*(?P<value>.*)$"
 )
 _PLAIN_KEY = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z /&'-]{0,30}?)\s*:\s+(?P<value>\S.*)$")
+# A list item `Status — open` or `Severity - minor`: a dash between spaces instead of a colon.
+_DASH_KEY = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z /&']{0,30}?)\s+[—–-]\s+(?P<value>\S.*)$")
 _DATE_ANYWHERE = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
 _ID_COLUMNS = ("id", "ref", "key", "issue id", "no", "nr", "number", "num", "bug id", "ticket")
 _PLACEHOLDER_TITLE = re.compile(
@@ -261,7 +263,8 @@ class _Field:
         return section_of(self.label)
 
 
-def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] | None:
+def _key_line(line: str, *, starts_paragraph: bool = False,
+              in_list: bool = False) -> tuple[str, str] | None:
     """`**Key:** value`, `**Key**: value` or `Key: value` (known keys only) -> (label, value).
 
     A plain `Problem: ...` names a section only where it starts a paragraph, so that prose
@@ -276,8 +279,20 @@ def _key_line(line: str, *, starts_paragraph: bool = False) -> tuple[str, str] |
         return None
     match = _PLAIN_KEY.match(line)
     plain = normalize_label(match.group("label")) if match else ""
-    if match and (plain in FIELD_LABELS or (starts_paragraph and section_of(plain))):
+    if match and (plain in FIELD_LABELS or ((starts_paragraph or in_list) and section_of(plain))):
         return match.group("label").strip(), _strip_break(match.group("value").strip())
+    match = _DASH_KEY.match(line) if in_list else None
+    if match and _is_known_label(match.group("label")):  # `- Status — open`: known labels only
+        return match.group("label").strip(), _strip_break(match.group("value").strip())
+    return None
+
+
+def _own_label_line(line: str) -> tuple[str, str] | None:
+    """`Workaround: resize first`: a capitalised label of up to three words, among key lines."""
+    match = _PLAIN_KEY.match(line)
+    label = match.group("label").strip() if match else ""
+    if match and label[:1].isupper() and len(label.split()) <= 3:
+        return label, _strip_break(match.group("value").strip())
     return None
 
 
@@ -358,8 +373,13 @@ class _FieldCollector:
         target.extend(range(start, stop))
 
     def paragraph(self, block: _Block) -> None:
+        after_key = False
         for index in range(block.start, block.stop):
-            key = _key_line(self.lines[index], starts_paragraph=index == block.start)
+            # `Symptom: ...` / `Cause: ...` / `Fix: ...` on consecutive lines: each starts a field.
+            key = _key_line(self.lines[index], starts_paragraph=index == block.start or after_key)
+            if key is None and after_key:
+                key = _own_label_line(self.lines[index])  # `Workaround: ...` among them
+            after_key = key is not None
             last = self.found[-1] if self.found else None
             if key and last and last.adopts_labels() and not _is_known_label(key[0]):
                 last.content.append(index)
@@ -379,14 +399,17 @@ class _FieldCollector:
         keyed = [(line, cells) for line, cells in rows if _is_known_label(cells[0])]
         if not keyed or len(keyed) * 2 <= len(rows) - 1:
             return False
-        for line, cells in keyed:
-            self.found.append(_Field(cells[0], line, " | ".join(cells[1:]), listed=True))
+        for line, cells in rows[1:] if rows and not _is_known_label(rows[0][1][0]) else rows:
+            # Rows of other names (`| Resolved in | v2.3.1 |`) are fields of their own name.
+            if any(cell and not is_missing(cell) for cell in cells[1:]):
+                self.found.append(_Field(cells[0], line, " | ".join(cells[1:]), listed=True))
         return True
 
     def key_list(self, block: _Block) -> bool:
         """`- **Status**: Open` lists: one field per item, when most items are labelled."""
         items = _list_items(block)
-        keys = [_key_line(strip_list_marker(self.lines[start])) for start, _ in items]
+        keys = [_key_line(strip_list_marker(self.lines[start]), in_list=True)
+                for start, _ in items]
         if not items or sum(1 for key in keys if key) * 2 <= len(items):
             return False
         owner = self.found[-1] if self.found else None
@@ -438,9 +461,31 @@ def _fields(node: _Node, lines: list[str]) -> tuple[list[_Field], list[int]]:
                 block.kind in ("bullet_list", "ordered_list") and collector.key_list(block)):
             collector.add_lines(block.start, block.stop)
     for child in node.children:
-        collector.found.append(
-            _Field(child.title, child.line, "", list(range(child.line + 1, child.stop))))
+        content = list(range(child.line + 1, child.stop))
+        keyed = _leading_key_list(child, lines)
+        if keyed is not None:
+            # `#### Details` over `- Found: 2024-04-18`, `- Reported by: QA`: fields, not text.
+            collector.found.append(_Field(child.title, child.line, "", []))
+            if collector.key_list(keyed):
+                content = [index for index in content if not keyed.start <= index < keyed.stop]
+            collector.found.append(_Field(child.title, child.line, "", content))
+            continue
+        collector.found.append(_Field(child.title, child.line, "", content))
     return collector.found, collector.lead
+
+
+def _leading_key_list(node: _Node, lines: list[str]) -> _Block | None:
+    """The list that opens a sub-heading's content, when each of its items is a known field."""
+    if node.children or not node.blocks or node.blocks[0].kind not in ("bullet_list",
+                                                                     "ordered_list"):
+        return None
+    block = node.blocks[0]
+    items = _list_items(block)
+    keys = [_key_line(strip_list_marker(lines[start]), in_list=True) for start, _ in items]
+    if items and all(key and _is_known_label(key[0]) for key in keys) and any(
+            key and field_of(key[0]) for key in keys):
+        return block
+    return None
 
 
 def _text_of(indexes: list[int], lines: list[str]) -> str:

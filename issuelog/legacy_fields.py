@@ -49,7 +49,8 @@ _SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "Environment": ("environment", "env", "versions", "platform"),
     "Root Cause": ("root cause", "cause", "why", "reason", "root cause analysis", "analysis"),
     "Resolution": ("resolution", "solution", "fix", "resolution steps", "how it was fixed",
-                   "how fixed", "the fix", "fix applied", "what to do", "remedy"),
+                   "how fixed", "the fix", "fix applied", "what to do", "remedy",
+                   "what worked", "what fixed it", "how i fixed it", "how we fixed it"),
     "Prevention": ("prevention", "preventive measures", "lessons learned", "lesson learned",
                    "how to prevent", "prevention measures", "follow up", "follow ups"),
 }
