@@ -691,6 +691,52 @@ def _holds_entries(node: _Node, lines: list[str], config: Config, known: KnownId
     return False
 
 
+@dataclass(frozen=True)
+class _Given:
+    """One field as the log gives it: its value on the label's line, the blocks under it."""
+
+    item: _Field
+    value: str
+    content: str
+    text: str  # value and content together
+    line: int  # 1-based
+
+
+def _take_title(draft: Draft, given: _Given) -> None:
+    draft.extra.setdefault("legacy_title", given.value)
+
+
+def _take_id(draft: Draft, given: _Given) -> None:
+    if not draft.legacy_id and not is_missing(given.value):
+        draft.legacy_id = given.value.strip("`[]")
+
+
+def _take_tags(draft: Draft, given: _Given) -> None:
+    draft.fields["tags"] = split_list(given.value, given.content)
+
+
+def _take_files(draft: Draft, given: _Given) -> None:
+    paths, noted = split_files(given.value, given.content)
+    draft.fields["files"] = paths
+    if noted:  # `path` - what changed there: the notes stay readable in the body
+        draft.sections.append(("Files", given.text))
+
+
+def _take_related(draft: Draft, given: _Given) -> None:
+    text = given.text
+    draft.related_legacy += [m.group("id") for m in _PREFIXED_ID.finditer(text)]
+    # Words beside the IDs ("same root cause", "Issue 7") stay readable in the body.
+    if re.search(r"[A-Za-z]{2}", _PREFIXED_ID.sub("", text)) and not is_missing(text):
+        draft.sections.append(("Related Issues", text))
+
+
+#: Fields taken as they are written, whatever else the entry says (the rest are mapped or dated).
+_DIRECT_FIELDS = {"title": _take_title, "id": _take_id, "tags": _take_tags, "files": _take_files,
+                  "related": _take_related}
+_MAPPERS = {"status": map_status, "severity": map_severity, "phase": map_phase,
+            "category": map_category}
+
+
 # --- the plan --------------------------------------------------------------------------------
 
 
@@ -841,99 +887,90 @@ class _Reader:
 
     def apply(self, draft: Draft, item: _Field, content: str) -> None:
         """Put one field where it belongs: the frontmatter, a legacy key or a body section."""
-        meta, value, line = item.meta, item.value, item.line + 1
+        meta, value = item.meta, item.value
         content = _dedent_items(content) if content else ""
         if meta and not value and content and "\n" not in content.strip():
             value, content = content.strip(), ""  # `### Status` with `Resolved` under it
-        text = "\n\n".join(part for part in (value, content) if part)
+        given = _Given(item, value, content, "\n\n".join(p for p in (value, content) if p),
+                       item.line + 1)
         if meta is None or (meta in ("title", "id") and not value):
-            name = item.section or item.label.strip().rstrip(":").strip()
-            if item.section:
-                text = self.nested_files(draft, text, line)
-            if text and not is_missing(text):
-                if item.section and label_qualifies(item.label):
-                    # "Day 3 fix", "Fix (after release)": the words of the label say something.
-                    text = f"**{item.label.strip().rstrip(':')}:**" + (
-                        " " if "\n" not in text else "\n\n") + text
-                draft.sections.append((name, text))
-            if item.section == "Resolution" and "resolved" not in draft.fields:
-                when = _DATE_ANYWHERE.search(item.label)  # `### ✅ FIX APPLIED (2024-05-02)`
-                day = parse_date(when.group(0))[0] if when else None
-                if day is not None:
-                    draft.fields["resolved"] = day
+            self.apply_section(draft, given)
+        elif meta in _DIRECT_FIELDS:
+            _DIRECT_FIELDS[meta](draft, given)
+        elif is_missing(value) and not content:
             return
-        if meta == "title":
-            draft.extra.setdefault("legacy_title", value)
-            return
-        if meta == "id":
-            if not draft.legacy_id and not is_missing(value):
-                draft.legacy_id = value.strip("`[]")
-            return
-        if meta == "tags":
-            draft.fields[meta] = split_list(value, content)
-            return
-        if meta == "files":
-            paths, noted = split_files(value, content)
-            draft.fields[meta] = paths
-            if noted:  # `path` - what changed there: the notes stay readable in the body
-                draft.sections.append(("Files", text))
-            return
-        if meta == "related":
-            draft.related_legacy += [m.group("id") for m in _PREFIXED_ID.finditer(text)]
-            # Words beside the IDs ("same root cause", "Issue 7") stay readable in the body.
-            if re.search(r"[A-Za-z]{2}", _PREFIXED_ID.sub("", text)) and not is_missing(text):
-                draft.sections.append(("Related Issues", text))
-            return
-        if is_missing(value) and not content:
-            return
-        if meta in ("reported", "resolved") and not re.search(r"\d", value or content):
+        elif meta in ("reported", "resolved"):
+            self.apply_date(draft, given, meta)
+        elif meta != "severity" or self.take_severity(draft, item.label, value):
+            self.apply_value(draft, given, meta)
+
+    def apply_section(self, draft: Draft, given: _Given) -> None:
+        """A body section: a standard one under its name, any other under the log's label."""
+        item, text = given.item, given.text
+        name = item.section or item.label.strip().rstrip(":").strip()
+        if item.section:
+            text = self.nested_files(draft, text, given.line)
+        if text and not is_missing(text):
+            if item.section and label_qualifies(item.label):
+                # "Day 3 fix", "Fix (after release)": the words of the label say something.
+                text = f"**{item.label.strip().rstrip(':')}:**" + (
+                    " " if "\n" not in text else "\n\n") + text
+            draft.sections.append((name, text))
+        if item.section == "Resolution" and "resolved" not in draft.fields:
+            when = _DATE_ANYWHERE.search(item.label)  # `### ✅ FIX APPLIED (2024-05-02)`
+            day = parse_date(when.group(0))[0] if when else None
+            if day is not None:
+                draft.fields["resolved"] = day
+
+    def apply_date(self, draft: Draft, given: _Given, meta: str) -> None:
+        """`reported` or `resolved`: a date read as written, or kept and reported when unclear."""
+        written = given.value or given.content
+        if not re.search(r"\d", written):
             # `**Fixed:** by switching to theme tokens` is a resolution, not a date.
-            draft.sections.append((item.section or "Resolution" if meta == "resolved"
-                                   else item.label.strip(), text))
+            draft.sections.append((given.item.section or "Resolution" if meta == "resolved"
+                                   else given.item.label.strip(), given.text))
             return
-        if meta in ("reported", "resolved"):
-            parsed, problem, rest = parse_date_and_rest(value or content)
-            if parsed is not None:
-                draft.fields[meta] = parsed
-                by = re.fullmatch(r"by\s+(.+)", rest, re.I)
-                if by and meta == "reported":
-                    draft.fields.setdefault("reporter", by.group(1).strip())
-                elif rest:  # words after the date are kept with it
-                    _keep(draft, f"legacy_{meta}", value or content)
-            elif month_only(value or content):
-                self.warnings.append(Notice(line, f"date '{value or content}' gives the month "
-                                            f"only; the day is unknown: kept as legacy_{meta}"))
-                _keep(draft, f"legacy_{meta}", value or content)
-            elif problem:
-                self.warnings.append(Notice(line, f"{problem}; kept as legacy_{meta}"))
-                _keep(draft, f"legacy_{meta}", value or content)
+        parsed, problem, rest = parse_date_and_rest(written)
+        if parsed is not None:
+            draft.fields[meta] = parsed
+            by = re.fullmatch(r"by\s+(.+)", rest, re.I)
+            if by and meta == "reported":
+                draft.fields.setdefault("reporter", by.group(1).strip())
+            elif rest:  # words after the date are kept with it
+                _keep(draft, f"legacy_{meta}", written)
             return
-        if meta == "severity" and not self.take_severity(draft, item.label, value):
-            return
-        mapper = {"status": map_status, "severity": map_severity, "phase": map_phase,
-                  "category": map_category}.get(meta)
+        if month_only(written):
+            problem = f"date '{written}' gives the month only; the day is unknown"
+        if problem:
+            self.warnings.append(Notice(given.line, f"{problem}; kept as legacy_{meta}"))
+            _keep(draft, f"legacy_{meta}", written)
+
+    def apply_value(self, draft: Draft, given: _Given, meta: str) -> None:
+        """Status, severity, phase, category (mapped to configured names) or free text."""
+        value, content, label = given.value, given.content, given.item.label.strip()
+        mapper = _MAPPERS.get(meta)
         if mapper is None:  # component, reporter, assignee: free text
             draft.fields[meta] = " ".join(strip_links(value or content).split()).strip("`")
             if value and content:
-                draft.sections.append((item.label.strip(), content))
+                draft.sections.append((label, content))
             return
         mapped = mapper(value, self.config) if value else None
-        if mapped:
-            draft.fields[meta] = mapped
-            if meta in ("status", "severity") and named_exactly(normalize_label(value), self.config,
-                                                         meta, heading=False) != mapped:
-                _keep(draft, f"legacy_{meta}", value)  # `Fixed (2025-04-04)`: keep every word
-            closing = self.config.status(mapped) if meta == "status" else None
-            when = _DATE_ANYWHERE.search(value)
-            closed_on = parse_date(when.group(0))[0] if when else None
-            if closing is not None and not closing.open and closed_on is not None:
-                draft.fields.setdefault("resolved", closed_on)
-            if content:
-                draft.sections.append((item.label.strip(), content))
-        else:
-            _keep(draft, f"legacy_{meta}", text)
-            self.warnings.append(Notice(line, f"{meta} '{value or content}' is not a configured "
-                                        f"{meta}; kept as legacy_{meta}"))
+        if not mapped:
+            _keep(draft, f"legacy_{meta}", given.text)
+            self.warnings.append(Notice(given.line, f"{meta} '{value or content}' is not a "
+                                        f"configured {meta}; kept as legacy_{meta}"))
+            return
+        draft.fields[meta] = mapped
+        if meta in ("status", "severity") and named_exactly(normalize_label(value), self.config,
+                                                             meta, heading=False) != mapped:
+            _keep(draft, f"legacy_{meta}", value)  # `Fixed (2025-04-04)`: keep every word
+        closing = self.config.status(mapped) if meta == "status" else None
+        when = _DATE_ANYWHERE.search(value)
+        closed_on = parse_date(when.group(0))[0] if when else None
+        if closing is not None and not closing.open and closed_on is not None:
+            draft.fields.setdefault("resolved", closed_on)
+        if content:
+            draft.sections.append((label, content))
 
     def nested_files(self, draft: Draft, text: str, line: int) -> str:
         """`**Files:** a.py` inside a `### Solution` sub-section goes to `files`; the rest stays."""
