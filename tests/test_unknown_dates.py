@@ -118,6 +118,11 @@ def test_rendered_log_says_how_many_closed_issues_have_no_known_date(project: Pa
     assert ("*Closed issues with no known resolution date: 1 (left out of Resolution Time, the "
             "SLA breaches and the trend).*") in log
     assert "same day" not in log
+    analysis = json.loads(cli("analyze", "--format", "json").stdout)
+    assert analysis["statistics"]["closed_without_resolution_date"] == 1
+    assert all(row["resolved"] == 0 for row in analysis["resolution"])
+    assert "(not counted: 1 closed issue(s) with no known resolution date)" in cli(
+        "analyze").stdout
 
 
 def test_reopen_and_resolve_keep_the_flag_consistent(project: Path, cli: Invoke) -> None:
