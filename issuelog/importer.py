@@ -291,7 +291,9 @@ def _own_label_line(line: str) -> tuple[str, str] | None:
     """`Workaround: resize first`: a capitalised label of up to three words, among key lines."""
     match = _PLAIN_KEY.match(line)
     label = match.group("label").strip() if match else ""
-    if match and label[:1].isupper() and len(label.split()) <= 3:
+    # Not `ValueError: invalid literal`: a CamelCase word is a name from code, not a label.
+    camel = any(re.search(r"[a-z][A-Z]", word) for word in label.split())
+    if match and label[:1].isupper() and len(label.split()) <= 3 and not camel:
         return label, _strip_break(match.group("value").strip())
     return None
 
@@ -668,6 +670,16 @@ def _is_document_title(node: _Node) -> bool:
         1 for sibling in parent.children if sibling.level == 1) == 1
 
 
+def _reads_like_a_fault(reading: _Reading) -> bool:
+    """A cause, an error, steps or a severity: a bug, even under `## Backlog` or `## Roadmap`."""
+    return any(item.section in _FAULT_SECTIONS or normalize_label(item.label) == "severity"
+               for item in reading.fields)
+
+
+_FAULT_SECTIONS = ("Root Cause", "Error Message / Stack Trace", "Steps to Reproduce",
+                   "Actual Behavior", "Expected Behavior")
+
+
 def _is_planned_work(node: _Node) -> bool:
     """`## Roadmap`, `## Ongoing Work`: what is under it is planned work, not issues."""
     return bool(_PLANNED_WORK.fullmatch(normalize_label(node.title)))
@@ -777,7 +789,7 @@ class _Reader:
             peer = (shape in entry_shapes and shape != "plain" and not holds and
                     normalize_label(child.title) not in _NON_ENTRY_TITLES)
             if (is_entry or (peer and reading.content)) and _is_planned_work(node) and \
-                    shape != "id":
+                    shape != "id" and not _reads_like_a_fault(reading):
                 self.unreadable.append(Notice(child.line + 1, f"'{child.title}' is planned work "
                                             f"under '{node.title}', not an issue; not imported"))
                 continue
