@@ -670,6 +670,22 @@ def _is_document_title(node: _Node) -> bool:
         1 for sibling in parent.children if sibling.level == 1) == 1
 
 
+def _records(fields: list[_Field]) -> list[list[_Field]]:
+    """Fields split into records where the first label comes again; [] when it does not.
+
+    A log with no heading per entry repeats its labels instead: `**Issue:** ...`,
+    `**Cause:** ...`, `**Solution:** ...`, then `**Issue:** ...` again.
+    """
+    if not fields or fields[0].listed and fields[0].content:
+        return []
+    starter = normalize_label(fields[0].label)
+    starts = [i for i, item in enumerate(fields) if normalize_label(item.label) == starter]
+    if len(starts) < 2 or not (fields[0].section or fields[0].meta == "title"):
+        return []
+    return [fields[start:stop] for start, stop in zip(starts, [*starts[1:], len(fields)],
+                                                      strict=True)]
+
+
 def _reads_like_a_fault(reading: _Reading) -> bool:
     """A cause, an error, steps or a severity: a bug, even under `## Backlog` or `## Roadmap`."""
     return any(item.section in _FAULT_SECTIONS or normalize_label(item.label) == "severity"
@@ -773,6 +789,10 @@ class _Reader:
 
     def visit(self, node: _Node) -> None:
         self.read_tables(node)
+        # Records written straight under a heading that groups others (or under no heading).
+        own, lead = _fields(_Node(node.level, node.title, node.line, node.stop, node.blocks,
+                                  parent=node.parent), self.lines)
+        self.records(node, _records(own), lead, {})
         readings = [_read(child, self.lines, self.config) for child in node.children]
         holders = [_holds_entries(child, self.lines, self.config, self.known)
                    for child in node.children]
@@ -843,6 +863,10 @@ class _Reader:
             self.unreadable.append(Notice(node.line + 1, f"entry '{node.title}' has a placeholder "
                                           "title; not imported"))
             return
+        records = _records(reading.fields)
+        if records and _heading_shape(node.title, self.known) != "id":
+            self.records(node, records, reading.lead, labels)
+            return
         draft = Draft(node.line + 1, title, legacy_id)
         trailing = _trailing_start(node, self.lines)
         if trailing is not None:
@@ -860,6 +884,44 @@ class _Reader:
             draft.fields.setdefault("reported", day)
         self.heading_date(draft, node)
         self.group(draft, node)
+        draft.context = self.context(node, labels)
+        self.drafts.append(draft)
+
+    def records(self, node: _Node, records: list[list[_Field]], lead: list[int],
+                labels: dict[str, str]) -> None:
+        """Each record an entry; text before the first one is reported, being no entry's."""
+        for fields in records:
+            self.record(node, fields, labels)
+        if records and _text_of(lead, self.lines):
+            where = f"under '{node.title}'" if node.level else "at the top of the log"
+            self.unreadable.append(Notice(min(lead) + 1, f"text {where} before its first "
+                                          "record belongs to no entry; not imported"))
+
+    def record(self, node: _Node, fields: list[_Field], labels: dict[str, str]) -> None:
+        """One record of a heading that holds several (`**Issue:** ...` `**Solution:** ...` twice).
+
+        Its first field names it: a one-line value is the title; a longer one is the
+        description, and its first line (shortened) the title.
+        """
+        first = fields[0]
+        text = (first.value or _text_of(first.content, self.lines)).strip()
+        headline = text.split("\n")[0].strip()
+        title = headline if len(headline) <= 120 else headline[:117].rsplit(" ", 1)[0] + "..."
+        title = strip_links(title).strip("*_` ")
+        if not title or is_missing(title) or _PLACEHOLDER_TITLE.match(title):
+            self.unreadable.append(Notice(first.line + 1, f"record '{first.label}' has no text "
+                                          "to name it; not imported"))
+            return
+        draft = Draft(first.line + 1, title)
+        if title != text and first.meta != "title":
+            draft.sections.append((first.section or first.label.strip(), text))
+        for item in fields[1:]:
+            self.apply(draft, item, _text_of(item.content, self.lines))
+        own = _DATE_ANYWHERE.search(node.title)  # `## 2024-03-11` over its records
+        day = parse_date(own.group(0))[0] if own else None
+        if day is not None:
+            draft.fields.setdefault("reported", day)
+        self.heading_date(draft, node)
         draft.context = self.context(node, labels)
         self.drafts.append(draft)
 

@@ -175,3 +175,18 @@ def test_16_label_variants_map_to_standard_sections(project: Path, cli: Invoke) 
         "jobs/import.py"]
     assert "**Day 3 fix:** Restart" in memory["body"]
     assert "**Fix (after release):** Bound the cache." in memory["body"]
+
+
+def test_17_records_repeat_their_labels_instead_of_headings(project: Path, cli: Invoke) -> None:
+    shutil.copy(SHAPES / "17-records-without-headings.md", project / "log.md")
+    result = cli("import", "log.md", "--dry-run", "--format", "json")
+    crash, login, uploads, thumbnails = json.loads(result.stdout)
+    assert (crash["title"], crash["sections"]) == (
+        "App crashes on launch after update", ["Root Cause", "Resolution"])
+    assert login["title"] == "Login times out"
+    # A long first value is the description; its first words are the title.
+    assert uploads["title"].startswith("Uploads over 2 GB stall") and uploads["title"].endswith(
+        "...")
+    assert "the buffer disk fills up." in uploads["body"]
+    assert uploads["reported"] == thumbnails["reported"] == "2024-06-03"
+    assert "log.md:3: text under 'Troubleshooting notes' before its first record" in result.stderr
