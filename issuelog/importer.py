@@ -21,7 +21,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from issuelog.config import Config
+from issuelog.config import Config, Status
 from issuelog.edits import update_issue
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import EMPTY
@@ -772,11 +772,9 @@ class _Reader:
     """Walks the heading tree of one log and collects drafts and notices."""
 
     def __init__(self, lines: list[str], config: Config, default_severity: str,
-                 default_status: str, today: date) -> None:
+                 default_status: str) -> None:
         self.lines = lines
         self.log_day = log_date(lines)
-        # An undated entry existed when the log was last updated: closer to the truth than today.
-        self.today = self.log_day or today
         self.config = config
         self.known = KnownIds()
         self.default_severity = default_severity
@@ -1091,6 +1089,12 @@ class _Reader:
         knowledge = draft.reference_row and status is not None and not status.open
         if knowledge:
             draft.extra["reference_only"] = True
+        self.settle_dates(draft, status, knowledge)
+        if draft.legacy_id:
+            draft.extra = {"legacy_id": draft.legacy_id, **draft.extra}
+
+    def settle_dates(self, draft: Draft, status: Status | None, knowledge: bool) -> None:
+        """Dates that contradict the status are kept aside; those the log never gave, flagged."""
         if draft.event_date and status is not None and not status.open and \
                 "resolved" not in draft.fields and "reported" in draft.fields:
             draft.fields["resolved"] = draft.fields.pop("reported")
@@ -1111,8 +1115,6 @@ class _Reader:
                 draft.extra["reported_unknown"] = True
             if status is not None and not status.open and "resolved" not in draft.fields:
                 draft.extra["resolved_unknown"] = True
-        if draft.legacy_id:
-            draft.extra = {"legacy_id": draft.legacy_id, **draft.extra}
 
     def read_tables(self, node: _Node) -> None:
         """Log tables (an issue column and a cause or fix column) right under a heading."""
@@ -1230,13 +1232,12 @@ def read_log(
     source: str = "<log>",
     default_severity: str | None = None,
     default_status: str | None = None,
-    today: date | None = None,
 ) -> ImportPlan:
     """Read a hand-kept log into drafts; nothing is written. The defaults must be configured.
 
-    Entries without a date are reported on the log's Last Updated date, else `today` (the day of
-    the import); closed ones without a resolved date are resolved that same day. Closed rows of
-    reference tables are reference-only entries, with no dates but those the log gives them.
+    No date comes from anywhere but the log: a date an entry (or a heading above it) does not
+    state is left empty and flagged `reported_unknown` / `resolved_unknown`. Closed rows of
+    reference tables are reference-only entries, dated by the log's Last Updated line at most.
     """
     severity = default_severity or _default_severity(config)
     status = default_status or config.default_status
@@ -1248,7 +1249,7 @@ def read_log(
                          f"(allowed: {', '.join(s.name for s in config.statuses)})")
     # markdown-it ends lines at CR, LF and CRLF alike; the line list must agree with its map.
     root, lines = _tree(text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
-    reader = _Reader(lines, config, severity, status, today or date.today())
+    reader = _Reader(lines, config, severity, status)
     reader.known = known_ids(root, text, config)
     reader.visit(root)
     plan = ImportPlan(source, unreadable=reader.unreadable, warnings=reader.warnings)
@@ -1420,7 +1421,6 @@ def plan_import(
     *,
     default_severity: str | None = None,
     default_status: str | None = None,
-    today: date | None = None,
 ) -> ImportPlan:
     """Read the log at `path` and decide the ID of each entry; nothing is written."""
     shown = display_path(path.resolve(), config)
@@ -1432,7 +1432,7 @@ def plan_import(
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     plan = read_log(text, config, source=_source_name(path, config),
-                    default_severity=default_severity, default_status=default_status, today=today)
+                    default_severity=default_severity, default_status=default_status)
     plan_ids(plan, config)
     return plan
 

@@ -170,6 +170,6 @@ def test_import_writes_flags_and_check_accepts_them(project: Path, cli: Invoke) 
 
 def test_read_log_never_uses_today_or_the_log_date_for_an_entry() -> None:
     text = "*Last Updated: 2026-03-01*\n\n## BUG-1: Crash\n\n**Status:** Fixed\n"
-    crash = read_log(text, CONFIG, today=date(2026, 4, 1)).drafts[0]
+    crash = read_log(text, CONFIG).drafts[0]
     assert crash.value("reported") is None and crash.value("resolved") is None
     assert crash.extra["reported_unknown"] is True and crash.extra["resolved_unknown"] is True
