@@ -1303,43 +1303,62 @@ def _merge_table_rows(reader: _Reader) -> None:
     only one entry has that number), by its title, or by a shortened title that fits exactly
     one entry. What only the row says (status, notes, a different summary) is added to it.
     """
-    by_key: dict[str, Draft] = {}
-    numbers: dict[str, list[Draft]] = {}
-    for draft in reader.drafts:
-        by_key.setdefault(_entry_key(draft.title), draft)
-        if draft.legacy_id:
-            by_key.setdefault(_entry_key(draft.legacy_id), draft)
-            numbers.setdefault(_number_key(draft.legacy_id), []).append(draft)
-    sections = list(reader.drafts)
-    for draft in reader.table_drafts + reader.index_rows:
-        same = by_key.get(_entry_key(draft.legacy_id)) if draft.legacy_id else None
-        numbered = numbers.get(_number_key(draft.legacy_id), []) if draft.legacy_id else []
-        same = same or (numbered[0] if len(numbered) == 1 else None)
-        same = same or (by_key.get(_entry_key(draft.title)) if draft.title else None)
-        if same is None and draft.title and not draft.reference_row:
-            fits = [entry for entry in sections if _shortened(draft.title, entry.title)]
-            same = fits[0] if len(fits) == 1 else None
-        if same is None and not draft.title:
-            reader.unreadable.append(Notice(draft.line, f"index row '{draft.legacy_id}' names no "
+    index = _EntryIndex(list(reader.drafts))
+    for row in reader.table_drafts + reader.index_rows:
+        same = index.find(row)
+        if same is not None:
+            _merge_row(same, row)
+        elif row.title:  # listed only in a table: an entry of its own
+            reader.drafts.append(row)
+            # Reference rows may share a title across areas; only an ID names one entry.
+            if row.legacy_id:
+                index.by_key.setdefault(_entry_key(row.legacy_id), row)
+        else:
+            reader.unreadable.append(Notice(row.line, f"index row '{row.legacy_id}' names no "
                                             "entry of this log and has no title; not imported"))
-        if same is None:
-            if draft.title:  # listed only in a table: an entry of its own
-                reader.drafts.append(draft)
-                # Reference rows may share a title across areas; only an ID names one entry.
-                if draft.legacy_id:
-                    by_key.setdefault(_entry_key(draft.legacy_id), draft)
-            continue
-        # A summary row of an entry written out elsewhere: keep what only the row says.
-        have = {name for name, _ in same.sections}
-        same.sections += [(name, text) for name, text in draft.sections if name not in have]
-        if draft.title and not (set(_words(draft.title)) <= set(_words(same.title))
-                                or _shortened(draft.title, same.title)):
-            same.sections.append(("Summary", draft.title))  # a summary other than the title
-        for key, value in draft.fields.items():
-            same.fields.setdefault(key, value)
-        for key, value in draft.extra.items():
-            if key != "reference":
-                same.extra.setdefault(key, value)
+
+
+class _EntryIndex:
+    """The entries written out under headings, found by ID, number or (shortened) title."""
+
+    def __init__(self, entries: list[Draft]) -> None:
+        self.entries = entries
+        self.by_key: dict[str, Draft] = {}
+        self.numbers: dict[str, list[Draft]] = {}
+        for draft in entries:
+            self.by_key.setdefault(_entry_key(draft.title), draft)
+            if draft.legacy_id:
+                self.by_key.setdefault(_entry_key(draft.legacy_id), draft)
+                self.numbers.setdefault(_number_key(draft.legacy_id), []).append(draft)
+
+    def find(self, row: Draft) -> Draft | None:
+        """The entry a table row names, or None."""
+        if row.legacy_id:
+            same = self.by_key.get(_entry_key(row.legacy_id))
+            numbered = self.numbers.get(_number_key(row.legacy_id), [])
+            if same or len(numbered) == 1:
+                return same or numbered[0]
+        if not row.title:
+            return None
+        same = self.by_key.get(_entry_key(row.title))
+        if same is None and not row.reference_row:
+            fits = [entry for entry in self.entries if _shortened(row.title, entry.title)]
+            same = fits[0] if len(fits) == 1 else None
+        return same
+
+
+def _merge_row(same: Draft, row: Draft) -> None:
+    """A summary row of an entry written out elsewhere: keep what only the row says."""
+    have = {name for name, _ in same.sections}
+    same.sections += [(name, text) for name, text in row.sections if name not in have]
+    if row.title and not (set(_words(row.title)) <= set(_words(same.title))
+                          or _shortened(row.title, same.title)):
+        same.sections.append(("Summary", row.title))  # a summary other than the title
+    for key, value in row.fields.items():
+        same.fields.setdefault(key, value)
+    for key, value in row.extra.items():
+        if key != "reference":
+            same.extra.setdefault(key, value)
 
 
 def _default_severity(config: Config) -> str:
