@@ -27,6 +27,8 @@ def analysis_data(analysis: Analysis) -> dict[str, Any]:
                 severity.name: count for severity, count in analysis.open_by_severity
             },
             "total_occurrences": analysis.total_occurrences,
+            # Left out of `trend` and `resolution`: they were closed on a date no one knows.
+            "closed_without_resolution_date": summary.unknown_resolution_date,
         },
         "most_common_errors": [
             {"error_type": g.error_type, "component": g.component, "issues": len(g.issue_ids),
@@ -116,6 +118,9 @@ def analysis_text(analysis: Analysis) -> str:
         [[r.severity.label, str(r.resolved), format_elapsed(r.average),
           format_duration(r.severity.sla) if r.severity.sla else "—", str(r.breaches)]
          for r in summary.resolution_rows])]
+    if summary.unknown_resolution_date:
+        out.append(f"  (not counted: {summary.unknown_resolution_date} closed issue(s) with no "
+                   "known resolution date)")
 
     out += ["", "Suggestions"]
     if analysis.suggestions:

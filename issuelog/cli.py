@@ -71,6 +71,14 @@ def root(
     """Markdown-native issue log: one file per issue under issues/, a rendered ISSUES.md."""
 
 
+class OldLog(str, Enum):
+    """What `import --old-log` does with the imported log (see importer.OLD_LOG_CHOICES)."""
+
+    keep = "keep"
+    delete = "delete"
+    link = "link"
+
+
 class Format(str, Enum):
     """Output formats of commands that list data."""
 
@@ -862,9 +870,18 @@ def import_log(
     output_format: Annotated[Format, typer.Option(
         "--format", metavar="FORMAT", help="text or json: the drafts (with --dry-run) or the files created.")
     ] = Format.text,
+    old_log: Annotated[OldLog, typer.Option(
+        "--old-log", help="After the import: keep the log untouched, delete it, or replace it "
+        "with a link to the issue files and the master log.")] = OldLog.keep,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
-    from issuelog.importer import import_drafts, plan_import, upgrade_reference_entries
+    from issuelog.importer import (
+        import_drafts,
+        plan_import,
+        refusals,
+        retire_log,
+        upgrade_reference_entries,
+    )
     from issuelog.store import display_path
 
     config = load_project()
@@ -889,8 +906,15 @@ def import_log(
             _print_draft_table(plan.drafts)
         typer.echo(f"would create {len(plan.drafts)} issue(s) from {shown}; "
                    f"{len(plan.unreadable)} unreadable heading(s)", err=True)
+        refused = refusals(plan, config)  # the same check the import makes before writing
+        if refused:
+            raise UsageError("nothing would be imported:\n" + "\n".join(refused))
         return
+    retire_log(path, plan, config, old_log.value, check_only=True)  # refuse before writing
     created = import_drafts(plan, config)
+    for issue_id in plan.relinked:
+        typer.echo(f"{shown}: linked {issue_id} to the entries its log names (an earlier import "
+                   "was interrupted before linking)", err=True)
     upgraded = upgrade_reference_entries(plan, config)
     if output_format is Format.json:
         typer.echo(json.dumps([{**_draft_json(draft), "id": issue_id,
@@ -903,6 +927,8 @@ def import_log(
     made_reference = f"; {len(upgraded)} earlier one(s) made reference entries" if upgraded else ""
     typer.echo(f"imported {len(created)} issue(s) from {shown}; "
                f"{len(plan.unreadable)} unreadable heading(s){made_reference}", err=True)
+    if old_log is not OldLog.keep:
+        typer.echo(retire_log(path, plan, config, old_log.value), err=True)
 
 
 def _draft_json(draft: Any) -> dict[str, Any]:
@@ -914,6 +940,13 @@ def _draft_json(draft: Any) -> dict[str, Any]:
         **{key: (format_value(draft.value(key)) if draft.value(key) is not None else None)
            for key in ("severity", "status", "phase", "category", "reported", "resolved")},
         "reference_only": bool(draft.extra.get("reference_only")),
+        **{key: draft.value(key) or None for key in ("component", "files", "tags")},
+        # Everything else the file will hold: legacy_* keys, unknown-date flags, the body.
+        "kept": {key: format_value(value) if not isinstance(value, (dict, list, bool)) else value
+                 for key, value in draft.extra.items()
+                 if key not in ("imported_from", "reference_only", "legacy_id")},
+        "sections": [line[3:] for line in draft.body.splitlines() if line.startswith("## ")],
+        "body": draft.body,
     }
 
 

@@ -180,10 +180,15 @@ def status_changes(
             raise UsageError(
                 f"--date is the date an issue was closed; '{status}' is an open status"
             )
-        return {"status": status, "resolved": EMPTY}
-    if issue.reference_only and on is None:
+        return {"status": status, "resolved": EMPTY, **_forget_unknown(issue)}
+    if (issue.reference_only or issue.date_unknown("resolved")) and on is None:
         return {"status": status}
-    return {"status": status, "resolved": on or issue.resolved or today()}
+    return {"status": status, "resolved": on or issue.resolved or today(), **_forget_unknown(issue)}
+
+
+def _forget_unknown(issue: Issue) -> dict[str, Any]:
+    """Drop `resolved_unknown` when the resolution date becomes known or the issue reopens."""
+    return {"resolved_unknown": None} if "resolved_unknown" in issue.extra else {}
 
 
 def change_status(

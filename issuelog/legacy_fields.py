@@ -31,11 +31,14 @@ _META_KEYS: dict[str, tuple[str, ...]] = {
     "tags": ("tags", "labels", "keywords"),
     "related": ("related issues", "related", "see also", "related issue", "duplicates"),
     "files": ("files affected", "related files", "affected files", "files", "files changed",
-              "files modified", "changed files", "modified files"),
+              "files modified", "changed files", "modified files", "location", "locations",
+              "where", "file", "affected code", "code location", "file location"),
 }
 _SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "Description": ("description", "problem", "issue", "summary", "symptoms", "symptom",
-                    "details", "what happened", "problem description", "error description"),
+                    "details", "what happened", "problem description", "error description",
+                    "observation", "observations", "original problem", "problem statement",
+                    "what we saw", "what went wrong", "bug description", "issue description"),
     "Steps to Reproduce": ("steps to reproduce", "reproduction", "repro", "steps",
                            "how to reproduce", "reproduction steps"),
     "Expected Behavior": ("expected behavior", "expected behaviour", "expected",
@@ -46,12 +49,53 @@ _SECTION_KEYS: dict[str, tuple[str, ...]] = {
     "Environment": ("environment", "env", "versions", "platform"),
     "Root Cause": ("root cause", "cause", "why", "reason", "root cause analysis", "analysis"),
     "Resolution": ("resolution", "solution", "fix", "resolution steps", "how it was fixed",
-                   "how fixed", "the fix", "fix applied", "what to do", "remedy"),
+                   "how fixed", "the fix", "fix applied", "what to do", "remedy",
+                   "what worked", "what fixed it", "how i fixed it", "how we fixed it"),
     "Prevention": ("prevention", "preventive measures", "lessons learned", "lesson learned",
                    "how to prevent", "prevention measures", "follow up", "follow ups"),
 }
 FIELD_LABELS = {alias: name for name, aliases in _META_KEYS.items() for alias in aliases}
 SECTION_LABELS = {alias: name for name, aliases in _SECTION_KEYS.items() for alias in aliases}
+
+# Words that qualify a label without changing what it names: "Permanent Fix", "Day 3 fix",
+# "Fix (after release)", "✅ FIX APPLIED (2024-05-02)", "Root Causes".
+_QUALIFIERS = re.compile(r"^(?:(?:permanent|final|actual|real|proper|quick|temporary|interim|"
+                         r"short term|long term|initial|applied|implemented|day \d+|step \d+|"
+                         r"the)\s+)+")
+
+
+def _label_variants(label: str) -> list[str]:
+    """A normalized label, then the forms it may stand for, most literal first."""
+    text = normalize_label(label)
+    bare = normalize_label(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", label))  # "(after release)"
+    bare = re.sub(r"\b\d{4}(?: \d{1,2}){1,2}\b", " ", bare).strip()  # a date in it
+    unqualified = _QUALIFIERS.sub("", bare).strip()
+    singular = " ".join(word[:-1] if len(word) > 3 and word.endswith("s")
+                        and not word.endswith("ss") else word for word in unqualified.split())
+    variants = [text, bare, unqualified, singular]
+    # "Analysis and Resolution", "Cause & Fix": the part that says how it ended wins.
+    parts = [part.strip() for part in re.split(r"\band\b", singular) if part.strip()]
+    if len(parts) > 1:
+        variants += parts[::-1]
+    return [variant for variant in dict.fromkeys(variants) if variant]
+
+
+def field_of(label: str) -> str | None:
+    """The frontmatter field a label names (`Date Found` -> reported, `Location` -> files)."""
+    return next((FIELD_LABELS[v] for v in _label_variants(label) if v in FIELD_LABELS), None)
+
+
+def label_qualifies(label: str) -> bool:
+    """Whether a label says more than the section it maps to (`Fix (after release)`)."""
+    variants = _label_variants(label)
+    plain = variants[0]
+    plural = " ".join(word[:-1] if word.endswith("s") else word for word in plain.split())
+    return plain not in SECTION_LABELS and plural not in SECTION_LABELS
+
+
+def section_of(label: str) -> str | None:
+    """The body section a label names, allowing qualifiers and plurals (`Permanent Fix`)."""
+    return next((SECTION_LABELS[v] for v in _label_variants(label) if v in SECTION_LABELS), None)
 
 # Words people use for statuses and severities -> the default configuration's names.
 _STATUS_WORDS = {
@@ -166,6 +210,27 @@ def _date_prefix(value: str) -> tuple[date | datetime | None, str, int]:
     return None, f"cannot read the date '{value}'", 0
 
 
+_MONTH_ONLY = re.compile(r"^(?:(\d{4})[-/.](\d{1,2})|(\d{1,2})[-/.](\d{4})|([A-Za-z]+)\.?,?\s+(\d{4}))$")
+
+
+def month_only(text: str) -> str | None:
+    """`2024-11`, `11/2024`, `Nov 2024`, `November, 2024` -> `2024-11`; None for anything else.
+
+    Such a date names a month, not a day: the importer keeps it as written and treats the day
+    as unknown rather than inventing the first of the month.
+    """
+    match = _MONTH_ONLY.match(strip_links(text).strip().strip("*_`").strip())
+    if not match:
+        return None
+    if match.group(5):
+        month = _MONTHS.get(match.group(5).lower())
+        year = int(match.group(6))
+    else:
+        year = int(match.group(1) or match.group(4))
+        month = int(match.group(2) or match.group(3))
+    return f"{year:04d}-{month:02d}" if month and 1 <= month <= 12 else None
+
+
 def _match_word(value: str, names: list[tuple[str, str, str]],
                 words: dict[str, tuple[str, ...]]) -> str | None:
     """Map a written value to a configured name via names, labels, common words, then emoji."""
@@ -234,6 +299,35 @@ def split_list(value: str, content: str) -> list[str]:
             if part and not is_missing(part):
                 items.append(part)
     return items
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+def split_files(value: str, content: str) -> tuple[list[str], bool]:
+    """Paths of a files field, and whether notes came with them.
+
+    `` `src/a.py` - closes the watcher, adds a lock `` gives `src/a.py` (the note is not part of
+    the path, and its commas split nothing); `` `a.py` (**FIXED**), `b.py` `` gives both paths.
+    Without backticks, items are split as `split_list` does.
+    """
+    rows = [value] if value else []
+    rows += [line for line in content.splitlines() if line.strip()]
+    if not any(_CODE_SPAN.search(row) for row in rows):
+        return split_list(value, content), False
+    paths: list[str] = []
+    noted = False
+    for row in rows:
+        row = strip_links(strip_list_marker(row)).strip()
+        # Commas separate items only where the next item starts with a path in backticks.
+        for part in re.split(r"[,;]\s*(?=`)", row) if len(rows) == 1 else [row]:
+            match = _CODE_SPAN.match(part.strip())
+            if match is None:
+                noted = noted or bool(part.strip())
+                continue
+            paths.append(match.group(1).strip())
+            noted = noted or bool(part.strip()[match.end():].strip(" -–—:,;"))
+    return list(dict.fromkeys(paths)), noted
 
 
 def named_exactly(text: str, config: Config, kind: str, *, heading: bool = True) -> str | None:

@@ -21,6 +21,8 @@ TEXT_FIELDS = (
     "reporter", "assignee", "error_type", "error_message", "fingerprint",
 )
 DATE_FIELDS = ("reported", "resolved", "last_seen")
+#: Dates a file may declare unknown with `<key>_unknown: true` (an imported log never said).
+UNKNOWN_DATE_FIELDS = ("reported", "resolved")
 LIST_FIELDS = ("tags", "related", "files")
 REFERENCE_KEYS = ("area", "cause", "solution")
 _KNOWN_FIELDS = frozenset(FIELD_ORDER)
@@ -97,6 +99,14 @@ class Issue:
     body: str = ""
     present: frozenset[str] = frozenset()
     key_lines: dict[str, int] = field(default_factory=dict, repr=False)
+
+    def date_unknown(self, key: str) -> bool:
+        """Whether the file says a date is unknown (`resolved_unknown: true`): not invented.
+
+        An imported entry whose log never stated when it was fixed is closed with no `resolved`
+        date; the flag says so, and every figure that needs the date leaves the issue out.
+        """
+        return self.extra.get(f"{key}_unknown") is True
 
     def line_of(self, key: str) -> int:
         """The 1-based line of a top-level frontmatter key, or 1 when it is absent."""
@@ -527,9 +537,11 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     def bad(key: str, message: str) -> None:
         problems.append(Problem(shown, issue.line_of(key), message))
 
+    status = config.status(issue.status)
     for key in config.required:
         # A reference entry has no history: its dates are not required (nor invented).
-        undated = issue.reference_only and key in DATE_FIELDS
+        undated = (issue.reference_only and key in DATE_FIELDS) or (
+            key in UNKNOWN_DATE_FIELDS and issue.date_unknown(key))
         if key not in issue.present and key not in issue.extra and not undated:
             bad(key, f"missing required field '{key}'")
     too_long = title_problem(issue.title)
@@ -544,7 +556,6 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         stem = issue.path.stem
         if stem != issue.id and not stem.startswith(issue.id + "-"):
             bad("id", f"id '{issue.id}' does not match the file name '{issue.path.name}'")
-    status = config.status(issue.status)
     if issue.reference_only:
         if issue.reference is None:
             bad("reference_only", "'reference_only' is set but there is no 'reference' "
@@ -552,11 +563,20 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
         if status is not None and status.open:
             bad("status", f"a reference-only entry cannot be {issue.status}: to track it as an "
                           "issue, remove 'reference_only' and give it a 'reported' date")
+    for key in UNKNOWN_DATE_FIELDS:
+        flag = f"{key}_unknown"
+        if issue.extra.get(flag) not in (None, "") and not isinstance(issue.extra[flag], bool):
+            bad(flag, f"'{flag}' must be true or false, got {issue.extra[flag]!r}")
+        elif issue.date_unknown(key) and getattr(issue, key) is not None:
+            bad(flag, f"'{flag}' is true but '{key}' has a date: empty one of them")
+    if issue.date_unknown("resolved") and status is not None and status.open:
+        bad("resolved_unknown", f"'resolved_unknown' is true but status '{issue.status}' is open: "
+                                "an open issue has no resolution date to be unknown")
     if status is not None:
         # A `resolved` that is not a date (2026-02-30) is reported once, where it is written.
         unreadable_date = "resolved" in issue.present
         if (not status.open and issue.resolved is None and not issue.reference_only
-                and not unreadable_date):
+                and not unreadable_date and not issue.date_unknown("resolved")):
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")

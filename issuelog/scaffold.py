@@ -12,7 +12,15 @@ from typing import Any
 
 from issuelog.config import Config
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import FIELD_ORDER, disallowed_values, parse_issue, title_problem, validate_issue
+from issuelog.model import (
+    FIELD_ORDER,
+    UNKNOWN_DATE_FIELDS,
+    Problem,
+    disallowed_values,
+    parse_issue,
+    title_problem,
+    validate_issue,
+)
 from issuelog.render import render_issue
 from issuelog.store import create_issue_file, display_path, id_numbers
 
@@ -128,19 +136,54 @@ def create_issue(
     `body` replaces the template's placeholder sections; `preferred_id` is used when it is free.
     `sections` replace the template's body sections of those titles (or are added at the end).
     """
+    values = issue_values(config, fields, today=today, extra=extra)
+
+    def text_for(issue_id: str) -> str:
+        return issue_file_text(config, values, issue_id, extra=extra, body=body, sections=sections)
+
+    issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id)
+    _verify_written(path, config)
+    return issue_id, path
+
+
+def issue_values(
+    config: Config,
+    fields: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The frontmatter values of a new issue with their defaults; UsageError for what is refused."""
+    values, errors = values_and_problems(config, fields, today=today, extra=extra)
+    if errors:
+        raise UsageError("; ".join(errors))
+    return values
+
+
+def values_and_problems(
+    config: Config,
+    fields: Mapping[str, Any],
+    *,
+    today: date | None = None,
+    extra: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """The values of a new issue with their defaults, and why each would be refused."""
     values: dict[str, Any] = {key: value for key, value in fields.items() if value not in (None, "", [])}
     if not str(values.get("title", "")).strip():
-        raise UsageError("an issue needs a title")
+        return values, ["an issue needs a title"]
     values["title"] = " ".join(str(values["title"]).split())
     values.setdefault("status", config.default_status)
     # A reference-only entry (knowledge, not an event) gets no date it was not given.
+    # Nor does a date that `extra` declares unknown (`resolved_unknown: true`, from an import).
+    unknown = {key for key in UNKNOWN_DATE_FIELDS if (extra or {}).get(f"{key}_unknown") is True}
     if not (extra or {}).get("reference_only"):
-        values.setdefault("reported", today or date.today())
+        if "reported" not in unknown:
+            values.setdefault("reported", today or date.today())
         status = config.status(values["status"])
-        if status is not None and not status.open:
-            values.setdefault("resolved", values["reported"])
+        if status is not None and not status.open and "resolved" not in unknown:
+            values.setdefault("resolved", values.get("reported") or today or date.today())
     errors = check_values(values, config)
-    missing = missing_required(values, config)
+    missing = [key for key in missing_required(values, config) if key not in unknown]
     if missing:
         errors.append(f"missing required field(s): {', '.join(missing)}")
     related = values.get("related", [])
@@ -148,30 +191,35 @@ def create_issue(
     for other in related:
         if other not in known:
             errors.append(f"related issue '{other}' does not exist")
-    if errors:
-        raise UsageError("; ".join(errors))
+    return values, errors
 
-    def text_for(issue_id: str) -> str:
-        text = render_issue({**{key: None for key in FIELD_ORDER}, "description": None,
-                             **values, "id": issue_id}, config)
-        if body is not None:
-            text = replace_body(text, body)
-        if extra:
-            # ruamel.yaml takes longer to import than `new` takes to run without it.
-            from issuelog.frontmatter_edit import edit_frontmatter
 
-            text = edit_frontmatter(text, dict(extra), name=issue_id)
-        if sections:
-            # markdown-it-py is imported only by the writers that fill in sections: not by `new`.
-            from issuelog.sections import replace_section
+def issue_file_text(
+    config: Config,
+    values: Mapping[str, Any],
+    issue_id: str,
+    *,
+    extra: Mapping[str, Any] | None = None,
+    body: str | None = None,
+    sections: Mapping[str, str] | None = None,
+) -> str:
+    """The text of a new issue file with these values (from `issue_values`) and this ID."""
+    text = render_issue({**{key: None for key in FIELD_ORDER}, "description": None,
+                         **values, "id": issue_id}, config)
+    if body is not None:
+        text = replace_body(text, body)
+    if extra:
+        # ruamel.yaml takes longer to import than `new` takes to run without it.
+        from issuelog.frontmatter_edit import edit_frontmatter
 
-            for title, content in sections.items():
-                text = replace_section(text, title, content)
-        return text
+        text = edit_frontmatter(text, dict(extra), name=issue_id)
+    if sections:
+        # markdown-it-py is imported only by the writers that fill in sections: not by `new`.
+        from issuelog.sections import replace_section
 
-    issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id)
-    _verify_written(path, config)
-    return issue_id, path
+        for title, content in sections.items():
+            text = replace_section(text, title, content)
+    return text
 
 
 #: The body of a knowledge entry: what it is about, and what to do.
@@ -231,12 +279,18 @@ def replace_body(text: str, body: str) -> str:
     return head + (f"\n{content}\n" if content else "")
 
 
-def _verify_written(path: Path, config: Config) -> None:
-    """A file issuelog writes must pass `issuelog check`; remove it and say so when it does not."""
+def file_problems(path: Path, text: str, config: Config) -> list[Problem]:
+    """What `issuelog check` would say about one file with this text at this path."""
     shown = display_path(path, config)
-    issue, problems = parse_issue(path, path.read_text(encoding="utf-8"), shown)
+    issue, problems = parse_issue(path, text, shown)
     if issue is not None:
         problems += validate_issue(issue, config, shown)
+    return problems
+
+
+def _verify_written(path: Path, config: Config) -> None:
+    """A file issuelog writes must pass `issuelog check`; remove it and say so when it does not."""
+    problems = file_problems(path, path.read_text(encoding="utf-8"), config)
     if problems:
         path.unlink(missing_ok=True)
         raise IssueFileError(

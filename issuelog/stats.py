@@ -259,6 +259,9 @@ class Summary:
     resolved_shown: dict[str, Capped] = field(default_factory=dict)  # by phase
     closed_shown: Capped = field(default_factory=lambda: Capped([], 0, ""))
     reference_shown: dict[str, Capped] = field(default_factory=dict)  # by area
+    #: Closed issues with no known resolution date (`resolved_unknown: true`), left out of
+    #: Resolution Time, the SLA figures and the trend.
+    unknown_resolution_date: int = 0
 
     @property
     def weekly_scale(self) -> int:
@@ -368,7 +371,9 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
     resolution_rows = []
     resolved_groups_by_severity = _grouped(resolved_issues, "severity")
     for severity in config.severities:
-        members = resolved_groups_by_severity.get(severity.name, [])
+        # An issue closed on an unknown date (`resolved_unknown`) has no place in these figures.
+        members = [i for i in resolved_groups_by_severity.get(severity.name, [])
+                   if i.resolved is not None]
         durations = [d for d in (time_to_resolve(i) for i in members) if d is not None]
         average = sum(durations, timedelta(0)) / len(durations) if durations else None
         breaches = sum(1 for duration in durations if over_sla(duration, severity))
@@ -409,6 +414,8 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         tracked=issues,
         reference_only=len(every) - len(issues),
         **_log_tables(open_by_severity, resolved_by_phase, closed_unresolved, reference, config),
+        unknown_resolution_date=sum(1 for i in issues if i.status in closed_names
+                                    and i.resolved is None and i.date_unknown("resolved")),
     )
 
 

@@ -71,7 +71,7 @@ def test_analyze_json_field_by_field(fixture_project: Path, cli: Invoke) -> None
     assert data["statistics"] == {
         "total": 6, "open": 3,
         "open_by_severity": {"critical": 1, "high": 1, "medium": 1, "low": 0},
-        "total_occurrences": 20,
+        "total_occurrences": 20, "closed_without_resolution_date": 0,
     }
     assert data["most_common_errors"] == [
         {"error_type": "TimeoutError", "component": "db", "issues": 3, "open": 2, "occurrences": 17,

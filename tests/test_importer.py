@@ -38,7 +38,7 @@ CONFIG = Config(root=Path("/nonexistent"))
 def read(name: str, config: Config = CONFIG, **options: str) -> ImportPlan:
     """Read a fixture log with a fixed import day."""
     text = (FIXTURES / name).read_text(encoding="utf-8")
-    return read_log(text, config, source=name, today=DAY, **options)
+    return read_log(text, config, source=name, **options)
 
 
 def by_title(plan: ImportPlan) -> dict[str, Draft]:
@@ -227,8 +227,10 @@ def test_numbered_headings_with_bold_keys() -> None:
 def test_register_headings_with_bullet_keys() -> None:
     plan = read("shape-register.md")
     pool, webhook, search = plan.drafts
+    # The log says when it was found, not when it was fixed: that date is unknown, not invented.
     assert summary(pool) == ("CRIT-001", "critical", "resolved", "Phase 3", date(2025, 11, 2),
-                             date(2025, 11, 2))
+                             None)
+    assert pool.extra["resolved_unknown"] is True and "reported_unknown" not in pool.extra
     assert read_section(pool.body, "Impact") == "All API requests failed for 40 minutes"
     assert read_section(pool.body, "Time to Resolution") == "4 hours"
     assert read_section(pool.body, "Resolution") == "Raised the pool size and added `pool_pre_ping`"
@@ -272,14 +274,15 @@ def test_mixed_document() -> None:
     assert read_section(emails.body, "Resolution") == (
         "Removed the signal handler; see `app/signals.py`.")
     safari = entries["Safari drops session cookies"]
-    assert summary(safari) == ("KI-004", "low", "resolved", "Phase 2", date(2026, 1, 20),
-                               date(2026, 1, 20))
+    # An ambiguous date is kept as written, not replaced by the resolved date ("same day").
+    assert summary(safari) == ("KI-004", "low", "resolved", "Phase 2", None, date(2026, 1, 20))
     assert safari.extra["legacy_reported"] == "10/01/2026"
+    assert safari.extra["reported_unknown"] is True and "resolved_unknown" not in safari.extra
     assert read_section(safari.body, "Description") == (
         "Safari 17 ignores cookies set with `SameSite=None` without `Secure`.")
     health = entries["Health check flaps under load"]
-    assert summary(health) == ("", "medium", "resolved", "Phase 2", date(2026, 1, 18),
-                               date(2026, 1, 18))
+    assert summary(health) == ("", "medium", "resolved", "Phase 2", date(2026, 1, 18), None)
+    assert health.extra["resolved_unknown"] is True
     exports = entries["Exports are capped at 10 000 rows"]
     assert exports.value("status") == "wont_fix"
     cron = entries["Cron runs in the wrong zone"]
@@ -314,7 +317,7 @@ def test_values_the_configuration_refuses_are_kept_as_legacy_keys(tmp_path: Path
 
 def test_status_open_with_a_resolved_date_keeps_the_date_aside() -> None:
     text = "## BUG-1: Thing\n\n**Status:** Open\n**Date:** 2026-01-02\n**Resolved:** 2026-01-03\n"
-    (draft,) = read_log(text, CONFIG, today=DAY).drafts
+    (draft,) = read_log(text, CONFIG).drafts
     assert draft.value("resolved") is None and draft.extra["legacy_resolved"] == "2026-01-03"
 
 
@@ -323,7 +326,7 @@ def test_status_open_with_a_resolved_date_keeps_the_date_aside() -> None:
 @pytest.mark.parametrize("name", sorted(p.name for p in FIXTURES.glob("*.md")))
 def test_every_fixture_imports_to_files_that_pass_check_and_render(name: str, project: Path,
                                                                    config: Config) -> None:
-    plan = plan_import(FIXTURES / name, config, today=DAY)
+    plan = plan_import(FIXTURES / name, config)
     created = import_drafts(plan, config)
     assert len(created) == len(plan.drafts) > 0
     result = load_issues(config)
@@ -337,7 +340,7 @@ def test_every_fixture_imports_to_files_that_pass_check_and_render(name: str, pr
 
 
 def test_legacy_ids_are_reused_and_related_entries_linked(project: Path, config: Config) -> None:
-    plan = plan_import(FIXTURES / "shape-id-bold.md", config, today=DAY)
+    plan = plan_import(FIXTURES / "shape-id-bold.md", config)
     created = {issue_id: path for _, issue_id, path in import_drafts(plan, config)}
     assert sorted(created) == ["ISSUE-012", "ISSUE-013"]
     issues = load_issues(config).by_id()
@@ -353,7 +356,7 @@ def test_existing_files_are_never_overwritten(project: Path, config: Config) -> 
     existing = project / "issues" / "ISSUE-012-mine.md"
     existing.write_text(issue_text("ISSUE-012", title="Mine"), encoding="utf-8")
     before = existing.read_bytes()
-    plan = plan_import(FIXTURES / "shape-id-bold.md", config, today=DAY)
+    plan = plan_import(FIXTURES / "shape-id-bold.md", config)
     assert [d.planned_id for d in plan.drafts] == ["ISSUE-014", "ISSUE-013"]
     created = import_drafts(plan, config)
     assert [issue_id for _, issue_id, _ in created] == ["ISSUE-014", "ISSUE-013"]
@@ -366,14 +369,14 @@ def test_new_ids_follow_document_order_after_reserved_ones(project: Path, config
     log.write_text("## Plain one\n\n**Date:** 2026-01-01\n**Fix:** a\n\n"
                    "## ISSUE-005: Kept\n\n**Date:** 2026-01-02\n**Fix:** b\n\n"
                    "## Plain two\n\n**Date:** 2026-01-03\n**Fix:** c\n", encoding="utf-8")
-    plan = plan_import(log, config, today=DAY)
+    plan = plan_import(log, config)
     assert [(d.title, d.planned_id) for d in plan.drafts] == [
         ("Plain one", "ISSUE-006"), ("Kept", "ISSUE-005"), ("Plain two", "ISSUE-007")]
 
 
 def test_importing_twice_creates_nothing_new(project: Path, config: Config) -> None:
-    import_drafts(plan_import(FIXTURES / "master-log-template.md", config, today=DAY), config)
-    again = plan_import(FIXTURES / "master-log-template.md", config, today=DAY)
+    import_drafts(plan_import(FIXTURES / "master-log-template.md", config), config)
+    again = plan_import(FIXTURES / "master-log-template.md", config)
     assert again.drafts == []
     assert len(again.skipped) == 10
     assert {twin for _, twin in again.skipped} == {f"ISSUE-{n:03d}" for n in range(1, 11)}
@@ -385,8 +388,8 @@ def test_required_fields_the_log_cannot_give_stop_the_import(
 
     monkeypatch.chdir(tmp_path)
     config = config_from_mapping({"required": ["id", "title", "component"]}, root=tmp_path)
-    plan = plan_import(FIXTURES / "shape-register.md", config, today=DAY)
-    with pytest.raises(UsageError, match="shape-register.md:5: missing required field 'component'"):
+    plan = plan_import(FIXTURES / "shape-register.md", config)
+    with pytest.raises(UsageError, match=r"shape-register.md:5: missing required field\(s\): component"):
         import_drafts(plan, config)
     assert not (tmp_path / "issues").exists()
 
@@ -459,7 +462,7 @@ def test_index_rows_without_a_section_are_entries_of_their_own() -> None:
             "| BUG-1 | Written out below | Open |\n| BUG-2 | Only in the index | Fixed |\n"
             "| BUG-3 |  | Open |\n\n"
             "## BUG-1: Written out below\n\n**Date:** 2026-01-05\n**Severity:** High\n")
-    plan = read_log(text, CONFIG, today=DAY)
+    plan = read_log(text, CONFIG)
     assert [(d.line, d.legacy_id, d.title, d.value("status")) for d in plan.drafts] == [
         (6, "BUG-2", "Only in the index", "resolved"),
         (9, "BUG-1", "Written out below", "open"),
@@ -469,8 +472,8 @@ def test_index_rows_without_a_section_are_entries_of_their_own() -> None:
 
 def test_windows_line_endings_read_the_same() -> None:
     text = (FIXTURES / "shape-register.md").read_text(encoding="utf-8")
-    plain = read_log(text, CONFIG, today=DAY).drafts
-    crlf = read_log(text.replace("\n", "\r\n"), CONFIG, today=DAY).drafts
+    plain = read_log(text, CONFIG).drafts
+    crlf = read_log(text.replace("\n", "\r\n"), CONFIG).drafts
     assert [(d.title, d.fields, d.extra, d.body) for d in crlf] == [
         (d.title, d.fields, d.extra, d.body) for d in plain]
 
@@ -493,7 +496,7 @@ _FRAGMENTS = [
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=25))
 def test_any_mix_of_shapes_gives_drafts_that_check_accepts(parts: list[str]) -> None:
-    plan = read_log("".join(parts), CONFIG, today=DAY)
+    plan = read_log("".join(parts), CONFIG)
     for draft in plan.drafts:
         assert draft.title.strip()
         assert check_values(draft.fields, CONFIG) == []
@@ -505,9 +508,11 @@ def test_any_mix_of_shapes_gives_drafts_that_check_accepts(parts: list[str]) -> 
             assert not status.open and resolved is None
             assert reported in (None, date(2026, 1, 20))  # the log's Last Updated line, if any
             continue
-        assert isinstance(reported, date)
-        assert (resolved is None) == status.open
-        if resolved is not None:
+        # A date the log does not give is declared unknown, never invented.
+        assert isinstance(reported, date) != (draft.extra.get("reported_unknown") is True)
+        assert reported != DAY
+        assert (resolved is None) == (status.open or draft.extra.get("resolved_unknown") is True)
+        if resolved is not None and reported is not None:
             assert as_date(resolved) >= as_date(reported)
 
 
@@ -518,7 +523,7 @@ def test_words_beside_values_are_never_dropped() -> None:
             "**Kind:** Nightly only\n"
             "**Related Issues:** BUG-2 (same root cause)\n\n"
             "- **Owner**: grace\n  - backup: bob\n")
-    (draft,) = read_log(text, CONFIG, today=DAY).drafts
+    (draft,) = read_log(text, CONFIG).drafts
     assert draft.value("reported") == date(2026, 1, 2)
     assert draft.extra["legacy_reported"] == "2026-01-02 (during the release)"
     assert draft.extra["legacy_category"] == "Flaky; Nightly only"
@@ -545,11 +550,11 @@ def test_untuned_errors_grouped_by_month() -> None:
 def test_untuned_tracker_export_with_a_sub_heading_per_field() -> None:
     plan = read("untuned-tracker-export.md")
     cart, avatar = plan.drafts
-    assert summary(cart) == ("PROJ-17", "high", "resolved", None, date(2024, 12, 1),
-                             date(2024, 12, 1))
+    assert summary(cart) == ("PROJ-17", "high", "resolved", None, date(2024, 12, 1), None)
     assert read_section(cart.body, "Resolution") == (
         "Recompute the total server-side after applying codes.")
-    assert summary(avatar) == ("PROJ-21", "low", "in_progress", None, DAY, None)
+    assert summary(avatar) == ("PROJ-21", "low", "in_progress", None, None, None)
+    assert avatar.extra["reported_unknown"] is True
     assert "Status" not in avatar.body and "Priority" not in avatar.body
 
 
@@ -557,7 +562,7 @@ def test_a_word_like_utf_8_is_not_taken_for_an_id() -> None:
     text = ("## UTF-8 decoding fails on import\n\n**Date:** 2026-01-02\n**Fix:** decode as utf-8\n\n"
             "## BUG-7 Spaces in paths\n\n**Date:** 2026-01-03\n**Fix:** quote them\n\n"
             "## BUG-9 Tabs in paths\n\n**Date:** 2026-01-04\n**Fix:** quote them too\n")
-    plan = read_log(text, CONFIG, today=DAY)
+    plan = read_log(text, CONFIG)
     assert [(d.legacy_id, d.title) for d in plan.drafts] == [
         ("", "UTF-8 decoding fails on import"), ("BUG-7", "Spaces in paths"),
         ("BUG-9", "Tabs in paths")]

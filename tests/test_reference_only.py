@@ -141,7 +141,7 @@ def test_analysis_and_metrics_leave_reference_entries_out(tmp_path: Path) -> Non
 def test_scaffold_invents_no_date_for_a_reference_entry(project: Path, config: Config) -> None:
     create_issue(config, {"title": "Connection refused", "status": "resolved", "severity": "low"},
                extra={"reference": {"area": "Database", "solution": "make up"},
-                      "reference_only": True}, today=date(2026, 2, 1))
+                      "reference_only": True})
     issue = load_issues(config).issues[0]
     assert issue.reported is None and issue.resolved is None and issue.reference_only
 
@@ -150,7 +150,7 @@ def test_scaffold_invents_no_date_for_a_reference_entry(project: Path, config: C
 
 def test_master_log_reference_rows_are_dated_by_the_log_not_the_import() -> None:
     text = (FIXTURES / "master-log-template.md").read_text(encoding="utf-8")
-    plan = read_log(text, CONFIG, today=date(2026, 11, 23))
+    plan = read_log(text, CONFIG)
     assert len(plan.drafts) == 10
     for draft in plan.drafts:
         assert draft.extra["reference_only"] is True
@@ -159,7 +159,7 @@ def test_master_log_reference_rows_are_dated_by_the_log_not_the_import() -> None
         assert draft.value("resolved") is None
 
 
-def test_without_a_log_date_reference_rows_stay_undated_and_entries_get_the_import_day() -> None:
+def test_without_a_log_date_reference_rows_stay_undated_and_entries_get_no_invented_date() -> None:
     text = textwrap.dedent("""\
         # Log
 
@@ -174,13 +174,13 @@ def test_without_a_log_date_reference_rows_stay_undated_and_entries_get_the_impo
         | Port in use | Old server | Kill it | |
         | Disk full | Logs | | Open |
         """)
-    crash, port, disk = read_log(text, CONFIG, today=date(2026, 2, 1)).drafts
-    assert crash.value("reported") == date(2026, 2, 1)
+    crash, port, disk = read_log(text, CONFIG).drafts
+    assert crash.value("reported") is None and crash.extra["reported_unknown"] is True
     assert port.extra["reference_only"] is True
     assert port.value("reported") is None and port.value("resolved") is None
     # A row that says it is open is work to do: an issue like any other, not knowledge.
     assert disk.value("status") == "open" and "reference_only" not in disk.extra
-    assert disk.value("reported") == date(2026, 2, 1)
+    assert disk.value("reported") is None and disk.extra["reported_unknown"] is True
 
 
 @pytest.mark.parametrize(("lines", "expected"), [
