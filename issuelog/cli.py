@@ -871,8 +871,9 @@ def import_log(
         "--format", metavar="FORMAT", help="text or json: the drafts (with --dry-run) or the files created.")
     ] = Format.text,
     old_log: Annotated[OldLog, typer.Option(
-        "--old-log", help="After the import: keep the log untouched, delete it, or replace it "
-        "with a link to the issue files and the master log.")] = OldLog.keep,
+        "--old-log", metavar="ACTION", help="After the import: keep the log untouched, delete "
+        "it, or replace it with a link to the issue files and the master log. One of: keep, "
+        "delete, link.")] = OldLog.keep,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
     from issuelog.importer import (
