@@ -1,0 +1,86 @@
+"""Regression tests for the second reliability report: each test reproduces one of its findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from issuelog.sections import read_section, replace_section
+from tests.conftest import Invoke, issue_text
+
+# Characters that `str.splitlines` takes for line breaks and markdown-it does not.
+ODD_BREAKS = "\f\v\x1c\x1d\x1e\x85\u2028\u2029"
+
+
+# Item 1: section edits must not delete body lines that hold odd line-break characters.
+
+@pytest.mark.parametrize("odd", list(ODD_BREAKS))
+def test_resolve_keeps_lines_with_odd_breaks(project: Path, cli: Invoke, odd: str) -> None:
+    description = odd.join("abcdef")
+    cause = "one\ntwo\nthree\nfour"
+    body = f"## Description\n\n{description}\n\n## Root Cause\n\n{cause}\n\n## Resolution\n\n\n"
+    path = project / "issues" / "ISSUE-001-something-broke.md"
+    path.write_text(issue_text(body=body), encoding="utf-8", newline="")
+    cli("resolve", "1", "--resolution", "Restarted.")
+    text = path.read_bytes().decode("utf-8")
+    assert read_section(text, "Description") == description
+    assert read_section(text, "Root Cause") == cause
+    assert read_section(text, "Resolution") == "Restarted."
+    assert text.count("## Resolution") == 1
+    cli("check")
+
+
+def test_record_fix_keeps_lines_with_odd_breaks(project: Path, cli: Invoke) -> None:
+    cli("record", "--error", "ValueError: boom", "--date", "2026-01-10")
+    path = next((project / "issues").glob("ISSUE-001-*.md"))
+    text = path.read_text(encoding="utf-8")
+    pasted = "log\u2028line two\fline three\x1cfour"
+    text = replace_section(text, "Root Cause", f"{pasted}\nsecond\nthird")
+    path.write_text(text, encoding="utf-8", newline="")
+    cli("record", "--error", "ValueError: boom", "--date", "2026-01-11",
+        "--fix", "Retry", "--change", "abc123")
+    after = path.read_bytes().decode("utf-8")
+    assert read_section(after, "Root Cause") == f"{pasted}\nsecond\nthird"
+    cli("check")
+
+
+def test_split_lines_splits_on_line_feed_only() -> None:
+    from issuelog.sections import split_lines
+
+    assert split_lines("a\fb\u2028c\r\nd\re\n") == ["a\fb\u2028c\r\n", "d\re\n"]
+    assert split_lines("") == []
+    assert split_lines("x") == ["x"]
+
+
+_SECTION_TITLES = ["Description", "Root Cause", "Resolution", "Notes"]
+# No `#`, `=` or `-`: the only headings are the ones the test writes, so it knows every section.
+_body_text = st.text(st.sampled_from(list("ab \t\n\r") + list(ODD_BREAKS)), max_size=30)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(st.tuples(st.sampled_from(_SECTION_TITLES), _body_text), max_size=4),
+       target=st.sampled_from(_SECTION_TITLES),
+       content=st.text(st.sampled_from("xy \n"), max_size=12).filter(lambda text: text.strip()),
+       append=st.booleans())
+def test_a_section_edit_changes_no_other_byte(parts: list[tuple[str, str]], target: str,
+                                             content: str, append: bool) -> None:
+    """Whatever the body holds, every byte outside the edited section stays as it was."""
+    chunks = [f"## {title}\n\n{chunk}\n\n" for title, chunk in parts]
+    text = "".join(chunks)
+    edited = replace_section(text, target, content, append=append)
+    titles = [title for title, _ in parts]
+    if target not in titles:
+        assert edited.startswith(text)
+        return
+    index = titles.index(target)
+    before = "".join(chunks[:index]) + f"## {target}\n"
+    after = "".join(chunks[index + 1:])
+    assert edited.startswith(before)
+    assert edited.endswith(after)
+    assert len(edited) >= len(before) + len(after)
+    middle = edited[len(before):len(edited) - len(after)]
+    assert content.strip("\n") in middle.replace("\r\n", "\n")  # a CRLF body gets CRLF lines
