@@ -927,13 +927,12 @@ def record(
     if from_file is not None:
         _record_from(config, from_file)
         return
-    stdin_text = sys.stdin.read() if stack_trace == "-" else None
     event = ErrorEvent(
         error=error or "", title=title or "", error_type=error_type or "",
         component=component or "", severity=severity or "", category=category or "",
         phase=phase or "",
         tags=tag or [], fixes=fix or [], changes=change or [],
-        stack_trace=read_stack_trace(stack_trace, stdin_text) if stack_trace else "",
+        stack_trace=read_stack_trace(stack_trace, sys.stdin.buffer) if stack_trace else "",
         context=parse_context(context) if context else {},
         seen=_parse_date(seen, "--date"),
     )

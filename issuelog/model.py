@@ -337,6 +337,10 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         text = text[1:]
     if not text.strip():
         return None, [Problem(shown, 1, "file is empty: an issue file starts with YAML frontmatter")]
+    # Text about to be written is checked here too: never write what `check` refuses to read.
+    if len(text) * 4 > MAX_FILE_BYTES and len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        return None, [Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, "
+                                        "the most issuelog reads from one file")]
     if not _YAML_HANDLER.detect(text):
         return None, [Problem(shown, 1, "no YAML frontmatter: the file must start with a '---' line")]
     parts = split_frontmatter(text)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from issuelog.config import Config
+from issuelog.model import parse_issue
 from issuelog.sections import read_section, replace_section
 from tests.conftest import Invoke, issue_text
 
@@ -84,3 +88,64 @@ def test_a_section_edit_changes_no_other_byte(parts: list[tuple[str, str]], targ
     assert len(edited) >= len(before) + len(after)
     middle = edited[len(before):len(edited) - len(after)]
     assert content.strip("\n") in middle.replace("\r\n", "\n")  # a CRLF body gets CRLF lines
+
+
+# Item 2: `record --stack-trace` reads and stores a bounded amount, and never writes a file
+# that `check` refuses.
+
+def _long_trace(lines: int) -> str:
+    frames = "".join(f'  File "app/mod{n}.py", line {n}, in handler_{n}\n    call()\n'
+                     for n in range(lines))
+    return f"Traceback (most recent call last):\n{frames}ValueError: the last line\n"
+
+
+def test_a_long_trace_keeps_head_and_tail_and_counts_repeats(project: Path, cli: Invoke) -> None:
+    from issuelog.model import MAX_FILE_BYTES
+    from issuelog.record import MAX_STORED_TRACE_BYTES
+
+    trace = _long_trace(40_000)
+    assert len(trace) > 2 * 1024 * 1024
+    (project / "trace.txt").write_text(trace)
+    cli("record", "--stack-trace", "trace.txt", "--date", "2026-01-10")
+    cli("record", "--stack-trace", "-", "--date", "2026-01-11", input=trace)
+    files = list((project / "issues").glob("*.md"))
+    assert len(files) == 1  # the repeat matched the stored issue instead of making a copy
+    text = files[0].read_text(encoding="utf-8")
+    assert len(text.encode()) < min(MAX_FILE_BYTES, 2 * MAX_STORED_TRACE_BYTES)
+    assert "occurrences: 2" in text
+    assert 'File "app/mod0.py", line 0, in handler_0' in text
+    assert "ValueError: the last line" in text
+    assert re.search(r"\[\.\.\. [\d,]+ bytes cut by issuelog record", text)
+    cli("check")
+
+
+def test_an_endless_trace_is_refused_without_writing(project: Path, cli: Invoke) -> None:
+    result = cli("record", "--stack-trace", "/dev/zero", code=2)
+    assert "longer than 64 MiB" in result.stderr
+    assert list((project / "issues").iterdir()) == []
+
+
+def test_a_long_trace_in_a_json_line_is_bounded(project: Path, cli: Invoke) -> None:
+    line = json.dumps({"stack_trace": _long_trace(30_000), "date": "2026-01-10"})
+    (project / "events.jsonl").write_text(line + "\n" + line + "\n")
+    cli("record", "--from", "events.jsonl")
+    files = list((project / "issues").glob("*.md"))
+    assert len(files) == 1 and "occurrences: 2" in files[0].read_text()
+    cli("check")
+
+
+def test_a_trace_with_a_character_cut_at_the_edges_still_reads() -> None:
+    from issuelog.record import MAX_STORED_TRACE_BYTES, bound_stack_trace
+
+    text = "é" * MAX_STORED_TRACE_BYTES  # no line end: the cut falls inside a character
+    bounded = bound_stack_trace(text)
+    assert len(bounded.encode()) <= MAX_STORED_TRACE_BYTES + 200
+    assert bounded.startswith("éé") and bounded.endswith("éé")
+
+
+def test_text_over_the_file_limit_is_refused_before_writing(config: Config) -> None:
+    from issuelog.model import MAX_FILE_BYTES
+
+    text = issue_text(body="## Description\n\n" + "x" * MAX_FILE_BYTES + "\n")
+    issue, problems = parse_issue(Path("issues/ISSUE-001-something-broke.md"), text)
+    assert issue is None and "larger than 1 MiB" in str(problems[0])
