@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from issuelog.config import CONFIG_FILE, builtin_templates_dir, find_config_file, load_config
 from issuelog.errors import UsageError
 from issuelog.render import render_log
-from issuelog.store import write_atomic
+from issuelog.store import sweep_project, write_atomic, write_bytes_atomic
 
 CONFIG_TEMPLATE = """\
 # issuelog configuration. Every key is optional; the values shown are the defaults.
@@ -42,6 +41,7 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         write_atomic(config_path, CONFIG_TEMPLATE.format(project=json.dumps(root.name, ensure_ascii=False)))
         results.append((config_path, True))
     config = load_config(root)
+    sweep_project(config)  # what a killed `init` (or any writer) left behind
     issues = config.issues_path
     if issues.is_dir():
         results.append((issues, False))
@@ -49,17 +49,19 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         raise UsageError(f"{config.issues_dir}: exists but is not a directory")
     else:
         issues.mkdir(parents=True)
-        (issues / ".gitkeep").write_text("")
         results.append((issues, True))
+    if not any(issues.iterdir()):  # also after an `init` killed between the two steps
+        write_atomic(issues / ".gitkeep", "")
     if copy_templates:
         source = builtin_templates_dir()
         for template in sorted(path for path in source.iterdir() if path.is_file()):
             target = config.templates_path / template.name
-            if target.exists():
+            # An empty file is what a copy killed half-way left before copies were atomic: no
+            # template is empty on purpose (one that prints nothing still holds a `{# #}`).
+            if target.exists() and not _is_empty_file(target):
                 results.append((target, False))
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(template, target)
+                write_bytes_atomic(target, template.read_bytes())
                 results.append((target, True))
     output = config.output_path
     if output.exists():
@@ -68,3 +70,7 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         write_atomic(output, render_log([], config))
         results.append((output, True))
     return results
+
+
+def _is_empty_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and path.stat().st_size == 0

@@ -123,7 +123,13 @@ def test_new_killed_at_random_moments_never_leaves_a_partial_issue(busy_project:
 
 
 # Kills at the worst moments, chosen exactly rather than by chance.
-KILL_BEFORE_RENAME = "import os, signal\nos.replace = lambda *args: os.kill(os.getpid(), signal.SIGKILL)"
+KILL_BEFORE_RENAME = (
+    "import os, signal\nreal_replace = os.replace\n"
+    "def replace(source, target):\n"
+    "    if str(target).endswith('ISSUES.md'):\n        os.kill(os.getpid(), signal.SIGKILL)\n"
+    "    real_replace(source, target)\n"
+    "os.replace = replace"
+)
 KILL_AFTER_LINK = (
     "import os, signal\nreal_link = os.link\n"
     "def link(*args):\n    real_link(*args)\n    os.kill(os.getpid(), signal.SIGKILL)\n"
@@ -220,3 +226,73 @@ def test_four_processes_creating_issues_at_once_lose_nothing(project: Path) -> N
         f"Worker {w} event {n}" for w in range(WORKERS) for n in range(ISSUES_PER_WORKER)
     }
     assert temporary_files(project / "issues") == []
+
+
+# Multi-step commands killed at each of their writes, exactly (tests/kill_points.py).
+
+def project_files(root: Path) -> dict[str, bytes]:
+    """Every file under root but the cache, with its bytes (temporary files included)."""
+    return {str(path.relative_to(root)): path.read_bytes() for path in sorted(root.rglob("*"))
+            if path.is_file() and "cache" not in path.parts}
+
+
+def test_init_templates_killed_at_each_write_is_repaired_by_a_rerun(tmp_path: Path) -> None:
+    from tests.kill_points import (
+        chosen_points,
+        count_writes,
+        issuelog_command,
+        kill_points,
+        run_killed_at,
+        strace_problem,
+    )
+
+    if strace_problem():
+        pytest.skip(strace_problem())
+    command = issuelog_command("init", "--templates")
+    clean = tmp_path / "clean" / "demo"
+    clean.mkdir(parents=True)
+    points = kill_points(count_writes(command, clean))
+    expected = project_files(clean)
+    assert len(points) >= 20 and ".issuelog/templates/ISSUES.md.j2" in expected
+    torn = 0
+    for trial, (call, number) in enumerate(chosen_points(points)):
+        root = tmp_path / f"trial-{trial}" / "demo"
+        root.mkdir(parents=True)
+        assert run_killed_at(command, root, call, number) != 0, f"{call} #{number} was not reached"
+        left = project_files(root)
+        torn += sum(1 for name, data in left.items()
+                    if not name.endswith(".tmp") and data != expected.get(name))
+        assert run_issuelog(root, "init", "--templates").returncode == 0
+        assert project_files(root) == expected, f"killed at {call} #{number}: not repaired"
+    assert torn == 0, f"{torn} files left torn by the kills"
+    assert run_issuelog(root, "render", "--check").returncode == 0
+
+
+def test_init_templates_refills_a_template_left_empty(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    root.mkdir()
+    assert run_issuelog(root, "init", "--templates").returncode == 0
+    template = root / ".issuelog" / "templates" / "ISSUES.md.j2"
+    full = template.read_bytes()
+    template.write_bytes(b"")  # what a copy killed half-way left before copies were atomic
+    (root / "ISSUES.md").unlink()
+    result = run_issuelog(root, "init", "--templates")
+    assert result.returncode == 0 and "created .issuelog/templates/ISSUES.md.j2" in result.stdout
+    assert template.read_bytes() == full
+    assert len((root / "ISSUES.md").read_bytes()) > 100
+
+
+def test_init_sweeps_what_a_killed_init_left(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    root.mkdir()
+    assert run_issuelog(root, "init", "--templates").returncode == 0
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    left = [root / f".issuelog.toml.{dead}-abc123.tmp",
+            root / ".issuelog" / "templates" / f".issue.md.j2.{dead}-def456.tmp",
+            root / ".issuelog" / "cache" / f".parse.pickle.{dead}-x1y2z3.tmp"]
+    for path in left:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("half")
+    assert run_issuelog(root, "init", "--templates").returncode == 0
+    assert [path for path in left if path.exists()] == []
