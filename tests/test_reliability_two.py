@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from issuelog.config import Config
 from issuelog.model import parse_issue
 from issuelog.sections import read_section, replace_section
-from tests.conftest import Invoke, issue_text
+from tests.conftest import Invoke, issue_text, make_tree
 
 # Characters that `str.splitlines` takes for line breaks and markdown-it does not.
 ODD_BREAKS = "\f\v\x1c\x1d\x1e\x85\u2028\u2029"
@@ -149,3 +149,38 @@ def test_text_over_the_file_limit_is_refused_before_writing(config: Config) -> N
     text = issue_text(body="## Description\n\n" + "x" * MAX_FILE_BYTES + "\n")
     issue, problems = parse_issue(Path("issues/ISSUE-001-something-broke.md"), text)
     assert issue is None and "larger than 1 MiB" in str(problems[0])
+
+
+# Item 6: a project template's work and output are bounded; each refusal names the template.
+
+@pytest.mark.parametrize(("template", "said"), [
+    ("{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}",
+     "loops ran more than 5000000 iterations"),
+    ("{{ '{:>1000000000}'.format(1) }}", "format(): a width of 1000000000"),
+    ("{{ '{:{w}}'.format(1, w=1000000000) }}", "format(): a width of 1000000000"),
+    ("{{ 'x'.ljust(1000000000) }}", "ljust(): a width of 1000000000"),
+    ("{{ 'x'.center(1000000000) }}", "center(): a width of 1000000000"),
+    ("{{ 'x' | center(1000000000) }}", "the 'center' filter: a width of 1000000000"),
+    ("{{ '%0100000000d' % 1 }}", "'%' formatting: a width of 100000000"),
+    ("{{ '%*d' % (1000000000, 1) }}", "'%' formatting: a width of 1000000000"),
+    ("{{ '%0100000000d' | format(1) }}", "'%' formatting: a width of 100000000"),
+    ("{{ ('x' * 1000000).replace('x', 'yyyyyyyyyy') }}", "replace() makes a text of 10000000"),
+    ("{{ ('x' * 1000000) | replace('x', 'yyyyyyyyyy') }}", "replace() makes a text of 10000000"),
+    ("{{ ('x\\n' * 500000) | indent(10000) }}", "the 'indent' filter makes a text"),
+    ("{% set s = 'x' * 1000000 %}{{ s ~ s ~ s }}", "a value makes a text of"),
+    ("{% set s = 'x' * 1000000 %}{{ s + s }}", "'+' makes a text of 2000000"),
+    ("{% for n in range(100000) %}{{ 'x' * 1000000 }}{% endfor %}", "rendered text is over 64 MiB"),
+])
+def test_template_work_and_output_are_bounded(project: Path, cli: Invoke, template: str, said: str) -> None:
+    make_tree(project, {".issuelog/templates/ISSUES.md.j2": template + "\n"})
+    result = cli("render", code=1)
+    assert ".issuelog/templates/ISSUES.md.j2" in result.stderr and said in result.stderr, result.stderr
+    assert not (project / "ISSUES.md").exists()
+
+
+def test_bounded_templates_still_render_widths_a_log_uses(project: Path, cli: Invoke) -> None:
+    make_tree(project, {".issuelog/templates/ISSUES.md.j2":
+                        "{{ '{:>8}'.format(1) }}|{{ '%05d' % 42 }}|{{ 'ab'.center(6) }}|"
+                        "{% for n in range(3) %}{{ n }}{% endfor %}|{{ 'a' + 'b' }}\n"})
+    cli("render")
+    assert (project / "ISSUES.md").read_text() == "       1|00042|  ab  |012|ab\n"
