@@ -184,3 +184,14 @@ def test_bounded_templates_still_render_widths_a_log_uses(project: Path, cli: In
                         "{% for n in range(3) %}{{ n }}{% endfor %}|{{ 'a' + 'b' }}\n"})
     cli("render")
     assert (project / "ISSUES.md").read_text() == "       1|00042|  ab  |012|ab\n"
+
+
+# Item 7: the configuration's duplicate check is linear (100 000 phases took minutes before).
+
+def test_a_hundred_thousand_phases_are_checked_for_duplicates(project: Path, cli: Invoke) -> None:
+    names = [f"P{n}" for n in range(100_000)]
+    (project / "issuelog.toml").write_text(f"project = 'x'\nphases = {json.dumps(names)}\n")
+    cli("check")
+    (project / "issuelog.toml").write_text(f"project = 'x'\nphases = {json.dumps([*names, 'P7'])}\n")
+    result = cli("check", code=2)
+    assert "'phases' lists P7 more than once" in result.stderr
