@@ -20,7 +20,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import short_tag
+from issuelog.model import alias_line, short_tag
 
 _BOM = "\ufeff"
 
@@ -87,6 +87,9 @@ class _Document:
             raise IssueFileError(f"{name}:1: no YAML frontmatter to edit")
         self.end = _closing_line(self.lines, name)
         source = "".join(line.rstrip("\r\n") + "\n" for line in self.lines[1:self.end])
+        alias = alias_line(source)
+        if alias is not None:  # as `check` refuses them; ruamel.yaml would follow them
+            raise IssueFileError(f"{name}:{alias + 2}: YAML aliases (*name) are not allowed in issue files")
         try:
             data = _yaml().load(source) if source.strip() else CommentedMap()
         except YAMLError as error:

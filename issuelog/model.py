@@ -203,12 +203,47 @@ IssueLoader.add_constructor("tag:yaml.org,2002:set", IssueLoader.construct_docum
 class SafeIssueLoader(IssueLoader):
     """IssueLoader that also refuses aliases (`*name`), which could blow up into huge values."""
 
+    def __init__(self, stream: str) -> None:
+        self.source = stream
+        super().__init__(stream)
+
+    def get_single_node(self) -> Any:
+        """The document's node, after refusing any alias, also one that only a merge key uses."""
+        mark = _first_alias(self.source)
+        if mark is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in issue files", mark)
+        return super().get_single_node()
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.constructor.ConstructorError(
                 None, None, "YAML aliases (*name) are not allowed in issue files", node.start_mark
             )
         return super().construct_object(node, deep=deep)
+
+
+def alias_line(fm: str) -> int | None:
+    """The 0-based line of the first alias (`*name`) in frontmatter, or None (also when invalid)."""
+    if "*" not in fm:
+        return None
+    try:
+        mark = _first_alias(fm)
+    except yaml.YAMLError:
+        return None  # loading it reports the error with its line
+    return int(mark.line) if mark is not None else None
+
+
+def _first_alias(fm: str) -> Any:
+    """Where the first alias is, read from the parser's events: before anything composes it.
+
+    A merge key (`<<: *a`) copies an alias's entries without constructing the alias, so the
+    loader's own check never sees it, and older PyYAML expanded merges exponentially.
+    """
+    for event in yaml.parse(fm, Loader=IssueLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark
+    return None
 
 
 def too_deep_at(fm: str) -> int | None:

@@ -195,3 +195,32 @@ def test_a_hundred_thousand_phases_are_checked_for_duplicates(project: Path, cli
     (project / "issuelog.toml").write_text(f"project = 'x'\nphases = {json.dumps([*names, 'P7'])}\n")
     result = cli("check", code=2)
     assert "'phases' lists P7 more than once" in result.stderr
+
+
+# Item 8: aliases are refused everywhere, also inside merge keys, by `check` and by every edit.
+
+@pytest.mark.parametrize(("extra", "line"), [
+    ("x: {<<: [&a {k: v}, *a]}", 7),
+    ("base: &b {k: v}\nx:\n  <<: *b", 9),
+    ("x: [&a 1, *a]", 7),
+])
+def test_aliases_in_merge_keys_are_refused(project: Path, cli: Invoke, extra: str, line: int) -> None:
+    path = project / "issues" / "ISSUE-001-something-broke.md"
+    path.write_text(issue_text(extra=extra))
+    before = path.read_bytes()
+    result = cli("check", code=1)
+    assert f"ISSUE-001-something-broke.md:{line}: invalid YAML: YAML aliases (*name) are not " \
+        "allowed" in result.stdout
+    result = cli("set", "1", "component=api", code=1)
+    assert "YAML aliases (*name) are not allowed" in result.stderr
+    assert path.read_bytes() == before
+
+
+def test_the_tested_pyyaml_is_the_minimum() -> None:
+    import tomllib
+    from importlib.metadata import version
+
+    pyproject = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    pinned = next(item for item in pyproject["project"]["dependencies"] if item.startswith("pyyaml"))
+    assert pinned.startswith("pyyaml>=6.0.4")
+    assert tuple(int(part) for part in version("pyyaml").split(".")[:3]) >= (6, 0, 4)
