@@ -22,7 +22,7 @@ from issuelog.fingerprint import (
     ErrorSignature,
 )
 from issuelog.frontmatter_edit import edit_frontmatter, split_document, today
-from issuelog.model import Issue, Problem, parse_issue
+from issuelog.model import MAX_FLOW_NESTING, Issue, Problem, parse_issue
 from issuelog.render import code_fence
 from issuelog.scaffold import check_values, create_issue
 from issuelog.sections import read_section, replace_section
@@ -336,12 +336,44 @@ def _json_problem(error: json.JSONDecodeError) -> str:
     return f"{error.msg} (column {error.colno})"
 
 
+def _decode_json(text: str) -> Any:
+    """A JSON value nested at most `MAX_FLOW_NESTING` deep; deeper is a usage error, not a crash."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        depth = MAX_FLOW_NESTING + 1
+    else:
+        depth = _depth(value)
+    if depth > MAX_FLOW_NESTING:
+        raise UsageError(f"JSON nested more than {MAX_FLOW_NESTING} levels deep")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (counted without recursion)."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_FLOW_NESTING:
+            return deepest
+        pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def parse_context(text: str) -> dict[str, Any]:
     """The `--context` option: a JSON object."""
     try:
-        value = json.loads(text)
+        value = _decode_json(text)
     except json.JSONDecodeError as error:
         raise UsageError(f"--context is not valid JSON: {_json_problem(error)}") from None
+    except UsageError as error:
+        raise UsageError(f"--context: {error}") from None
     if not isinstance(value, dict):
         raise UsageError("--context must be a JSON object, like '{\"host\": \"web-1\"}'")
     return value
@@ -359,9 +391,12 @@ def record_lines(
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = _decode_json(line)
         except json.JSONDecodeError as error:
             yield number, Problem(source, number, f"not valid JSON: {_json_problem(error)}")
+            continue
+        except UsageError as error:
+            yield number, Problem(source, number, str(error))
             continue
         if not isinstance(data, dict):
             yield number, Problem(source, number, "each line must be a JSON object")

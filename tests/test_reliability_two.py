@@ -224,3 +224,24 @@ def test_the_tested_pyyaml_is_the_minimum() -> None:
     pinned = next(item for item in pyproject["project"]["dependencies"] if item.startswith("pyyaml"))
     assert pinned.startswith("pyyaml>=6.0.4")
     assert tuple(int(part) for part in version("pyyaml").split(".")[:3]) >= (6, 0, 4)
+
+
+# Item 9: a deeply nested JSON line is reported with its line, and the batch goes on.
+
+def test_deeply_nested_json_lines_are_reported_and_the_batch_goes_on(project: Path, cli: Invoke) -> None:
+    good = json.dumps({"error": "ValueError: boom", "date": "2026-01-10"})
+    deep = '{"error": "x", "context": {"a": ' + "[" * 60_000 + "]" * 60_000 + "}}"
+    fifty_one = json.dumps({"error": "KeyError: k", "context": {"a": json.loads("[" * 50 + "]" * 50)}})
+    (project / "events.jsonl").write_text("\n".join([good, deep, fifty_one, good]) + "\n")
+    result = cli("record", "--from", "events.jsonl", code=1)
+    assert "events.jsonl:2: JSON nested more than 50 levels deep" in result.stderr
+    assert "events.jsonl:3: JSON nested more than 50 levels deep" in result.stderr
+    assert "occurrences: 2" in next((project / "issues").glob("*.md")).read_text()
+
+
+def test_deeply_nested_context_is_a_usage_error(project: Path, cli: Invoke) -> None:
+    result = cli("record", "--error", "ValueError: x", "--context",
+                 '{"a": ' + "[" * 60_000 + "]" * 60_000 + "}", code=2)
+    assert "--context: JSON nested more than 50 levels deep" in result.stderr
+    assert list((project / "issues").glob("*.md")) == []
+    cli("record", "--error", "ValueError: x", "--context", json.dumps({"a": [[["ok"]]]}))
