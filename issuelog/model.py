@@ -21,6 +21,9 @@ TEXT_FIELDS = (
     "reporter", "assignee", "error_type", "error_message", "fingerprint",
 )
 DATE_FIELDS = ("reported", "resolved", "last_seen")
+#: The dates an issue may carry: date arithmetic (weeks back, ages) stays inside Python's range.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(9998, 12, 31)
 LIST_FIELDS = ("tags", "related", "files")
 REFERENCE_KEYS = ("area", "cause", "solution")
 _KNOWN_FIELDS = frozenset(FIELD_ORDER)
@@ -558,9 +561,19 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
+    for key in DATE_FIELDS:
+        value = getattr(issue, key)
+        # Statistics step back weeks from the newest date; near year 1 that is no date at all.
+        if isinstance(value, date) and not EARLIEST_DATE <= _day(value) <= LATEST_DATE:
+            bad(key, f"'{key}' {value} is outside the dates issuelog accepts "
+                     f"({EARLIEST_DATE} to {LATEST_DATE})")
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
         bad("resolved", f"resolved {issue.resolved} is before reported {issue.reported}")
     return problems
+
+
+def _day(value: date) -> date:
+    return value.date() if isinstance(value, datetime) else value
 
 
 #: How alike (difflib's ratio) an unknown key and a known field must be for the key to be taken

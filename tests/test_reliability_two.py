@@ -245,3 +245,17 @@ def test_deeply_nested_context_is_a_usage_error(project: Path, cli: Invoke) -> N
     assert "--context: JSON nested more than 50 levels deep" in result.stderr
     assert list((project / "issues").glob("*.md")) == []
     cli("record", "--error", "ValueError: x", "--context", json.dumps({"a": [[["ok"]]]}))
+
+
+# Item 10: dates that overflow when statistics step back from them are refused with path:line.
+
+@pytest.mark.parametrize("day", ["0001-01-02", "1899-12-31", "9999-12-30"])
+def test_dates_out_of_range_are_refused_with_their_line(project: Path, cli: Invoke, day: str) -> None:
+    path = project / "issues" / "ISSUE-001-something-broke.md"
+    path.write_text(issue_text(reported=day))
+    for command in (["check"], ["render"], ["analyze"], ["export", "--format", "html", "-o", "x.html"]):
+        result = cli(*command, code=1)
+        assert (f"issues/ISSUE-001-something-broke.md:6: 'reported' {day} is outside the dates "
+                "issuelog accepts (1900-01-01 to 9998-12-31)") in result.stdout + result.stderr
+    path.write_text(issue_text(reported="1900-01-01"))
+    cli("render")
