@@ -572,10 +572,6 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     return problems
 
 
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 #: How alike (difflib's ratio) an unknown key and a known field must be for the key to be taken
 #: for a typo: `ocurrences` (0.95) and `titel` (0.8) are; `title_en` (0.77), `legacy_status`
 #: (0.63, written by the importer) and `customer_ref` are keys of their own.
