@@ -7,6 +7,7 @@ key order, quoting, unknown keys, the body, the BOM and the line endings) stays 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -100,12 +101,18 @@ class _Document:
             raise IssueFileError(f"{name}:2: frontmatter must be a mapping of keys to values")
         self.data = data
 
+    def own_keys(self) -> list[str]:
+        """The keys written in this mapping, not those a merge key (`<<`) brings in."""
+        return [key for key in self.data if key in self.data.lc.data]
+
     def key_span(self, key: str) -> tuple[int, int]:
         """File line range [start, stop) of a top-level key, without trailing comments or blanks."""
-        keys = list(self.data.keys())
         start = self.data.lc.key(key)[0] + 1
-        index = keys.index(key)
-        stop = self.data.lc.key(keys[index + 1])[0] + 1 if index + 1 < len(keys) else self.end
+        # The next key's line, a merge key (`<<:`) included, which ruamel.yaml does not place.
+        starts = [self.data.lc.key(other)[0] + 1 for other in self.own_keys()]
+        starts += [index for index in range(start + 1, self.end)
+                   if re.match(r"<<\s*:", self.lines[index])]
+        stop = min((line for line in starts if line > start), default=self.end)
         while stop - 1 > start and _is_blank_or_comment(self.lines[stop - 1]):
             stop -= 1
         return start, stop
@@ -187,7 +194,7 @@ def edit_frontmatter(
     updates = {key: value for key, value in changes.items() if value is not None}
     # Work from the bottom up so that earlier line numbers stay valid.
     existing = sorted(
-        (key for key in data if key in updates or key in deletions),
+        (key for key in document.own_keys() if key in updates or key in deletions),
         key=lambda key: data.lc.key(key)[0],
         reverse=True,
     )
@@ -200,8 +207,9 @@ def edit_frontmatter(
             replacement = _dump_entry(key, value, document.newline, _eol_comment(data, key))
         document.lines[start:stop] = replacement
     appended: list[str] = []
+    written = set(document.own_keys())  # a key only a merge key gives is written out as its own
     for key, value in updates.items():
-        if key not in data and value is not EMPTY:
+        if key not in written and value is not EMPTY:
             appended.extend(_dump_entry(key, _styled_like(None, value), document.newline))
     end = _closing_line(document.lines, name)
     document.lines[end:end] = appended
@@ -230,6 +238,9 @@ def parse_value(text: str) -> Any:
     """
     if not text.strip():
         return EMPTY
+    if "#" in text and text.strip()[0] not in "'\"[{":
+        # YAML would read ` # on start` as a comment and drop it: `title=Crash # on start`.
+        return text.strip()
     try:
         value = _yaml(_Constructor).load(text)
     except ConstructorError as error:  # 2026-02-30, !!bool maybe

@@ -259,3 +259,35 @@ def test_dates_out_of_range_are_refused_with_their_line(project: Path, cli: Invo
                 "issuelog accepts (1900-01-01 to 9998-12-31)") in result.stdout + result.stderr
     path.write_text(issue_text(reported="1900-01-01"))
     cli("render")
+
+
+# Item 11: a top-level merge key does not crash `set`, and its line stays.
+
+@pytest.mark.parametrize("pair", ["last=2", "merged=x", "reported=2026-01-03", "status=in_progress"])
+def test_set_beside_a_top_level_merge_key(project: Path, cli: Invoke, pair: str) -> None:
+    path = project / "issues" / "ISSUE-003-t.md"
+    path.write_text(issue_text("ISSUE-003", extra="<<: {merged: m}\nlast: 1"))
+    cli("check")
+    cli("set", "3", pair)
+    text = path.read_text()
+    key, _, value = pair.partition("=")
+    assert "<<: {merged: m}\n" in text and f"{key}: {value}\n" in text
+    cli("check")
+
+
+# Item 12: `#` in a `set` value is kept.
+
+@pytest.mark.parametrize(("pair", "stored"), [
+    ("title=Crash # on start", "Crash # on start"),
+    ("title=#1 crash", "#1 crash"),
+    ("component=api#v2", "api#v2"),
+])
+def test_a_hash_in_a_set_value_is_kept(project: Path, cli: Invoke, pair: str, stored: str) -> None:
+    from issuelog.model import parse_issue as parse
+
+    path = project / "issues" / "ISSUE-001-something-broke.md"
+    path.write_text(issue_text())
+    cli("set", "1", pair)
+    issue, problems = parse(path, path.read_text())
+    assert issue is not None and problems == []
+    assert getattr(issue, pair.partition("=")[0]) == stored
