@@ -151,13 +151,13 @@ def _choices(key: str, config: Config) -> list[str]:
     return []
 
 
-def open_in_editor(path: Path) -> None:
-    """Open a file in $VISUAL or $EDITOR and wait for it to close."""
+def open_in_editor(path: Path) -> bool:
+    """Open a file in $VISUAL or $EDITOR and wait for it to close; False if the editor failed."""
     editor = os.environ.get("VISUAL") or os.environ.get("EDITOR")
     if not editor:
         raise UsageError("set $VISUAL or $EDITOR to edit issues")
     try:
-        subprocess.run([*shlex.split(editor), str(path)], check=False)
+        return subprocess.run([*shlex.split(editor), str(path)], check=False).returncode == 0
     except OSError as error:
         raise UsageError(f"cannot start the editor '{editor}': {error.strerror}") from None
 
@@ -709,12 +709,17 @@ def set_fields(
 @reports_errors
 def edit(issue_id: IdArgument) -> None:
     """Open an issue in $VISUAL/$EDITOR, then check it; an invalid edit is kept and explained."""
-    from issuelog.store import find_issue_file
+    from issuelog.edits import edit_with_editor
+    from issuelog.store import display_path
 
     config = load_project()
-    path = find_issue_file(config, issue_id)
-    open_in_editor(path)
-    _report_file_problems(path, config)
+    if not (os.environ.get("VISUAL") or os.environ.get("EDITOR")):
+        raise UsageError("set $VISUAL or $EDITOR to edit issues")
+    result = edit_with_editor(config, issue_id, open_in_editor)
+    if result.outcome == "merged":
+        typer.echo(f"issuelog: {display_path(result.path, config)} changed while you edited it; "
+                   "both changes were kept", err=True)
+    _report_file_problems(result.path, config)
 
 
 # --- views: export ----------------------------------------------------------------------------

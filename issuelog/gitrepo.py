@@ -296,3 +296,21 @@ def set_config(top: Path, key: str, value: str) -> None:
     """Set a value in the repository's own git config (`.git/config`)."""
     run_git(["config", "--local", key, value], top)
 
+
+
+def merge_texts(base: Path, ours: Path, theirs: Path) -> str | None:
+    """`git merge-file`: the changes from `base` to `ours` and to `theirs` in one text.
+
+    None when they touch the same lines (a conflict), or git cannot run. Needs no repository.
+    """
+    try:
+        result = subprocess.run(["git", "merge-file", "-p", str(ours), str(base), str(theirs)],
+                                capture_output=True, check=False)
+    except OSError:
+        return None
+    if result.returncode != 0:  # the number of conflicts, or negative on an error
+        return None
+    try:
+        return result.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

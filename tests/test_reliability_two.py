@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -291,3 +293,68 @@ def test_a_hash_in_a_set_value_is_kept(project: Path, cli: Invoke, pair: str, st
     issue, problems = parse(path, path.read_text())
     assert issue is not None and problems == []
     assert getattr(issue, pair.partition("=")[0]) == stored
+
+
+# Item 13: `edit` never follows a symbolic link out of the repository.
+
+def _editor_script(tmp: Path, body: str) -> str:
+    script = tmp / f"editor_{abs(hash(body))}.py"
+    script.write_text("import sys, pathlib, time\npath = pathlib.Path(sys.argv[1])\n" + body)
+    return f"{sys.executable} {script}"
+
+
+def test_edit_refuses_a_link_out_of_the_repository(project: Path, cli: Invoke, tmp_path_factory: Any,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    outside = tmp_path_factory.mktemp("outside") / "secret.md"
+    outside.write_text(issue_text())
+    (project / "issues" / "ISSUE-001-something-broke.md").symlink_to(outside)
+    monkeypatch.setenv("EDITOR", _editor_script(project, "path.write_text('owned')\n"))
+    result = cli("edit", "1", code=1)
+    assert "ISSUE-001-something-broke.md" in result.stderr and "link" in result.stderr
+    assert outside.read_text() == issue_text()
+
+
+# Item 14: `edit` alongside `record`: what `record` wrote meanwhile is merged, or nothing is written.
+
+def _recorded_issue(project: Path, cli: Invoke) -> Path:
+    cli("record", "--error", "ValueError: boom", "--date", "2026-01-10")
+    return next((project / "issues").glob("ISSUE-001-*.md"))
+
+
+def test_records_made_while_editing_are_kept(project: Path, cli: Invoke,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _recorded_issue(project, cli)
+    # The editor records five occurrences while it is open, then changes the title.
+    recorder = (f"import subprocess\nfor day in range(11, 16):\n"
+                f"    subprocess.run([{sys.executable!r}, '-m', 'issuelog', 'record', '--error', "
+                f"'ValueError: boom', '--date', f'2026-01-{{day}}'], check=True, cwd={str(project)!r})\n"
+                "path.write_text(path.read_text().replace('severity: medium', 'severity: high'))\n")
+    monkeypatch.setenv("EDITOR", _editor_script(project, recorder))
+    result = cli("edit", "1")
+    assert "changed while you edited it; both changes were kept" in result.stderr
+    text = path.read_text()
+    assert "occurrences: 6" in text and "severity: high" in text and "last_seen: 2026-01-15" in text
+    cli("check")
+
+
+def test_an_edit_of_the_lines_record_changed_is_refused_and_kept(
+        project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _recorded_issue(project, cli)
+    body = (f"import subprocess\nsubprocess.run([{sys.executable!r}, '-m', 'issuelog', 'record', "
+            f"'--error', 'ValueError: boom', '--date', '2026-01-11'], check=True, cwd={str(project)!r})\n"
+            "path.write_text(path.read_text().replace('occurrences: 1', 'occurrences: 9'))\n")
+    monkeypatch.setenv("EDITOR", _editor_script(project, body))
+    result = cli("edit", "1", code=1)
+    assert "changed while you edited it, on the lines you changed; nothing was written" in result.stderr
+    kept = re.search(r"your version is kept in (\S+)\)", result.stderr)
+    assert kept and "occurrences: 9" in (project / kept.group(1)).read_text()
+    assert "occurrences: 2" in path.read_text()
+
+
+def test_a_failed_editor_writes_nothing(project: Path, cli: Invoke,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = _recorded_issue(project, cli)
+    before = path.read_bytes()
+    monkeypatch.setenv("EDITOR", _editor_script(project, "path.write_text('half')\nsys.exit(1)\n"))
+    assert "the editor failed" in cli("edit", "1", code=2).stderr
+    assert path.read_bytes() == before
