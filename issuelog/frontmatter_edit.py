@@ -157,17 +157,53 @@ def _styled_like(old: Any, new: Any) -> Any:
     return _text_stays_text(new)
 
 
-def _dump_entry(key: str, value: Any, newline: str, comment: str = "") -> list[str]:
+def _dump_entry(key: str, value: Any, newline: str, comment: str = "", old_line: str = "") -> list[str]:
     if value is EMPTY:
-        return [f"{key}:{'  ' + comment if comment else ''}{newline}"]
-    mapping = CommentedMap()
-    mapping[key] = value
-    stream = io.StringIO()
-    _yaml().dump(mapping, stream)
-    lines = stream.getvalue().splitlines()
+        lines = [f"{key}:"]
+    else:
+        mapping = CommentedMap()
+        mapping[key] = value
+        stream = io.StringIO()
+        _yaml().dump(mapping, stream)
+        lines = stream.getvalue().splitlines()
     if comment and len(lines) == 1:
-        lines[0] = f"{lines[0]}  {comment}"
+        lines[0] += _comment_gap(lines[0], comment, old_line) + comment
     return [line + newline for line in lines]
+
+
+def _comment_gap(new_line: str, comment: str, old_line: str) -> str:
+    """The spaces before an end-of-line comment: a comment padded to a column (`status: open    # c`)
+    stays in it while the new value leaves room; otherwise its gap, at most two spaces, stays."""
+    old_line = old_line.rstrip("\r\n")
+    column = old_line.rfind(comment) if comment else -1
+    if column < 0:
+        return "  "
+    gap = column - len(old_line[:column].rstrip())
+    if gap > 2 and len(new_line) + 2 <= column:  # padded to a column on purpose: keep it there
+        return " " * (column - len(new_line))
+    return " " * min(gap, 2)
+
+
+def _appended_items(document: _Document, start: int, stop: int, old: Any, new: Any) -> list[str] | None:
+    """The lines of a block list (`- item`) with `new`'s extra items added after its own lines,
+    so that comments on its items stay; None unless `new` is the old list with items added."""
+    if not (isinstance(old, CommentedSeq) and old.fa.flow_style() is False
+            and isinstance(new, list) and len(new) > len(old) and list(new[:len(old)]) == list(old)):
+        return None
+    lines = document.lines[start:stop]
+    indents = [match.group(1) for line in lines[1:] if (match := re.match(r"(\s*)- ", line))]
+    if not indents:
+        return None
+    added = []
+    for item in new[len(old):]:
+        seq = CommentedSeq([_text_stays_text(item)])
+        stream = io.StringIO()
+        _yaml().dump(seq, stream)
+        text = stream.getvalue().splitlines()
+        if len(text) != 1:
+            return None  # an item of several lines: the whole list is written again
+        added.append(indents[-1] + text[0].lstrip() + document.newline)
+    return [*lines, *added]
 
 
 def _eol_comment(data: CommentedMap, key: str) -> str:
@@ -203,8 +239,10 @@ def edit_frontmatter(
         if key in deletions:
             replacement: list[str] = []
         else:
+            extended = _appended_items(document, start, stop, data[key], updates[key])
             value = _styled_like(data[key], updates[key])
-            replacement = _dump_entry(key, value, document.newline, _eol_comment(data, key))
+            replacement = extended if extended is not None else _dump_entry(
+                key, value, document.newline, _eol_comment(data, key), document.lines[start])
         document.lines[start:stop] = replacement
     appended: list[str] = []
     written = set(document.own_keys())  # a key only a merge key gives is written out as its own

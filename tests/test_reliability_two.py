@@ -358,3 +358,31 @@ def test_a_failed_editor_writes_nothing(project: Path, cli: Invoke,
     monkeypatch.setenv("EDITOR", _editor_script(project, "path.write_text('half')\nsys.exit(1)\n"))
     assert "the editor failed" in cli("edit", "1", code=2).stderr
     assert path.read_bytes() == before
+
+
+# Item 15: comments are kept: per-item comments of a block list on reopen, and the column of an
+# end-of-line comment, so that resolve then reopen gives the file back byte for byte.
+
+def test_reopening_by_record_keeps_comments_on_block_list_items(project: Path, cli: Invoke) -> None:
+    path = _recorded_issue(project, cli)
+    cli("resolve", "1", "--date", "2026-01-11")
+    text = path.read_text()
+    assert "tags:\n" in text
+    path.write_text(text.replace("tags:\n", "tags:\n  - db      # the pool\n  - startup # first boot\n"))
+    cli("check")
+    result = cli("record", "--error", "ValueError: boom", "--date", "2026-01-12")
+    assert "reopened" in result.stdout
+    after = path.read_text()
+    assert "tags:\n  - db      # the pool\n  - startup # first boot\n  - regression\n" in after
+    cli("check")
+
+
+def test_resolve_then_reopen_is_byte_identical_with_aligned_comments(project: Path, cli: Invoke) -> None:
+    path = project / "issues" / "ISSUE-001-something-broke.md"
+    original = issue_text(extra="resolved:  # when it was fixed").replace(
+        "status: open\n", "status: open            # c\n")
+    path.write_text(original)
+    cli("resolve", "1", "--date", "2026-01-12")
+    assert "status: resolved        # c\n" in path.read_text()
+    cli("reopen", "1")
+    assert path.read_text() == original
