@@ -386,3 +386,71 @@ def test_resolve_then_reopen_is_byte_identical_with_aligned_comments(project: Pa
     assert "status: resolved        # c\n" in path.read_text()
     cli("reopen", "1")
     assert path.read_text() == original
+
+
+# Item 17: the metrics exporter under load, with real sockets on 127.0.0.1.
+
+def _get(port: int) -> int:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
+            response.read()
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@pytest.fixture
+def exporter(project: Path) -> Any:
+    from issuelog.config import load_config
+    from issuelog.metrics import serve_metrics
+
+    make_tree(project, {f"issues/ISSUE-{n:03d}-i.md": issue_text(f"ISSUE-{n:03d}") for n in range(1, 31)})
+    server, thread = serve_metrics(load_config(project), "127.0.0.1", 0)
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def test_two_hundred_concurrent_scrapes_are_all_served_and_parse_once(exporter: Any) -> None:
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    before = threading.active_count()
+    with ThreadPoolExecutor(max_workers=200) as pool:
+        statuses = list(pool.map(lambda _: _get(exporter.server_port), range(200)))
+        assert threading.active_count() <= before + 200  # the clients' threads, none added
+    assert statuses == [200] * 200
+    assert exporter.metrics.builds == 1  # the issues were parsed once, not once per scrape
+
+
+def test_slow_clients_add_no_thread_and_are_timed_out(exporter: Any,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+    import threading
+
+    from issuelog.metrics import _MetricsHandler
+
+    monkeypatch.setattr(_MetricsHandler, "timeout", 0.5)
+    assert _get(exporter.server_port) == 200
+    before = threading.active_count()
+    slow = [socket.create_connection(("127.0.0.1", exporter.server_port)) for _ in range(100)]
+    try:
+        assert threading.active_count() == before  # a fixed pool serves them
+        slow[0].settimeout(20)
+        assert slow[0].recv(64) == b""  # sent nothing: dropped after the timeout
+    finally:
+        for connection in slow:
+            connection.close()
+    assert _get(exporter.server_port) == 200
+    assert exporter.metrics.builds == 1  # closed connections caused no scrape
+
+
+def test_a_changed_issue_refreshes_the_cached_metrics(project: Path, exporter: Any) -> None:
+    assert _get(exporter.server_port) == 200
+    make_tree(project, {"issues/ISSUE-031-i.md": issue_text("ISSUE-031")})
+    assert _get(exporter.server_port) == 200
+    assert exporter.metrics.builds == 2
