@@ -70,10 +70,10 @@ def run_killed_at(command: list[str], cwd: Path, call: str, number: int) -> int:
     return result.returncode
 
 
-def chosen_points(points: list[tuple[str, int]]) -> list[tuple[str, int]]:
-    """The kill points a test run tries: `ISSUELOG_KILL_POINTS` of them (default 16, `all`: every
-    one), drawn with the seed `ISSUELOG_KILL_SEED` (default 0; CI passes a random one)."""
-    wanted = os.environ.get("ISSUELOG_KILL_POINTS", "16")
+def chosen_points(points: list[tuple[str, int]], default: int = 16) -> list[tuple[str, int]]:
+    """The kill points a test run tries: `ISSUELOG_KILL_POINTS` of them (else `default`; `all`:
+    every one), drawn with the seed `ISSUELOG_KILL_SEED` (default 0; CI passes a random one)."""
+    wanted = os.environ.get("ISSUELOG_KILL_POINTS", str(default))
     if wanted == "all" or int(wanted) >= len(points):
         return points
     import random

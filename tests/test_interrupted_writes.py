@@ -296,3 +296,67 @@ def test_init_sweeps_what_a_killed_init_left(tmp_path: Path) -> None:
         path.write_text("half")
     assert run_issuelog(root, "init", "--templates").returncode == 0
     assert [path for path in left if path.exists()] == []
+
+
+EDITOR_APPENDING = ("import sys, pathlib\npath = pathlib.Path(sys.argv[1])\n"
+                    "path.write_text(path.read_text() + 'Edited.\\n')\n")
+#: Every command that writes into a project, killed at its writes: (arguments, needs an editor).
+WRITING_COMMANDS = {
+    "set": (["set", "1", "component=db", "tags=[a, b]"], False),
+    "resolve": (["resolve", "2", "--resolution", "Restarted.", "--date", "2026-01-12"], False),
+    "record": (["record", "--error", "ValueError: boom", "--component", "api", "--date",
+                "2026-01-12", "--fix", "Retry"], False),
+    "edit": (["edit", "3"], True),
+    "render": (["render"], False),
+    "metrics --output": (["metrics", "--output", "metrics.prom"], False),
+    "export --output": (["export", "--format", "json", "--output", "export.json"], False),
+    "init --templates": (["init", "--templates"], False),
+}
+
+
+@pytest.mark.parametrize("name", list(WRITING_COMMANDS))
+def test_each_writing_command_killed_at_its_writes_leaves_old_or_new_files(
+        tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file is its old or its new version after a kill; `check` passes; `init` sweeps."""
+    import shutil
+
+    from tests.kill_points import (
+        chosen_points,
+        count_writes,
+        issuelog_command,
+        kill_points,
+        run_killed_at,
+        strace_problem,
+    )
+
+    if strace_problem():
+        pytest.skip(strace_problem())
+    arguments, editor = WRITING_COMMANDS[name]
+    base = tmp_path / "base" / "demo"
+    make_tree(base, {"issuelog.toml": 'project = "Demo"\n', **{
+        f"issues/ISSUE-00{n}-issue-{n}.md": issue_text(f"ISSUE-00{n}", title=f"Issue {n}")
+        for n in range(1, 6)}})
+    if editor:
+        (tmp_path / "editor.py").write_text(EDITOR_APPENDING)
+        monkeypatch.setenv("EDITOR", f"{sys.executable} {tmp_path / 'editor.py'}")
+    assert run_issuelog(base, "render").returncode == 0
+    first = base / "issues" / "ISSUE-001-issue-1.md"  # so that `render` has something to do
+    first.write_text(first.read_text().replace("title: Issue 1", "title: Issue one"))
+    clean = tmp_path / "clean" / "demo"
+    shutil.copytree(base, clean)
+    points = kill_points(count_writes(issuelog_command(*arguments), clean))
+    old, new = project_files(base), project_files(clean)
+    assert old != new
+    torn = 0
+    for trial, (call, number) in enumerate(chosen_points(points, default=3)):
+        root = tmp_path / f"trial-{trial}" / "demo"
+        shutil.copytree(base, root)
+        run_killed_at(issuelog_command(*arguments), root, call, number)
+        for file, data in project_files(root).items():
+            if file.endswith(".tmp"):
+                continue
+            torn += data not in (old.get(file), new.get(file))
+        assert run_issuelog(root, "check").returncode == 0, f"{name} killed at {call} #{number}"
+        assert run_issuelog(root, "init").returncode == 0
+        assert temporary_files(*(path for path in root.rglob("*") if path.is_dir()), root) == []
+    assert torn == 0, f"{name}: {torn} torn files"
