@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -22,6 +23,14 @@ from issuelog.errors import IssueFileError
 from issuelog.render import render_log
 from issuelog.store import load_issues, remove_stale_temporaries, write_atomic
 from tests.conftest import issue_text, make_tree
+from tests.kill_points import (
+    chosen_points,
+    count_writes,
+    issuelog_command,
+    kill_points,
+    run_killed_at,
+    strace_problem,
+)
 
 KILL_TRIALS = int(os.environ.get("ISSUELOG_KILL_TRIALS", "12"))
 ISSUES_IN_PROJECT = 40
@@ -237,15 +246,6 @@ def project_files(root: Path) -> dict[str, bytes]:
 
 
 def test_init_templates_killed_at_each_write_is_repaired_by_a_rerun(tmp_path: Path) -> None:
-    from tests.kill_points import (
-        chosen_points,
-        count_writes,
-        issuelog_command,
-        kill_points,
-        run_killed_at,
-        strace_problem,
-    )
-
     if strace_problem():
         pytest.skip(strace_problem())
     command = issuelog_command("init", "--templates")
@@ -264,6 +264,7 @@ def test_init_templates_killed_at_each_write_is_repaired_by_a_rerun(tmp_path: Pa
                     if not name.endswith(".tmp") and data != expected.get(name))
         assert run_issuelog(root, "init", "--templates").returncode == 0
         assert project_files(root) == expected, f"killed at {call} #{number}: not repaired"
+    print(f"init --templates: {len(chosen_points(points))} of {len(points)} kill points, {torn} torn files")
     assert torn == 0, f"{torn} files left torn by the kills"
     assert run_issuelog(root, "render", "--check").returncode == 0
 
@@ -318,17 +319,6 @@ WRITING_COMMANDS = {
 def test_each_writing_command_killed_at_its_writes_leaves_old_or_new_files(
         tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every file is its old or its new version after a kill; `check` passes; `init` sweeps."""
-    import shutil
-
-    from tests.kill_points import (
-        chosen_points,
-        count_writes,
-        issuelog_command,
-        kill_points,
-        run_killed_at,
-        strace_problem,
-    )
-
     if strace_problem():
         pytest.skip(strace_problem())
     arguments, editor = WRITING_COMMANDS[name]
@@ -359,4 +349,5 @@ def test_each_writing_command_killed_at_its_writes_leaves_old_or_new_files(
         assert run_issuelog(root, "check").returncode == 0, f"{name} killed at {call} #{number}"
         assert run_issuelog(root, "init").returncode == 0
         assert temporary_files(*(path for path in root.rglob("*") if path.is_dir()), root) == []
+    print(f"{name}: {len(chosen_points(points, default=3))} of {len(points)} kill points, {torn} torn files")
     assert torn == 0, f"{name}: {torn} torn files"
