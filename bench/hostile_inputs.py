@@ -3,13 +3,16 @@
     python bench/hostile_inputs.py
 
 Every case prints how long `check` took on a project holding that one file, what it said, and
-how much the process grew (peak resident memory after loading issuelog, to the end). The limits
-these figures justify are documented in SECURITY.md.
+how much the process grew (peak resident memory after loading issuelog, to the end). A second
+table runs whole commands on hostile input (traces, templates, JSON, dates, configuration) and
+prints the exit code, the peak memory of the process and the first line it wrote to stderr.
+The limits these figures justify are documented in SECURITY.md.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -45,6 +48,65 @@ CASES: dict[str, Callable[[], str]] = {
 }
 
 
+TEMPLATE = ".issuelog/templates/ISSUES.md.j2"
+TRACE = "Traceback (most recent call last):\n" + '  File "app.py", line 1, in f\n    g()\n' * 60_000
+DEEP_CONTEXT = '{"a": ' + "[" * 60_000 + "]" * 60_000 + "}"
+DEEP_JSON = '{"error": "x", "context": ' + DEEP_CONTEXT + "}"
+#: Whole commands on hostile input: (files to write, arguments of `issuelog`, standard input).
+COMMAND_CASES: dict[str, tuple[dict[str, str], list[str], str]] = {
+    "2.3 MB stack trace file": ({"trace.txt": TRACE}, ["record", "--stack-trace", "trace.txt"], ""),
+    "2.3 MB stack trace on stdin": ({}, ["record", "--stack-trace", "-"], TRACE),
+    "stack trace from /dev/zero": ({}, ["record", "--stack-trace", "/dev/zero"], ""),
+    "60 000-deep JSON line in --from": ({"e.jsonl": DEEP_JSON + "\n"}, ["record", "--from", "e.jsonl"], ""),
+    "60 000-deep JSON in --context": ({}, ["record", "--error", "E: x", "--context", DEEP_CONTEXT], ""),
+    "template: nested range(100000) loops": (
+        {TEMPLATE: "{% for a in range(100000) %}{% for b in range(100000) %}{% endfor %}{% endfor %}"},
+        ["render"], ""),
+    "template: '{:>1000000000}'.format(1)": ({TEMPLATE: "{{ '{:>1000000000}'.format(1) }}"}, ["render"], ""),
+    "template: 'x'.ljust(1000000000)": ({TEMPLATE: "{{ 'x'.ljust(1000000000) }}"}, ["render"], ""),
+    "template: '%0100000000d' % 1": ({TEMPLATE: "{{ '%0100000000d' % 1 }}"}, ["render"], ""),
+    "template: 'x'.center(10**9)": ({TEMPLATE: "{{ 'x'.center(1000000000) }}"}, ["render"], ""),
+    "template: '%*d' % (10**9, 1)": ({TEMPLATE: "{{ '%*d' % (1000000000, 1) }}"}, ["render"], ""),
+    "template: 6.4 GB of output": (
+        {TEMPLATE: "{% for n in range(100000) %}{% for m in range(64) %}{{ 'x' * 1000 }}{% endfor %}"
+                   "{% endfor %}"}, ["render"], ""),
+    "reported: 0001-01-02, then render": (
+        {"issues/ISSUE-001-hostile.md": issue().replace("2026-01-10", "0001-01-02")}, ["render"], ""),
+    "alias inside a merge key": ({"issues/ISSUE-001-hostile.md": issue(extra="x: {<<: [&a {k: v}, *a]}\n")},
+                                 ["check"], ""),
+    "top-level merge key, then set": ({"issues/ISSUE-001-hostile.md": issue(extra="<<: {merged: m}\n")},
+                                      ["set", "1", "merged=x"], ""),
+    "100 000 phases in the config": (
+        {"issuelog.toml": 'project = "Bench"\nphases = ['
+                          + ", ".join(f'"P{n}"' for n in range(100_000)) + "]\n"}, ["check"], ""),
+}
+
+
+def run_command_case(files: dict[str, str], arguments: list[str], stdin: str) -> tuple[int, float, str]:
+    """Exit code, peak memory (MiB) and first stderr line of `issuelog ARGS` on a fresh project."""
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        (root / "issuelog.toml").write_text('project = "Bench"\n')
+        (root / "issues").mkdir()
+        for name, text in files.items():
+            (root / name).parent.mkdir(parents=True, exist_ok=True)
+            (root / name).write_text(text)
+        with tempfile.TemporaryFile() as errors:
+            process = subprocess.Popen([sys.executable, "-m", "issuelog", *arguments], cwd=root,
+                                       stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=errors)
+            assert process.stdin is not None
+            try:
+                process.stdin.write(stdin.encode())
+                process.stdin.close()
+            except BrokenPipeError:
+                pass
+            _, status, usage = os.wait4(process.pid, 0)
+            process.returncode = os.waitstatus_to_exitcode(status)
+            errors.seek(0)
+            said = errors.read().decode("utf-8", "replace").strip().splitlines()
+    return process.returncode, usage.ru_maxrss / 1024, said[0] if said else "(nothing)"
+
+
 def measure_one(root: Path) -> None:
     """Run `check` in this fresh process on a prepared project; print JSON figures."""
     from issuelog.config import load_config
@@ -77,6 +139,10 @@ def main() -> None:
         figures = json.loads(output)
         print(f"{name:36} {figures['seconds'] * 1000:7.1f}ms {figures['grew_kib'] / 1024:8.1f}MiB  "
               f"{figures['said'][:70]}")
+    print(f"\n{'command case':40} {'exit':>4} {'peak':>9}  first line on stderr")
+    for name, (files, arguments, stdin) in COMMAND_CASES.items():
+        code, peak, said = run_command_case(files, arguments, stdin)
+        print(f"{name:40} {code:>4} {peak:7.1f}MiB  {said[:90]}")
 
 
 if __name__ == "__main__":

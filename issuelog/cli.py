@@ -192,8 +192,9 @@ def _ask(prompt: str) -> str:
     return line.strip()
 
 
-def open_in_editor(path: Path) -> None:
-    """Open a file in $VISUAL, $EDITOR, `editor` or `vi` (as git does) and wait for it to close."""
+def open_in_editor(path: Path) -> bool:
+    """Open a file in $VISUAL, $EDITOR, `editor` or `vi` (as git does) and wait for it to close;
+    False if the editor failed."""
     from issuelog.edits import editor_command
 
     editor = editor_command(os.environ)
@@ -201,7 +202,7 @@ def open_in_editor(path: Path) -> None:
         raise UsageError("no editor found: set $VISUAL or $EDITOR (neither `editor` nor `vi` "
                          "is installed)")
     try:
-        subprocess.run([*shlex.split(editor), str(path)], check=False)
+        return subprocess.run([*shlex.split(editor), str(path)], check=False).returncode == 0
     except OSError as error:
         raise UsageError(f"cannot start the editor '{editor}': {error.strerror}") from None
 
@@ -806,12 +807,17 @@ def set_fields(
 @reports_errors
 def edit(issue_id: IdArgument) -> None:
     """Open an issue in $VISUAL/$EDITOR, then check it; an invalid edit is kept and explained."""
-    from issuelog.store import find_issue_file
+    from issuelog.edits import edit_with_editor
+    from issuelog.store import display_path
 
     config = load_project()
-    path = find_issue_file(config, issue_id)
-    open_in_editor(path)
-    _report_file_problems(path, config)
+    if not (os.environ.get("VISUAL") or os.environ.get("EDITOR")):
+        raise UsageError("set $VISUAL or $EDITOR to edit issues")
+    result = edit_with_editor(config, issue_id, open_in_editor)
+    if result.outcome == "merged":
+        typer.echo(f"issuelog: {display_path(result.path, config)} changed while you edited it; "
+                   "both changes were kept", err=True)
+    _report_file_problems(result.path, config)
 
 
 # --- views: export ----------------------------------------------------------------------------
@@ -1057,13 +1063,12 @@ def record(
     if from_file is not None:
         _record_from(config, from_file)
         return
-    stdin_text = sys.stdin.read() if stack_trace == "-" else None
     event = ErrorEvent(
         error=error or "", title=title or "", error_type=error_type or "",
         component=component or "", severity=severity or "", category=category or "",
         phase=phase or "",
         tags=tag or [], fixes=fix or [], changes=change or [],
-        stack_trace=read_stack_trace(stack_trace, stdin_text) if stack_trace else "",
+        stack_trace=read_stack_trace(stack_trace, sys.stdin.buffer) if stack_trace else "",
         context=parse_context(context) if context else {},
         seen=_parse_date(seen, "--date"),
     )

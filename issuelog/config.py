@@ -8,6 +8,7 @@ import functools
 import json
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
@@ -558,7 +559,7 @@ def _check_consistency(where: str, config: Config) -> None:
     for kind, names in (("severities", [s.name for s in config.severities]),
                         ("statuses", [s.name for s in config.statuses]),
                         ("phases", list(config.phases)), ("categories", list(config.categories))):
-        duplicates = sorted({n for n in names if names.count(n) > 1})
+        duplicates = sorted(n for n, times in Counter(names).items() if times > 1)  # linear: 100 000 phases
         if duplicates:
             raise ConfigError(f"{where}: '{kind}' lists {', '.join(duplicates)} more than once")
     root = config.root.resolve()

@@ -7,6 +7,8 @@ a refused edit leaves the file as it was. Keys the edit does not name keep their
 from __future__ import annotations
 
 import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -23,6 +25,8 @@ from issuelog.store import (
     find_issue_file,
     id_numbers,
     load_issue,
+    read_text,
+    state_dir,
     write_bytes_atomic,
     write_lock,
 )
@@ -42,6 +46,8 @@ def editor_command(environment: Mapping[str, str]) -> str | None:
 
     search_path = environment.get("PATH", "")
     return next((name for name in FALLBACK_EDITORS if shutil.which(name, path=search_path)), None)
+
+
 _KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 #: Given the issue as it is now, the frontmatter changes to make (EMPTY empties a key, None
@@ -225,3 +231,61 @@ def reopened_status(config: Config) -> str:
         if status.open:
             return status.name
     raise UsageError("no configured status counts as open")
+
+
+@dataclass(frozen=True)
+class EditorResult:
+    """What `issuelog edit` did: `unchanged`, `written`, or `merged` with changes made meanwhile."""
+
+    outcome: str
+    path: Path
+
+
+def edit_with_editor(config: Config, issue_id: str, run_editor: Callable[[Path], bool]) -> EditorResult:
+    """Let a person edit a copy of an issue file, then put the edit in place without losing
+    what other commands (`record`) wrote while the editor was open.
+
+    The editor gets a private copy (under `.issuelog/cache/`), never the file itself: a link
+    out of the repository is refused when the file is read, and the result replaces the file
+    atomically. When the file changed meanwhile, both changes are merged line by line (`git
+    merge-file`); when they touch the same lines, nothing is written and the copy is kept.
+    `run_editor` returns False when the editor failed, which writes nothing either.
+    """
+    path = find_issue_file(config, issue_id)
+    shown = display_path(path, config)
+    original, problem = read_text(path, shown, config.root)
+    if problem is not None or original is None:
+        raise IssueFileError(str(problem))
+    workspace = Path(tempfile.mkdtemp(prefix="edit-", dir=state_dir(config)))
+    copy = workspace / path.name
+    copy.write_bytes(original.encode("utf-8"))
+    kept = f"your version is kept in {display_path(copy, config)}"
+    if not run_editor(copy):
+        raise UsageError(f"the editor failed; {shown} was not changed ({kept})")
+    try:
+        edited = copy.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise IssueFileError(f"{display_path(copy, config)}: cannot read the edit: {error}") from None
+    outcome = "written"
+    with write_lock(config):
+        current, problem = read_text(path, shown, config.root)
+        if problem is not None or current is None:
+            raise IssueFileError(f"{problem}; nothing was written ({kept})")
+        if edited == original:
+            outcome, new_text = "unchanged", current
+        elif current == original:
+            new_text = edited
+        else:
+            from issuelog.gitrepo import merge_texts  # git only when two edits meet
+
+            (workspace / ".base").write_bytes(original.encode("utf-8"))
+            (workspace / ".current").write_bytes(current.encode("utf-8"))
+            merged = merge_texts(workspace / ".base", copy, workspace / ".current")
+            if merged is None:
+                raise IssueFileError(f"{shown}: changed while you edited it, on the lines you "
+                                     f"changed; nothing was written ({kept})")
+            outcome, new_text = "merged", merged
+        if new_text != current:
+            write_bytes_atomic(path, new_text.encode("utf-8"))
+    shutil.rmtree(workspace, ignore_errors=True)
+    return EditorResult(outcome, path)

@@ -7,6 +7,7 @@ key order, quoting, unknown keys, the body, the BOM and the line endings) stays 
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterable, Mapping
 from datetime import date
 from typing import Any
@@ -20,7 +21,7 @@ from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import short_tag
+from issuelog.model import alias_line, short_tag
 
 _BOM = "\ufeff"
 
@@ -87,6 +88,9 @@ class _Document:
             raise IssueFileError(f"{name}:1: no YAML frontmatter to edit")
         self.end = _closing_line(self.lines, name)
         source = "".join(line.rstrip("\r\n") + "\n" for line in self.lines[1:self.end])
+        alias = alias_line(source)
+        if alias is not None:  # as `check` refuses them; ruamel.yaml would follow them
+            raise IssueFileError(f"{name}:{alias + 2}: YAML aliases (*name) are not allowed in issue files")
         try:
             data = _yaml().load(source) if source.strip() else CommentedMap()
         except YAMLError as error:
@@ -97,12 +101,18 @@ class _Document:
             raise IssueFileError(f"{name}:2: frontmatter must be a mapping of keys to values")
         self.data = data
 
+    def own_keys(self) -> list[str]:
+        """The keys written in this mapping, not those a merge key (`<<`) brings in."""
+        return [key for key in self.data if key in self.data.lc.data]
+
     def key_span(self, key: str) -> tuple[int, int]:
         """File line range [start, stop) of a top-level key, without trailing comments or blanks."""
-        keys = list(self.data.keys())
         start = self.data.lc.key(key)[0] + 1
-        index = keys.index(key)
-        stop = self.data.lc.key(keys[index + 1])[0] + 1 if index + 1 < len(keys) else self.end
+        # The next key's line, a merge key (`<<:`) included, which ruamel.yaml does not place.
+        starts = [self.data.lc.key(other)[0] + 1 for other in self.own_keys()]
+        starts += [index for index in range(start + 1, self.end)
+                   if re.match(r"<<\s*:", self.lines[index])]
+        stop = min((line for line in starts if line > start), default=self.end)
         while stop - 1 > start and _is_blank_or_comment(self.lines[stop - 1]):
             stop -= 1
         return start, stop
@@ -147,17 +157,53 @@ def _styled_like(old: Any, new: Any) -> Any:
     return _text_stays_text(new)
 
 
-def _dump_entry(key: str, value: Any, newline: str, comment: str = "") -> list[str]:
+def _dump_entry(key: str, value: Any, newline: str, comment: str = "", old_line: str = "") -> list[str]:
     if value is EMPTY:
-        return [f"{key}:{'  ' + comment if comment else ''}{newline}"]
-    mapping = CommentedMap()
-    mapping[key] = value
-    stream = io.StringIO()
-    _yaml().dump(mapping, stream)
-    lines = stream.getvalue().splitlines()
+        lines = [f"{key}:"]
+    else:
+        mapping = CommentedMap()
+        mapping[key] = value
+        stream = io.StringIO()
+        _yaml().dump(mapping, stream)
+        lines = stream.getvalue().splitlines()
     if comment and len(lines) == 1:
-        lines[0] = f"{lines[0]}  {comment}"
+        lines[0] += _comment_gap(lines[0], comment, old_line) + comment
     return [line + newline for line in lines]
+
+
+def _comment_gap(new_line: str, comment: str, old_line: str) -> str:
+    """The spaces before an end-of-line comment: a comment padded to a column (`status: open    # c`)
+    stays in it while the new value leaves room; otherwise its gap, at most two spaces, stays."""
+    old_line = old_line.rstrip("\r\n")
+    column = old_line.rfind(comment) if comment else -1
+    if column < 0:
+        return "  "
+    gap = column - len(old_line[:column].rstrip())
+    if gap > 2 and len(new_line) + 2 <= column:  # padded to a column on purpose: keep it there
+        return " " * (column - len(new_line))
+    return " " * min(gap, 2)
+
+
+def _appended_items(document: _Document, start: int, stop: int, old: Any, new: Any) -> list[str] | None:
+    """The lines of a block list (`- item`) with `new`'s extra items added after its own lines,
+    so that comments on its items stay; None unless `new` is the old list with items added."""
+    if not (isinstance(old, CommentedSeq) and old.fa.flow_style() is False
+            and isinstance(new, list) and len(new) > len(old) and list(new[:len(old)]) == list(old)):
+        return None
+    lines = document.lines[start:stop]
+    indents = [match.group(1) for line in lines[1:] if (match := re.match(r"(\s*)- ", line))]
+    if not indents:
+        return None
+    added = []
+    for item in new[len(old):]:
+        seq = CommentedSeq([_text_stays_text(item)])
+        stream = io.StringIO()
+        _yaml().dump(seq, stream)
+        text = stream.getvalue().splitlines()
+        if len(text) != 1:
+            return None  # an item of several lines: the whole list is written again
+        added.append(indents[-1] + text[0].lstrip() + document.newline)
+    return [*lines, *added]
 
 
 def _eol_comment(data: CommentedMap, key: str) -> str:
@@ -184,7 +230,7 @@ def edit_frontmatter(
     updates = {key: value for key, value in changes.items() if value is not None}
     # Work from the bottom up so that earlier line numbers stay valid.
     existing = sorted(
-        (key for key in data if key in updates or key in deletions),
+        (key for key in document.own_keys() if key in updates or key in deletions),
         key=lambda key: data.lc.key(key)[0],
         reverse=True,
     )
@@ -193,12 +239,15 @@ def edit_frontmatter(
         if key in deletions:
             replacement: list[str] = []
         else:
+            extended = _appended_items(document, start, stop, data[key], updates[key])
             value = _styled_like(data[key], updates[key])
-            replacement = _dump_entry(key, value, document.newline, _eol_comment(data, key))
+            replacement = extended if extended is not None else _dump_entry(
+                key, value, document.newline, _eol_comment(data, key), document.lines[start])
         document.lines[start:stop] = replacement
     appended: list[str] = []
+    written = set(document.own_keys())  # a key only a merge key gives is written out as its own
     for key, value in updates.items():
-        if key not in data and value is not EMPTY:
+        if key not in written and value is not EMPTY:
             appended.extend(_dump_entry(key, _styled_like(None, value), document.newline))
     end = _closing_line(document.lines, name)
     document.lines[end:end] = appended
@@ -227,6 +276,9 @@ def parse_value(text: str) -> Any:
     """
     if not text.strip():
         return EMPTY
+    if "#" in text and text.strip()[0] not in "'\"[{":
+        # YAML would read ` # on start` as a comment and drop it: `title=Crash # on start`.
+        return text.strip()
     try:
         value = _yaml(_Constructor).load(text)
     except ConstructorError as error:  # 2026-02-30, !!bool maybe

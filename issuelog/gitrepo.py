@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from issuelog.errors import UsageError
+from issuelog.errors import IssuelogError, UsageError
 
 # A tree object holds entries `<mode> <name>\0<raw object id>`; 20 bytes with SHA-1, 32 with SHA-256.
 _OBJECT_ID_BYTES = {40: 20, 64: 32}
@@ -197,12 +197,13 @@ def _read_cache(path: Path | None) -> dict[str, int]:
 def _write_cache(path: Path | None, data: dict[str, int]) -> None:
     if path is None:
         return
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    # The one atomic writer, so that a killed writer's temporary file is swept like any other.
+    from issuelog.store import write_bytes_atomic
+
     try:
-        temporary.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-        temporary.replace(path)
-    except OSError:
-        temporary.unlink(missing_ok=True)  # the cache is an optimisation only
+        write_bytes_atomic(path, json.dumps(data, sort_keys=True).encode("utf-8"), durable=False)
+    except (OSError, IssuelogError):
+        return  # the cache is an optimisation only
 
 
 # --- history of files ----------------------------------------------------------------------------
@@ -416,3 +417,21 @@ def amend_head_with(top: Path, paths: Sequence[str]) -> None:
 def stage(top: Path, paths: Sequence[str]) -> None:
     """`git add` these paths."""
     run_git(["add", "--", *paths], top)
+
+
+def merge_texts(base: Path, ours: Path, theirs: Path) -> str | None:
+    """`git merge-file`: the changes from `base` to `ours` and to `theirs` in one text.
+
+    None when they touch the same lines (a conflict), or git cannot run. Needs no repository.
+    """
+    try:
+        result = subprocess.run(["git", "merge-file", "-p", str(ours), str(base), str(theirs)],
+                                capture_output=True, check=False)
+    except OSError:
+        return None
+    if result.returncode != 0:  # the number of conflicts, or negative on an error
+        return None
+    try:
+        return result.stdout.decode("utf-8")
+    except UnicodeDecodeError:
+        return None

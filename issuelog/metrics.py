@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import queue
 import threading
 from collections.abc import Iterator
 from datetime import date
-from wsgiref.simple_server import WSGIServer
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import Any
 
-from prometheus_client import CollectorRegistry, generate_latest, start_http_server
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import (
     CounterMetricFamily,
     GaugeMetricFamily,
@@ -75,18 +78,6 @@ def issue_metrics(
     return [active, created, resolved, resolution, occurrences, invalid, oldest]
 
 
-class IssuesCollector(Collector):
-    """Reads the issue files at each collection, so a running exporter is always current."""
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-
-    def collect(self) -> Iterator[Metric]:
-        """Load the issues now and yield their metric families."""
-        result = load_issues(self.config)
-        yield from issue_metrics(result.issues, self.config, len(result.problems))
-
-
 class _FixedCollector(Collector):
     def __init__(self, metrics: list[Metric]) -> None:
         self.metrics = metrics
@@ -104,8 +95,109 @@ def metrics_text(
     return generate_latest(registry).decode("utf-8")
 
 
-def serve_metrics(config: Config, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
-    """Start an exporter on host:port (port 0: any free port) re-reading the issues per scrape."""
-    registry = CollectorRegistry(auto_describe=False)
-    registry.register(IssuesCollector(config))
-    return start_http_server(port, addr=host, registry=registry)
+#: The exporter's bounds: threads serving scrapes, accepted connections waiting for one (then
+#: the system's listen backlog holds more; past both a connection gets 503), and the seconds a
+#: client may take to send its request or read the answer.
+SCRAPE_THREADS = 16
+WAITING_CONNECTIONS = 128
+LISTEN_BACKLOG = 128
+CLIENT_TIMEOUT_SECONDS = 5.0
+
+
+class _CachedMetrics:
+    """The exposition text, rebuilt only when an issue file (name, size or mtime) changed.
+
+    One thread rebuilds at a time; scrapes meanwhile wait for it and share its text, so that
+    a burst of scrapes parses the issues once, not once each.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.lock = threading.Lock()
+        self.stamps: object = None
+        self.text = b""
+        self.builds = 0
+
+    def current(self) -> bytes:
+        """The text for the issue files as they are now."""
+        from issuelog.cache import scan_issue_files
+
+        with self.lock:
+            stamps = scan_issue_files(self.config)
+            if stamps != self.stamps:
+                result = load_issues(self.config)
+                text = metrics_text(result.issues, self.config, len(result.problems))
+                self.text, self.stamps = text.encode("utf-8"), stamps
+                self.builds += 1
+            return self.text
+
+
+class _MetricsHandler(BaseHTTPRequestHandler):
+    """GET /metrics (or /): the cached exposition text; anything else 404."""
+
+    server: MetricsServer
+    timeout = CLIENT_TIMEOUT_SECONDS  # a client that sends or reads too slowly is dropped
+
+    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+        """Serve the metrics."""
+        if self.path.split("?", 1)[0] not in ("/", "/metrics"):
+            self.send_error(404)
+            return
+        body = self.server.metrics.current()
+        self.send_response(200)
+        self.send_header("Content-Type", CONTENT_TYPE_LATEST)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (http.server's name)
+        """Say nothing per request: the exporter runs unattended."""
+
+
+class MetricsServer(HTTPServer):
+    """An HTTP server with a fixed pool of threads, a bounded queue of accepted connections in
+    front of it, a listen backlog, and a timeout for slow clients: however many clients come,
+    and however slowly they talk, the exporter holds the same threads and little memory."""
+
+    request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, address: tuple[str, int], metrics: _CachedMetrics) -> None:
+        self.metrics = metrics
+        self.waiting: queue.Queue[tuple[Any, Any]] = queue.Queue(maxsize=WAITING_CONNECTIONS)
+        super().__init__(address, _MetricsHandler)
+        for number in range(SCRAPE_THREADS):
+            threading.Thread(target=self._serve_waiting, name=f"issuelog-scrape-{number}",
+                             daemon=True).start()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Queue the connection for the pool; if the queue stays full, answer 503 and close."""
+        try:
+            self.waiting.put((request, client_address), timeout=CLIENT_TIMEOUT_SECONDS)
+        except queue.Full:
+            with contextlib.suppress(OSError):  # the client left already
+                request.sendall(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+                                b"Retry-After: 1\r\nConnection: close\r\n\r\n")
+            self.shutdown_request(request)
+
+    def _serve_waiting(self) -> None:
+        while True:
+            request, client_address = self.waiting.get()
+            try:
+                self.finish_request(request, client_address)
+            except Exception:  # one broken connection must not stop the thread
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Drop the connection quietly: a client that vanished is no news for the log."""
+
+
+def serve_metrics(config: Config, host: str, port: int) -> tuple[MetricsServer, threading.Thread]:
+    """Start an exporter on host:port (port 0: any free port), current at each scrape."""
+    metrics = _CachedMetrics(config)
+    metrics.current()  # parsed before the first scrape, which then takes a moment, not a parse
+    server = MetricsServer((host, port), metrics)
+    thread = threading.Thread(target=server.serve_forever, name="issuelog-metrics", daemon=True)
+    thread.start()
+    return server, thread

@@ -23,6 +23,9 @@ TEXT_FIELDS = (
 DATE_FIELDS = ("reported", "resolved", "last_seen")
 #: Dates a file may declare unknown with `<key>_unknown: true` (an imported log never said).
 UNKNOWN_DATE_FIELDS = ("reported", "resolved")
+#: The dates an issue may carry: date arithmetic (weeks back, ages) stays inside Python's range.
+EARLIEST_DATE = date(1900, 1, 1)
+LATEST_DATE = date(9998, 12, 31)
 LIST_FIELDS = ("tags", "related", "files")
 REFERENCE_KEYS = ("area", "cause", "solution")
 _KNOWN_FIELDS = frozenset(FIELD_ORDER)
@@ -213,12 +216,47 @@ IssueLoader.add_constructor("tag:yaml.org,2002:set", IssueLoader.construct_docum
 class SafeIssueLoader(IssueLoader):
     """IssueLoader that also refuses aliases (`*name`), which could blow up into huge values."""
 
+    def __init__(self, stream: str) -> None:
+        self.source = stream
+        super().__init__(stream)
+
+    def get_single_node(self) -> Any:
+        """The document's node, after refusing any alias, also one that only a merge key uses."""
+        mark = _first_alias(self.source)
+        if mark is not None:
+            raise yaml.composer.ComposerError(
+                None, None, "YAML aliases (*name) are not allowed in issue files", mark)
+        return super().get_single_node()
+
     def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
         if node in self.constructed_objects or node in self.recursive_objects:
             raise yaml.constructor.ConstructorError(
                 None, None, "YAML aliases (*name) are not allowed in issue files", node.start_mark
             )
         return super().construct_object(node, deep=deep)
+
+
+def alias_line(fm: str) -> int | None:
+    """The 0-based line of the first alias (`*name`) in frontmatter, or None (also when invalid)."""
+    if "*" not in fm:
+        return None
+    try:
+        mark = _first_alias(fm)
+    except yaml.YAMLError:
+        return None  # loading it reports the error with its line
+    return int(mark.line) if mark is not None else None
+
+
+def _first_alias(fm: str) -> Any:
+    """Where the first alias is, read from the parser's events: before anything composes it.
+
+    A merge key (`<<: *a`) copies an alias's entries without constructing the alias, so the
+    loader's own check never sees it, and older PyYAML expanded merges exponentially.
+    """
+    for event in yaml.parse(fm, Loader=IssueLoader):
+        if isinstance(event, yaml.AliasEvent):
+            return event.start_mark
+    return None
 
 
 def too_deep_at(fm: str) -> int | None:
@@ -352,6 +390,10 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         text = text[1:]
     if not text.strip():
         return None, [Problem(shown, 1, "file is empty: an issue file starts with YAML frontmatter")]
+    # Text about to be written is checked here too: never write what `check` refuses to read.
+    if len(text) * 4 > MAX_FILE_BYTES and len(text.encode("utf-8")) > MAX_FILE_BYTES:
+        return None, [Problem(shown, 1, f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB, "
+                                        "the most issuelog reads from one file")]
     if "<<<<<<<" in text:  # a cheap test first: this runs for every file on every read
         conflict = _CONFLICT.search(text)
         if conflict is not None:
@@ -580,6 +622,12 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
             bad("status", f"status '{issue.status}' needs a 'resolved' date")
         if status.open and issue.resolved is not None:
             bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
+    for key in DATE_FIELDS:
+        value = getattr(issue, key)
+        # Statistics step back weeks from the newest date; near year 1 that is no date at all.
+        if isinstance(value, date) and not EARLIEST_DATE <= _day(value) <= LATEST_DATE:
+            bad(key, f"'{key}' {value} is outside the dates issuelog accepts "
+                     f"({EARLIEST_DATE} to {LATEST_DATE})")
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
         bad("resolved", f"resolved {issue.resolved} is before reported {issue.reported}")
     return problems

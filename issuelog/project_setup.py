@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from issuelog.config import (
@@ -14,7 +13,7 @@ from issuelog.config import (
 )
 from issuelog.errors import UsageError
 from issuelog.render import render_log
-from issuelog.store import write_atomic
+from issuelog.store import sweep_project, write_atomic, write_bytes_atomic
 
 
 def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, bool]]:
@@ -33,6 +32,7 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         write_atomic(config_path, default_config_text(root.name))
         results.append((config_path, True))
     config = load_config(root)
+    sweep_project(config)  # what a killed `init` (or any writer) left behind
     issues = config.issues_path
     if issues.is_dir():
         results.append((issues, False))
@@ -40,17 +40,19 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         raise UsageError(f"{config.issues_dir}: exists but is not a directory")
     else:
         issues.mkdir(parents=True)
-        (issues / ".gitkeep").write_text("")
         results.append((issues, True))
+    if not any(issues.iterdir()):  # also after an `init` killed between the two steps
+        write_atomic(issues / ".gitkeep", "")
     if copy_templates:
         source = builtin_templates_dir()
         for template in sorted(path for path in source.iterdir() if path.is_file()):
             target = config.templates_path / template.name
-            if target.exists():
+            # An empty file is what a copy killed half-way left before copies were atomic: no
+            # template is empty on purpose (one that prints nothing still holds a `{# #}`).
+            if target.exists() and not _is_empty_file(target):
                 results.append((target, False))
             else:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(template, target)
+                write_bytes_atomic(target, template.read_bytes())
                 results.append((target, True))
     output = config.output_path
     if output.exists():
@@ -59,3 +61,7 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         write_atomic(output, render_log([], config))
         results.append((output, True))
     return results
+
+
+def _is_empty_file(path: Path) -> bool:
+    return path.is_file() and not path.is_symlink() and path.stat().st_size == 0

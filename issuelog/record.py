@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from issuelog.config import Config
 from issuelog.edits import file_problems, reopened_status, status_changes
@@ -20,7 +22,7 @@ from issuelog.fingerprint import (
     ErrorSignature,
 )
 from issuelog.frontmatter_edit import edit_frontmatter, split_document, today
-from issuelog.model import Issue, Problem, parse_issue
+from issuelog.model import MAX_FLOW_NESTING, Issue, Problem, parse_issue
 from issuelog.render import code_fence
 from issuelog.scaffold import check_values, create_issue, default_severity
 from issuelog.sections import read_section, replace_section
@@ -321,6 +323,7 @@ def event_from_mapping(data: Mapping[str, Any]) -> ErrorEvent:
         if not isinstance(value, str):
             raise UsageError(f"'{key}' must be text, got {type(value).__name__}")
         setattr(event, key, value)
+    event.stack_trace = bound_stack_trace(event.stack_trace)
     for key in ("tags", "fixes", "changes"):
         if data.get(key) is not None:
             setattr(event, key, _text_list(data[key], key))
@@ -337,12 +340,44 @@ def _json_problem(error: json.JSONDecodeError) -> str:
     return f"{error.msg} (column {error.colno})"
 
 
+def _decode_json(text: str) -> Any:
+    """A JSON value nested at most `MAX_FLOW_NESTING` deep; deeper is a usage error, not a crash."""
+    try:
+        value = json.loads(text)
+    except RecursionError:
+        value = None
+        depth = MAX_FLOW_NESTING + 1
+    else:
+        depth = _depth(value)
+    if depth > MAX_FLOW_NESTING:
+        raise UsageError(f"JSON nested more than {MAX_FLOW_NESTING} levels deep")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply lists and objects nest in a decoded JSON value (counted without recursion)."""
+    deepest = 0
+    pending = [(value, 1)]
+    while pending:
+        item, level = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_FLOW_NESTING:
+            return deepest
+        pending.extend((child, level + 1) for child in children)
+    return deepest
+
+
 def parse_context(text: str) -> dict[str, Any]:
     """The `--context` option: a JSON object."""
     try:
-        value = json.loads(text)
+        value = _decode_json(text)
     except json.JSONDecodeError as error:
         raise UsageError(f"--context is not valid JSON: {_json_problem(error)}") from None
+    except UsageError as error:
+        raise UsageError(f"--context: {error}") from None
     if not isinstance(value, dict):
         raise UsageError("--context must be a JSON object, like '{\"host\": \"web-1\"}'")
     return value
@@ -360,9 +395,12 @@ def record_lines(
         if not line.strip():
             continue
         try:
-            data = json.loads(line)
+            data = _decode_json(line)
         except json.JSONDecodeError as error:
             yield number, Problem(source, number, f"not valid JSON: {_json_problem(error)}")
+            continue
+        except UsageError as error:
+            yield number, Problem(source, number, str(error))
             continue
         if not isinstance(data, dict):
             yield number, Problem(source, number, "each line must be a JSON object")
@@ -424,14 +462,89 @@ def shared_fingerprints(config: Config) -> list[list[str]]:
                   key=lambda ids: sort_key(ids[0]))
 
 
-def read_stack_trace(source: str, stdin_text: str | None = None) -> str:
-    """`--stack-trace FILE` (or `-` with the text of standard input)."""
-    if source == "-":
-        return stdin_text or ""
-    path = Path(source)
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise UsageError(f"{source}: cannot read the stack trace: {reason}") from None
+#: A stored stack trace keeps at most this much: its first and last halves, cut at line ends.
+MAX_STORED_TRACE_BYTES = 64 * 1024
+#: `--stack-trace` reads at most this much from standard input or a pipe (`/dev/zero` never ends);
+#: from a regular file it reads only the head and the tail, whatever the file's size.
+MAX_TRACE_INPUT_BYTES = 64 * 1024 * 1024
+_TRACE_HALF = MAX_STORED_TRACE_BYTES // 2
+_CHUNK = 64 * 1024
 
+
+def bound_stack_trace(text: str) -> str:
+    """The trace as stored: whole when small, else its head and tail with a line saying what was cut."""
+    data = text.encode("utf-8")
+    if len(data) <= MAX_STORED_TRACE_BYTES:
+        return text
+    return _head_and_tail(data[:_TRACE_HALF], data[-_TRACE_HALF:], len(data), "stack_trace")
+
+
+def _head_and_tail(head: bytes, tail: bytes, total: int, shown: str) -> str:
+    """Join the first and last bytes of a long trace at line ends, saying how much was left out."""
+    head = head[:head.rindex(b"\n") + 1] if b"\n" in head else _whole_characters_head(head)
+    if b"\n" in tail:
+        tail = tail[tail.index(b"\n") + 1:]
+    else:
+        while tail and tail[0] & 0xC0 == 0x80:  # the rest of a character cut in two
+            tail = tail[1:]
+    cut = total - len(head) - len(tail)
+    note = (f"[... {cut:,} bytes cut by issuelog record: a stored trace keeps its first and last "
+            f"{_TRACE_HALF // 1024} KiB ...]")
+    return f"{_decode_trace(head, shown).rstrip(chr(10))}\n{note}\n{_decode_trace(tail, shown)}"
+
+
+def _whole_characters_head(data: bytes) -> bytes:
+    """`data` without a UTF-8 character cut at its end."""
+    for back in range(1, min(4, len(data)) + 1):
+        byte = data[-back]
+        if byte & 0xC0 == 0xC0:  # the lead byte of the last character
+            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
+            return data[:-back] if back < length else data
+        if byte & 0x80 == 0:
+            return data
+    return data
+
+
+def read_stack_trace(source: str, stdin: BinaryIO | None = None) -> str:
+    """`--stack-trace FILE` (or `-`: standard input), bounded as `bound_stack_trace` stores it."""
+    try:
+        if source == "-":
+            return _read_bounded(stdin, "standard input") if stdin is not None else ""
+        with open(source, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_STORED_TRACE_BYTES:
+                # Only the two ends are kept: read those and nothing in between.
+                head = handle.read(_TRACE_HALF)
+                handle.seek(-_TRACE_HALF, os.SEEK_END)
+                tail = handle.read(_TRACE_HALF)
+                return _head_and_tail(head, tail, info.st_size, source)
+            return _read_bounded(handle, source)
+    except OSError as error:
+        raise UsageError(f"{source}: cannot read the stack trace: {error.strerror or error}") from None
+
+
+def _read_bounded(stream: BinaryIO, shown: str) -> str:
+    """A stream read in chunks, keeping only its head and tail; refused past the input limit."""
+    head = bytearray()
+    tail = bytearray()
+    total = 0
+    while chunk := stream.read(_CHUNK):
+        total += len(chunk)
+        if total > MAX_TRACE_INPUT_BYTES:
+            raise UsageError(f"{shown}: the stack trace is longer than "
+                             f"{MAX_TRACE_INPUT_BYTES // (1024 * 1024)} MiB, the most "
+                             "`record --stack-trace` reads; nothing was recorded")
+        room = max(_TRACE_HALF - len(head), 0)
+        head += chunk[:room]
+        tail += chunk[room:]
+        del tail[:-_TRACE_HALF]
+    if total <= MAX_STORED_TRACE_BYTES:
+        return _decode_trace(bytes(head + tail), shown)
+    return _head_and_tail(bytes(head), bytes(tail), total, shown)
+
+
+def _decode_trace(data: bytes, shown: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{shown}: cannot read the stack trace: {error}") from None

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
 import difflib
 import functools
 import json
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+import string
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, time, timedelta
 from pathlib import Path, PurePath, PurePosixPath
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -163,6 +165,18 @@ def mermaid_string(value: Any) -> str:
 _PATH_TEXT_ATTRIBUTES = frozenset({"name", "stem", "suffix", "suffixes", "parts", "as_posix"})
 _MAX_EXPONENT = 1000
 _MAX_REPEATED_LENGTH = 1_000_000
+#: Bounds on a project template's work and output (SECURITY.md): padding and precision given to
+#: `format`, `%`, `ljust`, `center`..., the length of one text value a template builds, the
+#: iterations of all its loops together, and the size of what it renders.
+MAX_TEXT_WIDTH = 10_000
+MAX_VALUE_CHARS = 1_000_000
+MAX_LOOP_ITERATIONS = 5_000_000
+MAX_RENDERED_CHARS = 64 * 1024 * 1024
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\d+|\*)?(?:\.(\d+|\*))?")
+_PADDING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+_WIDTH_FILTERS = ("center", "indent", "wordwrap", "format", "replace")
+#: The loop iterations left to the render under way (each render sets its own budget).
+_loop_budget: contextvars.ContextVar[list[int]] = contextvars.ContextVar("loop_budget")
 #: Date and time methods that read the clock or the machine's time zone: a log using them would
 #: change with the day, or the machine, it is rendered on.
 _CLOCK_ATTRIBUTES = frozenset({
@@ -231,6 +245,8 @@ def _unordered_part(value: Any, depth: int = 0) -> str | None:
 def shown_value(value: Any) -> Any:
     """`value` if its text is data; a template printing anything else is refused."""
     if type(value) in _COMMON_PLAIN_TYPES:  # nearly every value a log prints
+        if type(value) is str and len(value) > MAX_VALUE_CHARS:
+            _check_length(len(value), "a value")
         return value
     problem = _unordered_part(value)
     if problem is not None:
@@ -283,14 +299,128 @@ def _listed(lazy_filter: Callable[..., Any]) -> Callable[..., Any]:
     return listed
 
 
+def _check_width(width: Any, what: str) -> None:
+    """Refuse padding or precision so wide that the text alone would exhaust memory."""
+    if isinstance(width, int) and not isinstance(width, bool) and width > MAX_TEXT_WIDTH:
+        raise SecurityError(f"{what}: a width of {width} is too large (the limit is {MAX_TEXT_WIDTH})")
+
+
+def _check_length(length: int, what: str) -> None:
+    if length > MAX_VALUE_CHARS:
+        raise SecurityError(f"{what} makes a text of {length} characters (the limit is "
+                            f"{MAX_VALUE_CHARS})")
+
+
+def _check_format_spec(text: str, values: Iterable[Any]) -> None:
+    """The widths in a `str.format` text; a width taken from a value (`{:{w}}`) checks the values."""
+    pending = [text]
+    while pending:
+        for _, _, spec, _ in string.Formatter().parse(pending.pop()):
+            if not spec:
+                continue
+            if "{" in spec:
+                pending.append(spec)
+                for value in values:
+                    _check_width(value, "format()")
+            for number in re.findall(r"\d+", spec):
+                _check_width(int(number), "format()")
+
+
+def _check_percent_format(text: str, right: Any) -> None:
+    """The widths in a `'%10d' % value` text; `*` takes a width from the values."""
+    values = right if isinstance(right, tuple) else (right,)
+    for width, precision in _PERCENT_FIELD.findall(text.replace("%%", "")):
+        for number in (width, precision):
+            if number == "*":
+                for value in values:
+                    _check_width(value, "'%' formatting")
+            elif number:
+                _check_width(int(number), "'%' formatting")
+
+
+def _check_str_method(method: Any, args: tuple[Any, ...]) -> None:
+    """Refuse `'x'.ljust(10**9)`, a `replace` or `expandtabs` that would make a huge text."""
+    name = getattr(method, "__name__", None)
+    text = getattr(method, "__self__", None)
+    if not isinstance(text, str):
+        return
+    if name in _PADDING_METHODS:
+        for value in args:
+            _check_width(value, f"{name}()")
+        if name == "expandtabs" and args and isinstance(args[0], int):
+            _check_length(len(text) + text.count("\t") * args[0], "expandtabs()")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        _check_replace(text, args[0], args[1])
+
+
+def _check_replace(text: str, old: str, new: str) -> None:
+    matches = len(text) + 1 if not old else text.count(old)
+    _check_length(len(text) + matches * max(len(new) - len(old), 0), "replace()")
+
+
+def _bounded_filter(name: str, jinja_filter: Callable[..., Any]) -> Callable[..., Any]:
+    """A Jinja2 text filter whose width arguments and result size are bounded."""
+    skip = 1 if getattr(jinja_filter, "jinja_pass_arg", None) else 0
+
+    @functools.wraps(jinja_filter)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        value, rest = (args[skip] if len(args) > skip else ""), args[skip + 1:]
+        text = soft_str(value) if isinstance(value, str) else ""
+        if name == "format":
+            _check_percent_format(text, tuple(rest) or tuple(kwargs.values()))
+        elif name == "replace" and len(rest) >= 2:
+            _check_replace(text, soft_str(rest[0]), soft_str(rest[1]))
+        else:
+            for width in (*rest, kwargs.get("width")):
+                _check_width(width, f"the '{name}' filter")
+            if name == "indent":
+                width = rest[0] if rest else kwargs.get("width", 4)
+                if isinstance(width, int):
+                    _check_length(len(text) + (text.count("\n") + 1) * width, "the 'indent' filter")
+        return jinja_filter(*args, **kwargs)
+
+    return bounded
+
+
+class _CountedLoop:
+    """A loop's iterable that counts its items against the render's loop budget."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: Any) -> None:
+        self.items = items
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def __iter__(self) -> Iterator[Any]:
+        budget = _loop_budget.get(None)
+        if budget is None:
+            yield from self.items
+            return
+        for item in self.items:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise SecurityError(f"the template's loops ran more than {MAX_LOOP_ITERATIONS} "
+                                    "iterations")
+            yield item
+
+
 class _CodeGenerator(CodeGenerator):
-    """Jinja2's compiler, checking what `a ~ b` joins the way `{{ value }}` output is checked."""
+    """Jinja2's compiler, checking what `a ~ b` joins the way `{{ value }}` output is checked,
+    and counting loop iterations."""
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         check = nodes.EnvironmentAttribute("shown_value")
         checked = [nodes.Call(check, [child], [], None, None, lineno=child.lineno)
                    for child in node.nodes]
         super().visit_Concat(nodes.Concat(checked, lineno=node.lineno), frame)
+
+    def visit_For(self, node: nodes.For, frame: Frame) -> None:
+        counted = nodes.Call(nodes.EnvironmentAttribute("counted_loop"), [node.iter], [], None, None,
+                             lineno=node.lineno)
+        super().visit_For(nodes.For(node.target, counted, node.body, node.else_, node.test,
+                                    node.recursive, lineno=node.lineno), frame)
 
 
 class _Environment(ImmutableSandboxedEnvironment):
@@ -310,6 +440,7 @@ class _Environment(ImmutableSandboxedEnvironment):
         self.data_types = _data_types()
         self.root = root
         self.shown_value = shown_value
+        self.counted_loop = _CountedLoop
         self.filters.update(filters)
         self.filters["string"] = lambda value: soft_str(shown_value(value))
         self.filters["attr"] = jinja2.pass_environment(
@@ -322,6 +453,8 @@ class _Environment(ImmutableSandboxedEnvironment):
             if name in self.filters:
                 self.filters[name] = _checked_text_filter(self.filters[name])
         self.filters["join"] = _checked_join
+        for name in _WIDTH_FILTERS:
+            self.filters[name] = _bounded_filter(name, self.filters[name])
 
     def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
         """Refuse every path attribute that is not plain text, and methods reading the clock."""
@@ -341,13 +474,16 @@ class _Environment(ImmutableSandboxedEnvironment):
             )
         return super().unsafe_undefined(obj, attribute)
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
         """Refuse `'x' * 10**10` and `10**10**10` (they would exhaust memory or time), and
         `'%s' % value` of a value whose text is not data."""
         if operator == "%" and isinstance(left, str):
             shown_value(right)
+            _check_percent_format(left, right)
+        if operator == "+" and isinstance(left, (str, list, tuple)) and isinstance(right, type(left)):
+            _check_length(len(left) + len(right), "'+'")
         if operator == "**" and isinstance(right, int) and abs(right) > _MAX_EXPONENT:
             raise SecurityError(f"exponent {right} is too large (the limit is {_MAX_EXPONENT})")
         if operator == "*":
@@ -400,6 +536,7 @@ class _Environment(ImmutableSandboxedEnvironment):
                 shown_value(item)
             _check_date_format(text, (*args, *kwargs.values(), *(
                 nested for item in args if isinstance(item, dict) for nested in item.values())))
+            _check_format_spec(text, (*args, *kwargs.values()))
             return formatter(*args, **kwargs)
 
         return functools.update_wrapper(checked, formatter)
@@ -414,7 +551,11 @@ class _Environment(ImmutableSandboxedEnvironment):
             return __obj(*args, **kwargs)
         if getattr(__obj, "__name__", None) == "strftime" and args and isinstance(args[0], str):
             _check_date_format(args[0], [getattr(__obj, "__self__", None)])
-        return super().call(__context, __obj, *args, **kwargs)
+        _check_str_method(__obj, (*args, *kwargs.values()))
+        result = super().call(__context, __obj, *args, **kwargs)
+        if type(result) is str and len(result) > MAX_VALUE_CHARS:
+            _check_length(len(result), f"{getattr(__obj, '__name__', 'a call')}()")
+        return result
 
 
 class Helper:
@@ -562,8 +703,9 @@ def _failing_template(error: BaseException, template: jinja2.Template) -> str:
 
 
 def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
+    token = _loop_budget.set([MAX_LOOP_ITERATIONS])
     try:
-        return template.render(context)
+        return _bounded_output(template, context)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{shown_path(error.filename) or template.name}:{error.lineno}: "
                             f"{error.message}") from None
@@ -580,6 +722,24 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         raise TemplateError(f"{name}: macros call each other too deeply") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
         raise TemplateError(f"{_failing_template(error, template)}: {error}") from None
+    except MemoryError:
+        name = shown_path(template.filename) or template.name
+        raise TemplateError(f"{name}: ran out of memory while rendering") from None
+    finally:
+        _loop_budget.reset(token)
+
+
+def _bounded_output(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """The rendered text, refused as soon as it grows past `MAX_RENDERED_CHARS`."""
+    parts: list[str] = []
+    size = 0
+    for part in template.generate(context):
+        size += len(part)
+        if size > MAX_RENDERED_CHARS:
+            raise SecurityError(f"the rendered text is over {MAX_RENDERED_CHARS // (1024 * 1024)} "
+                                "MiB (the limit)")
+        parts.append(part)
+    return "".join(parts)
 
 
 def code_spans_html(value: Any) -> Markup:

@@ -13,6 +13,8 @@ _MARKDOWN = MarkdownIt("commonmark")
 # Raw HTML in an issue body is shown as text, never passed through: bodies are untrusted.
 _HTML_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
 _HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# markdown-it reads a lone carriage return as a line break; the section rule reads only "\n".
+_LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
 
 
 @dataclass(frozen=True)
@@ -31,15 +33,32 @@ def normalize_title(title: str) -> str:
     return re.sub(r"[^a-z0-9]+", " ", title.lower()).strip()
 
 
+def split_lines(text: str) -> list[str]:
+    """The lines of a body, each with its ending: split on "\n" only.
+
+    `str.splitlines` also splits on form feeds, U+2028 and other characters that pasted logs
+    hold, which markdown-it does not; line numbers from the one would then cut lines of the other.
+    """
+    lines = text.split("\n")
+    ended = [line + "\n" for line in lines[:-1]]
+    return [*ended, lines[-1]] if lines[-1] else ended
+
+
+def _line_texts(text: str) -> list[str]:
+    return [line.removesuffix("\n").removesuffix("\r") for line in split_lines(text)]
+
+
 def find_sections(text: str) -> list[Section]:
     """Every ATX or setext heading of the text with the line range of its content."""
-    tokens = _MARKDOWN.parse(text)
+    # Line numbers must count what `split_lines` counts: no other character ends a line.
+    tokens = _MARKDOWN.parse(_LONE_CARRIAGE_RETURN.sub(" ", text))
     headings: list[tuple[int, int, str]] = []
     for index, token in enumerate(tokens):
         if token.type == "heading_open" and token.map is not None:
             inline = tokens[index + 1]
             headings.append((token.map[0], int(token.tag[1]), inline.content.strip()))
-    total = len(text.splitlines())
+    lines = _line_texts(text)
+    total = len(lines)
     sections: list[Section] = []
     for position, (line, level, title) in enumerate(headings):
         stop = total
@@ -47,12 +66,11 @@ def find_sections(text: str) -> list[Section]:
             if later_level <= level:
                 stop = later_line
                 break
-        sections.append(Section(title, level, line, _content_start(text, line), stop))
+        sections.append(Section(title, level, line, _content_start(lines, line), stop))
     return sections
 
 
-def _content_start(text: str, heading_line: int) -> int:
-    lines = text.splitlines()
+def _content_start(lines: list[str], heading_line: int) -> int:
     if heading_line + 1 < len(lines) and re.fullmatch(r"\s*(=+|-+)\s*", lines[heading_line + 1]):
         return heading_line + 2
     return heading_line + 1
@@ -60,7 +78,7 @@ def _content_start(text: str, heading_line: int) -> int:
 
 def read_sections(text: str) -> dict[str, str]:
     """Section title -> its content (stripped), in document order; the first of a title wins."""
-    lines = text.splitlines()
+    lines = _line_texts(text)
     found: dict[str, str] = {}
     for section in find_sections(text):
         found.setdefault(section.title, "\n".join(lines[section.start:section.stop]).strip())
@@ -70,7 +88,7 @@ def read_sections(text: str) -> dict[str, str]:
 def read_section(text: str, title: str) -> str | None:
     """The content of the section with that title (matched loosely), or None."""
     wanted = normalize_title(title)
-    lines = text.splitlines()
+    lines = _line_texts(text)
     for section in find_sections(text):
         if normalize_title(section.title) == wanted:
             return "\n".join(lines[section.start:section.stop]).strip()
@@ -83,7 +101,7 @@ def replace_section(text: str, title: str, content: str, *, append: bool = False
     Every line outside that section keeps its bytes, including its line endings.
     """
     newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text)
     wanted = normalize_title(title)
     block = [line + newline for line in content.strip("\n").split("\n")]
     for section in find_sections(text):
@@ -100,7 +118,7 @@ def replace_section(text: str, title: str, content: str, *, append: bool = False
             new.append(newline)
         lines[section.start:section.stop] = new
         return "".join(lines)
-    if lines and not lines[-1].endswith(("\n", "\r")):
+    if lines and not lines[-1].endswith("\n"):
         lines[-1] += newline
     prefix = [newline] if lines and lines[-1].strip() else []
     return "".join([*lines, *prefix, f"## {title}{newline}", newline, *block])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -334,11 +335,11 @@ def _in_ascii(text: str) -> str:
 def state_dir(config: Config) -> Path:
     """`.issuelog/cache/` under the root: machine-local state that git ignores."""
     directory = config.root / ".issuelog" / "cache"
-    if not directory.is_dir():
-        directory.mkdir(parents=True, exist_ok=True)
-        ignore = directory / ".gitignore"
-        if not ignore.exists():
-            ignore.write_text("# issuelog's local state: safe to delete, never committed\n*\n")
+    directory.mkdir(parents=True, exist_ok=True)
+    ignore = directory / ".gitignore"
+    if not ignore.is_file():  # also when a process killed after the mkdir left it out
+        with contextlib.suppress(IssueFileError):  # a full disk: the next run tries again
+            write_atomic(ignore, "# issuelog's local state: safe to delete, never committed\n*\n")
     return directory
 
 
@@ -524,6 +525,17 @@ def remove_stale_temporaries(directory: Path) -> list[Path]:
         Path(entry.path).unlink(missing_ok=True)
         removed.append(Path(entry.path))
     return removed
+
+
+def sweep_project(config: Config) -> list[Path]:
+    """Remove stale temporary files from every directory issuelog writes in.
+
+    A write sweeps its own directory first; this also covers directories that the next run
+    does not write in (an `init` re-run that finds every file in place).
+    """
+    directories = {config.root, config.issues_path, config.templates_path,
+                   config.output_path.parent, config.root / ".issuelog" / "cache"}
+    return [path for directory in sorted(directories) for path in remove_stale_temporaries(directory)]
 
 
 def _process_is_running(pid: int) -> bool:

@@ -104,7 +104,7 @@ def test_resolve_changes_only_status_and_resolved(rich_issue: Path, config: Conf
     assert changed_lines(RICH_ISSUE, after) == [
         (
             "status: open          # open | in_progress | resolved\n",
-            "status: resolved  # open | in_progress | resolved\n",
+            "status: resolved      # open | in_progress | resolved\n",  # the comment keeps its column
         ),
         ("resolved:\n", "resolved: 2026-01-12\n"),
     ]
@@ -276,7 +276,8 @@ def test_set_writes_flow_lists_new_keys_and_empty_values(rich_issue: Path, confi
     )
     after = rich_issue.read_text()
     assert "tags: [db, pool, ops]\n" in after
-    assert "custom_key:  # unknown keys are user data\n" in after
+    column = len("custom_key: {nested: [1, 2]}   ")  # the comment keeps its column
+    assert "custom_key:".ljust(column) + "# unknown keys are user data\n" in after
     assert after.index("occurrences: 3\n") < after.index("team: core\n") < after.index("\n---\n")
     issue = load_issues(config).by_id()["ISSUE-001"]
     assert issue.occurrences == 3

@@ -72,7 +72,7 @@ def test_bom_and_crlf_are_accepted() -> None:
         ("---\n- a\n- b\n---\n", ":2: frontmatter must be a mapping"),
         ("---\nid: ISSUE-001\nid: ISSUE-002\n---\n", ":3: invalid YAML: duplicate key 'id'"),
         ("---\nid: !!python/object:os.system x\n---\n", ":2: invalid YAML"),
-        ("---\na: &x [1]\nb: *x\n---\n", ":2: invalid YAML: YAML aliases"),
+        ("---\na: &x [1]\nb: *x\n---\n", ":3: invalid YAML: YAML aliases"),
     ],
 )
 def test_unreadable_files_give_one_problem_with_a_line(text: str, expected: str) -> None:

@@ -123,7 +123,7 @@ def test_an_update_keeps_the_rest_of_the_file(config: Config, project: Path) -> 
     record_event(config, timeout(30, 20))
     assert (project / "issues" / "ISSUE-001-slow.md").read_text() == original.replace(
         "occurrences: 7   # counted by record\n",
-        "occurrences: 8  # counted by record\nlast_seen: 2026-01-20\n")
+        "occurrences: 8   # counted by record\nlast_seen: 2026-01-20\n")  # the comment keeps its column
 
 
 def test_an_unreadable_count_is_not_overwritten(config: Config, project: Path) -> None:

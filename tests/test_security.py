@@ -62,19 +62,19 @@ def test_an_alias_bomb_is_refused_with_bounded_memory() -> None:
     finally:
         tracemalloc.stop()
     assert issue is None
-    assert str(problems[0]) == ("issues/ISSUE-001-x.md:7: invalid YAML: "
+    assert str(problems[0]) == ("issues/ISSUE-001-x.md:8: invalid YAML: "
                                 "YAML aliases (*name) are not allowed in issue files")
     assert peak < 2 * 1024 * 1024  # bytes: the ten billion strings were never built
 
 
-def test_the_round_trip_loader_does_not_expand_an_alias_bomb_either() -> None:
+def test_the_round_trip_loader_refuses_an_alias_bomb_too() -> None:
     tracemalloc.start()
     try:
-        data = read_frontmatter(BILLION_LAUGHS)
+        with pytest.raises(IssueFileError, match=r":8: YAML aliases \(\*name\) are not allowed"):
+            read_frontmatter(BILLION_LAUGHS)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
-    assert data["a9"][0] is data["a9"][1]  # shared, not copied
     assert peak < 8 * 1024 * 1024
 
 
