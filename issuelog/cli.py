@@ -806,13 +806,12 @@ def set_fields(
 @app.command()
 @reports_errors
 def edit(issue_id: IdArgument) -> None:
-    """Open an issue in $VISUAL/$EDITOR, then check it; an invalid edit is kept and explained."""
+    """Open an issue in $VISUAL, $EDITOR, `editor` or `vi`, then check it; an invalid edit is kept
+    and explained."""
     from issuelog.edits import edit_with_editor
     from issuelog.store import display_path
 
     config = load_project()
-    if not (os.environ.get("VISUAL") or os.environ.get("EDITOR")):
-        raise UsageError("set $VISUAL or $EDITOR to edit issues")
     result = edit_with_editor(config, issue_id, open_in_editor)
     if result.outcome == "merged":
         typer.echo(f"issuelog: {display_path(result.path, config)} changed while you edited it; "
