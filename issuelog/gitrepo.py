@@ -295,3 +295,21 @@ def set_config(top: Path, key: str, value: str) -> None:
     """Set a value in the repository's own git config (`.git/config`)."""
     run_git(["config", "--local", key, value], top)
 
+
+
+# --- continuous integration -----------------------------------------------------------------------
+
+def object_at(top: Path, commit: str, path: str) -> str | None:
+    """The object ID of `path` (slash-separated, from the top of the work tree) at `commit`, or None."""
+    try:
+        return _text(["rev-parse", "--verify", "--quiet", f"{commit}:{path}"], top) or None
+    except GitUnavailable:
+        return None
+
+
+def first_commit(top: Path, candidates: Iterable[str]) -> tuple[str, str] | None:
+    """The first of `candidates` that names a commit, with that commit's full ID."""
+    for candidate in candidates:
+        if _resolves(top, candidate):
+            return candidate, resolve_commit(top, candidate)
+    return None
