@@ -251,6 +251,10 @@ def check(
     output_format: Annotated[Format, typer.Option("--format", help="text or json.")] = Format.text,
     strict: Annotated[bool, typer.Option(
         "--strict", help="Unknown keys that look like typos of known fields are problems too.")] = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", metavar="REF",
+        help="Also fail when an issue of this branch takes an ID that REF (the pull request's "
+             "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
     from issuelog.store import load_issues, typo_hints
@@ -259,6 +263,10 @@ def check(
     result = load_issues(config, bodies=False)
     hints = typo_hints(result.issues, config)
     problems = sorted(result.problems + hints) if strict else result.problems
+    if against is not None:
+        from issuelog.renumber import base_id_conflicts
+
+        problems = sorted(problems + base_id_conflicts(config, against))
     if not strict:
         # Warnings, on stderr: the exit code and the JSON on stdout stay those of the problems.
         for hint in hints:

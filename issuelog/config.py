@@ -98,6 +98,12 @@ class Config:
     charts: bool = True  # Mermaid charts in ISSUES.md (GitHub and GitLab draw them)
     # Branches (glob patterns) on which ISSUES.md is rendered and checked; empty: every branch.
     render_branches: tuple[str, ...] = ()
+    # The branch whose issue IDs never move (`renumber`, `check --against`); empty: origin/HEAD,
+    # else main, master or init.defaultBranch.
+    default_branch: str = ""
+    # `new` skips IDs taken on branches with a commit in this many days (the default branch and
+    # the current one always count); 0: every branch, however old.
+    id_branch_days: int = 30
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -289,7 +295,7 @@ def load_config(start: Path | None = None) -> Config:
 
 _SCALAR_KEYS = {
     "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
-    "templates_dir": str, "default_status": str,
+    "templates_dir": str, "default_status": str, "default_branch": str, "id_branch_days": int,
 }
 _BOOL_KEYS = {"charts"}
 _LIST_KEYS = {"phases", "categories", "required", "render_branches"}
@@ -401,6 +407,8 @@ def _check_consistency(where: str, config: Config) -> None:
         raise ConfigError(f"{where}: 'id_prefix' must be letters, digits or '_', got {config.id_prefix!r}")
     if not 1 <= config.id_width <= 9:
         raise ConfigError(f"{where}: 'id_width' must be between 1 and 9")
+    if config.id_branch_days < 0:
+        raise ConfigError(f"{where}: 'id_branch_days' must be 0 (every branch) or more days")
     if config.status(config.default_status) is None:
         raise ConfigError(f"{where}: 'default_status' {config.default_status!r} is not a configured status")
     for key in ("issues_dir", "output", "templates_dir"):

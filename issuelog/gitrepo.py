@@ -214,8 +214,13 @@ def is_ancestor(top: Path, ancestor: str, descendant: str) -> bool:
 
 # --- revisions ------------------------------------------------------------------------------------
 
-def default_branch(top: Path) -> str:
-    """The branch pull requests merge into: origin's HEAD, else main, master or init.defaultBranch."""
+def default_branch(top: Path, configured: str = "") -> str:
+    """The branch pull requests merge into: the configured one, else origin's HEAD, else main,
+    master or init.defaultBranch."""
+    if configured:
+        if not _resolves(top, configured):
+            raise UsageError(f"default_branch '{configured}' is not a branch or commit here")
+        return configured
     with contextlib.suppress(GitUnavailable):
         return _text(["symbolic-ref", "--short", "refs/remotes/origin/HEAD"], top)
     candidates = ["main", "master"]
@@ -225,7 +230,8 @@ def default_branch(top: Path) -> str:
         for ref in (f"refs/heads/{name}", f"refs/remotes/origin/{name}"):
             if _resolves(top, ref):
                 return ref.removeprefix("refs/heads/").removeprefix("refs/remotes/")
-    raise UsageError("cannot tell the default branch (no origin/HEAD, main or master): name a revision")
+    raise UsageError("cannot tell the default branch (no origin/HEAD, main or master): name a "
+                     "revision or set default_branch in the configuration")
 
 
 def _resolves(top: Path, rev: str) -> bool:
@@ -252,8 +258,8 @@ def merge_base(top: Path, first: str, second: str) -> str:
         raise UsageError(f"'{first}' and '{second}' have no common ancestor") from None
 
 
-def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
-    """`{file name: contents}` of the files directly in `directory` at `commit` (empty if absent)."""
+def blobs_at(top: Path, commit: str, directory: str) -> dict[str, str]:
+    """`{file name: blob ID}` of the files directly in `directory` at `commit` (empty if absent)."""
     try:
         listing = run_git(["ls-tree", "-z", commit, "--", f"{directory}/" if directory else "."], top)
     except GitUnavailable:
@@ -266,8 +272,47 @@ def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
         mode, kind, object_id = meta.decode().split()
         if kind == "blob" and mode != "120000":  # symbolic links are not issue files
             blobs[PurePosixPath(raw_name.decode("utf-8", "surrogateescape")).name] = object_id
+    return blobs
+
+
+def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
+    """`{file name: contents}` of the files directly in `directory` at `commit` (empty if absent)."""
+    blobs = blobs_at(top, commit, directory)
     names = sorted(blobs)
     return dict(zip(names, read_objects(top, [blobs[name] for name in names]), strict=True))
+
+
+def merge_head(top: Path) -> str | None:
+    """The commit being merged in while a merge is under way (`MERGE_HEAD`), else None."""
+    try:
+        return _text(["rev-parse", "--verify", "--quiet", "MERGE_HEAD^{commit}"], top) or None
+    except GitUnavailable:
+        return None
+
+
+def first_parent_arrival(top: Path, rev: str, inside: str) -> int | None:
+    """How many commits along `rev`'s first-parent line come before `inside` first appeared there.
+
+    Merges count as the moment their second side's files arrive, whatever the commit dates; None
+    when the path never appeared on that line.
+    """
+    try:
+        added = _text(["log", "--first-parent", "--diff-filter=A", "--format=%H", rev, "--", inside],
+                      top).split()
+        if not added:
+            return None
+        return int(_text(["rev-list", "--first-parent", "--count", added[-1]], top))
+    except (GitUnavailable, ValueError):
+        return None
+
+
+def first_parent_commit(top: Path, rev: str, position: int) -> str | None:
+    """The commit `position` steps from the root along `rev`'s first-parent line (1: the root)."""
+    try:
+        total = int(_text(["rev-list", "--first-parent", "--count", rev], top))
+        return _text(["rev-parse", "--verify", "--quiet", f"{rev}~{total - position}^{{commit}}"], top)
+    except (GitUnavailable, ValueError):
+        return None
 
 
 def current_branch(top: Path | None) -> str | None:

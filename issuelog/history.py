@@ -17,7 +17,6 @@ from issuelog.gitrepo import (
     work_tree_root,
 )
 from issuelog.model import Issue, parse_issue
-from issuelog.render import issue_url
 from issuelog.stats import IssueDiff, compare_issues
 from issuelog.store import SKIPPED_FILES, load_issues
 
@@ -73,6 +72,8 @@ def diff_as_data(result: DiffResult, config: Config, link_base: str = "") -> dic
 
     A removed issue has no `link`: its file no longer exists where the links lead.
     """
+    from issuelog.render import issue_url  # Jinja2 only for the commands that show links
+
     return {
         "base": result.base,
         "commit": result.commit,

@@ -14,10 +14,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from issuelog.config import Config
-from issuelog.errors import IssueFileError
+from issuelog.errors import IssueFileError, UsageError
 from issuelog.frontmatter_edit import edit_frontmatter, read_frontmatter
-from issuelog.gitrepo import Arrival, arrival, is_ancestor, work_tree_root
-from issuelog.model import Issue
+from issuelog.gitrepo import (
+    Arrival,
+    GitUnavailable,
+    arrival,
+    blobs_at,
+    is_ancestor,
+    read_objects,
+    relative_to_work_tree,
+    resolve_commit,
+    run_git,
+    work_tree_root,
+)
+from issuelog.model import Issue, Problem, parse_issue
 from issuelog.store import (
     display_path,
     load_issues,
@@ -190,3 +201,86 @@ def _replace_related(text: str, update: ReferenceUpdate, config: Config) -> str:
         related = [related]
     changed = [update.new_id if str(entry) == update.old_id else entry for entry in related]
     return edit_frontmatter(text, {"related": changed}, name=name)
+
+
+# --- before the merge: IDs this branch takes that the base already uses (`--against REF`) ---------
+
+@dataclass(frozen=True)
+class BaseClash:
+    """An issue of this branch whose ID the base revision already uses for a different file."""
+
+    issue: Issue  # as it is in the work tree
+    base_name: str  # the name of the base's file with that ID
+    base_related: tuple[str, ...]  # the `related:` of the base's version of this issue's file
+
+
+def _snapshot(top: Path, commit: str, directory: str, names: list[str]) -> dict[str, Issue]:
+    """The issues parsed from the named files at a commit (files that do not parse are left out)."""
+    blobs = blobs_at(top, commit, directory)
+    wanted = sorted(name for name in names if name in blobs)
+    parsed = {}
+    for name, data in zip(wanted, read_objects(top, [blobs[name] for name in wanted]), strict=True):
+        issue, _ = parse_issue(Path(name), data.decode("utf-8", "replace"), name)
+        if issue is not None:
+            parsed[name] = issue
+    return parsed
+
+
+def base_id_clashes(config: Config, against: str) -> list[BaseClash]:
+    """Issues in the work tree whose IDs `against` (the base of a pull request) gives to other files.
+
+    A file is the base's own when the base added or changed it since the merge base. The work
+    tree's issue with that ID is a different issue unless it is the same file (same name, and
+    already at the merge base or identical), or a rename of the base's file made on this branch.
+    """
+    top = work_tree_root(config.root)
+    if top is None:
+        raise UsageError(f"{config.root} is not in a git work tree: --against compares revisions")
+    directory = relative_to_work_tree(config.issues_path, top)
+    if directory is None:
+        raise UsageError(f"{config.issues_dir} lies outside the git work tree {top}")
+    base = resolve_commit(top, against)
+    try:
+        fork = run_git(["merge-base", base, "HEAD"], top).decode().strip()
+    except GitUnavailable:
+        fork = ""  # unrelated histories, or no commit yet: every base file is the base's own
+    base_blobs = blobs_at(top, base, directory)
+    fork_blobs = blobs_at(top, fork, directory) if fork else {}
+    changed = [name for name, blob in base_blobs.items() if fork_blobs.get(name) != blob]
+    if not changed:
+        return []
+    base_ids: dict[str, str] = {}
+    for name, issue in _snapshot(top, base, directory, changed).items():
+        if issue.id:
+            base_ids.setdefault(issue.id, name)
+    issues = load_issues(config, bodies=False).issues
+    here = {issue.path.name for issue in issues}
+    mine = [issue for issue in issues if issue.id in base_ids]
+    base_versions = _snapshot(top, base, directory, [issue.path.name for issue in issues
+                                                      if issue.path.name in base_blobs])
+    clashes = []
+    for issue in sorted(mine, key=lambda issue: (sort_key(issue.id), issue.path.name)):
+        name, base_name = issue.path.name, base_ids[issue.id]
+        if name in fork_blobs:
+            continue  # this file was there before the branch: not this branch's to move
+        if name == base_name and issue.path.read_bytes() == read_objects(top, [base_blobs[name]])[0]:
+            continue  # the same file on both sides
+        if base_name in fork_blobs and base_name not in here:
+            continue  # this branch renamed the base's file
+        version = base_versions.get(name)
+        clashes.append(BaseClash(issue, base_name, tuple(version.related) if version else ()))
+    return clashes
+
+
+def base_id_conflicts(config: Config, against: str) -> list[Problem]:
+    """`path:line` problems for the issues of this branch whose IDs `against` uses for other files.
+
+    Each message names the command that fixes it: `issuelog renumber --against AGAINST`.
+    """
+    fix = f"issuelog renumber --against {against}"
+    return [
+        Problem(display_path(clash.issue.path, config), clash.issue.line_of("id"),
+                f"id '{clash.issue.id}' is already used on {against} by a different issue "
+                f"({config.issues_dir}/{clash.base_name}): run `{fix}`")
+        for clash in base_id_clashes(config, against)
+    ]
