@@ -29,8 +29,8 @@ from issuelog.gitrepo import (
     resolve_commit,
     work_tree_root,
 )
-from issuelog.model import Issue, Problem
-from issuelog.store import display_path, load_issues, write_atomic, write_bytes_atomic
+from issuelog.model import Problem
+from issuelog.store import load_issues, write_atomic, write_bytes_atomic
 
 #: GitHub events whose run is for a pull request (GITHUB_BASE_REF and GITHUB_HEAD_REF are set).
 GITHUB_PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
@@ -160,7 +160,7 @@ def run_ci(config: Config, context: CiContext) -> CiReport:
                              f"{config.output} is rendered")
         _render(config, report)
     else:
-        _check_pull_request(config, context, decision, top, result.issues, report)
+        _check_pull_request(config, context, decision, top, report)
     return report
 
 
@@ -174,7 +174,7 @@ def _default_branch_name(top: Path) -> str | None:
 
 
 def _check_pull_request(config: Config, context: CiContext, decision: Decision, top: Path,
-                        issues: list[Issue], report: CiReport) -> None:
+                        report: CiReport) -> None:
     assert decision.base is not None
     found = first_commit(top, [f"origin/{decision.base}", decision.base])
     if found is None:
@@ -184,7 +184,7 @@ def _check_pull_request(config: Config, context: CiContext, decision: Decision, 
     fork_point = merge_base(top, base_commit, resolve_commit(top, "HEAD"))
     report.log.insert(0, f"{context.service}: pull request '{decision.branch}' into "
                          f"'{decision.base}', compared with {base_ref} ({base_commit[:10]})")
-    _check_ids_against_base(config, issues, base_ref, base_commit, report)
+    _check_ids_against_base(config, base_ref, report)
     output = relative_to_work_tree(config.output_path, top)
     if config.render_branches and not config.renders_on(decision.branch):
         if output is not None and object_at(top, fork_point, output) != object_at(top, "HEAD", output):
@@ -203,30 +203,19 @@ def _check_pull_request(config: Config, context: CiContext, decision: Decision, 
     report.summary = _summary(config, context, base_ref, fork_point, report)
 
 
-def _check_ids_against_base(config: Config, issues: list[Issue], base_ref: str, base_commit: str,
-                            report: CiReport) -> None:
-    from issuelog.history import issues_at
+def _check_ids_against_base(config: Config, base_ref: str, report: CiReport) -> None:
+    from issuelog.renumber import base_id_conflicts
 
-    on_base = issues_at(config, base_commit)
-    names_on_base = {issue.path.name for issue in on_base}
-    owner = {issue.id: issue.path.name for issue in on_base}
-    taken = 0
-    for issue in issues:
-        other = owner.get(issue.id)
-        if other is None or other == issue.path.name or issue.path.name in names_on_base:
-            continue
-        taken += 1
-        report.problems.append(Problem(
-            display_path(issue.path, config), issue.line_of("id"),
-            f"'{issue.id}' is already used on {base_ref} by {config.issues_dir}/{other}: "
-            f"give this issue a new ID with `issuelog renumber --against {base_ref}`"))
+    taken = base_id_conflicts(config, base_ref)
+    report.problems.extend(taken)
     if taken:
+        # The developer's clone has not seen the base's new issues yet: fetch them first.
         remote = base_ref.split("/", 1)[0] if base_ref.startswith("origin/") else None
         fetch = f"git fetch {remote} && " if remote else ""
         report.fixes.append(f"{fetch}issuelog renumber --against {base_ref} && "
                             f"git add -A {config.issues_dir} && "
                             "git commit -m 'Renumber issues whose IDs are taken' && git push")
-    report.log.append(f"IDs: {taken} taken on {base_ref} by another issue")
+    report.log.append(f"IDs: {len(taken)} taken on {base_ref} by another issue")
 
 
 def _check_log_current(config: Config, report: CiReport) -> None:
