@@ -208,7 +208,10 @@ def _check_ids_against_base(config: Config, base_ref: str, report: CiReport) -> 
 
     taken = base_id_conflicts(config, base_ref)
     report.problems.extend(taken)
-    if taken:
+    # A checkout of the pull request merged into the base (GitHub's default) holds both files:
+    # `check` sees a duplicate there, and the fix is the same.
+    merged = any(problem.message.startswith("duplicate id") for problem in report.problems)
+    if taken or merged:
         # The developer's clone has not seen the base's new issues yet: fetch them first.
         remote = base_ref.split("/", 1)[0] if base_ref.startswith("origin/") else None
         fetch = f"git fetch {remote} && " if remote else ""
