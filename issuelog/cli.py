@@ -345,15 +345,20 @@ def render(
 @reports_errors
 def renumber(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan, change nothing.")] = False,
+    against: Annotated[str | None, typer.Option(
+        "--against", metavar="REF",
+        help="Before merging REF (e.g. origin/main): renumber this branch's issues whose IDs REF "
+             "uses for different issues.")] = None,
 ) -> None:
-    """Give issues that share an ID (after a merge) the next free IDs; print every change."""
+    """Give issues that share an ID new IDs; the one on the default branch keeps it. Print every change."""
     from issuelog.renumber import renumber as renumber_issues
     from issuelog.store import display_path
 
     config = load_project()
-    plan = renumber_issues(config, dry_run=dry_run)
+    plan = renumber_issues(config, dry_run=dry_run, against=against)
     if plan.empty and not plan.unclear:
-        typer.echo("no duplicate IDs: nothing to renumber", err=True)
+        typer.echo(f"no ID that {against} uses for another issue: nothing to renumber" if against
+                   else "no duplicate IDs: nothing to renumber", err=True)
         return
     would = "would " if dry_run else ""
     for rename in plan.renames:

@@ -68,10 +68,32 @@ def relative_to_work_tree(path: Path, top: Path) -> str | None:
 
 # --- names of issue files on every branch --------------------------------------------------------
 
-def branch_tips(top: Path) -> list[str]:
-    """Commit IDs of every local branch and remote-tracking branch, without repeats."""
-    output = _text(["for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes"], top)
-    return sorted(set(output.split()))
+def branch_tips(top: Path, since: int | None = None, always: Iterable[str] = ()) -> list[str]:
+    """Commit IDs of every local branch and remote-tracking branch, without repeats.
+
+    With `since` (a Unix time), only the branches whose last commit is that recent, plus the
+    commits in `always` (the default branch and HEAD, which count however old they are).
+    """
+    output = _text(["for-each-ref", "--format=%(objectname) %(committerdate:unix)",
+                    "refs/heads", "refs/remotes"], top)
+    tips = set(always)
+    for line in output.splitlines():
+        commit, _, when = line.partition(" ")
+        if since is None or not when.isdigit() or int(when) >= since:
+            tips.add(commit)  # a tag or a ref without a date counts: never hand out its IDs
+    return sorted(tips)
+
+
+def always_counted(top: Path, configured_default: str = "") -> list[str]:
+    """The commits whose issue IDs are never handed out again: the default branch's and HEAD's."""
+    commits = []
+    for rev in ("HEAD", None):
+        try:
+            name = rev or default_branch(top, configured_default)
+            commits.append(_text(["rev-parse", "--verify", "--quiet", f"{name}^{{commit}}"], top))
+        except (GitUnavailable, UsageError):
+            continue  # no commit yet, or no default branch to be found
+    return commits
 
 
 def directory_trees(top: Path, commits: Iterable[str], directory: str) -> set[str]:
@@ -122,12 +144,15 @@ def tree_entry_pattern(name_pattern: str, object_id: str) -> re.Pattern[bytes]:
                       re.DOTALL)
 
 
-def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_file: Path | None) -> int:
+def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_file: Path | None,
+                        *, since: int | None = None, default: str = "") -> int:
     """The highest issue number on any local or remote-tracking branch (0 outside git).
 
-    `name_pattern` matches an issue file name and captures its number. Trees are immutable, so
-    their highest numbers are cached by tree ID in `cache_file`: a branch's issues directory is
-    only read again when it changed.
+    `name_pattern` matches an issue file name and captures its number. With `since` (a Unix
+    time) only branches with a commit since then count, besides the default branch (`default`,
+    else found as `default_branch` finds it) and HEAD. Trees are immutable, so their highest
+    numbers are cached by tree ID in `cache_file`: a branch's issues directory is only read
+    again when it changed.
     """
     top = work_tree_root(start)
     if top is None:
@@ -136,7 +161,8 @@ def highest_on_branches(start: Path, directory: Path, name_pattern: str, cache_f
     if inside is None:
         return 0
     try:
-        trees = directory_trees(top, branch_tips(top), inside or ".")
+        always = always_counted(top, default) if since is not None else []
+        trees = directory_trees(top, branch_tips(top, since, always), inside or ".")
     except GitUnavailable:
         return 0
     cache = _read_cache(cache_file)

@@ -330,6 +330,11 @@ def _plain_value(loader: IssueLoader, node: yaml.Node) -> Any:
     raise _NotPlain
 
 
+#: git's conflict markers: `<<<<<<<`, an optional `|||||||` base, `=======` and `>>>>>>>`, each
+#: starting a line, in that order (one marker alone, as in pasted text, is not a conflict).
+_CONFLICT = re.compile(r"^<<<<<<<(?: [^\n]*)?\n(?:.*\n)*?={7}\r?\n(?:.*\n)*?>>>>>>>(?: |$)", re.MULTILINE)
+
+
 def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issue | None, list[Problem]]:
     """Parse the text of one issue file; return the issue (None if unusable) and its problems."""
     shown = display or str(path)
@@ -337,6 +342,12 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
         text = text[1:]
     if not text.strip():
         return None, [Problem(shown, 1, "file is empty: an issue file starts with YAML frontmatter")]
+    if "<<<<<<<" in text:  # a cheap test first: this runs for every file on every read
+        conflict = _CONFLICT.search(text)
+        if conflict is not None:
+            line = text.count("\n", 0, conflict.start()) + 1
+            return None, [Problem(shown, line, "unresolved merge conflict: keep one side, delete the "
+                                               "<<<<<<<, ======= and >>>>>>> lines, then `git add` it")]
     if not _YAML_HANDLER.detect(text):
         return None, [Problem(shown, 1, "no YAML frontmatter: the file must start with a '---' line")]
     parts = split_frontmatter(text)

@@ -1,26 +1,43 @@
-"""`issuelog renumber`: give issues that share an ID after a merge distinct IDs.
+"""`issuelog renumber`: give issues that share an ID distinct IDs, and never move a published one.
 
-Of the files that share an ID, the one that entered git history first keeps it (files never
-committed count as newer than any committed one, and among themselves by modification time).
-Every other one gets the next free ID: its file is renamed, its `id:` rewritten, and the
-`related:` lists of the issues that came with it (added in history that contains it but not
-the file that keeps the ID) are pointed at the new ID.
+Of the files that share an ID, the one on the default branch keeps it (`default_branch`, else
+origin/HEAD, main or master), mid-merge or after, whatever the commit dates; when the default
+branch holds several, the one that reached its first-parent line first keeps it, and a tie is
+refused rather than guessed. When none is published, the one already in HEAD during a merge
+keeps it, else the one that entered history first (files never committed count as newer, and
+among themselves by modification time). Every other one gets the next free ID: its file is
+renamed, its `id:` rewritten, and the `related:` links that came with it are pointed at the new
+ID: the links the published side does not have.
+
+`--against REF` does the same before a merge: this branch's issues whose IDs REF gives to other
+files get new IDs (see `base_id_clashes`).
+
+A kill cannot duplicate an issue: the plan is first written to a journal in issuelog's state
+directory; each file is then moved with one atomic rename and rewritten in place atomically; the
+journal is removed last. A renumber that finds a journal finishes it before anything else, and
+every step can be repeated safely.
 """
 
 from __future__ import annotations
 
+import json
+import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from issuelog.config import Config
-from issuelog.errors import IssueFileError, UsageError
+from issuelog.errors import IssueFileError, IssuelogError, UsageError
 from issuelog.frontmatter_edit import edit_frontmatter, read_frontmatter
 from issuelog.gitrepo import (
     Arrival,
     GitUnavailable,
     arrival,
     blobs_at,
+    default_branch,
+    first_parent_arrival,
+    first_parent_commit,
     is_ancestor,
     read_objects,
     relative_to_work_tree,
@@ -31,10 +48,12 @@ from issuelog.gitrepo import (
 from issuelog.model import Issue, Problem, parse_issue
 from issuelog.store import (
     display_path,
+    highest_id_number,
     load_issues,
     next_free_number,
     slugify,
     sort_key,
+    state_dir,
     write_atomic,
     write_lock,
 )
@@ -86,13 +105,43 @@ class RenumberPlan:
         return not self.renames and not self.references
 
 
-def renumber(config: Config, *, dry_run: bool = False) -> RenumberPlan:
-    """Plan the renumbering of duplicate IDs and, unless `dry_run`, carry it out."""
+def renumber(config: Config, *, dry_run: bool = False, against: str | None = None) -> RenumberPlan:
+    """Plan the renumbering of duplicate IDs (or, with `against`, of IDs that revision uses for
+    other issues) and, unless `dry_run`, carry it out; an unfinished earlier run is finished first."""
     with write_lock(config):
-        plan = plan_renumbering(config)
+        if not dry_run:
+            finish_interrupted(config)
+        plan = plan_against(config, against) if against is not None else plan_renumbering(config)
         if not dry_run:
             apply_plan(plan, config)
     return plan
+
+
+@dataclass
+class _Published:
+    """What the default branch holds: the revision, its issue files by name, and their IDs."""
+
+    top: Path
+    directory: str
+    rev: str | None
+    names: dict[str, str]  # file name -> ID at the tip of the default branch
+
+    @classmethod
+    def read(cls, config: Config, top: Path, directory: str, members: list[Issue]) -> _Published:
+        try:
+            rev: str | None = default_branch(top, config.default_branch)
+        except UsageError:
+            if config.default_branch:
+                raise
+            rev = None
+        wanted = [issue.path.name for issue in members]
+        names = {name: issue.id for name, issue in _snapshot(top, rev, directory, wanted).items()} \
+            if rev else {}
+        return cls(top, directory, rev, names)
+
+    def holds(self, issue: Issue) -> bool:
+        """Whether this very file, with this ID, is on the default branch."""
+        return self.names.get(issue.path.name) == issue.id
 
 
 def plan_renumbering(config: Config) -> RenumberPlan:
@@ -107,17 +156,27 @@ def plan_renumbering(config: Config) -> RenumberPlan:
     if not duplicates:
         return plan
     top = work_tree_root(config.root)
+    directory = relative_to_work_tree(config.issues_path, top) if top else None
     # Only the files that share an ID or refer to one need their history: one `git log` each.
     involved = {issue.path for members in duplicates.values() for issue in members}
     involved |= {issue.path for issue in issues if duplicates.keys() & set(issue.related)}
     arrivals: dict[Path, Arrival | None] = {
         path: arrival(top, path) if top else None for path in sorted(involved)
     }
+    published = None
+    if top is not None and directory is not None:
+        published = _Published.read(config, top, directory,
+                                    [issue for members in duplicates.values() for issue in members])
     number = next_free_number(config)
     taken = {issue.path.name for issue in issues}
     for issue_id in sorted(duplicates, key=sort_key):
-        members = sorted(duplicates[issue_id], key=lambda issue: _entry_order(issue, arrivals))
-        keeper, *later = members
+        members = duplicates[issue_id]
+        decided = _published_keeper(members, published, config) if published else None
+        if decided is None:
+            members = sorted(members, key=lambda issue: _entry_order(issue, arrivals))
+            keeper, later, basis = members[0], members[1:], None
+        else:
+            keeper, later, basis = decided
         for issue in later:
             new_id = config.format_id(number)
             number += 1
@@ -126,12 +185,97 @@ def plan_renumbering(config: Config) -> RenumberPlan:
                 raise IssueFileError(f"{display_path(new_path, config)} already exists; nothing was changed")
             taken.add(new_path.name)
             plan.renames.append(Rename(issue_id, new_id, issue.path, new_path, keeper.path))
-            _plan_references(plan, issues, issue, keeper, new_id, arrivals, top)
+            if basis is None or published is None:
+                _plan_references(plan, issues, issue, keeper, new_id, arrivals, top)
+            else:
+                _plan_published_references(plan, issues, issue, keeper, new_id, published, basis)
+    return plan
+
+
+def _published_keeper(members: list[Issue], published: _Published,
+                      config: Config) -> tuple[Issue, list[Issue], str] | None:
+    """The member the default branch holds, the others, and the revision that shows which links
+    were published; None when no member is published (then nothing published can move)."""
+    on_main = [issue for issue in members if published.holds(issue)]
+    if not on_main or published.rev is None:
+        return None
+    rev = published.rev
+    if len(on_main) == 1:
+        keeper = on_main[0]
+        return keeper, [issue for issue in members if issue is not keeper], rev
+    # Several on the default branch (a merge into it was committed): the first to arrive on its
+    # first-parent line was published first; the links are judged as they were before the next.
+    inside = {issue.path: f"{published.directory}/{issue.path.name}".lstrip("/") for issue in on_main}
+    arrived = {issue.path: first_parent_arrival(published.top, rev, inside[issue.path])
+               for issue in on_main}
+    order = sorted(on_main, key=lambda issue: arrived[issue.path] or 0)
+    positions = [arrived[issue.path] for issue in order]
+    if None in positions or positions[0] == positions[1]:
+        names = ", ".join(display_path(issue.path, config) for issue in on_main)
+        raise IssuelogError(
+            f"cannot tell which of {names} was published first on {rev}: they arrived together; "
+            "nothing was changed. Rename the newer one by hand (git mv, then set its id)")
+    keeper = order[0]
+    basis = first_parent_commit(published.top, rev, (positions[1] or 1) - 1) or rev
+    return keeper, [issue for issue in members if issue is not keeper], basis
+
+
+def _plan_published_references(
+    plan: RenumberPlan, issues: list[Issue], moved: Issue, keeper: Issue, new_id: str,
+    published: _Published, basis: str,
+) -> None:
+    """Links to the moved issue's old ID follow it unless the published side already had them."""
+    referring = [other for other in issues
+                 if other.path not in (moved.path, keeper.path) and moved.id in other.related]
+    if not referring:
+        return
+    versions = _snapshot(published.top, basis, published.directory,
+                         [other.path.name for other in referring])
+    for other in referring:
+        version = versions.get(other.path.name)
+        if version is not None and moved.id in version.related:
+            continue  # the published issue's own link: it means the issue that keeps the ID
+        plan.references.append(ReferenceUpdate(other.path, moved.id, new_id))
+
+
+def plan_against(config: Config, against: str) -> RenumberPlan:
+    """New IDs for this branch's issues whose IDs `against` uses for different files, above every
+    ID on that revision too; the links in this branch follow, except those `against` also has."""
+    clashes = base_id_clashes(config, against)
+    plan = RenumberPlan()
+    if not clashes:
+        return plan
+    top = work_tree_root(config.root)
+    assert top is not None  # base_id_clashes refused already
+    directory = relative_to_work_tree(config.issues_path, top) or ""
+    on_base = highest_id_number(blobs_at(top, resolve_commit(top, against), directory), config)
+    number = max(next_free_number(config), on_base + 1)
+    issues = load_issues(config, bodies=False).issues
+    taken = {issue.path.name for issue in issues}
+    for clash in clashes:
+        moved = clash.issue
+        new_id = config.format_id(number)
+        number += 1
+        new_path = moved.path.with_name(_new_name(moved, new_id))
+        if new_path.name in taken or new_path.exists():
+            raise IssueFileError(f"{display_path(new_path, config)} already exists; nothing was changed")
+        taken.add(new_path.name)
+        plan.renames.append(Rename(moved.id, new_id, moved.path, new_path,
+                                   config.issues_path / clash.base_name))
+        for other in issues:
+            if other.path == moved.path or moved.id not in other.related:
+                continue
+            base_version = next((c for c in clashes if c.issue.path == other.path), None)
+            if base_version is not None and moved.id in base_version.base_related:
+                plan.unclear.append(UnclearReference(other.path, moved.id))
+            else:
+                plan.references.append(ReferenceUpdate(other.path, moved.id, new_id))
     return plan
 
 
 def _entry_order(issue: Issue, arrivals: dict[Path, Arrival | None]) -> tuple[int, float, str]:
-    """Committed files first, by commit time; then the others by modification time."""
+    """Files in HEAD's history first (mid-merge, the incoming side's are not yet), by commit time;
+    then the others by modification time. Used only when no member is published."""
     came = arrivals.get(issue.path)
     if came is not None:
         return (0, float(came.timestamp), issue.path.name)
@@ -170,8 +314,72 @@ def _plan_references(
             plan.unclear.append(UnclearReference(other.path, moved.id))
 
 
+JOURNAL = "renumber-journal.json"
+
+
+def _journal_path(config: Config) -> Path:
+    return state_dir(config) / JOURNAL
+
+
 def apply_plan(plan: RenumberPlan, config: Config) -> None:
-    """Write every change: all new texts are prepared first, so a bad file stops before any write."""
+    """Carry out the plan so that a kill at any point loses nothing and duplicates nothing.
+
+    Every new text is prepared first (a bad file stops before any write); then the journal is
+    written, and the steps of `_carry_out` follow, each of which can run again safely.
+    """
+    if plan.empty:
+        return
+    _prepare_texts(plan, config)  # refuses a file it cannot edit before anything is written
+    root = config.root
+    journal = {
+        "renames": [[str(r.old_path.relative_to(root)), str(r.new_path.relative_to(root)),
+                     r.old_id, r.new_id] for r in plan.renames],
+        "references": [[str(u.path.relative_to(root)), u.old_id, u.new_id] for u in plan.references],
+    }
+    write_atomic(_journal_path(config), json.dumps(journal, indent=1) + "\n")
+    _carry_out(journal, config)
+
+
+def finish_interrupted(config: Config) -> bool:
+    """Finish a renumbering that a kill interrupted (its journal is still there); True if one was."""
+    path = _journal_path(config)
+    if not path.is_file():
+        return False
+    try:
+        journal = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IssueFileError(f"{display_path(path, config)}: cannot read the renumbering journal "
+                             f"({error}); delete it once the issue files are as you want them") from None
+    _carry_out(journal, config)
+    return True
+
+
+def _carry_out(journal: dict[str, Any], config: Config) -> None:
+    """Rename each file (one atomic rename), set its new ID in place, update the links, and only
+    then drop the journal; every step checks what is done already."""
+    root = config.root
+    for old, new, old_id, new_id in journal["renames"]:
+        old_path, new_path = root / old, root / new
+        if old_path.exists() and not new_path.exists():
+            os.rename(old_path, new_path)
+        if new_path.is_file():
+            text = _read(new_path, config)
+            shown = display_path(new_path, config)
+            if str(read_frontmatter(text, shown).get("id")) == old_id:
+                write_atomic(new_path, edit_frontmatter(text, {"id": new_id}, name=shown))
+    moved = {root / old: root / new for old, new, _, _ in journal["renames"]}
+    for path_text, old_id, new_id in journal["references"]:
+        path = moved.get(root / path_text, root / path_text)
+        if path.is_file():
+            text = _read(path, config)
+            updated = _replace_related(text, ReferenceUpdate(path, old_id, new_id), config)
+            if updated != text:
+                write_atomic(path, updated)
+    _journal_path(config).unlink(missing_ok=True)
+
+
+def _prepare_texts(plan: RenumberPlan, config: Config) -> None:
+    """Edit every file in memory once, so that a file issuelog cannot edit stops the plan first."""
     new_texts: dict[Path, str] = {}
     for rename in plan.renames:
         text = _read(rename.old_path, config)
@@ -181,10 +389,6 @@ def apply_plan(plan: RenumberPlan, config: Config) -> None:
         path = plan.final_path(update.path)
         text = new_texts.get(path) or _read(update.path, config)
         new_texts[path] = _replace_related(text, update, config)
-    for path, text in new_texts.items():
-        write_atomic(path, text)
-    for rename in plan.renames:
-        rename.old_path.unlink(missing_ok=True)
 
 
 def _read(path: Path, config: Config) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 
@@ -23,3 +24,8 @@ def commit_all(repo: Path, message: str, when: str = "2026-01-01T12:00:00") -> s
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", message, when=when)
     return git(repo, "rev-parse", "HEAD").strip()
+
+
+def days_ago(days: float) -> str:
+    """A commit date `days` before now: `new` counts a branch's age from the clock (id_branch_days)."""
+    return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S+0000")

@@ -11,15 +11,15 @@ from issuelog.config import load_config
 from issuelog.gitrepo import read_trees, tree_entry_pattern
 from issuelog.store import highest_id_anywhere, id_file_pattern, state_dir
 from tests.conftest import Invoke, issue_text, make_tree
-from tests.git_helpers import commit_all, git
+from tests.git_helpers import commit_all, days_ago, git
 
 
-def _branch_with_issue(repo: Path, branch: str, number: int) -> None:
-    """Commit `ISSUE-<number>` on a new branch off main, then come back to main."""
+def _branch_with_issue(repo: Path, branch: str, number: int, age_days: int = 1) -> None:
+    """Commit `ISSUE-<number>` on a new branch off main `age_days` ago, then come back to main."""
     git(repo, "checkout", "-q", "-b", branch, "main")
     issue_id = f"ISSUE-{number:03d}"
     make_tree(repo, {f"issues/{issue_id}-from-{branch}.md": issue_text(issue_id)})
-    commit_all(repo, f"{issue_id} on {branch}")
+    commit_all(repo, f"{issue_id} on {branch}", when=days_ago(age_days))
     git(repo, "checkout", "-q", "main")
 
 
@@ -78,7 +78,7 @@ def test_only_issue_file_names_count_in_a_tree(repo: Path) -> None:
     make_tree(repo, {"issues/README.md": "About\n", "issues/ISSUE-900.txt": "not an issue\n",
                      "issues/BUG-950-other-prefix.md": "x\n", "issues/ISSUE-975/nested.md": "x\n",
                      "issues/ISSUE-004.md": issue_text("ISSUE-004")})
-    commit_all(repo, "noise")
+    commit_all(repo, "noise", when=days_ago(1))
     tree = git(repo, "rev-parse", "noise:issues").strip()
     content = read_trees(repo, [tree])[tree]
     pattern = tree_entry_pattern(id_file_pattern(load_config(repo)), tree)
@@ -95,10 +95,36 @@ def test_new_works_from_a_subdirectory_and_with_a_nested_project(repo: Path, cli
     commit_all(repo, "nested project")
     git(repo, "checkout", "-q", "-b", "other")
     make_tree(repo, {"tools/log/issues/ISSUE-009-other.md": issue_text("ISSUE-009")})
-    commit_all(repo, "on other")
+    commit_all(repo, "on other", when=days_ago(1))
     git(repo, "checkout", "-q", "main")
     (repo / "tools" / "log" / "issues" / "deeper").mkdir()
     monkeypatch.chdir(repo / "tools" / "log" / "issues" / "deeper")
     created = cli("new", "From deep inside", "-s", "low").stdout.strip()
     assert created == "issues/ISSUE-010-from-deep-inside.md"  # shown from the project root
     assert (repo / "tools" / "log" / created).is_file()
+
+
+def test_stale_branches_do_not_reserve_numbers(repo: Path, cli: Invoke) -> None:
+    """Only branches with a commit in the last id_branch_days (30) count; main and HEAD always do."""
+    git(repo, "checkout", "-q", "-b", "work")  # HEAD: work, at main's old commit
+    git(repo, "checkout", "-q", "main")
+    make_tree(repo, {"issues/ISSUE-020-on-main.md": issue_text("ISSUE-020")})
+    commit_all(repo, "an old issue on main", when=days_ago(400))
+    _branch_with_issue(repo, "abandoned", 40, age_days=31)
+    _branch_with_issue(repo, "recent", 12, age_days=29)
+    git(repo, "checkout", "-q", "work")
+    assert cli("new", "Fresh", "-s", "low").stdout.strip() == "issues/ISSUE-021-fresh.md"
+
+    (repo / "issuelog.toml").write_text('project = "Demo"\nid_branch_days = 0\n')
+    assert cli("new", "Every branch", "-s", "low").stdout.strip() == "issues/ISSUE-041-every-branch.md"
+    (repo / "issuelog.toml").write_text('project = "Demo"\nid_branch_days = 60\n')
+    assert cli("new", "Sixty days", "-s", "low").stdout.strip() == "issues/ISSUE-042-sixty-days.md"
+    (repo / "issuelog.toml").write_text('project = "Demo"\nid_branch_days = -1\n')
+    assert "'id_branch_days' must be 0" in cli("new", "Bad", "-s", "low", code=2).stderr
+
+
+def test_an_old_current_branch_still_counts(repo: Path, cli: Invoke) -> None:
+    _branch_with_issue(repo, "old-but-mine", 30, age_days=90)
+    git(repo, "checkout", "-q", "old-but-mine")
+    (repo / "issues" / "ISSUE-030-from-old-but-mine.md").unlink()  # not in the work tree: HEAD counts
+    assert cli("new", "Mine", "-s", "low").stdout.strip() == "issues/ISSUE-031-mine.md"

@@ -10,7 +10,7 @@ from issuelog.config import ConfigError, config_from_mapping, load_config
 from issuelog.errors import UsageError
 from issuelog.hooks import MARKER, run_hook
 from tests.conftest import Invoke, files_snapshot
-from tests.git_helpers import commit_all, git
+from tests.git_helpers import commit_all, days_ago, git
 
 
 def _two_branches(repo: Path, cli: Invoke) -> None:
@@ -18,14 +18,14 @@ def _two_branches(repo: Path, cli: Invoke) -> None:
     git(repo, "checkout", "-q", "-b", "left", "main")
     cli("new", "Left bug", "-s", "medium", "--date", "2026-01-02")
     cli("render")
-    commit_all(repo, "left", when="2026-01-02T09:00:00")
+    commit_all(repo, "left", when=days_ago(2))  # recent: `new` on right must skip its ID
     git(repo, "checkout", "-q", "-b", "right", "main")
     cli("new", "Right bug", "-s", "low", "--date", "2026-01-03")
     base = repo / "issues" / "ISSUE-001-base-issue.md"
     base.write_text(base.read_text().replace("status: open", "status: resolved")
                     .replace("resolved:\n", "resolved: 2026-01-03\n"))
     cli("render")
-    commit_all(repo, "right", when="2026-01-03T09:00:00")
+    commit_all(repo, "right", when=days_ago(1))
 
 
 def _assert_log_is_clean_and_fresh(repo: Path, cli: Invoke) -> str:
@@ -134,7 +134,7 @@ def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke
     git(project, "checkout", "-q", "-b", "other")
     cli("new", "Other side", "-s", "low", "--date", "2026-01-02")
     cli("render")
-    commit_all(project, "other", when="2026-01-02T09:00:00")
+    commit_all(project, "other", when=days_ago(2))
     git(project, "checkout", "-q", "main")
     cli("new", "This side", "-s", "high", "--date", "2026-01-03")
     cli("render")

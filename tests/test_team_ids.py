@@ -11,6 +11,7 @@ import pytest
 
 from issuelog.config import load_config
 from issuelog.renumber import base_id_conflicts
+from issuelog.store import load_issues
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, git
 
@@ -111,3 +112,124 @@ def test_check_against_a_revision_that_does_not_exist_is_a_usage_error(
         server: Path, project: Path, cli: Invoke) -> None:
     result = cli("check", "--against", "origin/nope", code=2)
     assert "'origin/nope' is not a commit" in result.stderr
+
+
+def _feature_and_main_take_003(server: Path, project: Path, tmp_path: Path) -> None:
+    """The branch files ISSUE-003 (and a follow-up linking it) on 2 January; main publishes a
+    different ISSUE-003 (and its own link to it) on 5 January: the branch's commit is older."""
+    git(project, "checkout", "-q", "-b", "feature")
+    make_tree(project, {
+        "issues/ISSUE-003-mine.md": issue_text("ISSUE-003", title="Mine"),
+        "issues/ISSUE-004-my-follow-up.md": issue_text("ISSUE-004", title="My follow-up",
+                                                       extra="related: [ISSUE-003]"),
+    })
+    commit_all(project, "mine", when="2026-01-02T09:00:00")
+    publish_on_main(server, tmp_path, {
+        "issues/ISSUE-003-theirs.md": issue_text("ISSUE-003", title="Theirs"),
+        "issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second",
+                                                 extra="related: [ISSUE-003]"),
+    }, when="2026-01-05T09:00:00")
+    git(project, "fetch", "-q", "origin")
+
+
+def _titles(project: Path) -> dict[str, tuple[str, list[str]]]:
+    return {issue.id: (issue.title, issue.related) for issue in load_issues(load_config(project)).issues}
+
+
+MAIN_KEEPS = {
+    "ISSUE-001": ("First", []),
+    "ISSUE-002": ("Second", ["ISSUE-003"]),  # main's own link: still to main's issue
+    "ISSUE-003": ("Theirs", []),  # published: keeps its ID although the branch's is older
+    "ISSUE-004": ("My follow-up", ["ISSUE-005"]),  # came with the branch: follows its issue
+    "ISSUE-005": ("Mine", []),
+}
+
+
+def test_renumber_mid_merge_keeps_the_published_id_whatever_the_dates(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    _feature_and_main_take_003(server, project, tmp_path)
+    git(project, "merge", "--no-commit", "--no-ff", "origin/main", when="2026-01-06T09:00:00")
+    assert "duplicate id 'ISSUE-003'" in cli("check", code=1).stdout
+    out = cli("renumber").stdout
+    assert ("rename issues/ISSUE-003-mine.md -> issues/ISSUE-005-mine.md (ISSUE-003 -> ISSUE-005; "
+            "issues/ISSUE-003-theirs.md keeps ISSUE-003)") in out
+    assert "update issues/ISSUE-004-my-follow-up.md: related ISSUE-003 -> ISSUE-005" in out
+    assert _titles(project) == MAIN_KEEPS
+    cli("check")
+
+
+def test_renumber_after_the_merge_commit_keeps_the_published_id(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    _feature_and_main_take_003(server, project, tmp_path)
+    git(project, "merge", "--no-edit", "origin/main", when="2026-01-06T09:00:00")
+    cli("renumber")
+    assert _titles(project) == MAIN_KEEPS
+
+
+def test_renumber_on_the_default_branch_after_merging_a_branch_into_it(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    """A local merge into main: main holds both files; the one on its first-parent line first wins."""
+    _feature_and_main_take_003(server, project, tmp_path)
+    git(project, "checkout", "-q", "main")
+    git(project, "merge", "-q", "--ff-only", "origin/main")
+    git(project, "merge", "--no-ff", "--no-edit", "feature", when="2026-01-06T09:00:00")
+    # origin/main lags behind, as before a push; no origin at all must give the same answer.
+    git(project, "remote", "remove", "origin")
+    cli("renumber")
+    assert _titles(project) == MAIN_KEEPS
+
+
+def test_renumber_refuses_when_both_arrived_on_main_together(
+        server: Path, project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-003-a.md": issue_text("ISSUE-003", title="A"),
+                        "issues/ISSUE-003-b.md": issue_text("ISSUE-003", title="B")})
+    commit_all(project, "two at once")
+    git(project, "remote", "remove", "origin")
+    result = cli("renumber", code=1)
+    assert "cannot tell which of issues/ISSUE-003-a.md, issues/ISSUE-003-b.md" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert (project / "issues" / "ISSUE-003-b.md").is_file()
+
+
+def test_renumber_against_the_base_before_merging(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    _feature_and_main_take_003(server, project, tmp_path)
+    out = cli("renumber", "--against", "origin/main").stdout
+    assert out.splitlines() == [
+        "rename issues/ISSUE-003-mine.md -> issues/ISSUE-005-mine.md (ISSUE-003 -> ISSUE-005; "
+        "issues/ISSUE-003-theirs.md keeps ISSUE-003)",
+        "update issues/ISSUE-004-my-follow-up.md: related ISSUE-003 -> ISSUE-005",
+    ]
+    cli("check", "--against", "origin/main")
+    assert "nothing to renumber" in cli("renumber", "--against", "origin/main").stderr
+    commit_all(project, "renumbered")
+    git(project, "merge", "--no-edit", "origin/main")
+    cli("check")
+    assert _titles(project) == MAIN_KEEPS
+
+
+def test_conflict_markers_are_reported_as_a_conflict_at_their_line(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    git(project, "checkout", "-q", "-b", "feature")
+    make_tree(project, {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second",
+                                                                  severity="critical")})
+    commit_all(project, "critical")
+    publish_on_main(server, tmp_path, {"issues/ISSUE-002-second.md": issue_text(
+        "ISSUE-002", title="Second", severity="low")}, when="2026-01-02T09:00:00")
+    git(project, "fetch", "-q", "origin")
+    git(project, "merge", "origin/main", check=False)
+    text = (project / "issues" / "ISSUE-002-second.md").read_text()
+    marker_line = text.splitlines().index("<<<<<<< HEAD") + 1
+    expected = f"issues/ISSUE-002-second.md:{marker_line}: unresolved merge conflict"
+    found = cli("check", code=1).stdout
+    assert found.startswith(expected) and "invalid YAML" not in found
+    # Every reader says so: the JSON view, an edit, the log.
+    assert expected in cli("show", "2", "--format", "json", code=1).stderr
+    assert expected in cli("set", "2", "severity=high", code=1).stderr
+    assert expected in cli("render", code=1).stdout + cli("render", code=1).stderr
+
+
+def test_a_lone_marker_in_a_body_is_not_a_conflict(project: Path, cli: Invoke) -> None:
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text(
+        body="## Description\n\ngit printed:\n\n    <<<<<<< HEAD\n\nand stopped.\n")})
+    cli("check")
