@@ -475,14 +475,14 @@ class Race:
         order = branches[:]
         self.rng.shuffle(order)
         pending = 0  # pushes to main whose job has not run yet
+        racing = False  # the job of the last push runs while the next merge lands
         for number, branch in enumerate(order, start=1):
             if not self.review_and_merge(branch, number, by_developer):
                 self.counts.goals["pull requests whose CI never passed"] += 1
                 continue
-            if pending and self.rng.random() < self.lost_race:
+            if racing:
                 for _ in range(pending - 1):
                     self.main_ci()
-                # The job for the last push is under way when this merge lands.
                 if self.main_ci(intruder=branch):
                     self.counts.info["merges pushed to main"] += 1
                 else:
@@ -492,7 +492,9 @@ class Race:
                 self.merge(branch)  # with pushes pending, their jobs run after this merge
             pending += 1
             self.record_main()
-            if self.rng.random() >= self.deferred:
+            draw = self.rng.random()
+            racing = draw < self.lost_race
+            if not racing and draw >= self.lost_race + self.deferred:
                 self.settle(pending)
                 pending = 0
         if pending:

@@ -22,6 +22,7 @@ from pathlib import Path
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.gitrepo import (
+    default_branch_name,
     first_commit,
     merge_base,
     object_at,
@@ -150,7 +151,7 @@ def run_ci(config: Config, context: CiContext) -> CiReport:
     top = work_tree_root(config.root)
     if top is None:
         raise UsageError(f"{config.root} is not in a git work tree: `issuelog ci` compares revisions")
-    decision = decide(context, config, lambda: _default_branch_name(top))
+    decision = decide(context, config, lambda: default_branch_name(top, config.default_branch))
     report = CiReport(decision)
     result = load_issues(config, bodies=False)
     report.problems.extend(result.problems)
@@ -162,15 +163,6 @@ def run_ci(config: Config, context: CiContext) -> CiReport:
     else:
         _check_pull_request(config, context, decision, top, report)
     return report
-
-
-def _default_branch_name(top: Path) -> str | None:
-    from issuelog.gitrepo import default_branch
-
-    try:
-        return default_branch(top).removeprefix("origin/")
-    except UsageError:
-        return None
 
 
 def _check_pull_request(config: Config, context: CiContext, decision: Decision, top: Path,

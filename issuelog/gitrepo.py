@@ -260,6 +260,19 @@ def default_branch(top: Path, configured: str = "") -> str:
                      "revision or set default_branch in the configuration")
 
 
+def default_branch_name(top: Path, configured: str = "", *, or_head: bool = False) -> str | None:
+    """The default branch as a branch name ("main", not "origin/main"), or None when git cannot
+    tell; `or_head`: else the branch HEAD is on (in a repository without commits, too)."""
+    try:
+        return default_branch(top, configured).removeprefix("origin/")
+    except UsageError:
+        pass
+    if or_head:
+        with contextlib.suppress(GitUnavailable):
+            return _text(["symbolic-ref", "--short", "-q", "HEAD"], top) or None
+    return None
+
+
 def _resolves(top: Path, rev: str) -> bool:
     try:
         run_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)

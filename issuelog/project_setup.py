@@ -8,6 +8,7 @@ from pathlib import Path
 
 from issuelog.config import CONFIG_FILE, builtin_templates_dir, find_config_file, load_config
 from issuelog.errors import UsageError
+from issuelog.gitrepo import default_branch_name, work_tree_root
 from issuelog.render import render_log
 from issuelog.store import write_atomic
 
@@ -24,6 +25,27 @@ project = {project}
 # required = ["id", "title", "status", "severity", "reported"]
 """
 
+# Inside git, a team's setting is the default: pull requests then carry issue files only, so a
+# plain `git merge` never conflicts in ISSUES.md, and CI renders it after each merge.
+TEAM_WORKFLOW = """\
+# ISSUES.md is rendered on the default branch only: pull requests carry issue files and never
+# conflict in it; CI renders and commits it after each merge (README: "Team workflow").
+# Delete this line to render and commit ISSUES.md on every branch instead.
+render_branches = [{branch}]
+"""
+NO_GIT_WORKFLOW = """\
+# render_branches = ["main"]        # in git: render ISSUES.md on the default branch only
+"""
+
+
+def _workflow_lines(root: Path) -> str:
+    """`render_branches` set to the default branch inside git; a commented hint elsewhere."""
+    top = work_tree_root(root)
+    branch = default_branch_name(top, or_head=True) if top is not None else None
+    if branch is None:
+        return NO_GIT_WORKFLOW
+    return TEAM_WORKFLOW.format(branch=json.dumps(branch, ensure_ascii=False))
+
 
 def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, bool]]:
     """Create the config, the issues directory and ISSUES.md when missing.
@@ -39,7 +61,8 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
     else:
         config_path = root / CONFIG_FILE
         # A JSON string is a valid TOML basic string: quotes and backslashes are escaped.
-        write_atomic(config_path, CONFIG_TEMPLATE.format(project=json.dumps(root.name, ensure_ascii=False)))
+        write_atomic(config_path, CONFIG_TEMPLATE.format(project=json.dumps(root.name, ensure_ascii=False))
+                     + _workflow_lines(root))
         results.append((config_path, True))
     config = load_config(root)
     issues = config.issues_path

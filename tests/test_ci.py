@@ -202,3 +202,27 @@ def test_on_main_invalid_files_fail_and_nothing_is_rendered(
 def test_a_missing_base_branch_is_a_usage_error(team: Path, project: Path, cli: Invoke) -> None:
     result = cli("ci", "--base", "nowhere", "--branch", "feature", code=2)
     assert "'nowhere' is not in this clone" in result.stderr
+
+
+# --- `init` writes the team workflow's setting inside git -----------------------------------------
+
+def test_init_in_git_renders_on_the_default_branch_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Invoke) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "trunk")
+    monkeypatch.chdir(repo)
+    cli("init")
+    assert load_config(repo).render_branches == ("trunk",)
+    assert "ISSUES.md" in git(repo, "status", "--porcelain", "--untracked-files=all")
+    git(repo, "checkout", "-q", "-b", "feature")
+    assert "skipped on 'feature'" in cli("render").stderr
+
+
+def test_init_outside_git_leaves_the_setting_as_a_hint(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli: Invoke) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
+    cli("init")
+    assert load_config(tmp_path).render_branches == ()
+    assert '# render_branches = ["main"]' in (tmp_path / "issuelog.toml").read_text()
