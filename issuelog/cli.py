@@ -407,17 +407,19 @@ def diff(
     rev: Annotated[str | None, typer.Argument(
         metavar="REV",
         help="Compare with this revision (default: the merge base with the default branch).")] = None,
+    head: Annotated[str | None, typer.Argument(
+        metavar="[HEAD]", help="Compare the issues of this revision (default: the files on disk).")] = None,
     output_format: Annotated[Format, typer.Option("--format", help="text (Markdown) or json.")] = Format.text,
     link_base: Annotated[str, typer.Option(
         "--link-base", metavar="URL", help="Put before each issue's path in links, e.g. "
         "https://github.com/OWNER/REPO/blob/BRANCH/")] = "",
 ) -> None:
-    """Markdown for a pull request comment: issues opened, resolved, reopened or changed since REV."""
+    """Markdown for a pull request comment: issues opened, resolved, renumbered or changed since REV."""
     from issuelog.history import diff_as_data, diff_since
     from issuelog.render import render_diff
 
     config = load_project()
-    result = diff_since(config, rev)
+    result = diff_since(config, rev, head)
     if output_format is Format.json:
         typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
     else:

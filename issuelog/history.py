@@ -46,17 +46,17 @@ def issues_at(config: Config, commit: str) -> list[Issue]:
     return issues
 
 
-def diff_since(config: Config, rev: str | None = None) -> DiffResult:
-    """Compare the issue files on disk with those at `rev` (default: the merge base with the
-    default branch, which is what a pull request adds)."""
+def diff_since(config: Config, rev: str | None = None, head: str | None = None) -> DiffResult:
+    """Compare the issues at `head` (default: the files on disk) with those at `rev` (default: the
+    merge base with the default branch, which is what a pull request adds)."""
     top = _top(config)
     if rev is None:
-        base = default_branch(top)
-        commit = merge_base(top, resolve_commit(top, base), resolve_commit(top, "HEAD"))
+        base = default_branch(top, config.default_branch)
+        commit = merge_base(top, resolve_commit(top, base), resolve_commit(top, head or "HEAD"))
     else:
         base, commit = rev, resolve_commit(top, rev)
     before = issues_at(config, commit)
-    after = load_issues(config).issues
+    after = issues_at(config, resolve_commit(top, head)) if head else load_issues(config).issues
     return DiffResult(base, commit, compare_issues(before, after, config))
 
 

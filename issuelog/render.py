@@ -681,6 +681,14 @@ def render_issue(fields: dict[str, Any], config: Config) -> str:
     return normalize_output("\n".join(line.rstrip() for line in text.splitlines()))
 
 
+#: `diff` Markdown stays short at any scale: each kind shows at most this many rows ("and N
+#: more" after them; `--format json` lists every change), folded in <details> above FOLD_ABOVE.
+DIFF_ROWS_PER_KIND = 50
+DIFF_FOLD_ABOVE = 10
+#: Longer values (titles, error messages) are cut in a diff's table cells.
+DIFF_VALUE_CHARS = 80
+
+
 def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_base: str = "") -> str:
     """Markdown for a pull request comment: the issues opened, resolved, reopened or changed."""
     from issuelog.stats import CHANGE_KINDS
@@ -689,8 +697,12 @@ def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_ba
     template = _load(environment, DIFF_TEMPLATE, config)
 
     def label(field: str, name: str) -> str:
-        configured = config.severity(name) if field == "severity" else config.status(name)
-        return table_cell(configured.label if configured else name or "—")
+        configured = (config.severity(name) if field == "severity"
+                      else config.status(name) if field == "status" else None)
+        text = configured.label if configured else name or "—"
+        if len(text) > DIFF_VALUE_CHARS:  # an error message or a long title: the file has it all
+            text = text[:DIFF_VALUE_CHARS - 1] + "…"
+        return table_cell(text)
 
     # A removed issue's file is gone from the revision the links lead to: it gets no link.
     removed = {change.issue.id for change in diff.changes if change.kind == "removed"}
@@ -702,7 +714,7 @@ def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_ba
 
     context = {
         "config": config, "diff": diff, "base": base, "commit": commit, "kinds": CHANGE_KINDS,
-        "link": link,
+        "link": link, "max_rows": DIFF_ROWS_PER_KIND, "fold_above": DIFF_FOLD_ABOVE,
         "label": label, "severity_of": config.severity, "status_of": config.status,
     }
     return normalize_output(_render(template, context))

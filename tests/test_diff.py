@@ -29,9 +29,10 @@ BASE_FILES = {
 FEATURE_FILES = {
     "issues/ISSUE-001-login.md": issue_text("ISSUE-001", "Login fails", "resolved", "high",
                                             extra="resolved: 2026-01-12"),
-    "issues/ISSUE-002-slow.md": issue_text("ISSUE-002", "Slow page", "open", "critical"),
+    "issues/ISSUE-002-slow.md": issue_text("ISSUE-002", "Slow search page", "open", "critical"),
     "issues/ISSUE-003-typo.md": issue_text("ISSUE-003", "Typo", "open", "low"),
-    "issues/ISSUE-004-cache.md": issue_text("ISSUE-004", "Cache | stale", "in_progress", "medium"),
+    "issues/ISSUE-004-cache.md": issue_text("ISSUE-004", "Cache | stale", "in_progress", "medium",
+                                            extra="assignee: Grace"),
     "issues/ISSUE-006-new.md": issue_text("ISSUE-006", "Crash on save", "open", "critical"),
 }
 
@@ -68,15 +69,16 @@ def test_diff_against_the_merge_base_as_markdown(history: str, cli: Invoke) -> N
 def test_diff_as_json(history: str, cli: Invoke) -> None:
     data = json.loads(cli("diff", "main", "--format", "json").stdout)
     assert data["commit"] != history  # main itself, not the merge base, when named
-    assert data["counts"] == {"opened": 1, "added": 0, "resolved": 1, "reopened": 1, "changed": 2,
-                              "removed": 2}
+    assert data["counts"] == {"opened": 1, "added": 0, "resolved": 1, "reopened": 1, "renumbered": 0,
+                              "changed": 2, "removed": 2}
     by_id = {change["id"]: change for change in data["changes"]}
     assert by_id["ISSUE-007"]["kind"] == "removed"  # on main but not on this branch
     assert by_id["ISSUE-004"] == {
         "kind": "changed", "id": "ISSUE-004", "title": "Cache | stale", "status": "in_progress",
         "severity": "medium", "link": "issues/ISSUE-004-cache.md",
         "fields": [{"field": "status", "from": "open", "to": "in_progress"},
-                   {"field": "severity", "from": "low", "to": "medium"}],
+                   {"field": "severity", "from": "low", "to": "medium"},
+                   {"field": "assignee", "from": "", "to": "Grace"}],
     }
 
 
@@ -84,7 +86,8 @@ def test_diff_with_no_change_and_from_a_subdirectory(history: str, cli: Invoke, 
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(project / "issues")
     result = cli("diff", "HEAD")
-    assert result.stdout.endswith("No issue was opened, added, resolved, reopened, changed or removed.\n")
+    assert result.stdout.endswith(
+        "No issue was opened, added, resolved, reopened, renumbered, changed or removed.\n")
 
 
 def test_diff_of_an_unknown_revision_is_a_usage_error(history: str, cli: Invoke) -> None:
@@ -135,3 +138,56 @@ def test_issues_filed_closed_are_added_not_opened(history: str, cli: Invoke, pro
     assert data["counts"]["added"] == 2 and data["counts"]["opened"] == 1
     text = cli("diff").stdout
     assert "**1 opened**, **2 added**" in text and "#### Added (2)" in text
+
+
+def test_diff_of_two_refs_never_calls_two_issues_one_and_tells_a_renumbered_one(
+        project: Path, cli: Invoke) -> None:
+    """main and feature each file a different ISSUE-004; the feature's is renumbered after the merge."""
+    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
+    make_tree(project, {"issues/ISSUE-001-a.md": issue_text("ISSUE-001", "A")})
+    commit_all(project, "base")
+    git(project, "checkout", "-q", "-b", "feature")
+    make_tree(project, {"issues/ISSUE-004-mine.md": issue_text("ISSUE-004", "Mine", severity="critical",
+                                                               reported="2026-01-12")})
+    commit_all(project, "mine")
+    git(project, "checkout", "-q", "main")
+    make_tree(project, {"issues/ISSUE-004-theirs.md": issue_text("ISSUE-004", "Theirs",
+                                                                 severity="high")})
+    commit_all(project, "theirs")
+    data = json.loads(cli("diff", "main", "feature", "--format", "json").stdout)
+    assert [(c["kind"], c["id"], c["title"]) for c in data["changes"]] == [
+        ("opened", "ISSUE-004", "Mine"), ("removed", "ISSUE-004", "Theirs")]
+
+    git(project, "checkout", "-q", "feature")
+    git(project, "merge", "-q", "--no-edit", "main")
+    before = git(project, "rev-parse", "HEAD").strip()
+    cli("renumber")
+    commit_all(project, "renumber")
+    data = json.loads(cli("diff", before, "HEAD", "--format", "json").stdout)
+    assert data["counts"]["renumbered"] == 1 and data["counts"]["opened"] == 0
+    assert data["changes"] == [{
+        "kind": "renumbered", "id": "ISSUE-005", "title": "Mine", "status": "open",
+        "severity": "critical", "link": "issues/ISSUE-005-mine.md",
+        "fields": [{"field": "id", "from": "ISSUE-004", "to": "ISSUE-005"}]}]
+    markdown = cli("diff", before).stdout  # the work tree as HEAD
+    assert "**1 renumbered**" in markdown and "id: ISSUE-004 → ISSUE-005" in markdown
+    # Against main, the renumbered issue is simply new, and main's ISSUE-004 did not change.
+    data = json.loads(cli("diff", "main", "--format", "json").stdout)
+    assert [(c["kind"], c["id"], c["title"]) for c in data["changes"]] == [("opened", "ISSUE-005", "Mine")]
+
+
+def test_diff_markdown_stays_short_at_any_scale(tmp_path: Path) -> None:
+    from issuelog.render import DIFF_ROWS_PER_KIND, render_diff
+
+    config = load_config(tmp_path)
+    after = [Issue(tmp_path / f"ISSUE-{n:04d}-x.md", id=f"ISSUE-{n:04d}", title=f"Bug {n}",
+                   status="open", severity="low") for n in range(1, 5001)]
+    before = [Issue(tmp_path / "ISSUE-9999-y.md", id="ISSUE-9999", title="Gone", status="open",
+                    severity="low")]
+    markdown = render_diff(compare_issues(before, after, config), "main", "0" * 40, config)
+    assert "**5000 opened**, **1 removed**" in markdown.splitlines()[2]
+    assert "<details><summary>Show 5000 opened issues</summary>" in markdown
+    assert markdown.count("| [ISSUE-") == DIFF_ROWS_PER_KIND
+    assert f"…and {5000 - DIFF_ROWS_PER_KIND} more" in markdown
+    assert "| ISSUE-9999 | Gone |" in markdown and markdown.count("<details>") == 1  # one row: open
+    assert len(markdown.encode()) < 10_000
