@@ -483,8 +483,9 @@ class RenderedLog:
     """The text of the log (None when the issue files have problems) and what it was made from."""
 
     text: str | None
-    issue_count: int
+    issue_count: int  # counted as the log's Total counts: without reference-only entries
     problems: list[Problem]
+    reference_only: int = 0
 
 
 def rendered_log(config: Config) -> RenderedLog:
@@ -495,8 +496,8 @@ def rendered_log(config: Config) -> RenderedLog:
     cache_path = state_dir_or_none(config)
     if cache_path is not None:
         hit = _read_cache(cache_path / RENDERED_CACHE, key)
-        if isinstance(hit, tuple) and len(hit) == 2:
-            return RenderedLog(hit[0], hit[1], [])
+        if isinstance(hit, tuple) and len(hit) == 3:
+            return RenderedLog(hit[0], hit[1], [], hit[2])
     # Imported here: a log served from the cache needs neither Jinja2 nor the validators.
     from issuelog.store import load_issues
 
@@ -519,10 +520,12 @@ def rendered_log(config: Config) -> RenderedLog:
     from issuelog.render import render_log
 
     text = render_log(result.issues, config, prepared[0] if prepared else None)
+    references = sum(1 for issue in result.issues if issue.reference_only)
+    counted = len(result.issues) - references
     if cache_path is not None and not any(mtime_ns < 0 or _is_racy(mtime_ns, started)
                                           for _, _, mtime_ns in stamps):
-        _write_cache(cache_path / RENDERED_CACHE, key, (text, len(result.issues)))
-    return RenderedLog(text, len(result.issues), [])
+        _write_cache(cache_path / RENDERED_CACHE, key, (text, counted, references))
+    return RenderedLog(text, counted, [], references)
 
 
 def _log_key(config: Config, stamps: list[Stamp]) -> str:

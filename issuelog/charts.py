@@ -5,10 +5,12 @@ Every figure comes from `stats.Summary`; this module only places it on a canvas.
 
 from __future__ import annotations
 
+import json
 import math
 from datetime import date
 from html import escape
 
+from issuelog.config import Config
 from issuelog.stats import Count, Summary
 
 # The colours of the emoji the default severities and statuses use, so charts and badges
@@ -25,6 +27,31 @@ RESOLVED_COLOUR = "#2da44e"
 def colour_for(emoji: str, index: int) -> str:
     """A colour for a severity or status: the colour of its emoji, else one from the palette."""
     return EMOJI_COLOURS.get(emoji.strip(), PALETTE[index % len(PALETTE)])
+
+
+def severity_colour(name: str, config: Config) -> str:
+    """The colour of a severity, as the HTML page and the Mermaid pie of ISSUES.md draw it."""
+    for index, severity in enumerate(config.severities):
+        if severity.name == name:
+            return colour_for(severity.emoji, index)
+    return PALETTE[len(config.severities) % len(PALETTE)]
+
+
+def mermaid_pie_theme(slices: list[Count], config: Config) -> str:
+    """A Mermaid `init` value colouring each pie slice like its severity's emoji.
+
+    Mermaid draws slices largest first and gives them `pie1`, `pie2`... in that order, so the
+    slices must come in that order too (`Summary.pie_slices`).
+    """
+    variables = {f"pie{number}": severity_colour(row.name, config)
+                 for number, row in enumerate(slices, start=1)}
+    return json.dumps({"theme": "base", "themeVariables": variables})
+
+
+def mermaid_weekly_theme() -> str:
+    """A Mermaid `init` value drawing the weekly chart's bars blue and its line green."""
+    palette = f"{OPENED_COLOUR}, {RESOLVED_COLOUR}"
+    return json.dumps({"themeVariables": {"xyChart": {"plotColorPalette": palette}}})
 
 
 def week_label(day: date) -> str:

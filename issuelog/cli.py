@@ -332,11 +332,20 @@ def render(
         typer.echo(unified_diff(old, text, shown), nl=False)
         typer.echo(f"issuelog: {shown} is stale: run `issuelog render`", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
+    counted = _issue_count(result.issue_count, result.reference_only)
     if current == data:
-        typer.echo(f"{shown} is up to date ({result.issue_count} issues)", err=True)
+        typer.echo(f"{shown} is up to date ({counted})", err=True)
         return
     write_bytes_atomic(target, data)
-    typer.echo(f"wrote {shown} ({result.issue_count} issues)", err=True)
+    typer.echo(f"wrote {shown} ({counted})", err=True)
+
+
+def _issue_count(issues: int, references: int) -> str:
+    """`10 issues`, as the log's Total counts them, and the reference-only entries apart."""
+    text = f"{issues} issue{'' if issues == 1 else 's'}"
+    if references:
+        text += f", {references} reference-only entr{'y' if references == 1 else 'ies'}"
+    return text
 
 
 # --- collaboration: IDs across branches, merges, hooks, PR summaries ----------------------------
@@ -656,12 +665,27 @@ def show(
     path = find_issue_file(config, issue_id)
     if output_format is Format.json:
         _, issue = load_issue(config, path)
-        typer.echo(to_json({**issue_record(issue, config), "body": issue.body}))
+        typer.echo(to_json({**issue_record(issue, config), "age_days": _age(issue),
+                            "body": issue.body}))
         return
     text, problem = read_text(path, display_path(path, config), config.root)
     if problem is not None or text is None:
         raise IssueFileError(str(problem))
     typer.echo(text.removeprefix("\ufeff"), nl=not text.endswith("\n"))
+    if stdout_is_terminal():  # a reader's note; a pipe gets the file exactly as it is
+        _, issue = load_issue(config, path)
+        days = _age(issue)
+        if days is not None:
+            how = "was open" if issue.resolved is not None else "open for"
+            typer.echo(f"{issue.id} {how} {days} day{'' if days == 1 else 's'}", err=True)
+
+
+def _age(issue: Any) -> int | None:
+    """Days an issue has been (or was) open, counted to today (`stats.days_open`)."""
+    from issuelog.frontmatter_edit import today
+    from issuelog.stats import days_open
+
+    return days_open(issue, today())
 
 
 def _print_edit(edit: Any, config: Config) -> None:

@@ -96,6 +96,8 @@ class Config:
     required: tuple[str, ...] = DEFAULT_REQUIRED
     default_status: str = "open"
     charts: bool = True  # Mermaid charts in ISSUES.md (GitHub and GitLab draw them)
+    # Rows each table of ISSUES.md shows at most (0: all): the log stays readable at any size.
+    log_rows: int = 50
     # Branches (glob patterns) on which ISSUES.md is rendered and checked; empty: every branch.
     render_branches: tuple[str, ...] = ()
     # The branch whose issue IDs never move (`renumber`, `check --against`); empty: origin/HEAD,
@@ -296,6 +298,7 @@ def load_config(start: Path | None = None) -> Config:
 _SCALAR_KEYS = {
     "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
     "templates_dir": str, "default_status": str, "default_branch": str, "id_branch_days": int,
+    "log_rows": int,
 }
 _BOOL_KEYS = {"charts"}
 _LIST_KEYS = {"phases", "categories", "required", "render_branches"}
@@ -405,6 +408,8 @@ def _required_str(where: str, place: str, item: dict[str, Any], key: str) -> str
 def _check_consistency(where: str, config: Config) -> None:
     if not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", config.id_prefix):
         raise ConfigError(f"{where}: 'id_prefix' must be letters, digits or '_', got {config.id_prefix!r}")
+    if config.log_rows < 0:
+        raise ConfigError(f"{where}: 'log_rows' must be 0 (no limit) or more, got {config.log_rows}")
     if not 1 <= config.id_width <= 9:
         raise ConfigError(f"{where}: 'id_width' must be between 1 and 9")
     if config.id_branch_days < 0:

@@ -5,10 +5,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+from datetime import date
 from typing import Any
 
 from issuelog.charts import colour_for, severity_pie, weekly_chart
 from issuelog.config import Config
+from issuelog.frontmatter_edit import today as clock_today
 from issuelog.listing import iso, to_csv
 from issuelog.listing import issue_record as frontmatter_record
 from issuelog.model import Issue
@@ -27,8 +29,6 @@ def export(issues: list[Issue], config: Config, output_format: str) -> str:
     """The issues in one of FORMATS."""
     exporters = {"json": export_json, "csv": export_csv, "html": export_html}
     return exporters[output_format](issues, config)
-
-
 
 
 def issue_record(issue: Issue, config: Config) -> dict[str, Any]:
@@ -56,8 +56,12 @@ def export_csv(issues: list[Issue], config: Config) -> str:
     return to_csv(summarize(issues, config).issues, config)
 
 
-def export_html(issues: list[Issue], config: Config) -> str:
-    """One self-contained page: the log with SVG charts, then every issue in its own section."""
+def export_html(issues: list[Issue], config: Config, today: date | None = None) -> str:
+    """One self-contained page: the log with SVG charts, then every issue in its own section.
+
+    Unlike ISSUES.md the page shows each open issue's age, in days up to `today` (default: the
+    clock's today), so it changes with the date it is exported on.
+    """
     summary = summarize(issues, config)
     script = load_template_source(FILTER_SCRIPT, config).strip("\n")
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
@@ -73,5 +77,6 @@ def export_html(issues: list[Issue], config: Config) -> str:
                    "weekly": trusted_html(weekly_chart(summary))},
         "filter_script": trusted_html(script),
         "script_hash": f"sha256-{digest}",
+        "today": today or clock_today(),
     }
     return render_html(HTML_TEMPLATE, context, config)

@@ -16,13 +16,14 @@ from typing import Any
 from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
-from issuelog.stats import natural_key, time_to_resolve_hours
+from issuelog.stats import days_open, natural_key, time_to_resolve_hours
 from issuelog.store import sort_key
 
 #: Fields `--sort` accepts; `-field` sorts in reverse.
 SORT_FIELDS = tuple(name for name in FIELD_ORDER if name not in ("reference", "reference_only"))
 #: Columns of the table view, in order.
-TABLE_COLUMNS = ("id", "severity", "status", "title", "phase", "component", "assignee", "reported")
+TABLE_COLUMNS = ("id", "severity", "status", "title", "phase", "component", "assignee", "reported",
+                 "age")
 #: Columns of the CSV views (`list --format csv`, `export --format csv`).
 CSV_COLUMNS = (
     "id", "title", "status", "severity", "phase", "category", "component", "reported", "resolved",
@@ -255,12 +256,29 @@ def _csv_cell(value: Any) -> str:
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
 
 
-def table_rows(issues: Iterable[Issue]) -> list[list[str]]:
-    """The cells of the table view, one list per issue, in TABLE_COLUMNS order."""
+def clock_today() -> date:
+    """Today, for ages (`frontmatter_edit.today`, imported here only when a table needs it)."""
+    # ruamel.yaml comes with it, and `list --format json` and completion need neither.
+    from issuelog.frontmatter_edit import today
+
+    return today()
+
+
+def table_rows(issues: Iterable[Issue], today: date | None = None) -> list[list[str]]:
+    """The cells of the table view, one list per issue, in TABLE_COLUMNS order.
+
+    `age` is the days an issue has been open (`stats.days_open`), up to `today` (default: the
+    clock's today) while it is open: `12d`.
+    """
+    end = today or clock_today()
     rows = []
     for issue in issues:
         cells = []
         for name in TABLE_COLUMNS:
+            if name == "age":
+                days = days_open(issue, end)
+                cells.append("" if days is None else f"{days}d")
+                continue
             value = getattr(issue, name)
             cells.append(
                 value.isoformat()[:10]

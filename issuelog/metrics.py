@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import date
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, generate_latest, start_http_server
@@ -17,6 +18,7 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from issuelog.config import Config
+from issuelog.frontmatter_edit import today as clock_today
 from issuelog.model import Issue
 from issuelog.stats import metric_counts
 from issuelog.store import load_issues
@@ -33,9 +35,12 @@ def _go_float(value: float) -> str:
     return str(floatToGoString(value))  # type: ignore[no-untyped-call]
 
 
-def issue_metrics(issues: list[Issue], config: Config, problems: int = 0) -> list[Metric]:
-    """The metric families of these issues, samples in a stable order."""
-    counts = metric_counts(issues, config)
+def issue_metrics(
+    issues: list[Issue], config: Config, problems: int = 0, today: date | None = None
+) -> list[Metric]:
+    """The metric families of these issues, samples in a stable order; ages count to `today`
+    (default: the clock's today)."""
+    counts = metric_counts(issues, config, today or clock_today())
     active = GaugeMetricFamily("issuelog_active_issues", "Open issues.",
                                labels=["severity", "category"])
     for (severity, category), count in sorted(counts.active.items()):
@@ -62,7 +67,12 @@ def issue_metrics(issues: list[Issue], config: Config, problems: int = 0) -> lis
     invalid = GaugeMetricFamily(
         "issuelog_file_problems",
         "Problems `issuelog check` finds; issues in invalid files may be missing.", value=problems)
-    return [active, created, resolved, resolution, occurrences, invalid]
+    oldest = GaugeMetricFamily("issuelog_oldest_open_issue_age_days",
+                               "Days the longest-open issue of each severity has been open.",
+                               labels=["severity"])
+    for severity, days in sorted(counts.oldest_open.items()):
+        oldest.add_metric([_label(severity)], days)
+    return [active, created, resolved, resolution, occurrences, invalid, oldest]
 
 
 class IssuesCollector(Collector):
@@ -85,10 +95,12 @@ class _FixedCollector(Collector):
         yield from self.metrics
 
 
-def metrics_text(issues: list[Issue], config: Config, problems: int = 0) -> str:
+def metrics_text(
+    issues: list[Issue], config: Config, problems: int = 0, today: date | None = None
+) -> str:
     """The Prometheus text exposition of these issues."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(_FixedCollector(issue_metrics(issues, config, problems)))
+    registry.register(_FixedCollector(issue_metrics(issues, config, problems, today)))
     return generate_latest(registry).decode("utf-8")
 
 

@@ -20,6 +20,7 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, soft_str
+from markupsafe import escape as escape_html
 
 from issuelog.config import (
     ISSUE_TEMPLATE,
@@ -42,6 +43,7 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 #: What `table_cell` escapes or replaces.
 _CELL_SPECIAL = re.compile(r"[&<>\\|\r\n]")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+_BACKTICKS = re.compile(r"`+")
 #: What `urllib.parse.quote` leaves as it is: ASCII letters and digits, `_.-~` and `/`.
 _URL_SAFE = re.compile(r"[A-Za-z0-9_.~/-]*")
 
@@ -52,17 +54,61 @@ def table_cell(value: Any) -> str:
         return ""
     if type(value) is str and not _CELL_SPECIAL.search(value):
         return value.strip()  # most values: nothing to escape
-    text = format_value(value)
+    text = format_value(value).strip()
+    if "`" in text:
+        return "".join(_escape_code(part).replace("|", "\\|") if code else _escape_cell(part)
+                       for code, part in code_spans(text))
+    return _escape_cell(text)
+
+
+def _escape_cell(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = text.replace("\\", "\\\\").replace("|", "\\|")
-    return _NEWLINES.sub("<br>", text.strip())
+    return _NEWLINES.sub("<br>", text)
+
+
+def _escape_code(span: str) -> str:
+    """A code span as it is: Markdown shows `<` and `&` in code literally, so they stay raw.
+
+    Escaping them would show `&lt;` on GitHub. Only line breaks, which a cell cannot hold and a
+    code span shows as spaces anyway, become spaces.
+    """
+    return _NEWLINES.sub(" ", span)
+
+
+def code_spans(text: str) -> list[tuple[bool, str]]:
+    """`text` cut into (is_code, part): a code span is a backtick run up to the next run of the
+    same length (CommonMark); an unmatched run is plain text."""
+    parts: list[tuple[bool, str]] = []
+    runs = list(_BACKTICKS.finditer(text))
+    plain_start = index = 0
+    while index < len(runs):
+        opening = runs[index]
+        closing = next((later for later in runs[index + 1:]
+                        if len(later.group()) == len(opening.group())), None)
+        if closing is None:
+            index += 1
+            continue
+        if opening.start() > plain_start:
+            parts.append((False, text[plain_start:opening.start()]))
+        parts.append((True, text[opening.start():closing.end()]))
+        plain_start = closing.end()
+        index = runs.index(closing) + 1
+    if plain_start < len(text):
+        parts.append((False, text[plain_start:]))
+    return parts
 
 
 def inline_text(value: Any) -> str:
     """One line of text for headings and list items: newlines folded, HTML escaped."""
-    text = format_value(value)
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return " ".join(text.split())
+    text = " ".join(format_value(value).split())
+    if "`" in text:
+        return "".join(part if code else _escape_html(part) for code, part in code_spans(text))
+    return _escape_html(text)
+
+
+def _escape_html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def format_value(value: Any) -> str:
@@ -130,7 +176,7 @@ _LAZY_FILTERS = ("map", "select", "reject", "selectattr", "rejectattr", "unique"
 _TEXT_FILTERS = ("capitalize", "center", "e", "escape", "forceescape", "format", "indent", "lower",
                  "pprint", "replace", "safe", "striptags", "title", "trim", "truncate", "upper",
                  "urlencode", "urlize", "wordcount", "wordwrap", "xmlattr", "cell", "inline", "value",
-                 "fence", "mermaid", "markdown", "severity_cell", "status_cell")
+                 "fence", "mermaid", "markdown", "severity_cell", "status_cell", "code")
 #: `%s` in a date format is seconds since 1970 in the machine's time zone (a C library extension).
 _EPOCH_SECONDS = re.compile(r"%[-_0^#]*[0-9]*s")
 #: Values whose text is their data, the same on every run and every machine.
@@ -386,9 +432,10 @@ class Helper:
 
 def _data_types() -> frozenset[type]:
     """issuelog's data classes, whose fields templates read."""
-    from issuelog.stats import Count, PhaseRow, ResolutionRow, Summary
+    from issuelog.stats import Capped, Count, PhaseRow, ResolutionRow, Summary
 
-    return frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow})
+    return frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow,
+                      Capped})
 
 
 # The statistics and charts modules are imported on first use: `new` renders an issue file without
@@ -397,6 +444,12 @@ def _time_to_resolve(issue: Issue) -> timedelta | None:
     from issuelog.stats import time_to_resolve
 
     return time_to_resolve(issue)
+
+
+def _weekly_theme() -> str:
+    from issuelog.charts import mermaid_weekly_theme
+
+    return mermaid_weekly_theme()
 
 
 def _week_label(day: date) -> str:
@@ -465,6 +518,7 @@ def make_environment(
     }
     if html:
         filters["markdown"] = markdown_html
+        filters["code"] = code_spans_html
     filters.update(extra_filters or {})
     if has_project_templates(config):
         return _Environment(root=config.root, filters=filters, loader=_loader(config), **options)
@@ -526,6 +580,20 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         raise TemplateError(f"{name}: macros call each other too deeply") from None
     except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
         raise TemplateError(f"{_failing_template(error, template)}: {error}") from None
+
+
+def code_spans_html(value: Any) -> Markup:
+    """One line of text as HTML, escaped, with its `code spans` shown as code (titles)."""
+    parts = []
+    for code, part in code_spans(format_value(value)):
+        if not code:
+            parts.append(str(escape_html(part)))
+            continue
+        inner = part.strip("`")
+        if inner.startswith(" ") and inner.endswith(" ") and inner.strip():
+            inner = inner[1:-1]  # CommonMark strips one space each side
+        parts.append(f"<code>{escape_html(inner)}</code>")
+    return Markup("".join(parts))
 
 
 def trusted_html(text: str) -> Markup:
@@ -627,6 +695,7 @@ def log_context(summary: Summary, config: Config) -> dict[str, Any]:
         "age": Helper(summary.age_days),
         "severity_of": Helper(config.severity),
         "status_of": Helper(config.status),
+        "weekly_theme": _weekly_theme(),
     }
 
 
@@ -647,6 +716,11 @@ def log_filters(config: Config) -> dict[str, Callable[..., str | int | None]]:
     def age(context: jinja2.runtime.Context, issue: Issue) -> int | None:
         return context["summary"].age_days(issue)  # type: ignore[no-any-return]
 
+    def pie_theme(slices: list[Any]) -> str:
+        from issuelog.charts import mermaid_pie_theme
+
+        return mermaid_pie_theme(slices, config)
+
     severity_cells = {s.name: labelled(s, s.name) for s in config.severities}
     status_cells = {s.name: labelled(s, s.name) for s in config.statuses}
     return {
@@ -656,6 +730,7 @@ def log_filters(config: Config) -> dict[str, Callable[..., str | int | None]]:
         "status_cell": lambda name: status_cells.get(name) or table_cell(name),
         "resolution_time": lambda issue: format_elapsed(_time_to_resolve(issue))
         if issue.resolved and issue.reported else "—",
+        "pie_theme": pie_theme,
     }
 
 

@@ -114,7 +114,7 @@ def markdown_to_html(
     Images become plain links so that a page built from issue bodies loads nothing from
     elsewhere; `rewrite_href` lets links to issue files point at their place in the page.
     """
-    tokens = _without_comments(_HTML_MARKDOWN.parse(text))
+    tokens = _without_empty_sections(_without_comments(_HTML_MARKDOWN.parse(text)))
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             token.tag = f"h{min(int(token.tag[1]) + heading_offset, 6)}"
@@ -154,6 +154,27 @@ def _without_comments(tokens: list[Token]) -> list[Token]:
             continue
         kept.append(token)
     return kept
+
+
+def _without_empty_sections(tokens: list[Token]) -> list[Token]:
+    """The tokens without headings that head nothing (a template's unfilled sections).
+
+    A heading is empty when the next heading of the same or a higher level, or the end, follows
+    it directly; its subsections count as content, unless they are empty too.
+    """
+    while True:
+        drop: set[int] = set()
+        for index, token in enumerate(tokens):
+            if token.type != "heading_open":
+                continue
+            after = index + 3  # heading_open, inline, heading_close
+            following = tokens[after] if after < len(tokens) else None
+            if following is None or (following.type == "heading_open"
+                                     and following.tag <= token.tag):
+                drop.update(range(index, after))
+        if not drop:
+            return tokens
+        tokens = [token for index, token in enumerate(tokens) if index not in drop]
 
 
 def _links_instead_of_images(children: list[Token]) -> list[Token]:

@@ -6,9 +6,11 @@ render (ISSUES.md), analyze and metrics all read their figures from here, so the
 from __future__ import annotations
 
 import re
+import shlex
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from issuelog.config import Config, Severity, format_duration
 from issuelog.model import Issue
@@ -17,7 +19,6 @@ from issuelog.store import sort_key
 NO_PHASE = "No phase"
 OTHER_SEVERITY = "Other"
 TOP_COMPONENTS = 10
-CHART_WEEKS = 12
 
 
 def as_date(value: date) -> date:
@@ -49,6 +50,18 @@ def time_to_resolve(issue: Issue) -> timedelta | None:
             start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
         return max(end - start, timedelta(0))
     return max(as_date(end) - as_date(start), timedelta(0))
+
+
+def days_open(issue: Issue, today: date) -> int | None:
+    """Whole days from an issue's report to its resolution or, while it has none, to `today`.
+
+    For `list`, `show`, the HTML page and the metrics, which count to the day they run on;
+    ISSUES.md never shows it (it would change every day). None without a report date.
+    """
+    if issue.reported is None or issue.reference_only:
+        return None
+    end = as_date(issue.resolved) if issue.resolved is not None else today
+    return max((end - as_date(issue.reported)).days, 0)
 
 
 def time_to_resolve_hours(issue: Issue) -> float | None:
@@ -95,26 +108,49 @@ class WeekCount:
     resolved: int
 
 
-def weekly_activity(
-    issues: list[Issue], config: Config, weeks: int = CHART_WEEKS, newest: date | None = None
-) -> list[WeekCount]:
-    """Opened and resolved counts for the last `weeks` weeks, oldest first.
+def quarter_weeks(day: date) -> tuple[date, date]:
+    """The Monday of the first week and the Sunday of the last week of `day`'s calendar quarter.
 
-    The last week ends on the newest date in the data (`newest_date`, unless the caller has it
-    already), never on today, so the series (and everything drawn from it) only changes when the
-    data does. No dated issue: no weeks.
+    Weeks run Monday to Sunday; a week belongs to a quarter when its Monday or its Sunday does, so
+    the weeks at a quarter's edges show in both charts.
+    """
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    first = date(day.year, first_month, 1)
+    after = date(day.year + 1, 1, 1) if first_month == 10 else date(day.year, first_month + 3, 1)
+    last = after - timedelta(days=1)
+    return first - timedelta(days=first.weekday()), last + timedelta(days=6 - last.weekday())
+
+
+def quarter_label(day: date) -> str:
+    """A calendar quarter as readers name it: `2026 Q1`."""
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def weekly_activity(
+    issues: list[Issue], config: Config, newest: date | None = None
+) -> list[WeekCount]:
+    """Opened and resolved counts for each week (Monday to Sunday) of a calendar quarter.
+
+    The quarter is the one of the newest date in the data (`newest_date`, unless the caller has it
+    already), never today's: the weeks are fixed calendar periods, so filing or resolving one
+    issue changes only the counts of the week it falls in, and the chart moves to the next
+    quarter only when the data does. No dated issue: no weeks.
     """
     issues = tracked(issues)
     newest = newest or newest_date(issues)
-    if newest is None or weeks < 1:
+    if newest is None:
         return []
+    first, last = quarter_weeks(newest)
     resolved_names = {s.name for s in config.statuses if s.resolved}
-    first = newest - timedelta(days=7 * weeks - 1)
-    opened = Counter((as_date(i.reported) - first).days // 7 for i in issues
-                     if i.reported is not None and as_date(i.reported) >= first)
-    resolved = Counter((as_date(i.resolved) - first).days // 7 for i in issues
-                       if i.resolved is not None and i.status in resolved_names
-                       and as_date(i.resolved) >= first)
+
+    def week_of(value: date) -> int | None:
+        day = as_date(value)
+        return (day - first).days // 7 if first <= day <= last else None
+
+    opened = Counter(week_of(i.reported) for i in issues if i.reported is not None)
+    resolved = Counter(week_of(i.resolved) for i in issues
+                       if i.resolved is not None and i.status in resolved_names)
+    weeks = ((last - first).days + 1) // 7
     return [
         WeekCount(first + timedelta(days=7 * week), first + timedelta(days=7 * week + 6),
                   opened[week], resolved[week])
@@ -155,6 +191,45 @@ class ResolutionRow:
     breaches: int
 
 
+@dataclass(frozen=True)
+class Capped:
+    """The rows one table of ISSUES.md shows (at most `log_rows`), of `total`, and where the rest are.
+
+    `command` is the `issuelog` command that lists all `total` in the table's order.
+    """
+
+    rows: list[Issue]
+    total: int
+    command: str
+
+    @property
+    def more(self) -> int:
+        """How many issues the table leaves out."""
+        return self.total - len(self.rows)
+
+
+def capped(members: list[Issue], limit: int, newest_by: str | None, command: str) -> Capped:
+    """The first `limit` of `members` (0: all), newest first by the date field `newest_by`.
+
+    Without `newest_by` the members keep their ID order. Ties fall back on the ID, newest first,
+    so the rows are the same on every render.
+    """
+    if newest_by is not None:
+        members = sorted(members, key=lambda issue: _dated_key(issue, newest_by), reverse=True)
+    shown = members[:limit] if limit > 0 else members
+    return Capped(shown, len(members), command)
+
+
+def _dated_key(issue: Issue, field_name: str) -> tuple[date, tuple[int, str]]:
+    value = getattr(issue, field_name)
+    return (as_date(value) if value is not None else date.min, sort_key(issue.id))
+
+
+def list_command(*arguments: str) -> str:
+    """An `issuelog list` command line with its arguments quoted for a POSIX shell."""
+    return " ".join(["issuelog list", *(shlex.quote(argument) for argument in arguments)])
+
+
 @dataclass
 class Summary:
     """Everything the master log and the analysis show, grouped for templates."""
@@ -180,17 +255,39 @@ class Summary:
     # `issues` holds every issue; `tracked` those counted, without the reference-only entries.
     tracked: list[Issue] = field(default_factory=list)
     reference_only: int = 0
+    # The tables of ISSUES.md, each at most `config.log_rows` long (see `capped`).
+    open_shown: dict[str, Capped] = field(default_factory=dict)  # by severity name
+    resolved_shown: dict[str, Capped] = field(default_factory=dict)  # by phase
+    closed_shown: Capped = field(default_factory=lambda: Capped([], 0, ""))
+    reference_shown: dict[str, Capped] = field(default_factory=dict)  # by area
 
     @property
     def weekly_scale(self) -> int:
-        """The top of a weekly chart's scale: the largest weekly count, and at least 1."""
-        return max((max(week.opened, week.resolved) for week in self.weekly), default=1) or 1
+        """The top of a weekly chart's scale: the largest weekly count rounded up to tens, >= 10.
 
-    def age_days(self, issue: Issue) -> int | None:
-        """Days from an issue's report to the newest date in the data."""
-        if issue.reported is None or self.last_updated is None:
+        Rounded so that the scale seldom moves with one issue, and at least 10 so that a chart
+        drawing ten ticks gives them whole numbers.
+        """
+        largest = max((max(week.opened, week.resolved) for week in self.weekly), default=0)
+        return max(10, -(-largest // 10) * 10)
+
+    @property
+    def weekly_quarter(self) -> str:
+        """The calendar quarter the weekly chart shows (`2026 Q1`), or "" without dated issues."""
+        return quarter_label(self.last_updated) if self.last_updated else ""
+
+    @property
+    def pie_slices(self) -> list[Count]:
+        """Open severities with issues, largest first (ties in configured order), as a pie draws."""
+        return sorted((row for row in self.open_severity_counts if row.count),
+                      key=lambda row: -row.count)
+
+    def age_days(self, issue: Issue, today: date | None = None) -> int | None:
+        """Days from an issue's report to `today` (default: the newest date in the data)."""
+        end = today or self.last_updated
+        if issue.reported is None or end is None:
             return None
-        return max((self.last_updated - as_date(issue.reported)).days, 0)
+        return max((end - as_date(issue.reported)).days, 0)
 
 
 def phase_order(issues: list[Issue], config: Config) -> list[str]:
@@ -312,7 +409,41 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         weekly=weekly_activity(issues, config, newest=last_updated),
         tracked=issues,
         reference_only=len(every) - len(issues),
+        **_log_tables(open_by_severity, resolved_by_phase, closed_unresolved, reference, config),
     )
+
+
+def _log_tables(
+    open_by_severity: list[tuple[Severity, list[Issue]]],
+    resolved_by_phase: list[tuple[str, list[Issue]]],
+    closed_unresolved: list[Issue],
+    reference: list[tuple[str, list[Issue]]],
+    config: Config,
+) -> dict[str, Any]:
+    """The capped tables of ISSUES.md: the newest open, recently closed, first reference rows.
+
+    Newest first so that a reader sees what is current; a new or closed issue then adds or takes
+    one row and moves the last shown one in or out, and the "more" line's count changes.
+    """
+    limit = config.log_rows
+    resolved_options = [f"--status={s.name}" for s in config.statuses if s.resolved]
+    closed_options = [f"--status={s.name}" for s in config.statuses
+                      if not s.open and not s.resolved]
+    return {
+        "open_shown": {
+            severity.name: capped(members, limit, "reported", list_command(
+                f"--severity={severity.name}", "--sort=-reported"))
+            for severity, members in open_by_severity},
+        "resolved_shown": {
+            phase: capped(members, limit, "resolved", list_command(
+                *resolved_options, *([] if phase == NO_PHASE else [f"--phase={phase}"]),
+                "--sort=-resolved"))
+            for phase, members in resolved_by_phase},
+        "closed_shown": capped(closed_unresolved, limit, "resolved",
+                               list_command(*closed_options, "--sort=-resolved")),
+        "reference_shown": {area: capped(members, limit, None, "issuelog export --format html")
+                            for area, members in reference},
+    }
 
 
 def _grouped(issues: list[Issue], attribute: str) -> dict[str, list[Issue]]:
@@ -628,9 +759,10 @@ class MetricCounts:
     resolution_buckets: list[tuple[float, int]]
     resolution_count: int
     resolution_sum: float
+    oldest_open: dict[str, int] = field(default_factory=dict)  # days, by severity
 
 
-def metric_counts(issues: list[Issue], config: Config) -> MetricCounts:
+def metric_counts(issues: list[Issue], config: Config, today: date | None = None) -> MetricCounts:
     """Open, created and resolved issues by label, occurrences, and the resolution histogram.
 
     Reference-only entries are not counted: they record knowledge, not issues that happened.
@@ -652,5 +784,16 @@ def metric_counts(issues: list[Issue], config: Config) -> MetricCounts:
                             for bound in RESOLUTION_BUCKETS],
         resolution_count=len(durations),
         resolution_sum=sum(durations),
+        oldest_open=_oldest_open(issues, config, today) if today is not None else {},
     )
+
+
+def _oldest_open(issues: list[Issue], config: Config, today: date) -> dict[str, int]:
+    """The days the longest-open issue of each severity has been open, on `today`."""
+    oldest: dict[str, int] = {}
+    for issue in issues:
+        days = days_open(issue, today) if is_open(issue, config) else None
+        if days is not None and days >= oldest.get(issue.severity, -1):
+            oldest[issue.severity] = days
+    return oldest
 

@@ -23,31 +23,38 @@ def _issue(number: int, reported: date, status: str = "open", resolved: date | N
                  reported=reported, resolved=resolved)
 
 
-def test_weeks_count_back_from_the_newest_date_not_today() -> None:
+def test_weeks_are_the_mondays_of_the_newest_dates_quarter_not_todays() -> None:
     issues = [
-        _issue(1, date(2026, 3, 1)),  # 2026-03-01 is in the first of three weeks ending 03-20
-        _issue(2, date(2026, 3, 7), "resolved", date(2026, 3, 13)),
+        _issue(1, date(2026, 3, 1)),  # a Sunday: the week of Monday 02-23
+        _issue(2, date(2026, 3, 2), "resolved", date(2026, 3, 13)),
         _issue(3, date(2026, 3, 14), "wont_fix", date(2026, 3, 20)),
-        _issue(4, date(2026, 2, 27)),  # before the window: not counted
+        _issue(4, date(2025, 12, 28)),  # the quarter before: not counted
     ]
-    weeks = weekly_activity(issues, Config(), weeks=3)
-    assert [(w.start, w.end) for w in weeks] == [
-        (date(2026, 2, 28), date(2026, 3, 6)),
-        (date(2026, 3, 7), date(2026, 3, 13)),
-        (date(2026, 3, 14), date(2026, 3, 20)),
-    ]
-    assert [w.opened for w in weeks] == [1, 1, 1]
-    # Only statuses that count as resolved: the won't-fix closure on 03-20 is not a resolution.
-    assert [w.resolved for w in weeks] == [0, 1, 0]
-
-
-def test_datetimes_count_by_their_day_and_default_is_twelve_weeks() -> None:
-    issues = [_issue(1, datetime(2026, 1, 5, 23, 59), "resolved", datetime(2026, 1, 6, 0, 1))]
     weeks = weekly_activity(issues, Config())
-    assert len(weeks) == 12
-    assert weeks[-1].end == date(2026, 1, 6)
-    assert (weeks[-1].opened, weeks[-1].resolved) == (1, 1)
-    assert sum(w.opened + w.resolved for w in weeks[:-1]) == 0
+    # 2026 Q1 runs from Thursday 01-01 to Tuesday 03-31: the weeks of 2025-12-29 to 2026-03-30.
+    assert (weeks[0].start, weeks[-1].end) == (date(2025, 12, 29), date(2026, 4, 5))
+    assert len(weeks) == 14 and all(w.start.weekday() == 0 for w in weeks)
+    opened = {w.start: w.opened for w in weeks if w.opened}
+    assert opened == {date(2026, 2, 23): 1, date(2026, 3, 2): 1, date(2026, 3, 9): 1}
+    # Only statuses that count as resolved: the won't-fix closure on 03-20 is not a resolution.
+    assert {w.start: w.resolved for w in weeks if w.resolved} == {date(2026, 3, 9): 1}
+
+
+def test_a_new_issue_changes_only_its_own_week() -> None:
+    issues = [_issue(1, date(2026, 1, 5)), _issue(2, date(2026, 2, 10))]
+    before = weekly_activity(issues, Config())
+    after = weekly_activity([*issues, _issue(3, date(2026, 2, 20))], Config())
+    assert [w.start for w in after] == [w.start for w in before]
+    changed = [w.start for w, old in zip(after, before, strict=True) if w != old]
+    assert changed == [date(2026, 2, 16)]
+
+
+def test_datetimes_count_by_their_day() -> None:
+    issues = [_issue(1, datetime(2026, 1, 4, 23, 59), "resolved", datetime(2026, 1, 5, 0, 1))]
+    weeks = weekly_activity(issues, Config())
+    assert [(w.start, w.opened, w.resolved) for w in weeks[:2]] == [
+        (date(2025, 12, 29), 1, 0), (date(2026, 1, 5), 0, 1)]
+    assert sum(w.opened + w.resolved for w in weeks[2:]) == 0
 
 
 def test_no_dated_issue_gives_no_weeks() -> None:
@@ -69,15 +76,32 @@ def test_charts_use_the_summary_figures() -> None:
               _issue(2, date(2026, 1, 2), severity="low"),
               _issue(3, date(2026, 1, 3), "resolved", date(2026, 1, 9), severity="low")]
     text = render_log(issues, Config())
-    pie = re.search(r"```mermaid\npie showData title Open issues by severity\n(.*?)```", text, re.S)
+    pie = re.search(r"```mermaid\n%%\{init: .*?\}%%\npie showData title Open issues by severity\n"
+                    r"(.*?)```", text, re.S)
     assert pie is not None
     assert pie.group(1) == '    "🔴 Critical" : 1\n    "🟢 Low" : 1\n'  # no empty slices
     summary = summarize(issues, Config())
     assert f"    bar [{', '.join(str(w.opened) for w in summary.weekly)}]" in text
-    assert "    bar [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 1]" in text
-    assert "    line [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]" in text
-    assert '"12-20", "12-27", "01-03"]' in text
-    assert 'y-axis "Issues" 0 --> 2' in text
+    assert "    bar [3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]" in text
+    assert "    line [0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]" in text
+    assert 'x-axis ["12-29", "01-05", "01-12", ' in text and '"03-30"]' in text
+    assert 'title "Opened and resolved per week, 2026 Q1"' in text
+    # At least ten, in tens: Mermaid's ten ticks are whole numbers, and the scale seldom moves.
+    assert 'y-axis "Issues" 0 --> 10' in text
+
+
+def test_pie_colours_follow_the_severity_emoji_largest_slice_first() -> None:
+    issues = [_issue(1, date(2026, 1, 1), severity="critical"),
+              *(_issue(n, date(2026, 1, 1), severity="low") for n in (2, 3)),
+              _issue(4, date(2026, 1, 1), severity="medium")]
+    text = render_log(issues, Config())
+    init, *slices = text.split("```mermaid\n", 1)[1].split("```", 1)[0].splitlines()[:4]
+    # Mermaid draws the largest slice first and gives it pie1: the lines come in that order.
+    assert init == ('%%{init: {"theme": "base", "themeVariables": {"pie1": "#2da44e", '
+                    '"pie2": "#d1242f", "pie3": "#d4a72c"}}}%%')
+    assert slices[1:] == ['    "🟢 Low" : 2', '    "🔴 Critical" : 1']
+    assert '"plotColorPalette": "#0969da, #2da44e"' in text  # blue bars, green line
+    assert "Blue bars: issues opened; green line: issues resolved." in text
 
 
 def test_empty_log_has_no_broken_chart() -> None:
@@ -91,8 +115,8 @@ def test_all_zero_weeks_still_have_a_scale() -> None:
     # The newest date is a won't-fix closure: no week has an opened or resolved issue.
     issues = [_issue(1, date(2025, 1, 1), "wont_fix", date(2026, 1, 1))]
     text = render_log(issues, Config())
-    assert "    bar [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]" in text
-    assert 'y-axis "Issues" 0 --> 1' in text
+    assert "    bar [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]" in text
+    assert 'y-axis "Issues" 0 --> 10' in text
     assert "*No open issues*" in text
 
 

@@ -8,6 +8,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -39,15 +40,18 @@ def three(project: Path, cli: Invoke) -> Path:
     return project
 
 
-def test_list_prints_open_issues_as_plain_columns_when_piped(three: Path, cli: Invoke) -> None:
+def test_list_prints_open_issues_as_plain_columns_when_piped(
+        three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The age counts to today, unlike ISSUES.md: fix the day the list is asked on.
+    monkeypatch.setattr("issuelog.listing.clock_today", lambda: date(2026, 1, 31))
     result = cli("list")
     assert result.stdout.splitlines() == [
         "ID         SEVERITY  STATUS  TITLE                         PHASE  COMPONENT  ASSIGNEE"
-        "  REPORTED",
+        "  REPORTED    AGE",
         "ISSUE-001  critical  open    Database refuses connections         database           "
-        "  2026-01-10",
+        "  2026-01-10  21d",
         "ISSUE-002  low       open    Typo in help                                    grace   "
-        "  2026-01-11",
+        "  2026-01-11  20d",
     ]
     assert "\x1b[" not in result.stdout
 

@@ -222,7 +222,7 @@ def test_html_shows_the_log_and_its_charts(golden_config: Path) -> None:
     assert '<tr><th>Total</th><th class="number">13</th></tr>' in html
     assert html.count("<svg ") == 2
     assert "High: 2 (40.0%)" in html  # the pie's legend, from stats' shares
-    assert "2026-01-04 to 2026-01-10: 5 opened" in html
+    assert "2026-01-05 to 2026-01-11: 4 opened" in html
     assert html.count('<article class="issue"') == 13
     assert export_html(list(reversed(issues)), config) == html
 

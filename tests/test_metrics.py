@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import urllib.request
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -26,8 +27,10 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
     }
 
 
-def test_metrics_parse_back_with_prometheus_client(project: Path, cli: Invoke) -> None:
+def test_metrics_parse_back_with_prometheus_client(
+        project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(project, FIXTURE)
+    monkeypatch.setattr("issuelog.metrics.clock_today", lambda: date(2026, 2, 1))
     text = cli("metrics").stdout
     families = {family.name: family.type for family in text_string_to_metric_families(text)}
     assert families == {
@@ -37,8 +40,14 @@ def test_metrics_parse_back_with_prometheus_client(project: Path, cli: Invoke) -
         "issuelog_issue_resolution_seconds": "histogram",
         "issuelog_issue_occurrences": "counter",
         "issuelog_file_problems": "gauge",
+        "issuelog_oldest_open_issue_age_days": "gauge",
     }
     found = samples(text)
+    # Ages count to the day the metrics are read (ISSUES.md shows none).
+    oldest = {labels: value for (name, labels), value in found.items()
+              if name == "issuelog_oldest_open_issue_age_days"}
+    assert oldest == {(("severity", "critical"),): 17, (("severity", "high"),): 18,
+                      (("severity", "medium"),): 16}
     active = {labels: value for (name, labels), value in found.items() if name == "issuelog_active_issues"}
     assert active == {
         (("category", "reliability"), ("severity", "high")): 1,

@@ -69,7 +69,7 @@ def test_every_section_is_present_in_order(golden_project: Path) -> None:
         "## Won't Fix / Known Limitations", "## Common Issues Reference",
         "## Issue Statistics by Phase", "## Resolution Time", "## Patterns",
     ]
-    assert text.rstrip().endswith("*Last Updated: 2026-01-24*")
+    assert "Last Updated" not in text and "Age" not in text and "Share" not in text
 
 
 def test_empty_log_shows_placeholders() -> None:
@@ -77,7 +77,7 @@ def test_empty_log_shows_placeholders() -> None:
     assert text.count("*None*") == 4 + 1 + 2  # four severities, won't fix, two pattern tables
     assert text.count("*None yet*") == 2 + 1  # two phases and the reference
     assert "| **Total** | **0** |" in text
-    assert "*Last Updated: no dated issues yet*" in text
+    assert "*No dated issues yet*" in text
 
 
 @pytest.mark.parametrize(
