@@ -273,11 +273,12 @@ def _summary(config: Config, context: CiContext, base_ref: str, fork_point: str,
                                      or "no issue changed"))
     if not report.problems:
         return text
-    listed = [f"- `{problem}`" for problem in report.problems[:SUMMARY_PROBLEMS]]
+    # Double backticks: the messages quote commands in single ones.
+    listed = [f"- `` {problem} ``" for problem in report.problems[:SUMMARY_PROBLEMS]]
     more = len(report.problems) - len(listed)
     if more:
         listed.append(f"- and {more} more: see the job's log")
-    fixes = [f"\nTo fix, on the branch: `{fix}`" for fix in report.fixes]
+    fixes = [f"\nTo fix, on the branch: `` {fix} ``" for fix in report.fixes]
     return (f"**issuelog ci: {len(report.problems)} problem(s)**\n\n" + "\n".join(listed) + "\n"
             + "".join(fixes) + ("\n" if fixes else "") + "\n" + text)
 
