@@ -159,7 +159,7 @@ def run_ci(config: Config, context: CiContext) -> CiReport:
     if decision.mode is Mode.RENDER:
         report.log.insert(0, f"{context.service}: branch '{decision.branch}', where "
                              f"{config.output} is rendered")
-        _render(config, report)
+        _update_log(config, report, write=True)
     else:
         _check_pull_request(config, context, decision, top, report)
     return report
@@ -191,7 +191,7 @@ def _check_pull_request(config: Config, context: CiContext, decision: Decision, 
             report.log.append(f"{config.output}: untouched (rendered on "
                               f"{', '.join(config.render_branches)} only)")
     else:
-        _check_log_current(config, report)
+        _update_log(config, report, write=False)
     report.summary = _summary(config, context, base_ref, fork_point, report)
 
 
@@ -213,28 +213,13 @@ def _check_ids_against_base(config: Config, base_ref: str, report: CiReport) -> 
     report.log.append(f"IDs: {len(taken)} taken on {base_ref} by another issue")
 
 
-def _check_log_current(config: Config, report: CiReport) -> None:
+def _update_log(config: Config, report: CiReport, *, write: bool) -> None:
+    """Render the log and compare it with the file: `write` it when stale, or report it stale."""
     from issuelog.cache import rendered_log
 
     if report.problems:
-        report.log.append(f"{config.output}: not checked while the issue files have problems")
-        return
-    result = rendered_log(config)
-    if result.text is None:
-        return
-    if _on_disk(config) == result.text.encode("utf-8"):
-        report.log.append(f"{config.output}: up to date")
-        return
-    report.problems.append(Problem(config.output, 1, "stale: run `issuelog render` and commit it"))
-    report.fixes.append(f"issuelog render && git commit {config.output} -m 'Render {config.output}' "
-                        "&& git push")
-
-
-def _render(config: Config, report: CiReport) -> None:
-    from issuelog.cache import rendered_log
-
-    if report.problems:
-        report.log.append(f"{config.output}: not rendered while the issue files have problems")
+        report.log.append(f"{config.output}: not {'rendered' if write else 'checked'} while the "
+                          "issue files have problems")
         return
     result = rendered_log(config)
     if result.text is None:
@@ -242,11 +227,15 @@ def _render(config: Config, report: CiReport) -> None:
     data = result.text.encode("utf-8")
     if _on_disk(config) == data:
         report.log.append(f"{config.output}: up to date ({result.issue_count} issues)")
-        return
-    write_bytes_atomic(config.output_path, data)
-    report.rendered = True
-    report.log.append(f"{config.output}: re-rendered ({result.issue_count} issues); "
-                      "left in the work tree for the job to commit")
+    elif write:
+        write_bytes_atomic(config.output_path, data)
+        report.rendered = True
+        report.log.append(f"{config.output}: re-rendered ({result.issue_count} issues); "
+                          "left in the work tree for the job to commit")
+    else:
+        report.problems.append(Problem(config.output, 1, "stale: run `issuelog render` and commit it"))
+        report.fixes.append(f"issuelog render && git commit {config.output} -m "
+                            f"'Render {config.output}' && git push")
 
 
 def _on_disk(config: Config) -> bytes | None:
