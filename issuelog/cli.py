@@ -402,12 +402,14 @@ def git_hook(
     name: Annotated[str, typer.Argument(help="The git hook being run.")],
     arguments: Annotated[list[str] | None, typer.Argument(help="The hook's arguments.")] = None,
 ) -> None:
-    """Run by the hooks `install-hooks` installs: re-render ISSUES.md after merges and rebases."""
+    """Run by the hooks `install-hooks` installs: keep ISSUES.md current in merges and rebases."""
     from issuelog.hooks import run_hook
 
-    message = run_hook(name, arguments or [], load_project())
-    if message:
-        typer.echo(message, err=True)
+    result = run_hook(name, arguments or [], load_project())
+    if result.message:
+        typer.echo(result.message, err=True)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command()

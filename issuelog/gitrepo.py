@@ -29,14 +29,16 @@ class GitUnavailable(Exception):
     """git is not installed, or the directory is not inside a git work tree."""
 
 
-def run_git(args: Sequence[str], cwd: Path, stdin: bytes | None = None) -> bytes:
-    """Run one git command and return its standard output; raise GitUnavailable on failure."""
+def run_git(args: Sequence[str], cwd: Path, stdin: bytes | None = None,
+            env: dict[str, str] | None = None) -> bytes:
+    """Run one git command (with `env` added to the environment) and return its standard output;
+    raise GitUnavailable on failure."""
     try:
         result = subprocess.run(
             ["git", *args], cwd=cwd, input=stdin, capture_output=True, check=False,
             # Hooks run git with GIT_DIR/GIT_INDEX_FILE set for the repository they serve; keep
             # them, but never let a pager or a prompt wait for a person.
-            env={**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0"},
+            env={**os.environ, "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", **(env or {})},
         )
     except OSError as error:
         raise GitUnavailable(f"cannot run git: {error.strerror}") from None
@@ -214,12 +216,15 @@ class Arrival:
 
 
 def arrival(top: Path, path: Path) -> Arrival | None:
-    """The commit that first added `path` in the history of HEAD, or None if never committed."""
+    """The commit that first added `path` in the history of HEAD (and, mid-merge, of the commit
+    being merged in), or None if never committed."""
     inside = relative_to_work_tree(path, top)
     if inside is None:
         return None
+    incoming = merge_head(top)
+    revisions = ["HEAD", incoming] if incoming else ["HEAD"]
     try:
-        output = _text(["log", "--diff-filter=A", "--format=%H %ct", "HEAD", "--", inside], top)
+        output = _text(["log", "--diff-filter=A", "--format=%H %ct", *revisions, "--", inside], top)
     except GitUnavailable:
         return None
     lines = output.splitlines()
@@ -379,6 +384,50 @@ def set_config(top: Path, key: str, value: str) -> None:
     """Set a value in the repository's own git config (`.git/config`)."""
     run_git(["config", "--local", key, value], top)
 
+
+# --- hooks: what a merge or a rebase just made ----------------------------------------------------
+
+def is_unpublished(top: Path, rev: str = "HEAD") -> bool:
+    """Whether no remote-tracking branch contains `rev` (so amending it rewrites nobody's history)."""
+    try:
+        return not _text(["branch", "-r", "--contains", rev], top)
+    except GitUnavailable:
+        return False
+
+
+def is_fresh_merge(top: Path) -> bool:
+    """Whether HEAD is a merge commit that `git merge` just made here (not a fast-forward to
+    someone else's merge): two parents, the first being the HEAD before the merge, unpublished."""
+    try:
+        parents = _text(["rev-list", "--no-walk", "--parents", "HEAD"], top).split()[1:]
+        before = _text(["rev-parse", "--verify", "--quiet", "ORIG_HEAD^{commit}"], top)
+    except GitUnavailable:
+        return False
+    return len(parents) == 2 and parents[0] == before and is_unpublished(top)
+
+
+def amend_head_with(top: Path, paths: Sequence[str]) -> None:
+    """Replace HEAD by the same commit (parents, author, message) with the work tree's `paths`.
+
+    Done with plumbing (`write-tree`, `commit-tree`, `update-ref`): `git commit --amend` refuses
+    while `git merge` still holds MERGE_HEAD in its post-merge hook, and plumbing runs no hooks.
+    """
+    head = _text(["rev-parse", "--verify", "HEAD^{commit}"], top)
+    run_git(["add", "--", *paths], top)
+    tree = _text(["write-tree"], top)
+    parents = _text(["rev-list", "--no-walk", "--parents", head], top).split()[1:]
+    fields = run_git(["log", "-1", "--format=%an%x00%ae%x00%ad%x00%B", "--date=raw", head], top)
+    name, email, when, message = fields.decode("utf-8", "surrogateescape").split("\0", 3)
+    environment = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_AUTHOR_DATE": when}
+    arguments = ["commit-tree", tree, *[item for parent in parents for item in ("-p", parent)]]
+    message_bytes = message.rstrip("\n").encode("utf-8", "surrogateescape") + b"\n"
+    commit = run_git(arguments, top, message_bytes, env=environment).decode().strip()
+    run_git(["update-ref", "-m", "issuelog: the re-rendered log added", "HEAD", commit, head], top)
+
+
+def stage(top: Path, paths: Sequence[str]) -> None:
+    """`git add` these paths."""
+    run_git(["add", "--", *paths], top)
 
 
 # --- continuous integration -----------------------------------------------------------------------

@@ -1,10 +1,17 @@
 """Git integration that keeps ISSUES.md free of merge conflicts: a merge driver and git hooks.
 
 `install_hooks` marks ISSUES.md in `.gitattributes` with a merge driver that never reports a
-conflict (it keeps the current side), and installs hooks that re-render the log once the issue
-files are merged: `post-merge` and `post-rewrite` (rebases). The fresh log is left in the work
-tree for the user to commit: git builds an automatic merge commit's tree before the
-`pre-merge-commit` hook runs, so no hook can put the log into that commit.
+conflict (it keeps the current side), and installs three hooks:
+
+- `pre-merge-commit` stops a merge commit that would bring duplicate IDs (exit 1, naming
+  `issuelog renumber`); git leaves the merge in progress for the user to fix and commit.
+- `post-merge` re-renders the log from the merged issue files and, when `git merge` has just
+  made a merge commit that no remote has yet, amends that commit with the log, so the merge
+  commit carries a current ISSUES.md. (A `pre-merge-commit` hook cannot add it: git writes an
+  automatic merge's tree before that hook runs, and `git add` there reaches only the index.)
+- `post-rewrite` does the same for the tip of a finished rebase.
+
+Everything honours `render_branches`: where the log is not rendered, only duplicates are checked.
 """
 
 from __future__ import annotations
@@ -18,8 +25,11 @@ from issuelog.config import Config
 from issuelog.errors import UsageError
 from issuelog.gitrepo import (
     GitUnavailable,
+    amend_head_with,
     current_branch,
     hooks_directory,
+    is_fresh_merge,
+    is_unpublished,
     relative_to_work_tree,
     set_config,
     work_tree_root,
@@ -27,7 +37,7 @@ from issuelog.gitrepo import (
 from issuelog.store import display_path, load_issues, write_atomic, write_lock
 
 DRIVER = "issuelog"
-HOOKS = ("post-merge", "post-rewrite")
+HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite")
 MARKER = "# installed by `issuelog install-hooks`"
 ATTRIBUTES = ".gitattributes"
 
@@ -90,7 +100,7 @@ def hook_script(name: str, project: str, python: str) -> str:
     interpreter = shlex.quote(python)
     return (
         "#!/bin/sh\n"
-        f"{MARKER}: re-renders ISSUES.md after merges and rebases.\n"
+        f"{MARKER}: keeps ISSUES.md current in merges and rebases.\n"
         f"{change_directory}"
         f"if [ -x {interpreter} ]; then exec {interpreter} -m issuelog git-hook {name} \"$@\"; fi\n"
         f"if command -v issuelog >/dev/null 2>&1; then exec issuelog git-hook {name} \"$@\"; fi\n"
@@ -142,13 +152,56 @@ def refresh_log(config: Config) -> LogUpdate:
     return LogUpdate(True, f"re-rendered {shown}")
 
 
-def run_hook(name: str, arguments: list[str], config: Config) -> str:
-    """Do a hook's job; return what to tell the user (empty when there is nothing to say)."""
+@dataclass(frozen=True)
+class HookResult:
+    """What a hook tells the user, and its exit status (non-zero stops a merge commit)."""
+
+    message: str
+    exit_code: int = 0
+
+
+def duplicate_ids_message(config: Config) -> str:
+    """A loud message naming the duplicate IDs in the issue files and the fix; empty if none."""
+    from issuelog.store import cross_file_problems
+
+    problems = [p for p in cross_file_problems(load_issues(config, bodies=False).issues, config)
+                if p.message.startswith("duplicate id")]
+    if not problems:
+        return ""
+    lines = [f"issuelog: THIS MERGE BRINGS {len(problems)} DUPLICATE ID(S):"]
+    lines += [f"  {problem}" for problem in problems]
+    lines.append("issuelog: run `issuelog renumber` (the default branch's IDs stay), then "
+                 f"`issuelog render`, `git add -A {config.issues_dir} {config.output}` and `git commit`")
+    return "\n".join(lines)
+
+
+def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
+    """Do a hook's job; return what to tell the user and the hook's exit status."""
     if name not in HOOKS:
         raise UsageError(f"unknown hook '{name}' (known: {', '.join(HOOKS)})")
     if name == "post-rewrite" and arguments[:1] != ["rebase"]:
-        return ""  # `git commit --amend` leaves the log as the author committed it
+        return HookResult("")  # `git commit --amend` leaves the log as the author committed it
+    duplicates = duplicate_ids_message(config)
+    if name == "pre-merge-commit":
+        if duplicates:
+            return HookResult(duplicates + "\nissuelog: the merge commit was stopped; the merge is "
+                              "still in progress (`git merge --abort` undoes it)", 1)
+        return HookResult("")
+    if duplicates:
+        return HookResult(duplicates, 1)  # after the fact: git no longer looks at the status
     update = refresh_log(config)
     if not update.written:
-        return f"issuelog: {update.message}" if update.message else ""
-    return f"issuelog: {update.message}; commit it (git commit {display_path(config.output_path, config)})"
+        return HookResult(f"issuelog: {update.message}" if update.message else "")
+    shown = display_path(config.output_path, config)
+    top = work_tree_root(config.root)
+    output = relative_to_work_tree(config.output_path, top) if top else None
+    fresh = top is not None and (is_fresh_merge(top) if name == "post-merge" else is_unpublished(top))
+    if top is not None and output is not None and fresh:
+        try:
+            amend_head_with(top, [output])
+        except GitUnavailable as error:
+            return HookResult(f"issuelog: re-rendered {shown} but could not amend the commit "
+                              f"({error}); commit it (git commit {shown})")
+        what = "merge commit" if name == "post-merge" else "rebased commit"
+        return HookResult(f"issuelog: re-rendered {shown} and added it to the {what}")
+    return HookResult(f"issuelog: {update.message}; commit it (git commit {shown})")

@@ -172,6 +172,12 @@ def plan_renumbering(config: Config) -> RenumberPlan:
     for issue_id in sorted(duplicates, key=sort_key):
         members = duplicates[issue_id]
         decided = _published_keeper(members, published, config) if published else None
+        if published is not None and published.rev is None and any(
+                arrivals.get(issue.path) for issue in members):
+            raise IssuelogError(
+                f"cannot tell the default branch (no origin/HEAD, main or master), so not which "
+                f"{issue_id} is published: nothing was changed. Set default_branch in the "
+                "configuration (or run `git remote set-head origin --auto`)")
         if decided is None:
             members = sorted(members, key=lambda issue: _entry_order(issue, arrivals))
             keeper, later, basis = members[0], members[1:], None
@@ -180,11 +186,7 @@ def plan_renumbering(config: Config) -> RenumberPlan:
         for issue in later:
             new_id = config.format_id(number)
             number += 1
-            new_path = issue.path.with_name(_new_name(issue, new_id))
-            if new_path.name in taken or new_path.exists():
-                raise IssueFileError(f"{display_path(new_path, config)} already exists; nothing was changed")
-            taken.add(new_path.name)
-            plan.renames.append(Rename(issue_id, new_id, issue.path, new_path, keeper.path))
+            plan.renames.append(_rename(issue, new_id, keeper.path, taken, config))
             if basis is None or published is None:
                 _plan_references(plan, issues, issue, keeper, new_id, arrivals, top)
             else:
@@ -248,29 +250,36 @@ def plan_against(config: Config, against: str) -> RenumberPlan:
     top = work_tree_root(config.root)
     assert top is not None  # base_id_clashes refused already
     directory = relative_to_work_tree(config.issues_path, top) or ""
-    on_base = highest_id_number(blobs_at(top, resolve_commit(top, against), directory), config)
+    base = resolve_commit(top, against)
+    on_base = highest_id_number(blobs_at(top, base, directory), config)
     number = max(next_free_number(config), on_base + 1)
     issues = load_issues(config, bodies=False).issues
     taken = {issue.path.name for issue in issues}
+    base_versions = _snapshot(top, base, directory, [issue.path.name for issue in issues])
     for clash in clashes:
         moved = clash.issue
         new_id = config.format_id(number)
         number += 1
-        new_path = moved.path.with_name(_new_name(moved, new_id))
-        if new_path.name in taken or new_path.exists():
-            raise IssueFileError(f"{display_path(new_path, config)} already exists; nothing was changed")
-        taken.add(new_path.name)
-        plan.renames.append(Rename(moved.id, new_id, moved.path, new_path,
-                                   config.issues_path / clash.base_name))
+        plan.renames.append(_rename(moved, new_id, config.issues_path / clash.base_name, taken, config))
         for other in issues:
             if other.path == moved.path or moved.id not in other.related:
                 continue
-            base_version = next((c for c in clashes if c.issue.path == other.path), None)
-            if base_version is not None and moved.id in base_version.base_related:
+            version = base_versions.get(other.path.name)
+            if version is not None and moved.id in version.related:
+                # The base's version of this file links the base's issue too: either may be meant.
                 plan.unclear.append(UnclearReference(other.path, moved.id))
             else:
                 plan.references.append(ReferenceUpdate(other.path, moved.id, new_id))
     return plan
+
+
+def _rename(issue: Issue, new_id: str, kept_by: Path, taken: set[str], config: Config) -> Rename:
+    """The rename of `issue` to `new_id`; refused when the new file name is already taken."""
+    new_path = issue.path.with_name(_new_name(issue, new_id))
+    if new_path.name in taken or new_path.exists():
+        raise IssueFileError(f"{display_path(new_path, config)} already exists; nothing was changed")
+    taken.add(new_path.name)
+    return Rename(issue.id, new_id, issue.path, new_path, kept_by)
 
 
 def _entry_order(issue: Issue, arrivals: dict[Path, Arrival | None]) -> tuple[int, float, str]:
@@ -415,7 +424,6 @@ class BaseClash:
 
     issue: Issue  # as it is in the work tree
     base_name: str  # the name of the base's file with that ID
-    base_related: tuple[str, ...]  # the `related:` of the base's version of this issue's file
 
 
 def _snapshot(top: Path, commit: str, directory: str, names: list[str]) -> dict[str, Issue]:
@@ -460,8 +468,6 @@ def base_id_clashes(config: Config, against: str) -> list[BaseClash]:
     issues = load_issues(config, bodies=False).issues
     here = {issue.path.name for issue in issues}
     mine = [issue for issue in issues if issue.id in base_ids]
-    base_versions = _snapshot(top, base, directory, [issue.path.name for issue in issues
-                                                      if issue.path.name in base_blobs])
     clashes = []
     for issue in sorted(mine, key=lambda issue: (sort_key(issue.id), issue.path.name)):
         name, base_name = issue.path.name, base_ids[issue.id]
@@ -471,8 +477,7 @@ def base_id_clashes(config: Config, against: str) -> list[BaseClash]:
             continue  # the same file on both sides
         if base_name in fork_blobs and base_name not in here:
             continue  # this branch renamed the base's file
-        version = base_versions.get(name)
-        clashes.append(BaseClash(issue, base_name, tuple(version.related) if version else ()))
+        clashes.append(BaseClash(issue, base_name))
     return clashes
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from issuelog.config import ConfigError, config_from_mapping, load_config
 from issuelog.errors import UsageError
 from issuelog.hooks import MARKER, run_hook
-from tests.conftest import Invoke, files_snapshot
+from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 from tests.git_helpers import commit_all, days_ago, git
 
 
@@ -38,7 +39,7 @@ def _assert_log_is_clean_and_fresh(repo: Path, cli: Invoke) -> str:
 def test_install_hooks_sets_driver_attributes_and_hooks(repo: Path, cli: Invoke) -> None:
     assert git(repo, "config", "merge.issuelog.driver").strip() == "true"
     assert (repo / ".gitattributes").read_text() == "/ISSUES.md merge=issuelog\n"
-    for name in ("post-merge", "post-rewrite"):
+    for name in ("pre-merge-commit", "post-merge", "post-rewrite"):
         hook = repo / ".git" / "hooks" / name
         assert MARKER in hook.read_text()
         assert hook.stat().st_mode & 0o111
@@ -67,10 +68,14 @@ def test_install_hooks_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
 def test_merge_of_two_branches_that_both_rendered_has_no_conflict(repo: Path, cli: Invoke) -> None:
     _two_branches(repo, cli)
     git(repo, "checkout", "-q", "left")
-    git(repo, "merge", "--no-edit", "right", when="2026-01-04T09:00:00")
+    merge = subprocess.run(["git", "merge", "--no-edit", "right"], cwd=repo, capture_output=True,
+                           text=True, check=True)
+    assert "re-rendered ISSUES.md and added it to the merge commit" in merge.stderr
     log = _assert_log_is_clean_and_fresh(repo, cli)
     assert "| **Total** | **3** |" in log
-    assert git(repo, "status", "--porcelain") == " M ISSUES.md\n"  # re-rendered, for the user to commit
+    assert git(repo, "status", "--porcelain") == ""  # nothing left to commit
+    assert git(repo, "show", "HEAD:ISSUES.md") == log  # the merge commit itself carries it
+    assert len(git(repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3  # still a merge
 
 
 def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(repo: Path, cli: Invoke) -> None:
@@ -80,7 +85,9 @@ def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(repo: Path, cli:
     assert "CONFLICT" not in result
     log = _assert_log_is_clean_and_fresh(repo, cli)
     assert "| **Total** | **3** |" in log
-    assert git(repo, "status", "--porcelain") == " M ISSUES.md\n"  # re-rendered, for the user to commit
+    assert git(repo, "status", "--porcelain") == ""
+    assert git(repo, "show", "HEAD:ISSUES.md") == log  # the rebased tip carries it
+    assert git(repo, "log", "--format=%s", "-3").split() == ["left", "right", "base"]
 
 
 def test_render_branches_skips_render_and_check_elsewhere(repo: Path, cli: Invoke,
@@ -147,10 +154,56 @@ def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(repo: 
     cli("new", "Stale log", "-s", "low", "--date", "2026-01-05")
     config = load_config(repo)
     before = files_snapshot(repo)
-    assert run_hook("post-rewrite", ["amend"], config) == ""
+    assert run_hook("post-rewrite", ["amend"], config).message == ""
     assert files_snapshot(repo) == before
-    assert run_hook("post-rewrite", ["rebase"], config) == (
+    git(repo, "remote", "add", "origin", str(repo))
+    git(repo, "fetch", "-q", "origin")  # HEAD is published: the hook must not amend it
+    assert run_hook("post-rewrite", ["rebase"], config).message == (
         "issuelog: re-rendered ISSUES.md; commit it (git commit ISSUES.md)")
     cli("render", "--check")
     with pytest.raises(UsageError, match="unknown hook 'pre-push'"):
         run_hook("pre-push", [], config)
+
+
+def test_a_merge_that_brings_duplicate_ids_is_stopped_loudly(repo: Path, cli: Invoke) -> None:
+    git(repo, "checkout", "-q", "-b", "left")
+    make_tree(repo, {"issues/ISSUE-002-left.md": issue_text("ISSUE-002", title="Left")})
+    commit_all(repo, "left", when=days_ago(2))
+    git(repo, "checkout", "-q", "-b", "right", "main")
+    make_tree(repo, {"issues/ISSUE-002-right.md": issue_text("ISSUE-002", title="Right")})
+    commit_all(repo, "right", when=days_ago(1))
+    merge = subprocess.run(["git", "merge", "--no-edit", "left"], cwd=repo, capture_output=True,
+                           text=True)
+    assert merge.returncode != 0
+    assert "THIS MERGE BRINGS 1 DUPLICATE ID(S)" in merge.stderr
+    assert "run `issuelog renumber`" in merge.stderr
+    assert (repo / ".git" / "MERGE_HEAD").is_file()  # stopped before the commit, still in progress
+    assert "keeps ISSUE-002" in cli("renumber").stdout
+    cli("render")
+    git(repo, "add", "-A", "issues", "ISSUES.md")
+    git(repo, "commit", "-q", "--no-edit")
+    cli("check")
+    cli("render", "--check")
+    assert len(git(repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3
+
+
+def test_merge_hooks_respect_render_branches(repo: Path, cli: Invoke,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    for variable in ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"):
+        monkeypatch.delenv(variable, raising=False)
+    (repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main"]\n')
+    commit_all(repo, "render on main only", when=days_ago(3))
+    git(repo, "checkout", "-q", "-b", "left")
+    cli("new", "Left bug", "-s", "medium", "--date", "2026-01-02")
+    commit_all(repo, "left", when=days_ago(2))
+    git(repo, "checkout", "-q", "-b", "right", "main")
+    cli("new", "Right bug", "-s", "low", "--date", "2026-01-03")
+    commit_all(repo, "right", when=days_ago(1))
+    before = (repo / "ISSUES.md").read_bytes()
+    git(repo, "merge", "--no-edit", "left")  # on a feature branch: the log is not rendered
+    assert (repo / "ISSUES.md").read_bytes() == before
+    assert git(repo, "status", "--porcelain") == ""
+    git(repo, "checkout", "-q", "main")
+    git(repo, "merge", "--no-ff", "--no-edit", "right")  # on main: the merge commit carries it
+    cli("render", "--check")
+    assert git(repo, "status", "--porcelain") == ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -37,11 +38,13 @@ def test_done_when_two_branches_collide_merge_and_renumber(
     commit_all(repo, "alpha issue", when="2026-01-02T10:00:00")
 
     git(repo, "fetch", "-q", str(clone), "main:refs/remotes/teammate/main")
-    merge = git(repo, "merge", "--no-edit", "teammate/main", when="2026-01-04T10:00:00")
-    assert "CONFLICT" not in merge
+    merge = subprocess.run(["git", "merge", "--no-edit", "teammate/main"], cwd=repo,
+                           capture_output=True, text=True)
+    assert "CONFLICT" not in merge.stdout
+    # The installed pre-merge-commit hook stops the merge commit: it would bring duplicate IDs.
+    assert merge.returncode != 0 and "DUPLICATE ID" in merge.stderr
     log = (repo / "ISSUES.md").read_text()
     assert "<<<<<<<" not in log and ">>>>>>>" not in log
-    assert git(repo, "status", "--porcelain") == ""
 
     found = cli("check", code=1)
     assert ("issues/ISSUE-002-beta-bug.md:2: duplicate id 'ISSUE-002' "
@@ -65,6 +68,9 @@ def test_done_when_two_branches_collide_merge_and_renumber(
     assert issues["ISSUE-002"].title == "Alpha bug"
     cli("render")
     cli("render", "--check")
+    git(repo, "add", "-A", "issues", "ISSUES.md")
+    git(repo, "commit", "-q", "--no-edit")  # concludes the merge
+    assert git(repo, "status", "--porcelain") == ""
     assert "<<<<<<<" not in (repo / "ISSUES.md").read_text()
     assert "| **Total** | **5** |" in (repo / "ISSUES.md").read_text()
 

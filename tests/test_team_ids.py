@@ -49,6 +49,16 @@ def publish_on_main(server: Path, tmp_path: Path, files: dict[str, str], when: s
     git(clone, "push", "-q", "origin", "main")
 
 
+def diverge(server: Path, project: Path, tmp_path: Path, mine: dict[str, str],
+            theirs: dict[str, str]) -> None:
+    """`feature` commits `mine`; then a teammate publishes `theirs` on main; `project` fetches."""
+    git(project, "checkout", "-q", "-b", "feature")
+    make_tree(project, mine)
+    commit_all(project, "mine", when="2026-01-02T09:00:00")
+    publish_on_main(server, tmp_path, theirs, when="2026-01-05T09:00:00")
+    git(project, "fetch", "-q", "origin")
+
+
 def test_check_against_fails_when_the_base_took_the_id_since_the_branch_began(
         server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
     git(project, "checkout", "-q", "-b", "feature")
@@ -73,14 +83,10 @@ def test_check_against_fails_when_the_base_took_the_id_since_the_branch_began(
 
 def test_check_against_accepts_the_same_issue_edited_on_both_sides(
         server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
-    git(project, "checkout", "-q", "-b", "feature")
-    make_tree(project, {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second",
-                                                                  severity="critical")})
-    commit_all(project, "raise the severity")
-    publish_on_main(server, tmp_path, {"issues/ISSUE-002-second.md": issue_text(
-        "ISSUE-002", title="Second", status="resolved", extra="resolved: 2026-01-11")},
-        when="2026-01-02T09:00:00")
-    git(project, "fetch", "-q", "origin")
+    diverge(server, project, tmp_path,
+            {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second", severity="critical")},
+            {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second", status="resolved",
+                                                      extra="resolved: 2026-01-11")})
     cli("check", "--against", "origin/main")
 
 
@@ -98,13 +104,9 @@ def test_check_against_accepts_a_file_the_branch_renamed(
 def test_check_against_catches_the_same_name_filed_twice(
         server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
     """Two people file "Crash" as ISSUE-003: same file name, two different issues."""
-    git(project, "checkout", "-q", "-b", "feature")
-    make_tree(project, {"issues/ISSUE-003-crash.md": issue_text("ISSUE-003", title="Crash",
-                                                               reported="2026-01-05")})
-    commit_all(project, "mine")
-    publish_on_main(server, tmp_path, {"issues/ISSUE-003-crash.md": issue_text(
-        "ISSUE-003", title="Crash", reported="2026-01-04")}, when="2026-01-02T09:00:00")
-    git(project, "fetch", "-q", "origin")
+    diverge(server, project, tmp_path,
+            {"issues/ISSUE-003-crash.md": issue_text("ISSUE-003", title="Crash", reported="2026-01-05")},
+            {"issues/ISSUE-003-crash.md": issue_text("ISSUE-003", title="Crash", reported="2026-01-04")})
     assert "renumber --against origin/main" in cli("check", "--against", "origin/main", code=1).stdout
 
 
@@ -117,19 +119,15 @@ def test_check_against_a_revision_that_does_not_exist_is_a_usage_error(
 def _feature_and_main_take_003(server: Path, project: Path, tmp_path: Path) -> None:
     """The branch files ISSUE-003 (and a follow-up linking it) on 2 January; main publishes a
     different ISSUE-003 (and its own link to it) on 5 January: the branch's commit is older."""
-    git(project, "checkout", "-q", "-b", "feature")
-    make_tree(project, {
+    diverge(server, project, tmp_path, {
         "issues/ISSUE-003-mine.md": issue_text("ISSUE-003", title="Mine"),
         "issues/ISSUE-004-my-follow-up.md": issue_text("ISSUE-004", title="My follow-up",
                                                        extra="related: [ISSUE-003]"),
-    })
-    commit_all(project, "mine", when="2026-01-02T09:00:00")
-    publish_on_main(server, tmp_path, {
+    }, {
         "issues/ISSUE-003-theirs.md": issue_text("ISSUE-003", title="Theirs"),
         "issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second",
                                                  extra="related: [ISSUE-003]"),
-    }, when="2026-01-05T09:00:00")
-    git(project, "fetch", "-q", "origin")
+    })
 
 
 def _titles(project: Path) -> dict[str, tuple[str, list[str]]]:
@@ -210,13 +208,9 @@ def test_renumber_against_the_base_before_merging(
 
 def test_conflict_markers_are_reported_as_a_conflict_at_their_line(
         server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
-    git(project, "checkout", "-q", "-b", "feature")
-    make_tree(project, {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second",
-                                                                  severity="critical")})
-    commit_all(project, "critical")
-    publish_on_main(server, tmp_path, {"issues/ISSUE-002-second.md": issue_text(
-        "ISSUE-002", title="Second", severity="low")}, when="2026-01-02T09:00:00")
-    git(project, "fetch", "-q", "origin")
+    diverge(server, project, tmp_path,
+            {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second", severity="critical")},
+            {"issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second", severity="low")})
     git(project, "merge", "origin/main", check=False)
     text = (project / "issues" / "ISSUE-002-second.md").read_text()
     marker_line = text.splitlines().index("<<<<<<< HEAD") + 1
@@ -233,3 +227,16 @@ def test_a_lone_marker_in_a_body_is_not_a_conflict(project: Path, cli: Invoke) -
     make_tree(project, {"issues/ISSUE-001-a.md": issue_text(
         body="## Description\n\ngit printed:\n\n    <<<<<<< HEAD\n\nand stopped.\n")})
     cli("check")
+
+
+def test_renumber_refuses_without_a_default_branch_and_follows_a_configured_one(
+        project: Path, cli: Invoke) -> None:
+    git(project, "symbolic-ref", "HEAD", "refs/heads/trunk")
+    make_tree(project, {"issues/ISSUE-001-published.md": issue_text("ISSUE-001", title="Published")})
+    commit_all(project, "on trunk", when="2026-01-05T09:00:00")
+    git(project, "checkout", "-q", "-b", "topic")
+    make_tree(project, {"issues/ISSUE-001-older.md": issue_text("ISSUE-001", title="Older")})
+    commit_all(project, "older date, other branch", when="2026-01-01T09:00:00")
+    assert "cannot tell the default branch" in cli("renumber", code=1).stderr
+    (project / "issuelog.toml").write_text('project = "Demo"\ndefault_branch = "trunk"\n')
+    assert "issues/ISSUE-001-published.md keeps ISSUE-001" in cli("renumber").stdout
