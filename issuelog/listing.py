@@ -62,6 +62,8 @@ def check_filters(filters: Filters, config: Config) -> None:
     }
     for field_name, names in allowed.items():
         for value in getattr(filters, field_name):
+            if field_name == "phase" and value == "":
+                continue  # `--phase=`: issues without a phase, as ISSUES.md's "No phase"
             if names and value not in names:
                 raise UsageError(f"unknown {field_name} '{value}' (allowed: {', '.join(names)})")
 
@@ -292,8 +294,8 @@ def table_rows(issues: Iterable[Issue], today: date | None = None) -> list[list[
 #: Free-text columns of the table view, as they give up room on a narrow terminal, and the width
 #: each keeps at least; the others (ID, severity, status, date) always stay whole.
 _NARROWING = (("assignee", 8), ("component", 8), ("phase", 8), ("title", 24))
-#: Columns left out, first to last, when narrowing is not enough.
-_OPTIONAL_COLUMNS = ("assignee", "component", "phase")
+#: Columns left out, first to last, when narrowing is not enough (the age first: `show` has it).
+_OPTIONAL_COLUMNS = ("age", "assignee", "component", "phase")
 _NARROWEST_TITLE = 8
 
 
@@ -301,9 +303,9 @@ def fit_column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
     """The columns that fit a terminal `width` wide, one space apart, and their widths.
 
     From each column's natural width the free-text columns give up what is too much, the title
-    last and keeping 24 characters; if that is not enough, assignee, component and phase are left
-    out in that order, the title gets back what they free, and gives up more (down to 8) only
-    when nothing else can.
+    last and keeping 24 characters; if that is not enough, age, assignee, component and phase are
+    left out in that order, the title gets back what they free, and gives up more (down to 8)
+    only when nothing else can.
     """
     widths = dict(natural)
 

@@ -436,7 +436,7 @@ def _log_tables(
             for severity, members in open_by_severity},
         "resolved_shown": {
             phase: capped(members, limit, "resolved", list_command(
-                *resolved_options, *([] if phase == NO_PHASE else [f"--phase={phase}"]),
+                *resolved_options, f"--phase={'' if phase == NO_PHASE else phase}",
                 "--sort=-resolved"))
             for phase, members in resolved_by_phase},
         "closed_shown": capped(closed_unresolved, limit, "resolved",

@@ -130,8 +130,8 @@ def test_today_and_days_choose_the_trend_window(fixture_project: Path, cli: Invo
 def test_analyze_and_issues_md_show_the_same_numbers(fixture_project: Path, cli: Invoke) -> None:
     cli("render")
     log = (fixture_project / "ISSUES.md").read_text()
-    assert "| db | 4 | 66.7% |" in log
-    assert "| Reliability | 2 | 33.3% |" in log
+    assert "| db | 4 |" in log  # ISSUES.md shows no share: it would move with every new issue
+    assert "| Reliability | 2 |" in log
     assert "| 🔴 Critical | 1 | 2 days | 4 hours | 1 |" in log
     text = cli("analyze").stdout
     assert "  db         4       66.7%  2     18" in text

@@ -16,6 +16,7 @@ import pytest
 from issuelog.config import Config, load_config
 from issuelog.errors import ConfigError
 from issuelog.export import export_html
+from issuelog.model import Issue
 from issuelog.render import render_log
 from issuelog.store import load_issues
 from tests.conftest import Invoke, issue_text, make_tree
@@ -65,7 +66,8 @@ def test_a_capped_table_shows_the_newest_and_says_exactly_how_many_more(
     assert re.findall(r"ISSUE-\d+", listed) == [f"ISSUE-00{n}" for n in (5, 4, 3, 2, 1)]
 
 
-def test_resolved_and_closed_tables_keep_the_most_recently_closed(project: Path) -> None:
+def test_resolved_and_closed_tables_keep_the_most_recently_closed(
+        project: Path, cli: Invoke) -> None:
     for number in range(1, 5):
         _write(project, number, status="resolved", reported="2026-01-01",
                extra=f"resolved: 2026-02-0{5 - number}\nphase: Phase 1")
@@ -79,6 +81,16 @@ def test_resolved_and_closed_tables_keep_the_most_recently_closed(project: Path)
     closed = text.split("## Won't Fix", 1)[1].split("\n## ", 1)[0]
     assert re.findall(r"\[(ISSUE-\d+)\]", closed) == ["ISSUE-006", "ISSUE-005"]
     assert "more:" not in closed
+    # Issues without a phase: `--phase=` lists exactly them.
+    for number in range(7, 10):
+        _write(project, number, status="resolved", extra=f"resolved: 2026-03-0{number - 6}")
+    (project / "issuelog.toml").write_text('phases = ["Phase 1"]\nlog_rows = 2\n')
+    cli("render")
+    no_phase = (project / "ISSUES.md").read_text().split("### No phase", 1)[1].split("###", 1)[0]
+    command = "issuelog list --status=resolved --phase= --sort=-resolved"
+    assert f"1 more: `{command}`" in no_phase
+    listed = cli(*command.split()[1:]).stdout
+    assert re.findall(r"ISSUE-\d+", listed) == ["ISSUE-009", "ISSUE-008", "ISSUE-007"]
 
 
 def test_log_rows_zero_shows_every_row_and_a_negative_value_is_refused(project: Path) -> None:
@@ -95,18 +107,36 @@ def test_log_rows_zero_shows_every_row_and_a_negative_value_is_refused(project: 
         load_config(project)
 
 
-def test_the_log_of_ten_thousand_issues_stays_small(tmp_path: Path) -> None:
-    generate(tmp_path, 10_000)
-    config = load_config(tmp_path)
-    text = render_log(load_issues(config, bodies=False).issues, config)
+def _many(count: int) -> list[Issue]:
+    """`count` issues in memory, as `bench/generate.py` spreads them over 700 days."""
+    statuses = ("open", "in_progress", "resolved", "resolved", "resolved", "wont_fix", "duplicate")
+    issues = []
+    for number in range(1, count + 1):
+        reported = date(2024, 1, 1) + timedelta(days=number * 7 % 700)
+        status = statuses[number * 5 % len(statuses)]
+        issues.append(Issue(
+            path=Path(f"issues/ISSUE-{number:03d}-a-title-of-some-length.md"), id=f"ISSUE-{number:03d}",
+            title=f"Export job {number} times out after restart", status=status,
+            severity=("critical", "high", "medium", "low")[number * 3 % 4],
+            phase=f"Phase {number % 12 + 1}", category="performance", component=f"c{number % 17}",
+            reported=reported, resolved=None if status in ("open", "in_progress")
+            else reported + timedelta(days=number % 30), assignee="Grace",
+            reference={"area": f"Area {number % 5}", "cause": "A cause.", "solution": "A fix."}
+            if number % 3 == 0 else None))
+    return issues
+
+
+@pytest.mark.parametrize("count", [10_000, 100_000])
+def test_the_log_stays_small_and_every_count_exact_at_any_size(count: int) -> None:
+    text = render_log(_many(count), Config(phases=tuple(f"Phase {n}" for n in range(1, 13))))
     assert len(text.encode()) < 500_000
-    assert "| **Total** | **10000** |" in text
+    assert f"| **Total** | **{count}** |" in text
     # Every "more" line adds up with its rows to the figure the pie gives for that severity.
-    for label, count in re.findall(r'"\S+ (\w+)" : (\d+)', text):
+    for label, figure in re.findall(r'"\S+ (\w+)" : (\d+)', text):
         section = text.split(f"### {label} ", 1)[1].split("\n### ", 1)[0]
         rows = len(re.findall(r"^\| \[ISSUE-\d+\]", section, re.M))
         more = re.search(r"; (\d+) more:", section)
-        assert rows + (int(more.group(1)) if more else 0) == int(count)
+        assert rows == 50 and more is not None and rows + int(more.group(1)) == int(figure)
 
 
 # --- independent of the date and of unrelated issues ----------------------------------------------
@@ -195,6 +225,7 @@ def test_a_code_span_in_a_title_keeps_its_angle_brackets(project: Path) -> None:
     assert "| Parsing `<str>` fails for &lt;b&gt; tags \\| pipes |" in text
     page = export_html(load_issues(config).issues, config, today=date(2026, 2, 1))
     assert "Parsing <code>&lt;str&gt;</code> fails for &lt;b&gt; tags | pipes" in page
+    assert "`" not in page.split('<section id="open-issues">', 1)[1].split("</section>", 1)[0]
 
 
 def test_open_tables_show_status_and_the_page_counts_ages_to_today(project: Path) -> None:
@@ -222,6 +253,18 @@ def test_the_page_hides_the_unfilled_sections_of_the_issue_template(project: Pat
     assert "Description" in article and "Prevention" in article and "Tests" in article
     for empty in ("Root Cause", "Resolution", "Notes", "Fill in"):
         assert empty not in article
+
+
+def test_reference_cells_keep_their_code_spans(project: Path) -> None:
+    make_tree(project, {"issues/ISSUE-001.md": issue_text(
+        status="resolved", extra='resolved: 2026-01-11\n'
+        'reference: {area: DB, cause: "`pg` <down>", solution: "`make up`"}')})
+    config = Config(root=project)
+    text = render_log(load_issues(config).issues, config)
+    assert "| Something broke ([ISSUE-001](issues/ISSUE-001.md)) | `pg` &lt;down&gt; | `make up` |" \
+        in text
+    page = export_html(load_issues(config).issues, config)
+    assert "<td><code>pg</code> &lt;down&gt;</td><td><code>make up</code></td>" in page
 
 
 def test_render_counts_issues_as_the_total_does(project: Path, cli: Invoke) -> None:
