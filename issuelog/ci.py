@@ -180,12 +180,15 @@ def _check_pull_request(config: Config, context: CiContext, decision: Decision, 
     output = relative_to_work_tree(config.output_path, top)
     if config.render_branches and not config.renders_on(decision.branch):
         if output is not None and object_at(top, fork_point, output) != object_at(top, "HEAD", output):
+            # Restored as it was where the branch began, a plain merge takes main's version
+            # whatever main did since; main's current version would conflict once main moves.
+            restore = f"git checkout $(git merge-base {base_ref} HEAD) -- {output}"
             report.problems.append(Problem(
                 config.output, 1,
                 f"changed by this pull request, but it is rendered on "
                 f"{', '.join(config.render_branches)} only (render_branches): undo the change "
-                f"with `git checkout {base_ref} -- {output}` and commit"))
-            report.fixes.append(f"git checkout {base_ref} -- {output} && git commit -m "
+                f"with `{restore}` and commit"))
+            report.fixes.append(f"{_fetch(base_ref)}{restore} && git commit -m "
                                 f"'Leave {output} to CI' && git push")
         else:
             report.log.append(f"{config.output}: untouched (rendered on "
@@ -204,13 +207,15 @@ def _check_ids_against_base(config: Config, base_ref: str, report: CiReport) -> 
     # `check` sees a duplicate there, and the fix is the same.
     merged = any(problem.message.startswith("duplicate id") for problem in report.problems)
     if taken or merged:
-        # The developer's clone has not seen the base's new issues yet: fetch them first.
-        remote = base_ref.split("/", 1)[0] if base_ref.startswith("origin/") else None
-        fetch = f"git fetch {remote} && " if remote else ""
-        report.fixes.append(f"{fetch}issuelog renumber --against {base_ref} && "
+        report.fixes.append(f"{_fetch(base_ref)}issuelog renumber --against {base_ref} && "
                             f"git add -A {config.issues_dir} && "
                             "git commit -m 'Renumber issues whose IDs are taken' && git push")
     report.log.append(f"IDs: {len(taken)} taken on {base_ref} by another issue")
+
+
+def _fetch(base_ref: str) -> str:
+    """`git fetch origin && ` when the fix reads `origin/...`: the developer's clone is older."""
+    return "git fetch origin && " if base_ref.startswith("origin/") else ""
 
 
 def _update_log(config: Config, report: CiReport, *, write: bool) -> None:

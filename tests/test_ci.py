@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -159,7 +160,10 @@ def test_a_pull_request_that_edits_the_log_fails_in_render_on_main_mode(
                         "ISSUES.md": "hand-edited\n"})
     result = cli("ci", "--base", "main", "--branch", "feature", "--summary", "out.md", code=1)
     assert "ISSUES.md:1: changed by this pull request" in result.stdout
-    git(project, "checkout", "-q", "origin/main", "--", "ISSUES.md")
+    fix = next(line for line in result.stdout.splitlines() if line.startswith("fix: "))
+    assert "git checkout $(git merge-base origin/main HEAD) -- ISSUES.md" in fix
+    subprocess.run(["bash", "-c", fix.removeprefix("fix: ").split(" && git commit")[0]],
+                   cwd=project, check=True, capture_output=True)
     commit_all(project, "leave the log to CI")
     cli("ci", "--base", "main", "--branch", "feature", "--summary", "out.md")
 
