@@ -119,29 +119,45 @@ def renumber(config: Config, *, dry_run: bool = False, against: str | None = Non
 
 @dataclass
 class _Published:
-    """What the default branch holds: the revision, its issue files by name, and their IDs."""
+    """What the default branch holds: its revisions (origin's first, then the local branch of the
+    same name) and, for each, the IDs of the issue files in question by file name."""
 
     top: Path
     directory: str
-    rev: str | None
-    names: dict[str, str]  # file name -> ID at the tip of the default branch
+    revs: list[str]
+    names: dict[str, dict[str, str]]  # revision -> file name -> ID at its tip
 
     @classmethod
     def read(cls, config: Config, top: Path, directory: str, members: list[Issue]) -> _Published:
         try:
-            rev: str | None = default_branch(top, config.default_branch)
+            default = default_branch(top, config.default_branch)
         except UsageError:
             if config.default_branch:
                 raise
-            rev = None
+            return cls(top, directory, [], {})
+        # Without origin/HEAD the default may be a local branch that is behind origin's: both
+        # count, origin's first (it is what the team sees).
+        local = default.removeprefix("origin/")
+        revs = []
+        for rev in dict.fromkeys((f"origin/{local}", default, local)):
+            try:
+                resolve_commit(top, rev)
+            except UsageError:
+                continue
+            revs.append(rev)
         wanted = [issue.path.name for issue in members]
-        names = {name: issue.id for name, issue in _snapshot(top, rev, directory, wanted).items()} \
-            if rev else {}
-        return cls(top, directory, rev, names)
+        names = {rev: {name: issue.id for name, issue in _snapshot(top, rev, directory, wanted).items()}
+                 for rev in revs}
+        return cls(top, directory, revs, names)
 
-    def holds(self, issue: Issue) -> bool:
-        """Whether this very file, with this ID, is on the default branch."""
-        return self.names.get(issue.path.name) == issue.id
+    @property
+    def known(self) -> bool:
+        """Whether a default branch was found at all."""
+        return bool(self.revs)
+
+    def held_by(self, rev: str, members: list[Issue]) -> list[Issue]:
+        """The members that are, as this very file with this ID, at the tip of `rev`."""
+        return [issue for issue in members if self.names[rev].get(issue.path.name) == issue.id]
 
 
 def plan_renumbering(config: Config) -> RenumberPlan:
@@ -172,7 +188,7 @@ def plan_renumbering(config: Config) -> RenumberPlan:
     for issue_id in sorted(duplicates, key=sort_key):
         members = duplicates[issue_id]
         decided = _published_keeper(members, published, config) if published else None
-        if published is not None and published.rev is None and any(
+        if published is not None and not published.known and any(
                 arrivals.get(issue.path) for issue in members):
             raise IssuelogError(
                 f"cannot tell the default branch (no origin/HEAD, main or master), so not which "
@@ -198,10 +214,12 @@ def _published_keeper(members: list[Issue], published: _Published,
                       config: Config) -> tuple[Issue, list[Issue], str] | None:
     """The member the default branch holds, the others, and the revision that shows which links
     were published; None when no member is published (then nothing published can move)."""
-    on_main = [issue for issue in members if published.holds(issue)]
-    if not on_main or published.rev is None:
+    for rev in published.revs:
+        on_main = published.held_by(rev, members)
+        if on_main:
+            break
+    else:
         return None
-    rev = published.rev
     if len(on_main) == 1:
         keeper = on_main[0]
         return keeper, [issue for issue in members if issue is not keeper], rev
@@ -359,6 +377,15 @@ def finish_interrupted(config: Config) -> bool:
     except (OSError, ValueError) as error:
         raise IssueFileError(f"{display_path(path, config)}: cannot read the renumbering journal "
                              f"({error}); delete it once the issue files are as you want them") from None
+    try:
+        named = [Path(entry[i]) for entry in journal["renames"] for i in (0, 1)]
+        named += [Path(entry[0]) for entry in journal["references"]]
+    except (KeyError, TypeError, IndexError):
+        named = [Path("..")]  # not a journal renumber wrote
+    issues = config.issues_path.resolve()
+    if not all((config.root / name).resolve().parent == issues for name in named):
+        raise IssueFileError(f"{display_path(path, config)}: not a renumbering journal of this "
+                             "project's issue files; delete it once the issue files are as you want them")
     _carry_out(journal, config)
     return True
 
@@ -453,7 +480,11 @@ def base_id_clashes(config: Config, against: str) -> list[BaseClash]:
         raise UsageError(f"{config.issues_dir} lies outside the git work tree {top}")
     base = resolve_commit(top, against)
     try:
-        fork = run_git(["merge-base", base, "HEAD"], top).decode().strip()
+        parents = run_git(["rev-list", "--no-walk", "--parents", "HEAD"], top).decode().split()[1:]
+        # CI often checks out the trial merge of the pull request into its base: the branch is
+        # then the merge's second parent.
+        branch = parents[1] if len(parents) > 1 and parents[0] == base else "HEAD"
+        fork = run_git(["merge-base", base, branch], top).decode().strip()
     except GitUnavailable:
         fork = ""  # unrelated histories, or no commit yet: every base file is the base's own
     base_blobs = blobs_at(top, base, directory)

@@ -30,7 +30,7 @@ def _strace_works() -> bool:
     return probe.returncode == 0  # ptrace may be forbidden in a container
 
 
-pytestmark = pytest.mark.skipif(not _strace_works(), reason="needs strace with ptrace allowed")
+needs_strace = pytest.mark.skipif(not _strace_works(), reason="needs strace with ptrace allowed")
 
 
 def _renumber(project: Path, kill_at: int | None = None) -> subprocess.CompletedProcess[str]:
@@ -69,6 +69,7 @@ def template(tmp_path: Path) -> Path:
     return project
 
 
+@needs_strace
 def test_a_kill_at_each_write_never_duplicates_and_a_rerun_finishes(template: Path,
                                                                     tmp_path: Path) -> None:
     expected_run = tmp_path / "expected"
@@ -96,3 +97,15 @@ def test_a_kill_at_each_write_never_duplicates_and_a_rerun_finishes(template: Pa
     else:
         pytest.fail("renumber never completed")
     assert kills >= 5  # the journal, two renames, two in-place rewrites of the id, one link
+
+
+def test_a_journal_that_leads_out_of_the_issues_directory_is_refused(template: Path) -> None:
+    journal = template / ".issuelog" / "cache" / "renumber-journal.json"
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    journal.write_text('{"renames": [["issues/ISSUE-002-mine.md", "../outside.md", "ISSUE-002", '
+                       '"ISSUE-009"]], "references": []}\n')
+    result = _renumber(template)
+    assert result.returncode == 1
+    assert "not a renumbering journal of this project's issue files" in result.stderr
+    assert (template / "issues" / "ISSUE-002-mine.md").is_file()
+    assert not (template.parent / "outside.md").exists()

@@ -240,3 +240,25 @@ def test_renumber_refuses_without_a_default_branch_and_follows_a_configured_one(
     assert "cannot tell the default branch" in cli("renumber", code=1).stderr
     (project / "issuelog.toml").write_text('project = "Demo"\ndefault_branch = "trunk"\n')
     assert "issues/ISSUE-001-published.md keeps ISSUE-001" in cli("renumber").stdout
+
+
+def test_check_against_in_the_trial_merge_that_ci_checks_out(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    """GitHub checks out refs/pull/N/merge: the base merged with the branch, base first."""
+    diverge(server, project, tmp_path, {"issues/ISSUE-003-mine.md": issue_text("ISSUE-003", title="Mine")},
+            {"issues/ISSUE-003-theirs.md": issue_text("ISSUE-003", title="Theirs")})
+    git(project, "checkout", "-q", "--detach", "origin/main")
+    git(project, "merge", "-q", "--no-ff", "--no-edit", "feature")
+    problems = base_id_conflicts(load_config(project), "origin/main")
+    assert [(p.path, p.line) for p in problems] == [("issues/ISSUE-003-mine.md", 2)]
+    assert "run `issuelog renumber --against origin/main`" in problems[0].message
+
+
+def test_renumber_without_origin_head_trusts_origin_over_a_stale_local_main(
+        server: Path, project: Path, tmp_path: Path, cli: Invoke) -> None:
+    _feature_and_main_take_003(server, project, tmp_path)
+    git(project, "remote", "set-head", "origin", "--delete")  # as after `git remote add` + fetch
+    assert git(project, "rev-parse", "main") != git(project, "rev-parse", "origin/main")
+    git(project, "merge", "--no-commit", "--no-ff", "origin/main")
+    cli("renumber")
+    assert _titles(project) == MAIN_KEEPS
