@@ -211,18 +211,17 @@ class Capped:
 def capped(members: list[Issue], limit: int, newest_by: str | None, command: str) -> Capped:
     """The first `limit` of `members` (0: all), newest first by the date field `newest_by`.
 
-    Without `newest_by` the members keep their ID order. Ties fall back on the ID, newest first,
-    so the rows are the same on every render.
+    Ordered as `issuelog list --sort=-FIELD` orders them, so that the "more" line's command
+    continues the table: by the value's ISO text, ties in ID order, issues without it last.
+    Without `newest_by` the members keep their order (by ID).
     """
     if newest_by is not None:
-        members = sorted(members, key=lambda issue: _dated_key(issue, newest_by), reverse=True)
+        dated = [issue for issue in members if getattr(issue, newest_by) is not None]
+        undated = [issue for issue in members if getattr(issue, newest_by) is None]
+        dated.sort(key=lambda issue: getattr(issue, newest_by).isoformat(), reverse=True)
+        members = [*dated, *undated]
     shown = members[:limit] if limit > 0 else members
     return Capped(shown, len(members), command)
-
-
-def _dated_key(issue: Issue, field_name: str) -> tuple[date, tuple[int, str]]:
-    value = getattr(issue, field_name)
-    return (as_date(value) if value is not None else date.min, sort_key(issue.id))
 
 
 def list_command(*arguments: str) -> str:
