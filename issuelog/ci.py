@@ -231,11 +231,11 @@ def _update_log(config: Config, report: CiReport, *, write: bool) -> None:
         return
     data = result.text.encode("utf-8")
     if _on_disk(config) == data:
-        report.log.append(f"{config.output}: up to date ({result.issue_count} issues)")
+        report.log.append(f"{config.output}: up to date ({result.issue_count} issue(s))")
     elif write:
         write_bytes_atomic(config.output_path, data)
         report.rendered = True
-        report.log.append(f"{config.output}: re-rendered ({result.issue_count} issues); "
+        report.log.append(f"{config.output}: re-rendered ({result.issue_count} issue(s)); "
                           "left in the work tree for the job to commit")
     else:
         report.problems.append(Problem(config.output, 1, "stale: run `issuelog render` and commit it"))
