@@ -1,6 +1,6 @@
 """A smaller run of the team race (bench/race.py): the README's CI files, played end to end.
 
-Marked `race` (about 30 s): `python -m pytest -m "not race"` leaves it out.
+Marked `race` (about 30 s on an idle machine): `python -m pytest -m "not race"` leaves it out.
 """
 
 from __future__ import annotations
@@ -32,18 +32,18 @@ def counts(output: str) -> dict[str, int]:
 
 
 def test_github_race_meets_every_goal() -> None:
-    result = race("--seeds", "7", "--branches", "6", "--clones", "4", "--lost-race", "0.5")
+    result = race("--seeds", "7", "--branches", "5", "--clones", "4", "--lost-race", "0.5")
     assert result.returncode == 0, result.stdout + result.stderr
     table = counts(result.stdout)
     assert table["duplicate IDs that reached main"] == 0
     assert table["ISSUES.md conflicts resolved by hand"] == 0
-    assert table["pull request CI runs"] > 6  # IDs collided and developers ran the printed fix
+    assert table["pull request CI runs"] > 5  # IDs collided and developers ran the printed fix
     assert table["fixes run by developers"] >= 1
     assert table["render commits"] >= 1
 
 
 def test_gitlab_race_meets_every_goal() -> None:
-    result = race("--seeds", "3", "--branches", "4", "--clones", "4", "--ci", "gitlab", "--lost-race", "0.5")
+    result = race("--seeds", "3", "--branches", "3", "--clones", "4", "--ci", "gitlab", "--lost-race", "0.5")
     assert result.returncode == 0, result.stdout + result.stderr
     assert counts(result.stdout)["render commits"] >= 1
 
