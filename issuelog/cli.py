@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -500,6 +501,53 @@ def diff(
         typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
     else:
         typer.echo(render_diff(result.diff, result.base, result.commit, config, link_base), nl=False)
+
+
+@app.command()
+@reports_errors
+def ci(
+    base: Annotated[str | None, typer.Option(
+        "--base", metavar="BRANCH", help="Check as a pull request into BRANCH (default: from the "
+        "CI variables; none on a branch where ISSUES.md is rendered).")] = None,
+    branch: Annotated[str | None, typer.Option(
+        "--branch", metavar="BRANCH", help="The branch being built (default: from the CI "
+        "variables, else HEAD).")] = None,
+    summary: Annotated[str | None, typer.Option(
+        "--summary", metavar="FILE", help="Write the reviewer's summary to FILE (default: "
+        "$GITHUB_STEP_SUMMARY, else standard output).")] = None,
+    link_base: Annotated[str | None, typer.Option(
+        "--link-base", metavar="URL", help="Put before each issue's path in the summary's links "
+        "(default: the commit's page on GitHub or GitLab).")] = None,
+) -> None:
+    """One CI step: check a pull request (IDs, ISSUES.md, summary) or render ISSUES.md on main."""
+    from issuelog.ci import detect_context, run_ci, write_summary
+    from issuelog.gitrepo import current_branch, work_tree_root
+
+    config = load_project()
+    context = detect_context(os.environ, base=base, branch=branch, summary=summary,
+                             link_base=link_base)
+    if context.branch is None:  # plain CI, or a service that did not say: ask git
+        context = dataclasses.replace(context, branch=current_branch(work_tree_root(config.root)))
+    report = run_ci(config, context)
+    for line in report.log:
+        typer.echo(f"issuelog ci: {line}", err=True)
+    github = os.environ.get("GITHUB_ACTIONS") == "true"
+    for problem in report.problems:
+        typer.echo(str(problem))
+        if github:  # an annotation on the pull request's files
+            typer.echo(f"::error file={problem.path},line={problem.line}::{problem.message}")
+    for fix in report.fixes:
+        typer.echo(f"fix: {fix}")
+    if report.summary is not None:
+        if context.summary_path is None:
+            typer.echo(report.summary, nl=False)
+        else:
+            write_summary(context, report.summary)
+            typer.echo(f"issuelog ci: summary written to {context.summary_path}", err=True)
+    if not report.ok:
+        typer.echo(f"issuelog ci: failed: {len(report.problems)} problem(s)", err=True)
+        raise typer.Exit(EXIT_PROBLEMS)
+    typer.echo("issuelog ci: ok", err=True)
 
 
 # --- daily use: list, show, status changes, set, edit --------------------------------------------

@@ -216,11 +216,12 @@ def _toml_value(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
-def default_config_text(project: str) -> str:
+def default_config_text(project: str, team_branch: str | None = None) -> str:
     """The `issuelog.toml` of `init`: the project's name, and every other key at its default.
 
     Made from `Config`'s own defaults, so that it never disagrees with them: uncommenting any
-    line changes nothing.
+    line changes nothing. With `team_branch` (inside git), `render_branches` is set to it: the
+    team workflow, in which pull requests never conflict in ISSUES.md.
     """
     defaults = Config()
     lines = ["# issuelog configuration. Every key is optional; the values shown are the defaults:",
@@ -230,6 +231,13 @@ def default_config_text(project: str) -> str:
         if item.name in ("project", "root", "source", "severities", "statuses"):
             continue
         note = _KEY_NOTES.get(item.name, "")
+        if item.name == "render_branches" and team_branch is not None:
+            lines += ["# ISSUES.md is rendered on the default branch only: pull requests carry issue "
+                      "files and never", "# conflict in it; CI renders and commits it after each "
+                      "merge (README: \"Team workflow\").", "# Delete this line to render and "
+                      "commit ISSUES.md on every branch instead.",
+                      f"render_branches = [{_toml_value(team_branch)}]"]
+            continue
         lines.append(f"# {item.name} = {_toml_value(getattr(defaults, item.name))}"
                      + (f"  # {note}" if note else ""))
     for key in ("severities_replace", "statuses_replace", "tracker_vocabulary"):

@@ -266,6 +266,19 @@ def default_branch(top: Path, configured: str = "") -> str:
                      "revision or set default_branch in the configuration")
 
 
+def default_branch_name(top: Path, configured: str = "", *, or_head: bool = False) -> str | None:
+    """The default branch as a branch name ("main", not "origin/main"), or None when git cannot
+    tell; `or_head`: else the branch HEAD is on (in a repository without commits, too)."""
+    try:
+        return default_branch(top, configured).removeprefix("origin/")
+    except UsageError:
+        pass
+    if or_head:
+        with contextlib.suppress(GitUnavailable):
+            return _text(["symbolic-ref", "--short", "-q", "HEAD"], top) or None
+    return None
+
+
 def _resolves(top: Path, rev: str) -> bool:
     try:
         run_git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], top)
@@ -373,7 +386,6 @@ def set_config(top: Path, key: str, value: str) -> None:
     run_git(["config", "--local", key, value], top)
 
 
-
 # --- hooks: what a merge or a rebase just made ----------------------------------------------------
 
 def is_unpublished(top: Path, rev: str = "HEAD") -> bool:
@@ -435,3 +447,21 @@ def merge_texts(base: Path, ours: Path, theirs: Path) -> str | None:
         return result.stdout.decode("utf-8")
     except UnicodeDecodeError:
         return None
+
+
+# --- continuous integration -----------------------------------------------------------------------
+
+def object_at(top: Path, commit: str, path: str) -> str | None:
+    """The object ID of `path` (slash-separated, from the top of the work tree) at `commit`, or None."""
+    try:
+        return _text(["rev-parse", "--verify", "--quiet", f"{commit}:{path}"], top) or None
+    except GitUnavailable:
+        return None
+
+
+def first_commit(top: Path, candidates: Iterable[str]) -> tuple[str, str] | None:
+    """The first of `candidates` that names a commit, with that commit's full ID."""
+    for candidate in candidates:
+        if _resolves(top, candidate):
+            return candidate, resolve_commit(top, candidate)
+    return None

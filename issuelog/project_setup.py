@@ -12,8 +12,19 @@ from issuelog.config import (
     load_config,
 )
 from issuelog.errors import UsageError
+from issuelog.gitrepo import default_branch_name, work_tree_root
 from issuelog.render import render_log
 from issuelog.store import sweep_project, write_atomic, write_bytes_atomic
+
+
+def _team_branch(root: Path) -> str | None:
+    """The default branch inside git, where a team renders ISSUES.md; None outside git.
+
+    Inside git the team's setting is the default: pull requests then carry issue files only, so
+    a plain `git merge` never conflicts in ISSUES.md, and CI renders it after each merge.
+    """
+    top = work_tree_root(root)
+    return default_branch_name(top, or_head=True) if top is not None else None
 
 
 def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, bool]]:
@@ -29,7 +40,7 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
         results.append((existing, False))
     else:
         config_path = root / CONFIG_FILE
-        write_atomic(config_path, default_config_text(root.name))
+        write_atomic(config_path, default_config_text(root.name, team_branch=_team_branch(root)))
         results.append((config_path, True))
     config = load_config(root)
     sweep_project(config)  # what a killed `init` (or any writer) left behind
