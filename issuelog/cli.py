@@ -1273,12 +1273,14 @@ EXAMPLES = {
     "new": 'issuelog new "Login fails on Safari" -s high --component auth\n'
            'issuelog new                     # on a terminal: asks for each field\n'
            'issuelog new "Port 5432 refused" --reference --area Database --solution "make up"',
-    "check": "issuelog check --strict",
+    "check": "issuelog check --strict\nissuelog check --against origin/main",
+    "ci": "issuelog ci                       # in GitHub Actions or GitLab CI: reads their variables\n"
+          "issuelog ci --base origin/main --summary summary.md",
     "render": "issuelog render --check",
-    "renumber": "issuelog renumber --dry-run",
+    "renumber": "issuelog renumber --dry-run\nissuelog renumber --against origin/main",
     "install-hooks": "issuelog install-hooks",
     "git-hook": "issuelog git-hook post-merge",
-    "diff": "issuelog diff origin/main --format json",
+    "diff": "issuelog diff origin/main --format json\nissuelog diff v1.0 v1.1",
     "list": "issuelog list -s critical -s high --sort -reported",
     "show": "issuelog show 7 --format json",
     "status": "issuelog status 7 in_progress",

@@ -229,4 +229,5 @@ def test_init_outside_git_leaves_the_setting_as_a_hint(
     monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path.parent))
     cli("init")
     assert load_config(tmp_path).render_branches == ()
-    assert '# render_branches = ["main"]' in (tmp_path / "issuelog.toml").read_text()
+    assert '# render_branches = []  # where the log is rendered and checked, e.g. ["main"]' in (
+        tmp_path / "issuelog.toml").read_text()
