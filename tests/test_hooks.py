@@ -35,21 +35,21 @@ def _assert_log_is_clean_and_fresh(repo: Path, cli: Invoke) -> str:
     return log
 
 
-def test_install_hooks_sets_driver_attributes_and_hooks(repo: Path, cli: Invoke) -> None:
-    assert git(repo, "config", "merge.issuelog.driver").strip() == "true"
-    assert (repo / ".gitattributes").read_text() == "/ISSUES.md merge=issuelog\n"
+def test_install_hooks_sets_driver_attributes_and_hooks(hooked_repo: Path, cli: Invoke) -> None:
+    assert git(hooked_repo, "config", "merge.issuelog.driver").strip() == "true"
+    assert (hooked_repo / ".gitattributes").read_text() == "/ISSUES.md merge=issuelog\n"
     for name in ("post-merge", "post-rewrite"):
-        hook = repo / ".git" / "hooks" / name
+        hook = hooked_repo / ".git" / "hooks" / name
         assert MARKER in hook.read_text()
         assert hook.stat().st_mode & 0o111
-    before = files_snapshot(repo)
+    before = files_snapshot(hooked_repo)
     again = cli("install-hooks")
     assert "already has '/ISSUES.md merge=issuelog'" in again.stdout
-    assert files_snapshot(repo) == before
+    assert files_snapshot(hooked_repo) == before
 
 
-def test_install_hooks_leaves_a_foreign_hook_alone(repo: Path, cli: Invoke) -> None:
-    hook = repo / ".git" / "hooks" / "post-merge"
+def test_install_hooks_leaves_a_foreign_hook_alone(hooked_repo: Path, cli: Invoke) -> None:
+    hook = hooked_repo / ".git" / "hooks" / "post-merge"
     hook.write_text("#!/bin/sh\necho mine\n")
     result = cli("install-hooks")
     assert "exists and is not issuelog's: left alone" in result.stdout
@@ -64,37 +64,39 @@ def test_install_hooks_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
     assert "not in a git work tree" in cli("install-hooks", code=2).stderr
 
 
-def test_merge_of_two_branches_that_both_rendered_has_no_conflict(repo: Path, cli: Invoke) -> None:
-    _two_branches(repo, cli)
-    git(repo, "checkout", "-q", "left")
-    git(repo, "merge", "--no-edit", "right", when="2026-01-04T09:00:00")
-    log = _assert_log_is_clean_and_fresh(repo, cli)
+def test_merge_of_two_branches_that_both_rendered_has_no_conflict(hooked_repo: Path, cli: Invoke) -> None:
+    _two_branches(hooked_repo, cli)
+    git(hooked_repo, "checkout", "-q", "left")
+    git(hooked_repo, "merge", "--no-edit", "right", when="2026-01-04T09:00:00")
+    log = _assert_log_is_clean_and_fresh(hooked_repo, cli)
     assert "| **Total** | **3** |" in log
-    assert git(repo, "status", "--porcelain") == " M ISSUES.md\n"  # re-rendered, for the user to commit
+    # re-rendered, for the user to commit
+    assert git(hooked_repo, "status", "--porcelain") == " M ISSUES.md\n"
 
 
-def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(repo: Path, cli: Invoke) -> None:
-    _two_branches(repo, cli)
-    git(repo, "checkout", "-q", "left")
-    result = git(repo, "rebase", "right")
+def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(hooked_repo: Path, cli: Invoke) -> None:
+    _two_branches(hooked_repo, cli)
+    git(hooked_repo, "checkout", "-q", "left")
+    result = git(hooked_repo, "rebase", "right")
     assert "CONFLICT" not in result
-    log = _assert_log_is_clean_and_fresh(repo, cli)
+    log = _assert_log_is_clean_and_fresh(hooked_repo, cli)
     assert "| **Total** | **3** |" in log
-    assert git(repo, "status", "--porcelain") == " M ISSUES.md\n"  # re-rendered, for the user to commit
+    # re-rendered, for the user to commit
+    assert git(hooked_repo, "status", "--porcelain") == " M ISSUES.md\n"
 
 
-def test_render_branches_skips_render_and_check_elsewhere(repo: Path, cli: Invoke,
+def test_render_branches_skips_render_and_check_elsewhere(hooked_repo: Path, cli: Invoke,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"):
         monkeypatch.delenv(variable, raising=False)
-    (repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main", "release/*"]\n')
-    git(repo, "checkout", "-q", "-b", "feature")
+    (hooked_repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main", "release/*"]\n')
+    git(hooked_repo, "checkout", "-q", "-b", "feature")
     cli("new", "Only the issue file", "-s", "low", "--date", "2026-01-05")
     skipped = cli("render", "--check")
     assert "skipped on 'feature'" in skipped.stderr
-    before = files_snapshot(repo)
+    before = files_snapshot(hooked_repo)
     cli("render")
-    assert files_snapshot(repo) == before
+    assert files_snapshot(hooked_repo) == before
     monkeypatch.setenv("ISSUELOG_BRANCH", "release/2.0")  # what CI says wins over HEAD
     assert "is stale" in cli("render", "--check", code=1).stderr
 
@@ -106,15 +108,15 @@ def test_render_branches_must_be_a_list_of_names(tmp_path: Path) -> None:
         config_from_mapping({"render_branches": [""]}, root=tmp_path)
 
 
-def test_without_the_merge_driver_the_same_merge_conflicts(repo: Path, cli: Invoke) -> None:
+def test_without_the_merge_driver_the_same_merge_conflicts(hooked_repo: Path, cli: Invoke) -> None:
     """The control experiment: the driver is what keeps the conflict away."""
-    (repo / ".gitattributes").unlink()
-    commit_all(repo, "no driver", when="2026-01-01T10:00:00")
-    _two_branches(repo, cli)
-    git(repo, "checkout", "-q", "left")
-    merge = git(repo, "merge", "--no-edit", "right", check=False)
+    (hooked_repo / ".gitattributes").unlink()
+    commit_all(hooked_repo, "no driver", when="2026-01-01T10:00:00")
+    _two_branches(hooked_repo, cli)
+    git(hooked_repo, "checkout", "-q", "left")
+    merge = git(hooked_repo, "merge", "--no-edit", "right", check=False)
     assert "CONFLICT (content): Merge conflict in ISSUES.md" in merge
-    git(repo, "merge", "--abort")
+    git(hooked_repo, "merge", "--abort")
 
 
 def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke,
@@ -143,12 +145,13 @@ def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke
     assert "| **Total** | **2** |" in _assert_log_is_clean_and_fresh(nested, cli)
 
 
-def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(repo: Path, cli: Invoke) -> None:
+def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(hooked_repo: Path,
+                                                                          cli: Invoke) -> None:
     cli("new", "Stale log", "-s", "low", "--date", "2026-01-05")
-    config = load_config(repo)
-    before = files_snapshot(repo)
+    config = load_config(hooked_repo)
+    before = files_snapshot(hooked_repo)
     assert run_hook("post-rewrite", ["amend"], config) == ""
-    assert files_snapshot(repo) == before
+    assert files_snapshot(hooked_repo) == before
     assert run_hook("post-rewrite", ["rebase"], config) == (
         "issuelog: re-rendered ISSUES.md; commit it (git commit ISSUES.md)")
     cli("render", "--check")
