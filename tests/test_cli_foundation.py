@@ -137,6 +137,7 @@ def test_ids_continue_past_the_width(project: Path, cli: Invoke) -> None:
     cli("check")
 
 
+@pytest.mark.slow
 def test_concurrent_new_never_shares_an_id(project: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 

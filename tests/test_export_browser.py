@@ -24,10 +24,10 @@ DOCS_SCREENSHOT = Path(__file__).parent.parent / "docs" / "export-html.png"
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 WINDOW = (1200, 1500)
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     BROWSER is None,
     reason="Chromium is not installed (`apt-get install chromium`; .ci/run installs it)",
-)
+), pytest.mark.slow]
 
 
 def _chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:

@@ -336,6 +336,7 @@ def _record_in_process(root: Path, worker: int) -> None:
                    input=events, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_concurrent_recorders_count_every_event_on_one_issue(project: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda worker: _record_in_process(project, worker), range(4)))
