@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import textwrap
 import traceback
@@ -16,6 +17,8 @@ from issuelog.cli import app
 from issuelog.config import Config, load_config
 
 MINIMAL_CONFIG = 'project = "Demo"\n'
+#: A project whose thirteen issues touch every section of the log; tests/golden/ISSUES.md is its log.
+GOLDEN_TREE = Path(__file__).parent / "fixtures" / "golden"
 
 
 def make_tree(root: Path, files: dict[str, str]) -> None:
@@ -93,7 +96,18 @@ def cli() -> Invoke:
 
 
 @pytest.fixture
-def repo(project: Path, cli: Invoke) -> Path:
+def committed_repo(project: Path) -> Path:
+    """The project fixture on branch main with one committed issue (ISSUE-001-first.md)."""
+    from tests.git_helpers import commit_all, git
+
+    git(project, "symbolic-ref", "HEAD", "refs/heads/main")
+    make_tree(project, {"issues/ISSUE-001-first.md": issue_text("ISSUE-001")})
+    commit_all(project, "first issue")
+    return project
+
+
+@pytest.fixture
+def hooked_repo(project: Path, cli: Invoke) -> Path:
     """A project on main with one issue, a rendered log and the hooks installed and committed."""
     from tests.git_helpers import commit_all, git
 
@@ -103,6 +117,15 @@ def repo(project: Path, cli: Invoke) -> Path:
     cli("install-hooks")
     commit_all(project, "base", when="2026-01-01T09:00:00")
     return project
+
+
+@pytest.fixture
+def golden_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the golden tree (GOLDEN_TREE) as the current directory; no git repository."""
+    target = tmp_path / "golden"
+    shutil.copytree(GOLDEN_TREE, target)
+    monkeypatch.chdir(target)
+    return target
 
 
 def files_snapshot(root: Path) -> dict[str, bytes]:

@@ -141,7 +141,8 @@ def test_analyze_and_issues_md_show_the_same_numbers(fixture_project: Path, cli:
 
 def test_analyze_text_output(fixture_project: Path, cli: Invoke) -> None:
     text = cli("analyze").stdout
-    assert text.startswith("Statistics\n  Total issues: 6\n  Open (any open status): 3\n  Open critical: 1\n  Open high: 1\n")
+    assert text.startswith("Statistics\n  Total issues: 6\n  Open (any open status): 3\n"
+                           "  Open critical: 1\n  Open high: 1\n")
     assert "  Total occurrences: 20\n" in text
     assert "  TimeoutError in db  3       2     17\n" in text
     assert "Trend over 7 day(s) to 2026-01-16\n" in text

@@ -19,7 +19,6 @@ from issuelog.errors import TemplateError
 from issuelog.render import issue_link, render_log
 from issuelog.store import load_issues
 
-GOLDEN_FIXTURE = Path(__file__).parent / "fixtures" / "golden"
 GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
 
 
@@ -46,12 +45,10 @@ def no_parsing(*args: object, **kwargs: object) -> None:
 
 
 @pytest.fixture
-def golden(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "golden"
-    shutil.copytree(GOLDEN_FIXTURE, target)
-    age_files(target)
-    monkeypatch.chdir(target)
-    return target
+def golden(golden_project: Path) -> Path:
+    """The golden project with every file older than the racy window, so that the cache keeps it."""
+    age_files(golden_project)
+    return golden_project
 
 
 def test_warm_render_is_byte_identical_to_cold(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:

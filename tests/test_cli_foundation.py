@@ -47,7 +47,8 @@ def test_done_when_scenario(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cli
     cli("init")
     cli("new", "Database refuses connections", "--severity", "critical", "--date", "2026-01-10")
     cli("new", "Slow listing", "-s", "medium", "--status", "in_progress", "--date", "2026-01-11")
-    path = cli("new", "Typo in help", "-s", "low", "--status", "resolved", "--date", "2026-01-12").stdout.strip()
+    path = cli("new", "Typo in help", "-s", "low", "--status", "resolved",
+               "--date", "2026-01-12").stdout.strip()
     cli("render")
     log = (tmp_path / "ISSUES.md").read_text()
     assert "| 🔴 Open | 1 |" in log
@@ -82,7 +83,8 @@ def test_new_writes_a_file_that_passes_check(project: Path, cli: Invoke) -> None
 
 @pytest.mark.parametrize(
     "title",
-    ["../../etc/passwd", "a/b\\c", "🔥🔥🔥", "'quoted' \"title\": yes", "x" * 300, "Title --- with dashes", "yes"],
+    ["../../etc/passwd", "a/b\\c", "🔥🔥🔥", "'quoted' \"title\": yes", "x" * 300, "Title --- with dashes",
+     "yes"],
 )
 def test_hostile_titles_give_safe_short_slugs(project: Path, cli: Invoke, title: str) -> None:
     path = Path(cli("new", title, "-s", "low").stdout.strip())
@@ -137,6 +139,7 @@ def test_ids_continue_past_the_width(project: Path, cli: Invoke) -> None:
     cli("check")
 
 
+@pytest.mark.slow
 def test_concurrent_new_never_shares_an_id(project: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
 
@@ -167,7 +170,8 @@ BAD_INPUTS = {
     "resolved-without-date": (issue_text(status="resolved"), ":4: status 'resolved' needs a 'resolved' date"),
     "date-without-resolved": (issue_text(extra="resolved: 2026-01-11"), ":7: 'resolved' is set but status"),
     "id-mismatch": (issue_text("ISSUE-009"), ":2: id 'ISSUE-009' does not match the file name"),
-    "related-missing": (issue_text(extra="related: [ISSUE-077]"), ":7: related issue 'ISSUE-077' does not exist"),
+    "related-missing": (issue_text(extra="related: [ISSUE-077]"),
+                        ":7: related issue 'ISSUE-077' does not exist"),
 }
 
 
@@ -238,7 +242,8 @@ def test_bad_config_is_a_usage_error_naming_the_key(project: Path, cli: Invoke) 
 def test_pyproject_configuration_is_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                           cli: Invoke) -> None:
     make_tree(tmp_path, {
-        "pyproject.toml": '[project]\nname = "x"\n\n[tool.issuelog]\nproject = "From pyproject"\nid_prefix = "BUG"\n',
+        "pyproject.toml": ('[project]\nname = "x"\n\n[tool.issuelog]\nproject = "From pyproject"\n'
+                           'id_prefix = "BUG"\n'),
         "issues/.keep": "",
     })
     monkeypatch.chdir(tmp_path)

@@ -9,7 +9,6 @@ import hashlib
 import io
 import json
 import re
-import shutil
 from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
@@ -24,9 +23,8 @@ from issuelog.listing import CSV_COLUMNS
 from issuelog.model import FIELD_ORDER, Issue
 from issuelog.sections import markdown_to_html
 from issuelog.store import load_issues
-from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
+from tests.conftest import GOLDEN_TREE, Invoke, files_snapshot, issue_text, make_tree
 
-FIXTURE = Path(__file__).parent / "fixtures" / "golden"
 HOSTILE_TITLE = "<script>alert(1)</script> a | b\nsecond line"
 HOSTILE_BODY = """\
 ## Description
@@ -64,14 +62,6 @@ def hostile(project: Path) -> Path:
     return project
 
 
-@pytest.fixture
-def golden_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "golden"
-    shutil.copytree(FIXTURE, target)
-    monkeypatch.chdir(target)
-    return target
-
-
 def _load(root: Path) -> tuple[list[Issue], Config]:
     config = load_config(root)
     result = load_issues(config)
@@ -101,8 +91,8 @@ def test_json_has_every_field_in_a_stable_order(hostile: Path) -> None:
     assert second["time_to_resolve_hours"] == 48.0  # a plain reported date: whole days
 
 
-def test_json_does_not_depend_on_file_order(golden_config: Path) -> None:
-    issues, config = _load(golden_config)
+def test_json_does_not_depend_on_file_order(golden_project: Path) -> None:
+    issues, config = _load(golden_project)
     text = export_json(issues, config)
     assert export_json(list(reversed(issues)), config) == text
     ids = [issue["id"] for issue in json.loads(text)["issues"]]
@@ -199,8 +189,8 @@ def test_html_links_related_issues_and_issue_files_to_anchors(hostile: Path) -> 
     assert articles["ISSUE-002"]["data-status"] == "resolved"
 
 
-def test_html_page_is_self_contained(golden_config: Path) -> None:
-    issues, config = _load(golden_config)
+def test_html_page_is_self_contained(golden_project: Path) -> None:
+    issues, config = _load(golden_project)
     html = export_html(issues, config)
     page = _parse(html)
     loads = [(tag, attrs.get("src") or attrs.get("href")) for tag, attrs in page.tags
@@ -214,8 +204,8 @@ def test_html_page_is_self_contained(golden_config: Path) -> None:
     assert f"script-src 'sha256-{digest}'" in policy
 
 
-def test_html_shows_the_log_and_its_charts(golden_config: Path) -> None:
-    issues, config = _load(golden_config)
+def test_html_shows_the_log_and_its_charts(golden_project: Path) -> None:
+    issues, config = _load(golden_project)
     html = export_html(issues, config)
     assert "<title>OmniStack Backend — Issue Log</title>" in html
     assert '<tr><td>🔴 Open</td><td class="number">4</td></tr>' in html
@@ -285,11 +275,11 @@ _TEXT = st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=4
 _TRICKY = st.sampled_from(["<script>alert(1)</script>", "|", "\n", "\r\n", "\r", "&amp;", '"',
                            "'", "</article>", "<!--", "=1+1", "`", "\\", "{{ 1 }}", "]]>"])
 _TITLES = st.lists(st.one_of(_TEXT, _TRICKY), min_size=1, max_size=6).map("".join)
-_CONFIG = Config(root=FIXTURE)
+_CONFIG = Config(root=GOLDEN_TREE)
 
 
 def _titled(title: str) -> Issue:
-    return Issue(path=FIXTURE / "issues" / "ISSUE-001-x.md", id="ISSUE-001", title=title,
+    return Issue(path=GOLDEN_TREE / "issues" / "ISSUE-001-x.md", id="ISSUE-001", title=title,
                  status="open", severity="high", reported=date(2026, 1, 10),
                  present=frozenset({"id", "title", "status", "severity", "reported"}))
 

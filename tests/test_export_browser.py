@@ -19,16 +19,16 @@ import pytest
 from issuelog.config import load_config
 from issuelog.export import export_html
 from issuelog.store import load_issues
+from tests.conftest import GOLDEN_TREE
 
-FIXTURE = Path(__file__).parent / "fixtures" / "golden"
 DOCS_SCREENSHOT = Path(__file__).parent.parent / "docs" / "export-html.png"
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 WINDOW = (1200, 1500)
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.skipif(
     BROWSER is None,
     reason="Chromium is not installed (`apt-get install chromium`; .ci/run installs it)",
-)
+), pytest.mark.slow]
 
 
 def _chromium(url: str, profile: Path, *extra: str) -> subprocess.CompletedProcess[str]:
@@ -71,7 +71,7 @@ def _png_size(path: Path) -> tuple[int, int]:
 def page(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The golden fixture's log exported as HTML."""
     root = tmp_path_factory.mktemp("browser") / "golden"
-    shutil.copytree(FIXTURE, root)
+    shutil.copytree(GOLDEN_TREE, root)
     config = load_config(root)
     result = load_issues(config)
     assert result.problems == []

@@ -1,9 +1,10 @@
 """Fuzzing the readers of issue files: whatever the bytes, a result or problems, never a crash.
 
-The normal suite runs a fixed, reproducible set of examples. CI also runs this module with
-random examples for a bounded number of them:
+The full run (`python -m pytest -m ""`, as .ci/run does) runs a fixed, reproducible set of examples;
+the default run skips this module (marked slow). CI also runs it with random examples for a bounded
+number of them:
 
-    ISSUELOG_FUZZ_EXAMPLES=2000 ISSUELOG_FUZZ_RANDOM=1 python -m pytest -q tests/test_fuzz.py
+    ISSUELOG_FUZZ_EXAMPLES=2000 ISSUELOG_FUZZ_RANDOM=1 python -m pytest -q -m "" tests/test_fuzz.py
 
 Any crash found that way becomes a case of the bad-input corpus in tests/bad_inputs/.
 """
@@ -15,6 +16,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -27,6 +29,7 @@ from issuelog.record import EVENT_KEYS, RecordResult, record_lines
 from issuelog.store import cross_file_problems, load_issues
 from tests.conftest import issue_text
 
+pytestmark = pytest.mark.slow  # the default run skips it; .ci/run runs it, then again with random examples
 FUZZ_SETTINGS = settings(
     max_examples=int(os.environ.get("ISSUELOG_FUZZ_EXAMPLES", "200")),
     derandomize=not os.environ.get("ISSUELOG_FUZZ_RANDOM"),

@@ -14,43 +14,43 @@ from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 from tests.git_helpers import commit_all, days_ago, git
 
 
-def _two_branches(repo: Path, cli: Invoke) -> None:
+def _two_branches(hooked_repo: Path, cli: Invoke) -> None:
     """`left` adds ISSUE-002, `right` (which sees it) ISSUE-003 and resolves ISSUE-001; both render."""
-    git(repo, "checkout", "-q", "-b", "left", "main")
+    git(hooked_repo, "checkout", "-q", "-b", "left", "main")
     cli("new", "Left bug", "-s", "medium", "--date", "2026-01-02")
     cli("render")
-    commit_all(repo, "left", when=days_ago(2))  # recent: `new` on right must skip its ID
-    git(repo, "checkout", "-q", "-b", "right", "main")
+    commit_all(hooked_repo, "left", when=days_ago(2))  # recent: `new` on right must skip its ID
+    git(hooked_repo, "checkout", "-q", "-b", "right", "main")
     cli("new", "Right bug", "-s", "low", "--date", "2026-01-03")
-    base = repo / "issues" / "ISSUE-001-base-issue.md"
+    base = hooked_repo / "issues" / "ISSUE-001-base-issue.md"
     base.write_text(base.read_text().replace("status: open", "status: resolved")
                     .replace("resolved:\n", "resolved: 2026-01-03\n"))
     cli("render")
-    commit_all(repo, "right", when=days_ago(1))
+    commit_all(hooked_repo, "right", when=days_ago(1))
 
 
-def _assert_log_is_clean_and_fresh(repo: Path, cli: Invoke) -> str:
-    log = (repo / "ISSUES.md").read_text()
+def _assert_log_is_clean_and_fresh(hooked_repo: Path, cli: Invoke) -> str:
+    log = (hooked_repo / "ISSUES.md").read_text()
     assert "<<<<<<<" not in log and "=======" not in log and ">>>>>>>" not in log
     cli("render", "--check")
     return log
 
 
-def test_install_hooks_sets_driver_attributes_and_hooks(repo: Path, cli: Invoke) -> None:
-    assert git(repo, "config", "merge.issuelog.driver").strip() == "true"
-    assert (repo / ".gitattributes").read_text() == "/ISSUES.md merge=issuelog\n"
+def test_install_hooks_sets_driver_attributes_and_hooks(hooked_repo: Path, cli: Invoke) -> None:
+    assert git(hooked_repo, "config", "merge.issuelog.driver").strip() == "true"
+    assert (hooked_repo / ".gitattributes").read_text() == "/ISSUES.md merge=issuelog\n"
     for name in ("pre-merge-commit", "post-merge", "post-rewrite"):
-        hook = repo / ".git" / "hooks" / name
+        hook = hooked_repo / ".git" / "hooks" / name
         assert MARKER in hook.read_text()
         assert hook.stat().st_mode & 0o111
-    before = files_snapshot(repo)
+    before = files_snapshot(hooked_repo)
     again = cli("install-hooks")
     assert "already has '/ISSUES.md merge=issuelog'" in again.stdout
-    assert files_snapshot(repo) == before
+    assert files_snapshot(hooked_repo) == before
 
 
-def test_install_hooks_leaves_a_foreign_hook_alone(repo: Path, cli: Invoke) -> None:
-    hook = repo / ".git" / "hooks" / "post-merge"
+def test_install_hooks_leaves_a_foreign_hook_alone(hooked_repo: Path, cli: Invoke) -> None:
+    hook = hooked_repo / ".git" / "hooks" / "post-merge"
     hook.write_text("#!/bin/sh\necho mine\n")
     result = cli("install-hooks")
     assert "exists and is not issuelog's: left alone" in result.stdout
@@ -65,43 +65,43 @@ def test_install_hooks_outside_git_is_a_usage_error(tmp_path: Path, cli: Invoke,
     assert "not in a git work tree" in cli("install-hooks", code=2).stderr
 
 
-def test_merge_of_two_branches_that_both_rendered_has_no_conflict(repo: Path, cli: Invoke) -> None:
-    _two_branches(repo, cli)
-    git(repo, "checkout", "-q", "left")
-    merge = subprocess.run(["git", "merge", "--no-edit", "right"], cwd=repo, capture_output=True,
+def test_merge_of_two_branches_that_both_rendered_has_no_conflict(hooked_repo: Path, cli: Invoke) -> None:
+    _two_branches(hooked_repo, cli)
+    git(hooked_repo, "checkout", "-q", "left")
+    merge = subprocess.run(["git", "merge", "--no-edit", "right"], cwd=hooked_repo, capture_output=True,
                            text=True, check=True)
     assert "re-rendered ISSUES.md and added it to the merge commit" in merge.stderr
-    log = _assert_log_is_clean_and_fresh(repo, cli)
+    log = _assert_log_is_clean_and_fresh(hooked_repo, cli)
     assert "| **Total** | **3** |" in log
-    assert git(repo, "status", "--porcelain") == ""  # nothing left to commit
-    assert git(repo, "show", "HEAD:ISSUES.md") == log  # the merge commit itself carries it
-    assert len(git(repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3  # still a merge
+    assert git(hooked_repo, "status", "--porcelain") == ""  # nothing left to commit
+    assert git(hooked_repo, "show", "HEAD:ISSUES.md") == log  # the merge commit itself carries it
+    assert len(git(hooked_repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3  # still a merge
 
 
-def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(repo: Path, cli: Invoke) -> None:
-    _two_branches(repo, cli)
-    git(repo, "checkout", "-q", "left")
-    result = git(repo, "rebase", "right")
+def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(hooked_repo: Path, cli: Invoke) -> None:
+    _two_branches(hooked_repo, cli)
+    git(hooked_repo, "checkout", "-q", "left")
+    result = git(hooked_repo, "rebase", "right")
     assert "CONFLICT" not in result
-    log = _assert_log_is_clean_and_fresh(repo, cli)
+    log = _assert_log_is_clean_and_fresh(hooked_repo, cli)
     assert "| **Total** | **3** |" in log
-    assert git(repo, "status", "--porcelain") == ""
-    assert git(repo, "show", "HEAD:ISSUES.md") == log  # the rebased tip carries it
-    assert git(repo, "log", "--format=%s", "-3").split() == ["left", "right", "base"]
+    assert git(hooked_repo, "status", "--porcelain") == ""
+    assert git(hooked_repo, "show", "HEAD:ISSUES.md") == log  # the rebased tip carries it
+    assert git(hooked_repo, "log", "--format=%s", "-3").split() == ["left", "right", "base"]
 
 
-def test_render_branches_skips_render_and_check_elsewhere(repo: Path, cli: Invoke,
+def test_render_branches_skips_render_and_check_elsewhere(hooked_repo: Path, cli: Invoke,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"):
         monkeypatch.delenv(variable, raising=False)
-    (repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main", "release/*"]\n')
-    git(repo, "checkout", "-q", "-b", "feature")
+    (hooked_repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main", "release/*"]\n')
+    git(hooked_repo, "checkout", "-q", "-b", "feature")
     cli("new", "Only the issue file", "-s", "low", "--date", "2026-01-05")
     skipped = cli("render", "--check")
     assert "skipped on 'feature'" in skipped.stderr
-    before = files_snapshot(repo)
+    before = files_snapshot(hooked_repo)
     cli("render")
-    assert files_snapshot(repo) == before
+    assert files_snapshot(hooked_repo) == before
     monkeypatch.setenv("ISSUELOG_BRANCH", "release/2.0")  # what CI says wins over HEAD
     assert "is stale" in cli("render", "--check", code=1).stderr
 
@@ -113,15 +113,15 @@ def test_render_branches_must_be_a_list_of_names(tmp_path: Path) -> None:
         config_from_mapping({"render_branches": [""]}, root=tmp_path)
 
 
-def test_without_the_merge_driver_the_same_merge_conflicts(repo: Path, cli: Invoke) -> None:
+def test_without_the_merge_driver_the_same_merge_conflicts(hooked_repo: Path, cli: Invoke) -> None:
     """The control experiment: the driver is what keeps the conflict away."""
-    (repo / ".gitattributes").unlink()
-    commit_all(repo, "no driver", when="2026-01-01T10:00:00")
-    _two_branches(repo, cli)
-    git(repo, "checkout", "-q", "left")
-    merge = git(repo, "merge", "--no-edit", "right", check=False)
+    (hooked_repo / ".gitattributes").unlink()
+    commit_all(hooked_repo, "no driver", when="2026-01-01T10:00:00")
+    _two_branches(hooked_repo, cli)
+    git(hooked_repo, "checkout", "-q", "left")
+    merge = git(hooked_repo, "merge", "--no-edit", "right", check=False)
     assert "CONFLICT (content): Merge conflict in ISSUES.md" in merge
-    git(repo, "merge", "--abort")
+    git(hooked_repo, "merge", "--abort")
 
 
 def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke,
@@ -150,14 +150,15 @@ def test_hooks_of_a_project_below_the_repository_root(project: Path, cli: Invoke
     assert "| **Total** | **2** |" in _assert_log_is_clean_and_fresh(nested, cli)
 
 
-def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(repo: Path, cli: Invoke) -> None:
+def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(hooked_repo: Path,
+                                                                          cli: Invoke) -> None:
     cli("new", "Stale log", "-s", "low", "--date", "2026-01-05")
-    config = load_config(repo)
-    before = files_snapshot(repo)
+    config = load_config(hooked_repo)
+    before = files_snapshot(hooked_repo)
     assert run_hook("post-rewrite", ["amend"], config).message == ""
-    assert files_snapshot(repo) == before
-    git(repo, "remote", "add", "origin", str(repo))
-    git(repo, "fetch", "-q", "origin")  # HEAD is published: the hook must not amend it
+    assert files_snapshot(hooked_repo) == before
+    git(hooked_repo, "remote", "add", "origin", str(hooked_repo))
+    git(hooked_repo, "fetch", "-q", "origin")  # HEAD is published: the hook must not amend it
     assert run_hook("post-rewrite", ["rebase"], config).message == (
         "issuelog: re-rendered ISSUES.md; commit it (git commit ISSUES.md)")
     cli("render", "--check")
@@ -165,45 +166,45 @@ def test_hook_after_an_amend_leaves_the_log_and_unknown_hooks_are_refused(repo: 
         run_hook("pre-push", [], config)
 
 
-def test_a_merge_that_brings_duplicate_ids_is_stopped_loudly(repo: Path, cli: Invoke) -> None:
-    git(repo, "checkout", "-q", "-b", "left")
-    make_tree(repo, {"issues/ISSUE-002-left.md": issue_text("ISSUE-002", title="Left")})
-    commit_all(repo, "left", when=days_ago(2))
-    git(repo, "checkout", "-q", "-b", "right", "main")
-    make_tree(repo, {"issues/ISSUE-002-right.md": issue_text("ISSUE-002", title="Right")})
-    commit_all(repo, "right", when=days_ago(1))
-    merge = subprocess.run(["git", "merge", "--no-edit", "left"], cwd=repo, capture_output=True,
+def test_a_merge_that_brings_duplicate_ids_is_stopped_loudly(hooked_repo: Path, cli: Invoke) -> None:
+    git(hooked_repo, "checkout", "-q", "-b", "left")
+    make_tree(hooked_repo, {"issues/ISSUE-002-left.md": issue_text("ISSUE-002", title="Left")})
+    commit_all(hooked_repo, "left", when=days_ago(2))
+    git(hooked_repo, "checkout", "-q", "-b", "right", "main")
+    make_tree(hooked_repo, {"issues/ISSUE-002-right.md": issue_text("ISSUE-002", title="Right")})
+    commit_all(hooked_repo, "right", when=days_ago(1))
+    merge = subprocess.run(["git", "merge", "--no-edit", "left"], cwd=hooked_repo, capture_output=True,
                            text=True)
     assert merge.returncode != 0
     assert "THIS MERGE BRINGS 1 DUPLICATE ID(S)" in merge.stderr
     assert "run `issuelog renumber`" in merge.stderr
-    assert (repo / ".git" / "MERGE_HEAD").is_file()  # stopped before the commit, still in progress
+    assert (hooked_repo / ".git" / "MERGE_HEAD").is_file()  # stopped before the commit, still in progress
     assert "keeps ISSUE-002" in cli("renumber").stdout
     cli("render")
-    git(repo, "add", "-A", "issues", "ISSUES.md")
-    git(repo, "commit", "-q", "--no-edit")
+    git(hooked_repo, "add", "-A", "issues", "ISSUES.md")
+    git(hooked_repo, "commit", "-q", "--no-edit")
     cli("check")
     cli("render", "--check")
-    assert len(git(repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3
+    assert len(git(hooked_repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3
 
 
-def test_merge_hooks_respect_render_branches(repo: Path, cli: Invoke,
+def test_merge_hooks_respect_render_branches(hooked_repo: Path, cli: Invoke,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     for variable in ("ISSUELOG_BRANCH", "GITHUB_HEAD_REF", "CI_MERGE_REQUEST_SOURCE_BRANCH_NAME"):
         monkeypatch.delenv(variable, raising=False)
-    (repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main"]\n')
-    commit_all(repo, "render on main only", when=days_ago(3))
-    git(repo, "checkout", "-q", "-b", "left")
+    (hooked_repo / "issuelog.toml").write_text('project = "Demo"\nrender_branches = ["main"]\n')
+    commit_all(hooked_repo, "render on main only", when=days_ago(3))
+    git(hooked_repo, "checkout", "-q", "-b", "left")
     cli("new", "Left bug", "-s", "medium", "--date", "2026-01-02")
-    commit_all(repo, "left", when=days_ago(2))
-    git(repo, "checkout", "-q", "-b", "right", "main")
+    commit_all(hooked_repo, "left", when=days_ago(2))
+    git(hooked_repo, "checkout", "-q", "-b", "right", "main")
     cli("new", "Right bug", "-s", "low", "--date", "2026-01-03")
-    commit_all(repo, "right", when=days_ago(1))
-    before = (repo / "ISSUES.md").read_bytes()
-    git(repo, "merge", "--no-edit", "left")  # on a feature branch: the log is not rendered
-    assert (repo / "ISSUES.md").read_bytes() == before
-    assert git(repo, "status", "--porcelain") == ""
-    git(repo, "checkout", "-q", "main")
-    git(repo, "merge", "--no-ff", "--no-edit", "right")  # on main: the merge commit carries it
+    commit_all(hooked_repo, "right", when=days_ago(1))
+    before = (hooked_repo / "ISSUES.md").read_bytes()
+    git(hooked_repo, "merge", "--no-edit", "left")  # on a feature branch: the log is not rendered
+    assert (hooked_repo / "ISSUES.md").read_bytes() == before
+    assert git(hooked_repo, "status", "--porcelain") == ""
+    git(hooked_repo, "checkout", "-q", "main")
+    git(hooked_repo, "merge", "--no-ff", "--no-edit", "right")  # on main: the merge commit carries it
     cli("render", "--check")
-    assert git(repo, "status", "--porcelain") == ""
+    assert git(hooked_repo, "status", "--porcelain") == ""

@@ -83,6 +83,7 @@ def busy_project(project: Path) -> Path:
     return project
 
 
+@pytest.mark.slow
 def test_render_killed_at_random_moments_leaves_the_old_or_the_new_log(busy_project: Path) -> None:
     config = load_config(busy_project)
     target = busy_project / "issues" / "ISSUE-001-issue-1.md"
@@ -108,6 +109,7 @@ def test_render_killed_at_random_moments_leaves_the_old_or_the_new_log(busy_proj
     assert sum(outcomes.values()) == KILL_TRIALS
 
 
+@pytest.mark.slow
 def test_new_killed_at_random_moments_never_leaves_a_partial_issue(busy_project: Path) -> None:
     config = load_config(busy_project)
     duration = timed_run(busy_project, "new", "Timing run", "-s", "low")
@@ -215,6 +217,7 @@ for n in range(count):
 """
 
 
+@pytest.mark.slow
 def test_four_processes_creating_issues_at_once_lose_nothing(project: Path) -> None:
     workers = [
         subprocess.Popen([sys.executable, "-c", WORKER, str(worker), str(ISSUES_PER_WORKER)],

@@ -66,7 +66,8 @@ def test_bom_and_crlf_are_accepted() -> None:
     [
         ("", "issues/ISSUE-001-something-broke.md:1: file is empty"),
         ("# Just a heading\n", "issues/ISSUE-001-something-broke.md:1: no YAML frontmatter"),
-        ("---\nid: ISSUE-001\ntitle: x\n", "issues/ISSUE-001-something-broke.md:1: frontmatter is not closed"),
+        ("---\nid: ISSUE-001\ntitle: x\n",
+         "issues/ISSUE-001-something-broke.md:1: frontmatter is not closed"),
         ("---\nid: ISSUE-001\ntitle: [unclosed\n---\n", ":4: invalid YAML"),
         ("---\nid: ISSUE-001\n\ttitle: x\n---\n", ":3: invalid YAML"),
         ("---\n- a\n- b\n---\n", ":2: frontmatter must be a mapping"),
@@ -92,7 +93,8 @@ def test_missing_required_fields_are_each_reported() -> None:
 def test_unknown_values_name_the_line_and_the_allowed_ones() -> None:
     text = issue_text(status="stuck", severity="urgent", extra="category: weather\n")
     found = problems_of(text)
-    assert f"{PATH}:4: unknown status 'stuck' (allowed: open, in_progress, resolved, wont_fix, duplicate)" in found
+    assert (f"{PATH}:4: unknown status 'stuck' (allowed: open, in_progress, resolved, wont_fix, duplicate)"
+            in found)
     assert any(p.startswith(f"{PATH}:5: unknown severity 'urgent'") for p in found)
     assert any(p.startswith(f"{PATH}:7: unknown category 'weather'") for p in found)
 

@@ -36,7 +36,8 @@ def _pre_commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def repo(project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Path:
+def precommit_repo(project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A committed project with one issue, its log and the shipped hooks as a local pre-commit config."""
     monkeypatch.setenv("PRE_COMMIT_HOME", str(project.parent / "pre-commit-home"))
     make_tree(project, {"issues/ISSUE-001-a.md": issue_text("ISSUE-001"),
                         ".pre-commit-config.yaml": _local_config()})
@@ -53,24 +54,24 @@ def test_shipped_hook_ids_and_entries() -> None:
     assert all(hook["pass_filenames"] is False for hook in hooks.values())
 
 
-def test_render_hook_fails_when_it_refreshed_the_log_then_passes(repo: Path) -> None:
-    make_tree(repo, {"issues/ISSUE-002-b.md": issue_text("ISSUE-002", title="Second")})
-    git(repo, "add", "-A")
-    first = _pre_commit(repo, "run", "--all-files")
+def test_render_hook_fails_when_it_refreshed_the_log_then_passes(precommit_repo: Path) -> None:
+    make_tree(precommit_repo, {"issues/ISSUE-002-b.md": issue_text("ISSUE-002", title="Second")})
+    git(precommit_repo, "add", "-A")
+    first = _pre_commit(precommit_repo, "run", "--all-files")
     assert first.returncode == 1, first.stdout
     assert "issuelog render" in first.stdout and "files were modified by this hook" in first.stdout
-    assert "| **Total** | **2** |" in (repo / "ISSUES.md").read_text()
-    git(repo, "add", "-A")
-    second = _pre_commit(repo, "run", "--all-files")
+    assert "| **Total** | **2** |" in (precommit_repo / "ISSUES.md").read_text()
+    git(precommit_repo, "add", "-A")
+    second = _pre_commit(precommit_repo, "run", "--all-files")
     assert second.returncode == 0, second.stdout
 
 
-def test_check_hook_blocks_a_commit_of_an_invalid_issue(repo: Path) -> None:
-    assert _pre_commit(repo, "install").returncode == 0
-    make_tree(repo, {"issues/ISSUE-002-b.md": issue_text("ISSUE-002", severity="huge")})
-    git(repo, "add", "-A")
-    commit = subprocess.run(["git", "commit", "-q", "-m", "bad"], cwd=repo, capture_output=True,
+def test_check_hook_blocks_a_commit_of_an_invalid_issue(precommit_repo: Path) -> None:
+    assert _pre_commit(precommit_repo, "install").returncode == 0
+    make_tree(precommit_repo, {"issues/ISSUE-002-b.md": issue_text("ISSUE-002", severity="huge")})
+    git(precommit_repo, "add", "-A")
+    commit = subprocess.run(["git", "commit", "-q", "-m", "bad"], cwd=precommit_repo, capture_output=True,
                             text=True, check=False)
     assert commit.returncode != 0
     assert "issues/ISSUE-002-b.md:5: unknown severity 'huge'" in commit.stdout + commit.stderr
-    assert git(repo, "log", "--format=%s").splitlines() == ["start"]
+    assert git(precommit_repo, "log", "--format=%s").splitlines() == ["start"]

@@ -26,7 +26,7 @@ from issuelog.record import (
 )
 from issuelog.sections import read_section
 from issuelog.store import load_issues
-from tests.conftest import files_snapshot, Invoke, issue_text, make_tree
+from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 
 def issues_of(config: Config) -> dict[str, Issue]:
@@ -336,6 +336,7 @@ def _record_in_process(root: Path, worker: int) -> None:
                    input=events, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_concurrent_recorders_count_every_event_on_one_issue(project: Path) -> None:
     with ThreadPoolExecutor(max_workers=4) as pool:
         list(pool.map(lambda worker: _record_in_process(project, worker), range(4)))
@@ -347,7 +348,8 @@ def test_concurrent_recorders_count_every_event_on_one_issue(project: Path) -> N
 def test_record_follows_the_configuration_in_force(project: Path, cli: Invoke) -> None:
     (project / "issuelog.toml").write_text(
         'phases = ["Beta", "GA"]\nrequired = ["id", "title", "status", "severity", "reported", "phase"]\n'
-        'severities_replace = true\n[[severities]]\nname = "sev1"\n[[severities]]\nname = "sev2"\n[[severities]]\nname = "sev3"\n')
+        'severities_replace = true\n[[severities]]\nname = "sev1"\n[[severities]]\nname = "sev2"\n'
+        '[[severities]]\nname = "sev3"\n')
     missing = cli("record", "--error", "boom", code=2)
     assert missing.stderr == "issuelog: missing required field(s): phase\n"
     assert "unknown phase 'Alpha'" in cli("record", "--error", "boom", "-p", "Alpha", code=2).stderr

@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,6 +35,7 @@ def occurrences_by_id(project: Path) -> dict[str, int]:
     return {issue.id: issue.occurrences for issue in result.issues}
 
 
+@pytest.mark.slow
 def test_record_from_killed_at_random_moments_loses_no_reported_event(project: Path) -> None:
     events = [json.dumps({"error": f"TimeoutError: upstream took {n}ms", "component": f"svc{n % 5}",
                           "date": "2026-01-10"}) for n in range(EVENTS_PER_BATCH)]
@@ -74,6 +76,7 @@ for n in range(rounds):
 """
 
 
+@pytest.mark.slow
 def test_four_processes_recording_and_creating_at_once_count_every_event(project: Path) -> None:
     workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(worker), str(ROUNDS)], cwd=project,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -163,6 +166,7 @@ for n in range(int(sys.argv[2])):
 """
 
 
+@pytest.mark.slow
 def test_edits_and_recordings_of_one_issue_at_once_lose_no_occurrence(project: Path) -> None:
     first = subprocess.run([sys.executable, "-c", RECORDER_WORKER, "0", "1"], cwd=project,
                            capture_output=True, text=True, timeout=120)

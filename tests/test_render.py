@@ -7,7 +7,6 @@ Refresh the golden file after an intended change of the default template with
 from __future__ import annotations
 
 import os
-import shutil
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from urllib.parse import quote
@@ -28,16 +27,7 @@ from issuelog.render import (
 )
 from issuelog.store import load_issues
 
-FIXTURE = Path(__file__).parent / "fixtures" / "golden"
 GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
-
-
-@pytest.fixture
-def golden_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    target = tmp_path / "golden"
-    shutil.copytree(FIXTURE, target)
-    monkeypatch.chdir(target)
-    return target
 
 
 def test_golden_issues_md(golden_project: Path) -> None:

@@ -16,11 +16,11 @@ from tests.git_helpers import commit_all, git
 
 
 def test_done_when_two_branches_collide_merge_and_renumber(
-    repo: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
+    hooked_repo: Path, tmp_path: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A teammate's clone and this one both take ISSUE-002; the merge, check, renumber, render."""
     clone = tmp_path / "teammate"
-    git(tmp_path, "clone", "-q", str(repo), str(clone))
+    git(tmp_path, "clone", "-q", str(hooked_repo), str(clone))
     git(clone, "config", "user.name", "Grace")
     git(clone, "config", "user.email", "grace@example.invalid")
     monkeypatch.chdir(clone)
@@ -29,21 +29,21 @@ def test_done_when_two_branches_collide_merge_and_renumber(
     cli("render")
     commit_all(clone, "beta issues", when="2026-01-03T10:00:00")
 
-    monkeypatch.chdir(repo)
-    git(repo, "checkout", "-q", "-b", "alpha")
+    monkeypatch.chdir(hooked_repo)
+    git(hooked_repo, "checkout", "-q", "-b", "alpha")
     alpha_path = cli("new", "Alpha bug", "-s", "critical", "--date", "2026-01-02").stdout.strip()
     assert alpha_path == "issues/ISSUE-002-alpha-bug.md"  # the clone's work is not fetched yet
     cli("new", "Alpha follow-up", "-s", "low", "-r", "ISSUE-002", "--date", "2026-01-02")
     cli("render")
-    commit_all(repo, "alpha issue", when="2026-01-02T10:00:00")
+    commit_all(hooked_repo, "alpha issue", when="2026-01-02T10:00:00")
 
-    git(repo, "fetch", "-q", str(clone), "main:refs/remotes/teammate/main")
-    merge = subprocess.run(["git", "merge", "--no-edit", "teammate/main"], cwd=repo,
+    git(hooked_repo, "fetch", "-q", str(clone), "main:refs/remotes/teammate/main")
+    merge = subprocess.run(["git", "merge", "--no-edit", "teammate/main"], cwd=hooked_repo,
                            capture_output=True, text=True)
     assert "CONFLICT" not in merge.stdout
     # The installed pre-merge-commit hook stops the merge commit: it would bring duplicate IDs.
     assert merge.returncode != 0 and "DUPLICATE ID" in merge.stderr
-    log = (repo / "ISSUES.md").read_text()
+    log = (hooked_repo / "ISSUES.md").read_text()
     assert "<<<<<<<" not in log and ">>>>>>>" not in log
 
     found = cli("check", code=1)
@@ -59,7 +59,7 @@ def test_done_when_two_branches_collide_merge_and_renumber(
         "update issues/ISSUE-005-beta-follow-up.md: related ISSUE-002 -> ISSUE-004",
     ]
     cli("check")
-    issues = {issue.id: issue for issue in load_issues(load_config(repo)).issues}
+    issues = {issue.id: issue for issue in load_issues(load_config(hooked_repo)).issues}
     assert issues["ISSUE-004"].title == "Beta bug"
     assert [(i.id, i.title, i.related) for i in issues.values() if i.related] == [
         ("ISSUE-003", "Alpha follow-up", ["ISSUE-002"]),  # meant the issue that kept the ID
@@ -68,11 +68,11 @@ def test_done_when_two_branches_collide_merge_and_renumber(
     assert issues["ISSUE-002"].title == "Alpha bug"
     cli("render")
     cli("render", "--check")
-    git(repo, "add", "-A", "issues", "ISSUES.md")
-    git(repo, "commit", "-q", "--no-edit")  # concludes the merge
-    assert git(repo, "status", "--porcelain") == ""
-    assert "<<<<<<<" not in (repo / "ISSUES.md").read_text()
-    assert "| **Total** | **5** |" in (repo / "ISSUES.md").read_text()
+    git(hooked_repo, "add", "-A", "issues", "ISSUES.md")
+    git(hooked_repo, "commit", "-q", "--no-edit")  # concludes the merge
+    assert git(hooked_repo, "status", "--porcelain") == ""
+    assert "<<<<<<<" not in (hooked_repo / "ISSUES.md").read_text()
+    assert "| **Total** | **5** |" in (hooked_repo / "ISSUES.md").read_text()
 
 
 def test_dry_run_prints_the_plan_and_changes_nothing(project: Path, cli: Invoke) -> None:

@@ -7,7 +7,6 @@ import tracemalloc
 from pathlib import Path
 
 import pytest
-
 from jinja2.sandbox import SandboxedEnvironment
 
 from issuelog.config import builtin_templates_dir, load_config

@@ -22,7 +22,6 @@ from issuelog.render import render_log
 from issuelog.store import load_issues
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
-GOLDEN_FIXTURE = Path(__file__).parent / "fixtures" / "golden"
 GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
 
 #: A construct a template might use, and what the refusal must say about it.
@@ -157,13 +156,8 @@ def test_the_log_is_the_same_under_every_hash_seed(templated_project: Path) -> N
     assert len(set(builtin.values())) == 1
 
 
-def test_the_built_in_templates_render_the_same_inside_the_sandbox(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    project = tmp_path / "golden"
-    shutil.copytree(GOLDEN_FIXTURE, project)
-    monkeypatch.chdir(project)
-    config = load_config(project)
+def test_the_built_in_templates_render_the_same_inside_the_sandbox(golden_project: Path) -> None:
+    config = load_config(golden_project)
     issues = load_issues(config).issues
     html_outside = export_html(issues, config)
     shutil.copytree(builtin_templates_dir(), config.templates_path)  # every template sandboxed
