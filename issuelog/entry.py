@@ -14,15 +14,15 @@ def main() -> None:
     """Console entry point."""
     if os.environ.get("_ISSUELOG_COMPLETE"):
         _complete()
-    from issuelog.cli import main as cli_main
+    from issuelog.cli.app import main as cli_main
 
     cli_main()
 
 
 def _complete() -> None:
     """Answer a completion request and exit; return only when typer must answer it."""
-    from issuelog.completion import COMPLETE_VAR, REFRESH, answer, request, write_cache
-    from issuelog.config import load_project
+    from issuelog.cli.completion import COMPLETE_VAR, REFRESH, answer, request, write_cache
+    from issuelog.core.config import load_project
     from issuelog.errors import IssuelogError
 
     try:
@@ -30,7 +30,7 @@ def _complete() -> None:
     except (IssuelogError, OSError):
         return  # outside a project: typer completes the commands and options
     if os.environ[COMPLETE_VAR] == REFRESH:
-        from issuelog.cli import completion_table
+        from issuelog.cli.app import completion_table
 
         write_cache(config, completion_table())
         sys.exit(0)
@@ -38,7 +38,7 @@ def _complete() -> None:
         return
     result = answer(os.environ, config)
     if result is None:  # no cache yet, or made by other code: build it once, slowly
-        from issuelog.cli import completion_table
+        from issuelog.cli.app import completion_table
 
         write_cache(config, completion_table())
         result = answer(os.environ, config)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner, Result
 
-from issuelog.cli import app
-from issuelog.config import Config, load_config
+from issuelog.cli.app import app
+from issuelog.core.config import Config, load_config
 
 MINIMAL_CONFIG = 'project = "Demo"\n'
 #: A project whose thirteen issues touch every section of the log; tests/golden/ISSUES.md is its log.

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import load_config
-from issuelog.stats import analyze, daily_trend
-from issuelog.store import load_issues
+from issuelog.core.config import load_config
+from issuelog.core.store import load_issues
+from issuelog.log.stats import analyze, daily_trend
 from tests.conftest import Invoke, issue_text, make_tree
 
 FIXTURE = {

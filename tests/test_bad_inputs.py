@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import Config, load_config
-from issuelog.frontmatter_edit import edit_frontmatter
-from issuelog.model import parse_issue, validate_issue
-from issuelog.sections import replace_section
-from issuelog.store import load_issues, read_text
+from issuelog.core.config import Config, load_config
+from issuelog.core.frontmatter_edit import edit_frontmatter
+from issuelog.core.model import parse_issue, validate_issue
+from issuelog.core.sections import replace_section
+from issuelog.core.store import load_issues, read_text
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 CORPUS = Path(__file__).parent / "bad_inputs"
@@ -165,7 +165,7 @@ def test_a_file_the_user_may_not_read(project: Path, monkeypatch: pytest.MonkeyP
             raise PermissionError(13, "Permission denied")
         return real_open(name, flags, *args)
 
-    monkeypatch.setattr("issuelog.store.os.open", refuse)
+    monkeypatch.setattr("issuelog.core.store.os.open", refuse)
     text, problem = read_text(path, "issues/ISSUE-001-secret.md", project)
     assert text is None
     assert str(problem) == "issues/ISSUE-001-secret.md:1: cannot read file: Permission denied"

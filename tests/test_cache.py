@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 from conftest import Invoke, issue_text, make_tree
 
-from issuelog import cache
-from issuelog.config import load_config
+from issuelog.core import cache
+from issuelog.core.config import load_config
+from issuelog.core.store import load_issues
 from issuelog.errors import TemplateError
-from issuelog.render import issue_link, render_log
-from issuelog.store import load_issues
+from issuelog.log.render import issue_link, render_log
 
 GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
 

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import Config, Severity, load_config
+from issuelog.core.config import Config, Severity, load_config
+from issuelog.core.model import Issue
 from issuelog.errors import ConfigError
-from issuelog.model import Issue
-from issuelog.render import render_log
-from issuelog.stats import open_severity_counts, summarize, weekly_activity
+from issuelog.log.render import render_log
+from issuelog.log.stats import open_severity_counts, summarize, weekly_activity
 from tests.conftest import Invoke, issue_text, make_tree
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.ci import CiContext, Mode, decide, detect_context
-from issuelog.config import load_config
+from issuelog.core.config import load_config
 from issuelog.errors import UsageError
+from issuelog.git.ci import CiContext, Mode, decide, detect_context
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, git
 

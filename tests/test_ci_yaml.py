@@ -13,7 +13,7 @@ import pytest
 import typer.main
 import yaml
 
-from issuelog.cli import app
+from issuelog.cli.app import app
 
 REPO = Path(__file__).resolve().parent.parent
 ACTION = REPO / "action.yml"

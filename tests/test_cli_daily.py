@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from issuelog import cli as cli_module
-from issuelog.frontmatter_edit import today
+from issuelog.cli import app as cli_module
+from issuelog.core.frontmatter_edit import today
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 ISSUELOG = Path(sys.executable).with_name("issuelog")
@@ -43,7 +43,7 @@ def three(project: Path, cli: Invoke) -> Path:
 def test_list_prints_open_issues_as_plain_columns_when_piped(
         three: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     # The age counts to today, unlike ISSUES.md: fix the day the list is asked on.
-    monkeypatch.setattr("issuelog.listing.clock_today", lambda: date(2026, 1, 31))
+    monkeypatch.setattr("issuelog.log.listing.clock_today", lambda: date(2026, 1, 31))
     result = cli("list")
     assert result.stdout.splitlines() == [
         "ID         SEVERITY  STATUS  TITLE                         PHASE  COMPONENT  ASSIGNEE"

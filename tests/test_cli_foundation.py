@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import load_config
-from issuelog.store import load_issues
+from issuelog.core.config import load_config
+from issuelog.core.store import load_issues
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 
@@ -114,7 +114,7 @@ def test_new_refuses_bad_values_and_writes_nothing(project: Path, cli: Invoke) -
 
 def test_new_asks_for_missing_fields_on_a_terminal(project: Path, cli: Invoke,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("issuelog.cli.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("issuelog.cli.app.stdin_is_terminal", lambda: True)
     result = cli("new", "Asked", input="urgent\nhigh\n\n\n")  # component skipped, confirmed
     assert "Please choose one of" in result.stderr
     issue = load_issues(load_config(project)).issues[0]
@@ -145,7 +145,7 @@ def test_concurrent_new_never_shares_an_id(project: Path) -> None:
 
     def run(index: int) -> str:
         result = subprocess.run(
-            [sys.executable, "-c", "from issuelog.cli import main; main()", "new", f"Race {index}",
+            [sys.executable, "-c", "from issuelog.cli.app import main; main()", "new", f"Race {index}",
              "-s", "low"], cwd=project, env=env, capture_output=True, text=True, check=True,
         )
         return result.stdout.strip()

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-import issuelog.cli as cli_module
-from issuelog.frontmatter_edit import edit_frontmatter, split_document
-from issuelog.listing import fit_column_widths
-from issuelog.store import slugify
+import issuelog.cli.app as cli_module
+from issuelog.core.frontmatter_edit import edit_frontmatter, split_document
+from issuelog.core.store import slugify
+from issuelog.log.listing import fit_column_widths
 from tests.conftest import Invoke
 
 # --- slugs: titles in any script give readable, portable file names ------------------------------

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import DEFAULT_SEVERITIES, format_duration, load_config, parse_duration
+from issuelog.core.config import DEFAULT_SEVERITIES, format_duration, load_config, parse_duration
 from issuelog.errors import ConfigError
 from tests.conftest import Invoke, make_tree
 

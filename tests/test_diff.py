@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import load_config
-from issuelog.model import Issue
-from issuelog.stats import compare_issues
+from issuelog.core.config import load_config
+from issuelog.core.model import Issue
+from issuelog.log.stats import compare_issues
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, git
 
@@ -177,7 +177,7 @@ def test_diff_of_two_refs_never_calls_two_issues_one_and_tells_a_renumbered_one(
 
 
 def test_diff_markdown_stays_short_at_any_scale(tmp_path: Path) -> None:
-    from issuelog.render import DIFF_ROWS_PER_KIND, render_diff
+    from issuelog.log.render import DIFF_ROWS_PER_KIND, render_diff
 
     config = load_config(tmp_path)
     after = [Issue(tmp_path / f"ISSUE-{n:04d}-x.md", id=f"ISSUE-{n:04d}", title=f"Bug {n}",

@@ -17,11 +17,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issuelog.config import Config
-from issuelog.edits import change_status, file_problems, update_issue
+from issuelog.core.config import Config
+from issuelog.core.edits import change_status, file_problems, update_issue
+from issuelog.core.frontmatter_edit import EMPTY, today
+from issuelog.core.model import SafeIssueLoader, split_frontmatter
 from issuelog.errors import IssueFileError
-from issuelog.frontmatter_edit import EMPTY, today
-from issuelog.model import SafeIssueLoader, split_frontmatter
 
 CONFIG = Config()
 BODY = "## Description\n\nÜnïcode body   \n\n## Resolution\n\n<!-- later -->\n"

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from issuelog import edits
-from issuelog.config import Config, load_config
-from issuelog.edits import (
+from issuelog.core import edits
+from issuelog.core.config import Config, load_config
+from issuelog.core.edits import (
     apply_edit,
     change_status,
     parse_assignments,
@@ -21,10 +21,10 @@ from issuelog.edits import (
     status_changes,
     update_issue,
 )
+from issuelog.core.frontmatter_edit import EMPTY, edit_frontmatter, parse_value
+from issuelog.core.model import parse_issue
+from issuelog.core.store import find_issue_file, load_issues
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.frontmatter_edit import EMPTY, edit_frontmatter, parse_value
-from issuelog.model import parse_issue
-from issuelog.store import find_issue_file, load_issues
 from tests.conftest import issue_text, make_tree
 
 RICH_ISSUE = """\

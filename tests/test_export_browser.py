@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import load_config
-from issuelog.export import export_html
-from issuelog.store import load_issues
+from issuelog.core.config import load_config
+from issuelog.core.store import load_issues
+from issuelog.log.export import export_html
 from tests.conftest import GOLDEN_TREE
 
 DOCS_SCREENSHOT = Path(__file__).parent.parent / "docs" / "export-html.png"

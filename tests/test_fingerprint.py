@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from issuelog.fingerprint import (
+from issuelog.ops.fingerprint import (
     CURRENT_VERSION,
     ErrorSignature,
     Frame,

@@ -17,9 +17,9 @@ from typing import Any
 import pytest
 import typer
 
-from issuelog import cli as cli_module
-from issuelog.config import Config, load_config
-from issuelog.store import load_issues
+from issuelog.cli import app as cli_module
+from issuelog.core.config import Config, load_config
+from issuelog.core.store import load_issues
 from tests.conftest import Invoke, issue_text, make_tree
 
 
@@ -194,7 +194,7 @@ def test_completion_answers_without_importing_the_command_line(project: Path, cl
     probe = ("import sys, runpy\nsys.argv = ['issuelog']\ntry:\n"
              "    runpy.run_module('issuelog', run_name='__main__')\nexcept SystemExit:\n    pass\n"
              "print(sorted(name for name in sys.modules if name in "
-             "('typer', 'issuelog.cli', 'issuelog.store', 'yaml', 'jinja2')))\n")
+             "('typer', 'issuelog.cli.app', 'issuelog.core.store', 'yaml', 'jinja2')))\n")
     first = subprocess.run([sys.executable, "-c", probe], cwd=project, env=env,
                            capture_output=True, text=True, check=True).stdout
     assert first.startswith("ISSUE-001\n")  # the first key press builds the cache

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuelog import model
-from issuelog.model import (
+from issuelog.core import model
+from issuelog.core.model import (
     InvalidDate,
     IssueLoader,
     SafeIssueLoader,

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import ConfigError, config_from_mapping, load_config
+from issuelog.core.config import ConfigError, config_from_mapping, load_config
 from issuelog.errors import UsageError
-from issuelog.hooks import MARKER, run_hook
+from issuelog.git.hooks import MARKER, run_hook
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 from tests.git_helpers import commit_all, days_ago, git
 

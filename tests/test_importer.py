@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from issuelog.config import Config, config_from_mapping
-from issuelog.importer import (
+from issuelog.core.config import Config, config_from_mapping
+from issuelog.core.sections import read_section
+from issuelog.core.store import load_issues
+from issuelog.importer.reader import (
     Draft,
     ImportPlan,
     fitting_id,
@@ -23,11 +25,9 @@ from issuelog.importer import (
     read_log,
     split_title,
 )
-from issuelog.render import render_log
-from issuelog.scaffold import check_values
-from issuelog.sections import read_section
-from issuelog.stats import as_date
-from issuelog.store import load_issues
+from issuelog.log.render import render_log
+from issuelog.log.stats import as_date
+from issuelog.project.scaffold import check_values
 from tests.conftest import issue_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import load_config
+from issuelog.core.config import load_config
+from issuelog.core.store import load_issues, remove_stale_temporaries, write_atomic
 from issuelog.errors import IssueFileError
-from issuelog.render import render_log
-from issuelog.store import load_issues, remove_stale_temporaries, write_atomic
+from issuelog.log.render import render_log
 from tests.conftest import issue_text, make_tree
 from tests.kill_points import (
     chosen_points,
@@ -45,7 +45,7 @@ def run_issuelog(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 def start_issuelog(project: Path, *args: str, patch: str = "") -> subprocess.Popen[bytes]:
     """Start `issuelog ARGS`; `patch` is Python run first (to kill the process at a chosen point)."""
-    code = (f"{patch}\nimport sys\nfrom issuelog.cli import main\n"
+    code = (f"{patch}\nimport sys\nfrom issuelog.cli.app import main\n"
             f"sys.argv = ['issuelog', *{list(args)!r}]\nmain()")
     return subprocess.Popen([sys.executable, "-c", code], cwd=project,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -201,7 +201,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("issuelog.store.os.fsync", disk_full)
+    monkeypatch.setattr("issuelog.core.store.os.fsync", disk_full)
     with pytest.raises(IssueFileError, match="No space left on device"):
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"
@@ -210,7 +210,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
 
 WORKER = """
 import sys
-from issuelog.cli import app
+from issuelog.cli.app import app
 worker, count = sys.argv[1], int(sys.argv[2])
 for n in range(count):
     app(["new", f"Worker {worker} event {n}", "-s", "low"], standalone_mode=False)

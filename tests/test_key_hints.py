@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import closest_name, load_config
+from issuelog.core.config import closest_name, load_config
+from issuelog.core.model import key_hints, misspelt_field, parse_issue
 from issuelog.errors import ConfigError
-from issuelog.model import key_hints, misspelt_field, parse_issue
 from tests.conftest import Invoke, issue_text, make_tree
 
 

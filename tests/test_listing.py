@@ -9,9 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import Config
+from issuelog.core.config import Config
+from issuelog.core.model import Issue
+from issuelog.core.store import load_issues, sort_key
 from issuelog.errors import UsageError
-from issuelog.listing import (
+from issuelog.log.listing import (
     CSV_COLUMNS,
     Filters,
     check_filters,
@@ -22,8 +24,6 @@ from issuelog.listing import (
     to_csv,
     to_json,
 )
-from issuelog.model import Issue
-from issuelog.store import load_issues, sort_key
 from tests.conftest import Invoke, issue_text, make_tree
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import Config, load_config
+from issuelog.core.config import Config, load_config
+from issuelog.core.model import Issue
+from issuelog.core.store import load_issues
 from issuelog.errors import ConfigError
-from issuelog.export import export_html
-from issuelog.model import Issue
-from issuelog.render import render_log
-from issuelog.store import load_issues
+from issuelog.log.export import export_html
+from issuelog.log.render import render_log
 from tests.conftest import Invoke, issue_text, make_tree
 
 ROOT = Path(__file__).resolve().parent.parent

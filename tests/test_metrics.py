@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from issuelog.config import load_config
-from issuelog.metrics import metrics_text, serve_metrics
-from issuelog.store import load_issues
+from issuelog.core.config import load_config
+from issuelog.core.store import load_issues
+from issuelog.ops.metrics import metrics_text, serve_metrics
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.test_analyze import FIXTURE
 
@@ -30,7 +30,7 @@ def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
 def test_metrics_parse_back_with_prometheus_client(
         project: Path, cli: Invoke, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(project, FIXTURE)
-    monkeypatch.setattr("issuelog.metrics.clock_today", lambda: date(2026, 2, 1))
+    monkeypatch.setattr("issuelog.ops.metrics.clock_today", lambda: date(2026, 2, 1))
     text = cli("metrics").stdout
     families = {family.name: family.type for family in text_string_to_metric_families(text)}
     assert families == {

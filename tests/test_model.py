@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.config import Config
-from issuelog.model import parse_issue, validate_issue
+from issuelog.core.config import Config
+from issuelog.core.model import parse_issue, validate_issue
 from tests.conftest import issue_text
 
 PATH = Path("issues/ISSUE-001-something-broke.md")

@@ -10,11 +10,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issuelog.config import Config
-from issuelog.frontmatter_edit import edit_frontmatter
-from issuelog.model import SECTIONS, parse_issue, validate_issue
-from issuelog.render import render_log
-from issuelog.sections import read_section, read_sections, replace_section
+from issuelog.core.config import Config
+from issuelog.core.frontmatter_edit import edit_frontmatter
+from issuelog.core.model import SECTIONS, parse_issue, validate_issue
+from issuelog.core.sections import read_section, read_sections, replace_section
+from issuelog.log.render import render_log
 from tests.conftest import issue_text
 
 PATH = Path("issues/ISSUE-001-something-broke.md")

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from issuelog import fingerprint
-from issuelog.config import Config, load_config
+from issuelog.core.config import Config, load_config
+from issuelog.core.model import Issue, Problem
+from issuelog.core.sections import read_section
+from issuelog.core.store import load_issues
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import Issue, Problem
-from issuelog.record import (
+from issuelog.ops import fingerprint
+from issuelog.ops.record import (
     ErrorEvent,
     default_title,
     event_from_mapping,
@@ -24,8 +26,6 @@ from issuelog.record import (
     record_lines,
     refingerprint,
 )
-from issuelog.sections import read_section
-from issuelog.store import load_issues
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 
@@ -218,7 +218,7 @@ def test_older_fingerprint_versions_keep_matching_until_refingerprinted(
     v1 = issues_of(config)[first.issue_id].fingerprint
     # A later release ships version 2 of the rules (here: case-insensitive messages).
     monkeypatch.setitem(fingerprint.NORMALIZERS, 2, _lowercase_v2)
-    monkeypatch.setattr("issuelog.record.CURRENT_VERSION", 2)
+    monkeypatch.setattr("issuelog.ops.record.CURRENT_VERSION", 2)
     again = record_event(config, ErrorEvent(error="Disk FULL on volume 4", component="storage",
                                             seen=date(2026, 1, 11)))
     assert (again.action, again.issue_id) == ("counted", first.issue_id)
@@ -375,7 +375,7 @@ def test_a_recorder_killed_mid_batch_leaves_valid_files(project: Path) -> None:
 
 
 def test_json_lines_keep_unicode_line_separators_inside_strings() -> None:
-    from issuelog.record import json_lines
+    from issuelog.ops.record import json_lines
 
     text = '{"error": "a\u2028b\u0085c"}\r\n{"error": "second"}\n'
     assert json_lines(text) == ['{"error": "a\u2028b\u0085c"}', '{"error": "second"}']

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issuelog.config import Config, load_config
-from issuelog.fingerprint import ErrorSignature
-from issuelog.frontmatter_edit import edit_frontmatter
-from issuelog.model import parse_issue
-from issuelog.record import ErrorEvent, record_event
-from issuelog.store import load_issues
+from issuelog.core.config import Config, load_config
+from issuelog.core.frontmatter_edit import edit_frontmatter
+from issuelog.core.model import parse_issue
+from issuelog.core.store import load_issues
+from issuelog.ops.fingerprint import ErrorSignature
+from issuelog.ops.record import ErrorEvent, record_event
 from tests.conftest import issue_text
 from tests.test_interrupted_writes import kill_after, temporary_files
 
@@ -65,7 +65,7 @@ def test_record_from_killed_at_random_moments_loses_no_reported_event(project: P
 
 WORKER = """
 import sys
-from issuelog.cli import app
+from issuelog.cli.app import app
 worker, rounds = int(sys.argv[1]), int(sys.argv[2])
 for n in range(rounds):
     app(["record", "--error", f"TimeoutError: upstream took {worker * 1000 + n}ms",
@@ -136,7 +136,7 @@ def test_recording_an_error_twice_counts_it_on_the_issue_it_created(
 
 
 def test_fingerprints_do_not_depend_on_the_process(tmp_path: Path) -> None:
-    code = ("from issuelog.fingerprint import ErrorSignature\n"
+    code = ("from issuelog.ops.fingerprint import ErrorSignature\n"
             "print(ErrorSignature.from_parts(\"KeyError: 'user_42' at 0x7f3a in /srv/app/db.py:12\","
             " '', 'api', 'File \"/srv/app/db.py\", line 3, in load').fingerprint(1))")
     seen = {
@@ -151,7 +151,7 @@ def test_fingerprints_do_not_depend_on_the_process(tmp_path: Path) -> None:
 
 EDITOR_WORKER = """
 import sys
-from issuelog.cli import app
+from issuelog.cli.app import app
 worker, rounds = int(sys.argv[1]), int(sys.argv[2])
 for n in range(rounds):
     app(["assign", "1", f"worker{worker}-{n}"], standalone_mode=False)
@@ -159,7 +159,7 @@ for n in range(rounds):
 """
 RECORDER_WORKER = """
 import sys
-from issuelog.cli import app
+from issuelog.cli.app import app
 for n in range(int(sys.argv[2])):
     app(["record", "--error", f"TimeoutError: upstream took {n}ms", "--component", "gateway",
          "--date", "2026-01-10"], standalone_mode=False)

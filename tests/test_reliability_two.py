@@ -12,9 +12,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from issuelog.config import Config
-from issuelog.model import parse_issue
-from issuelog.sections import read_section, replace_section
+from issuelog.core.config import Config
+from issuelog.core.model import parse_issue
+from issuelog.core.sections import read_section, replace_section
 from tests.conftest import Invoke, issue_text, make_tree
 
 # Characters that `str.splitlines` takes for line breaks and markdown-it does not.
@@ -54,7 +54,7 @@ def test_record_fix_keeps_lines_with_odd_breaks(project: Path, cli: Invoke) -> N
 
 
 def test_split_lines_splits_on_line_feed_only() -> None:
-    from issuelog.sections import split_lines
+    from issuelog.core.sections import split_lines
 
     assert split_lines("a\fb\u2028c\r\nd\re\n") == ["a\fb\u2028c\r\n", "d\re\n"]
     assert split_lines("") == []
@@ -102,8 +102,8 @@ def _long_trace(lines: int) -> str:
 
 
 def test_a_long_trace_keeps_head_and_tail_and_counts_repeats(project: Path, cli: Invoke) -> None:
-    from issuelog.model import MAX_FILE_BYTES
-    from issuelog.record import MAX_STORED_TRACE_BYTES
+    from issuelog.core.model import MAX_FILE_BYTES
+    from issuelog.ops.record import MAX_STORED_TRACE_BYTES
 
     trace = _long_trace(40_000)
     assert len(trace) > 2 * 1024 * 1024
@@ -137,7 +137,7 @@ def test_a_long_trace_in_a_json_line_is_bounded(project: Path, cli: Invoke) -> N
 
 
 def test_a_trace_with_a_character_cut_at_the_edges_still_reads() -> None:
-    from issuelog.record import MAX_STORED_TRACE_BYTES, bound_stack_trace
+    from issuelog.ops.record import MAX_STORED_TRACE_BYTES, bound_stack_trace
 
     text = "é" * MAX_STORED_TRACE_BYTES  # no line end: the cut falls inside a character
     bounded = bound_stack_trace(text)
@@ -146,7 +146,7 @@ def test_a_trace_with_a_character_cut_at_the_edges_still_reads() -> None:
 
 
 def test_text_over_the_file_limit_is_refused_before_writing(config: Config) -> None:
-    from issuelog.model import MAX_FILE_BYTES
+    from issuelog.core.model import MAX_FILE_BYTES
 
     text = issue_text(body="## Description\n\n" + "x" * MAX_FILE_BYTES + "\n")
     issue, problems = parse_issue(Path("issues/ISSUE-001-something-broke.md"), text)
@@ -285,7 +285,7 @@ def test_set_beside_a_top_level_merge_key(project: Path, cli: Invoke, pair: str)
     ("component=api#v2", "api#v2"),
 ])
 def test_a_hash_in_a_set_value_is_kept(project: Path, cli: Invoke, pair: str, stored: str) -> None:
-    from issuelog.model import parse_issue as parse
+    from issuelog.core.model import parse_issue as parse
 
     path = project / "issues" / "ISSUE-001-something-broke.md"
     path.write_text(issue_text())
@@ -404,8 +404,8 @@ def _get(port: int) -> int:
 
 @pytest.fixture
 def exporter(project: Path) -> Any:
-    from issuelog.config import load_config
-    from issuelog.metrics import serve_metrics
+    from issuelog.core.config import load_config
+    from issuelog.ops.metrics import serve_metrics
 
     make_tree(project, {f"issues/ISSUE-{n:03d}-i.md": issue_text(f"ISSUE-{n:03d}") for n in range(1, 31)})
     server, thread = serve_metrics(load_config(project), "127.0.0.1", 0)
@@ -432,7 +432,7 @@ def test_slow_clients_add_no_thread_and_are_timed_out(exporter: Any,
     import socket
     import threading
 
-    from issuelog.metrics import _MetricsHandler
+    from issuelog.ops.metrics import _MetricsHandler
 
     monkeypatch.setattr(_MetricsHandler, "timeout", 0.5)
     assert _get(exporter.server_port) == 200

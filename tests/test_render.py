@@ -15,9 +15,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuelog.config import Config, load_config
+from issuelog.core.config import Config, load_config
+from issuelog.core.store import load_issues
 from issuelog.errors import TemplateError
-from issuelog.render import (
+from issuelog.log.render import (
     format_elapsed,
     normalize_output,
     render_log,
@@ -25,7 +26,6 @@ from issuelog.render import (
     url_path,
     yaml_scalar,
 )
-from issuelog.store import load_issues
 
 GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from issuelog.config import Config
-from issuelog.model import parse_issue, validate_issue
-from issuelog.scaffold import create_issue, replace_body
+from issuelog.core.config import Config
+from issuelog.core.model import parse_issue, validate_issue
+from issuelog.project.scaffold import create_issue, replace_body
 from tests.conftest import issue_text
 
 DAY = date(2026, 1, 10)

@@ -9,13 +9,13 @@ from pathlib import Path
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
-from issuelog.config import builtin_templates_dir, load_config
+from issuelog.core.config import builtin_templates_dir, load_config
+from issuelog.core.frontmatter_edit import edit_frontmatter, read_frontmatter
+from issuelog.core.model import parse_issue
+from issuelog.core.store import load_issues
 from issuelog.errors import IssueFileError, TemplateError
-from issuelog.frontmatter_edit import edit_frontmatter, read_frontmatter
-from issuelog.model import parse_issue
-from issuelog.render import make_environment, render_diff, render_log
-from issuelog.stats import IssueDiff
-from issuelog.store import load_issues
+from issuelog.log.render import make_environment, render_diff, render_log
+from issuelog.log.stats import IssueDiff
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 PACKAGE = Path(__file__).resolve().parents[1] / "issuelog"

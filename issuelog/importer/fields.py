@@ -10,7 +10,7 @@ import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
-from issuelog.config import Config
+from issuelog.core.config import Config
 
 # Field labels as people write them (normalized: lower case, letters and digits only) -> field.
 _META_KEYS: dict[str, tuple[str, ...]] = {

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from issuelog.config import Config
+from issuelog.core.config import Config
+from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
+from issuelog.core.store import sort_key
 from issuelog.errors import UsageError
-from issuelog.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
-from issuelog.stats import days_open, natural_key, time_to_resolve_hours
-from issuelog.store import sort_key
+from issuelog.log.stats import days_open, natural_key, time_to_resolve_hours
 
 #: Fields `--sort` accepts; `-field` sorts in reverse.
 SORT_FIELDS = tuple(name for name in FIELD_ORDER if name not in ("reference", "reference_only"))
@@ -261,7 +261,7 @@ def _csv_cell(value: Any) -> str:
 def clock_today() -> date:
     """Today, for ages (`frontmatter_edit.today`, imported here only when a table needs it)."""
     # ruamel.yaml comes with it, and `list --format json` and completion need neither.
-    from issuelog.frontmatter_edit import today
+    from issuelog.core.frontmatter_edit import today
 
     return today()
 

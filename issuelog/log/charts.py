@@ -10,8 +10,8 @@ import math
 from datetime import date
 from html import escape
 
-from issuelog.config import Config
-from issuelog.stats import Count, Summary
+from issuelog.core.config import Config
+from issuelog.log.stats import Count, Summary
 
 # The colours of the emoji the default severities and statuses use, so charts and badges
 # match what readers see in ISSUES.md; anything else takes the next colour of the palette.

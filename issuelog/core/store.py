@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from issuelog.config import Config
-from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import (
+from issuelog.core.config import Config
+from issuelog.core.model import (
     MAX_FILE_BYTES,
     Issue,
     Problem,
@@ -25,6 +24,7 @@ from issuelog.model import (
     misspelt_field,
     parse_issue,
 )
+from issuelog.errors import IssueFileError, UsageError
 
 if TYPE_CHECKING:
     from filelock import FileLock
@@ -198,7 +198,7 @@ def load_issues(config: Config, *, bodies: bool = True,
     is the caller's fresh `cache.scan_issue_files`, if it has one; `while_parsing` is the
     caller's work to do while worker processes parse.
     """
-    from issuelog.cache import parsed_issue_files  # the cache is built on this module
+    from issuelog.core.cache import parsed_issue_files  # the cache is built on this module
 
     result = IssueSet()
     for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps,
@@ -367,7 +367,7 @@ def highest_id_anywhere(config: Config) -> int:
     here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
     cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
     # Imported here: git plumbing (subprocess, json) is only needed to hand out a new ID.
-    from issuelog.gitrepo import highest_on_branches
+    from issuelog.git.gitrepo import highest_on_branches
 
     since = int(time.time()) - config.id_branch_days * 86400 if config.id_branch_days else None
     elsewhere = highest_on_branches(config.root, config.issues_path, id_file_pattern(config), cache,

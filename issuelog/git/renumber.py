@@ -27,10 +27,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from issuelog.config import Config
+from issuelog.core.config import Config
+from issuelog.core.frontmatter_edit import edit_frontmatter, read_frontmatter
+from issuelog.core.model import Issue, Problem, parse_issue
+from issuelog.core.store import (
+    display_path,
+    highest_id_number,
+    load_issues,
+    next_free_number,
+    slugify,
+    sort_key,
+    state_dir,
+    write_atomic,
+    write_lock,
+)
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
-from issuelog.frontmatter_edit import edit_frontmatter, read_frontmatter
-from issuelog.gitrepo import (
+from issuelog.git.gitrepo import (
     Arrival,
     GitUnavailable,
     arrival,
@@ -44,18 +56,6 @@ from issuelog.gitrepo import (
     resolve_commit,
     run_git,
     work_tree_root,
-)
-from issuelog.model import Issue, Problem, parse_issue
-from issuelog.store import (
-    display_path,
-    highest_id_number,
-    load_issues,
-    next_free_number,
-    slugify,
-    sort_key,
-    state_dir,
-    write_atomic,
-    write_lock,
 )
 
 

@@ -24,7 +24,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 from markupsafe import Markup, soft_str
 from markupsafe import escape as escape_html
 
-from issuelog.config import (
+from issuelog.core.config import (
     ISSUE_TEMPLATE,
     LOG_TEMPLATE,
     Config,
@@ -33,11 +33,11 @@ from issuelog.config import (
     builtin_templates_dir,
     format_duration,
 )
+from issuelog.core.model import Issue
 from issuelog.errors import TemplateError
-from issuelog.model import Issue
 
 if TYPE_CHECKING:
-    from issuelog.stats import IssueDiff, Summary
+    from issuelog.log.stats import IssueDiff, Summary
 
 DIFF_TEMPLATE = "diff.md.j2"
 _URL_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*:", re.IGNORECASE)
@@ -573,7 +573,7 @@ class Helper:
 
 def _data_types() -> frozenset[type]:
     """issuelog's data classes, whose fields templates read."""
-    from issuelog.stats import Capped, Count, PhaseRow, ResolutionRow, Summary
+    from issuelog.log.stats import Capped, Count, PhaseRow, ResolutionRow, Summary
 
     return frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow,
                       Capped})
@@ -582,19 +582,19 @@ def _data_types() -> frozenset[type]:
 # The statistics and charts modules are imported on first use: `new` renders an issue file without
 # them, and their data classes take a sixth of its start-up time to define.
 def _time_to_resolve(issue: Issue) -> timedelta | None:
-    from issuelog.stats import time_to_resolve
+    from issuelog.log.stats import time_to_resolve
 
     return time_to_resolve(issue)
 
 
 def _weekly_theme() -> str:
-    from issuelog.charts import mermaid_weekly_theme
+    from issuelog.log.charts import mermaid_weekly_theme
 
     return mermaid_weekly_theme()
 
 
 def _week_label(day: date) -> str:
-    from issuelog.charts import week_label
+    from issuelog.log.charts import week_label
 
     return week_label(day)
 
@@ -772,7 +772,7 @@ def markdown_html(text: Any, anchors: Mapping[str, str] | None = None) -> Markup
         return f"#{known[name]}" if name in known else href
 
     # Imported here: markdown-it-py is only needed for HTML, and `render` and `new` start faster.
-    from issuelog.sections import markdown_to_html
+    from issuelog.core.sections import markdown_to_html
 
     # markdown-it escapes the text and drops raw HTML (html=False), so the result is safe.
     return Markup(markdown_to_html(format_value(text), heading_offset=2, rewrite_href=to_anchor))
@@ -877,7 +877,7 @@ def log_filters(config: Config) -> dict[str, Callable[..., str | int | None]]:
         return context["summary"].age_days(issue)  # type: ignore[no-any-return]
 
     def pie_theme(slices: list[Any]) -> str:
-        from issuelog.charts import mermaid_pie_theme
+        from issuelog.log.charts import mermaid_pie_theme
 
         return mermaid_pie_theme(slices, config)
 
@@ -901,7 +901,7 @@ def log_template(config: Config) -> jinja2.Template:
 
 def render_log(issues: list[Issue], config: Config, template: jinja2.Template | None = None) -> str:
     """The complete text of ISSUES.md for these issues (with `log_template`'s template, if given)."""
-    from issuelog.stats import summarize
+    from issuelog.log.stats import summarize
 
     summary = summarize(issues, config)
     template = template or log_template(config)
@@ -926,7 +926,7 @@ DIFF_VALUE_CHARS = 80
 
 def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_base: str = "") -> str:
     """Markdown for a pull request comment: the issues opened, resolved, reopened or changed."""
-    from issuelog.stats import CHANGE_KINDS
+    from issuelog.log.stats import CHANGE_KINDS
 
     environment = make_environment(config)
     template = _load(environment, DIFF_TEMPLATE, config)

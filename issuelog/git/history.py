@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuelog.config import Config
+from issuelog.core.config import Config
+from issuelog.core.model import Issue, parse_issue
+from issuelog.core.store import SKIPPED_FILES, load_issues
 from issuelog.errors import UsageError
-from issuelog.gitrepo import (
+from issuelog.git.gitrepo import (
     default_branch,
     files_at,
     merge_base,
@@ -16,9 +18,7 @@ from issuelog.gitrepo import (
     resolve_commit,
     work_tree_root,
 )
-from issuelog.model import Issue, parse_issue
-from issuelog.stats import IssueDiff, compare_issues
-from issuelog.store import SKIPPED_FILES, load_issues
+from issuelog.log.stats import IssueDiff, compare_issues
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ def diff_as_data(result: DiffResult, config: Config, link_base: str = "") -> dic
 
     A removed issue has no `link`: its file no longer exists where the links lead.
     """
-    from issuelog.render import issue_url  # Jinja2 only for the commands that show links
+    from issuelog.log.render import issue_url  # Jinja2 only for the commands that show links
 
     return {
         "base": result.base,

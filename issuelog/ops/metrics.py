@@ -20,11 +20,11 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
-from issuelog.config import Config
-from issuelog.frontmatter_edit import today as clock_today
-from issuelog.model import Issue
-from issuelog.stats import metric_counts
-from issuelog.store import load_issues
+from issuelog.core.config import Config
+from issuelog.core.frontmatter_edit import today as clock_today
+from issuelog.core.model import Issue
+from issuelog.core.store import load_issues
+from issuelog.log.stats import metric_counts
 
 #: The label value that stands for an empty field (Prometheus treats "" as "no label").
 NONE_LABEL = "none"
@@ -120,7 +120,7 @@ class _CachedMetrics:
 
     def current(self) -> bytes:
         """The text for the issue files as they are now."""
-        from issuelog.cache import scan_issue_files
+        from issuelog.core.cache import scan_issue_files
 
         with self.lock:
             stamps = scan_issue_files(self.config)

@@ -263,7 +263,7 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
 
 def builtin_templates_dir() -> Path:
     """The default templates: inside the installed package, or the repository's `templates/`."""
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # issuelog/, above core/
     for candidate in (package / "templates", package.parent / "templates"):
         if (candidate / LOG_TEMPLATE).is_file():
             return candidate

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from issuelog.config import ISSUE_FIELDS, Config
+from issuelog.core.config import ISSUE_FIELDS, Config
 
 #: The variable the shell scripts set; its value names the shell (complete_bash, ...).
 COMPLETE_VAR = "_ISSUELOG_COMPLETE"
@@ -56,8 +56,9 @@ def code_stamp() -> str:
     """Changes whenever the command line's code changes: the table of commands is then rebuilt."""
     from issuelog import __version__
 
-    info = (Path(__file__).resolve().parent / "cli.py").stat()
-    return f"{__version__}:{info.st_mtime_ns}:{info.st_size}"
+    stamps = sorted((path.name, path.stat().st_mtime_ns, path.stat().st_size)
+                    for path in Path(__file__).resolve().parent.glob("*.py"))
+    return f"{__version__}:{stamps}"
 
 
 def issues_stamp(config: Config) -> int:
@@ -81,7 +82,7 @@ def read_cache(config: Config) -> dict[str, Any] | None:
 
 def used_values(config: Config) -> dict[str, list[str]]:
     """The components, assignees, reporters, tags and phases the issues use, sorted."""
-    from issuelog.store import load_issues
+    from issuelog.core.store import load_issues
 
     found: dict[str, set[str]] = {key: set() for key in USED_VALUE_FIELDS}
     for issue in load_issues(config, bodies=False).issues:
@@ -95,7 +96,7 @@ def used_values(config: Config) -> dict[str, list[str]]:
 
 def write_cache(config: Config, table: Mapping[str, Any]) -> dict[str, Any]:
     """Build the cache from the command table and the issues, write it, and return it."""
-    from issuelog.store import write_atomic
+    from issuelog.core.store import write_atomic
 
     stamp = issues_stamp(config)  # before reading: a change meanwhile makes it stale, not lost
     data = {"code": code_stamp(), "issues": stamp, "commands": dict(table),

@@ -12,22 +12,22 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from issuelog.config import Config
-from issuelog.edits import file_problems, reopened_status, status_changes
+from issuelog.core.config import Config
+from issuelog.core.edits import file_problems, reopened_status, status_changes
+from issuelog.core.frontmatter_edit import edit_frontmatter, split_document, today
+from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, parse_issue
+from issuelog.core.sections import read_section, replace_section
+from issuelog.core.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
-from issuelog.fingerprint import (
+from issuelog.log.render import code_fence
+from issuelog.log.stats import REGRESSION_TAG, as_date
+from issuelog.ops.fingerprint import (
     CURRENT_VERSION,
     LEGACY_VERSION,
     NORMALIZERS,
     ErrorSignature,
 )
-from issuelog.frontmatter_edit import edit_frontmatter, split_document, today
-from issuelog.model import MAX_FLOW_NESTING, Issue, Problem, parse_issue
-from issuelog.render import code_fence
-from issuelog.scaffold import check_values, create_issue, default_severity
-from issuelog.sections import read_section, replace_section
-from issuelog.stats import REGRESSION_TAG, as_date
-from issuelog.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
+from issuelog.project.scaffold import check_values, create_issue, default_severity
 
 ERROR_SECTION = "Error Message / Stack Trace"
 FIXES_SECTION = "Suggested Fixes"

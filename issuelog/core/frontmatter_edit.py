@@ -20,8 +20,8 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
+from issuelog.core.model import alias_line, short_tag
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import alias_line, short_tag
 
 _BOM = "\ufeff"
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from issuelog.config import format_duration
-from issuelog.render import format_elapsed
-from issuelog.stats import Analysis
+from issuelog.core.config import format_duration
+from issuelog.log.render import format_elapsed
+from issuelog.log.stats import Analysis
 
 
 def _seconds(delta: timedelta | None) -> int | None:

@@ -19,9 +19,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from issuelog.config import Config
+from issuelog.core.config import Config
+from issuelog.core.model import Problem
+from issuelog.core.store import load_issues, write_atomic, write_bytes_atomic
 from issuelog.errors import UsageError
-from issuelog.gitrepo import (
+from issuelog.git.gitrepo import (
     default_branch_name,
     first_commit,
     merge_base,
@@ -30,8 +32,6 @@ from issuelog.gitrepo import (
     resolve_commit,
     work_tree_root,
 )
-from issuelog.model import Problem
-from issuelog.store import load_issues, write_atomic, write_bytes_atomic
 
 #: GitHub events whose run is for a pull request (GITHUB_BASE_REF and GITHUB_HEAD_REF are set).
 GITHUB_PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
@@ -199,7 +199,7 @@ def _check_pull_request(config: Config, context: CiContext, decision: Decision, 
 
 
 def _check_ids_against_base(config: Config, base_ref: str, report: CiReport) -> None:
-    from issuelog.renumber import base_id_conflicts
+    from issuelog.git.renumber import base_id_conflicts
 
     taken = base_id_conflicts(config, base_ref)
     report.problems.extend(taken)
@@ -220,7 +220,7 @@ def _fetch(base_ref: str) -> str:
 
 def _update_log(config: Config, report: CiReport, *, write: bool) -> None:
     """Render the log and compare it with the file: `write` it when stale, or report it stale."""
-    from issuelog.cache import rendered_log
+    from issuelog.core.cache import rendered_log
 
     if report.problems:
         report.log.append(f"{config.output}: not {'rendered' if write else 'checked'} while the "
@@ -252,8 +252,8 @@ def _on_disk(config: Config) -> bytes | None:
 
 def _summary(config: Config, context: CiContext, base_ref: str, fork_point: str,
              report: CiReport) -> str:
-    from issuelog.history import diff_since
-    from issuelog.render import render_diff
+    from issuelog.git.history import diff_since
+    from issuelog.log.render import render_diff
 
     link_base = context.link_base
     top = work_tree_root(config.root)

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn, TypeVar
 import typer
 
 from issuelog import __version__
-from issuelog.completion import BASH_SCRIPT
-from issuelog.config import Config, load_config, load_project, working_directory
+from issuelog.cli.completion import BASH_SCRIPT
+from issuelog.core.config import Config, load_config, load_project, working_directory
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
 
 if TYPE_CHECKING:
-    from issuelog.model import Problem
+    from issuelog.core.model import Problem
 
-# Our bash script: `set 7 sev<Tab>` gives `severity=` with no space (see issuelog.completion).
+# Our bash script: `set 7 sev<Tab>` gives `severity=` with no space (see issuelog.cli.completion).
 # typer has no public hook for it; should its internals move, typer's own script is used.
 with contextlib.suppress(AttributeError, TypeError):
     typer._completion_shared._completion_scripts["bash"] = BASH_SCRIPT
@@ -121,8 +121,8 @@ def init(
     issuelog.toml shows every key at its default, commented out; ISSUES.md is the log with
     no issues yet (every section, zero counts).
     """
-    from issuelog.project_setup import initialise
-    from issuelog.store import display_path
+    from issuelog.core.store import display_path
+    from issuelog.project.setup import initialise
 
     for path, created in initialise(working_directory(), copy_templates=templates):
         typer.echo(f"{'created' if created else 'kept   '} {display_path(path, load_config())}")
@@ -137,7 +137,7 @@ def stdin_is_terminal() -> bool:
 
 def _ask_missing(fields: dict[str, Any], config: Config) -> None:
     """Ask for missing fields on a terminal, then confirm; elsewhere a missing one is a usage error."""
-    from issuelog.scaffold import match_choice, missing_required, questions
+    from issuelog.project.scaffold import match_choice, missing_required, questions
 
     if not stdin_is_terminal():
         if not str(fields.get("title") or "").strip():
@@ -196,7 +196,7 @@ def _ask(prompt: str) -> str:
 def open_in_editor(path: Path) -> bool:
     """Open a file in $VISUAL, $EDITOR, `editor` or `vi` (as git does) and wait for it to close;
     False if the editor failed."""
-    from issuelog.edits import editor_command
+    from issuelog.core.edits import editor_command
 
     editor = editor_command(os.environ)
     if not editor:
@@ -257,12 +257,12 @@ def new(
         "--solution", metavar="TEXT", help="With --reference: what to do about it.")] = "",
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
-    from issuelog.scaffold import create_issue, create_reference, git_user_name, least_severe
-    from issuelog.store import resolve_id, shell_path
+    from issuelog.core.store import resolve_id, shell_path
+    from issuelog.project.scaffold import create_issue, create_reference, git_user_name, least_severe
 
     config = load_project()
     if error and not error_type:
-        from issuelog.fingerprint import split_error_line
+        from issuelog.ops.fingerprint import split_error_line
 
         # As `record` does: `TimeoutError: ...` is of type TimeoutError, for `analyze`.
         error_type = split_error_line(error)[0] or None
@@ -290,9 +290,9 @@ def new(
 
 
 def _report_file_problems(path: Path, config: Config) -> None:
-    from issuelog.edits import file_problems
-    from issuelog.model import key_hints, parse_issue
-    from issuelog.store import display_path, read_text
+    from issuelog.core.edits import file_problems
+    from issuelog.core.model import key_hints, parse_issue
+    from issuelog.core.store import display_path, read_text
 
     shown = display_path(path, config)
     text, problem = read_text(path, shown)
@@ -321,14 +321,14 @@ def check(
              "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
-    from issuelog.store import load_issues, typo_hints
+    from issuelog.core.store import load_issues, typo_hints
 
     config = load_project()
     result = load_issues(config, bodies=False)
     hints = typo_hints(result.issues, config)
     problems = sorted(result.problems + hints) if strict else result.problems
     if against is not None:
-        from issuelog.renumber import base_id_conflicts
+        from issuelog.git.renumber import base_id_conflicts
 
         problems = sorted(problems + base_id_conflicts(config, against))
     if not strict:
@@ -360,14 +360,14 @@ def render(
         help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
-    from issuelog.cache import rendered_log
-    from issuelog.store import check_output_path, display_path, write_bytes_atomic
+    from issuelog.core.cache import rendered_log
+    from issuelog.core.store import check_output_path, display_path, write_bytes_atomic
 
     config = load_project()
     if output is not None:
         check_output_path(output, config, rendered_log=True)
     if output is None:
-        from issuelog.hooks import render_skipped_on
+        from issuelog.git.hooks import render_skipped_on
 
         branch = render_skipped_on(config)
         if branch is not None:
@@ -390,7 +390,7 @@ def render(
         if current == data:
             typer.echo(f"{shown} is up to date", err=True)
             return
-        from issuelog.render import unified_diff
+        from issuelog.log.render import unified_diff
 
         old = current.decode("utf-8", "replace") if current is not None else ""
         typer.echo(unified_diff(old, text, shown), nl=False)
@@ -424,8 +424,8 @@ def renumber(
              "uses for different issues.")] = None,
 ) -> None:
     """Give issues that share an ID new IDs; the one on the default branch keeps it. Print every change."""
-    from issuelog.renumber import renumber as renumber_issues
-    from issuelog.store import display_path
+    from issuelog.core.store import display_path
+    from issuelog.git.renumber import renumber as renumber_issues
 
     config = load_project()
     plan = renumber_issues(config, dry_run=dry_run, against=against)
@@ -453,7 +453,7 @@ def renumber(
 @reports_errors
 def install_hooks() -> None:
     """Set up git so that merges and rebases never leave a conflict in ISSUES.md."""
-    from issuelog.hooks import install_hooks as install
+    from issuelog.git.hooks import install_hooks as install
 
     config = load_project()
     for step in install(config):
@@ -468,7 +468,7 @@ def git_hook(
         metavar="ARGS...", help="The hook's arguments.")] = None,
 ) -> None:
     """Run by the hooks `install-hooks` installs: keep ISSUES.md current in merges and rebases."""
-    from issuelog.hooks import run_hook
+    from issuelog.git.hooks import run_hook
 
     result = run_hook(name, arguments or [], load_project())
     if result.message:
@@ -492,8 +492,8 @@ def diff(
         "https://github.com/OWNER/REPO/blob/BRANCH/")] = "",
 ) -> None:
     """Markdown for a pull request comment: issues opened, resolved, renumbered or changed since REV."""
-    from issuelog.history import diff_as_data, diff_since
-    from issuelog.render import render_diff
+    from issuelog.git.history import diff_as_data, diff_since
+    from issuelog.log.render import render_diff
 
     config = load_project()
     result = diff_since(config, rev, head)
@@ -520,8 +520,8 @@ def ci(
         "(default: the commit's page on GitHub or GitLab).")] = None,
 ) -> None:
     """One CI step: check a pull request (IDs, ISSUES.md, summary) or render ISSUES.md on main."""
-    from issuelog.ci import detect_context, run_ci, write_summary
-    from issuelog.gitrepo import current_branch, work_tree_root
+    from issuelog.git.ci import detect_context, run_ci, write_summary
+    from issuelog.git.gitrepo import current_branch, work_tree_root
 
     config = load_project()
     context = detect_context(os.environ, base=base, branch=branch, summary=summary,
@@ -553,11 +553,11 @@ def ci(
 # --- daily use: list, show, status changes, set, edit --------------------------------------------
 
 # typer's own completion, for shells and scripts that issuelog.entry leaves to it (PowerShell,
-# bash scripts installed before 0.2.0): the same answers, from issuelog.completion.
+# bash scripts installed before 0.2.0): the same answers, from issuelog.cli.completion.
 
 def _complete_ids(incomplete: str) -> list[str]:
     """Issue IDs for tab completion (from the file names: no file is parsed)."""
-    from issuelog.completion import issue_ids
+    from issuelog.cli.completion import issue_ids
 
     try:
         return issue_ids(load_project(), incomplete)
@@ -569,7 +569,7 @@ def _completer(key: str) -> Callable[[str], list[str]]:
     """Tab completion of a field's configured values (severity, status, phase, category)."""
 
     def complete(incomplete: str) -> list[str]:
-        from issuelog.completion import read_cache, values_of
+        from issuelog.cli.completion import read_cache, values_of
 
         try:
             config = load_project()
@@ -640,7 +640,8 @@ def list_issues(
         "--format", metavar="FORMAT", help="table, json or csv.")] = ListFormat.table,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
-    from issuelog.listing import (
+    from issuelog.core.store import load_issues
+    from issuelog.log.listing import (
         TABLE_COLUMNS,
         Filters,
         check_filters,
@@ -652,7 +653,6 @@ def list_issues(
         to_csv,
         to_json,
     )
-    from issuelog.store import load_issues
 
     config = load_project()
     filters = Filters(
@@ -686,7 +686,7 @@ def _print_rich_table(issues: list[Any], config: Config) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from issuelog.listing import TABLE_COLUMNS, fit_column_widths, table_rows
+    from issuelog.log.listing import TABLE_COLUMNS, fit_column_widths, table_rows
 
     rows = [dict(zip(TABLE_COLUMNS, row, strict=True)) for row in table_rows(issues)]
     # A column that is empty for every issue shown only takes room from the titles.
@@ -717,8 +717,8 @@ def show(
         "--format", metavar="FORMAT", help="text (the file) or json.")] = Format.text,
 ) -> None:
     """Print one issue: the file as it is, or with --format json its fields, path and body."""
-    from issuelog.listing import issue_record, to_json
-    from issuelog.store import display_path, find_issue_file, load_issue, read_text
+    from issuelog.core.store import display_path, find_issue_file, load_issue, read_text
+    from issuelog.log.listing import issue_record, to_json
 
     config = load_project()
     path = find_issue_file(config, issue_id)
@@ -741,15 +741,15 @@ def show(
 
 def _age(issue: Any) -> int | None:
     """Days an issue has been (or was) open, counted to today (`stats.days_open`)."""
-    from issuelog.frontmatter_edit import today
-    from issuelog.stats import days_open
+    from issuelog.core.frontmatter_edit import today
+    from issuelog.log.stats import days_open
 
     return days_open(issue, today())
 
 
 def _print_edit(edit: Any, config: Config) -> None:
     """One line per changed key (`ISSUE-007 status: open -> resolved`), or say nothing changed."""
-    from issuelog.store import display_path
+    from issuelog.core.store import display_path
 
     shown = display_path(edit.path, config)
     if edit.unchanged:
@@ -783,7 +783,7 @@ def status(
     closed_on: DateOption = None,
 ) -> None:
     """Change an issue's status; a closed status sets `resolved`, an open one empties it."""
-    from issuelog.edits import change_status
+    from issuelog.core.edits import change_status
 
     config = load_project()
     edit = change_status(config, issue_id, new_status, resolution=resolution,
@@ -797,7 +797,7 @@ def resolve(
     issue_id: IdArgument, resolution: ResolutionOption = None, closed_on: DateOption = None
 ) -> None:
     """Mark an issue resolved (sets `resolved`); --resolution fills its Resolution section."""
-    from issuelog.edits import change_status, resolved_status
+    from issuelog.core.edits import change_status, resolved_status
 
     config = load_project()
     edit = change_status(config, issue_id, resolved_status(config), resolution=resolution,
@@ -809,7 +809,7 @@ def resolve(
 @reports_errors
 def reopen(issue_id: IdArgument) -> None:
     """Reopen a closed issue: status back to open, `resolved` emptied."""
-    from issuelog.edits import change_status, reopened_status
+    from issuelog.core.edits import change_status, reopened_status
 
     config = load_project()
     _print_edit(change_status(config, issue_id, reopened_status(config)), config)
@@ -822,8 +822,8 @@ def assign(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Who works on it ('' to unassign).")],
 ) -> None:
     """Set who works on an issue."""
-    from issuelog.edits import update_issue
-    from issuelog.frontmatter_edit import EMPTY
+    from issuelog.core.edits import update_issue
+    from issuelog.core.frontmatter_edit import EMPTY
 
     config = load_project()
     _print_edit(update_issue(config, issue_id, {"assignee": name.strip() or EMPTY}), config)
@@ -838,8 +838,8 @@ def set_fields(
         "occurrences=3; an empty value empties the key.", autocompletion=_complete_assignments)],
 ) -> None:
     """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
-    from issuelog.edits import parse_assignments, update_issue
-    from issuelog.model import misspelt_field
+    from issuelog.core.edits import parse_assignments, update_issue
+    from issuelog.core.model import misspelt_field
 
     config = load_project()
     changes = parse_assignments(assignments)
@@ -856,8 +856,8 @@ def set_fields(
 def edit(issue_id: IdArgument) -> None:
     """Open an issue in $VISUAL, $EDITOR, `editor` or `vi`, then check it; an invalid edit is kept
     and explained."""
-    from issuelog.edits import edit_with_editor
-    from issuelog.store import display_path
+    from issuelog.core.edits import edit_with_editor
+    from issuelog.core.store import display_path
 
     config = load_project()
     result = edit_with_editor(config, issue_id, open_in_editor)
@@ -888,8 +888,8 @@ def export(
         help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
-    from issuelog.export import export as export_issues
-    from issuelog.store import check_output_path, display_path, load_issues, write_atomic
+    from issuelog.core.store import check_output_path, display_path, load_issues, write_atomic
+    from issuelog.log.export import export as export_issues
 
     config = load_project()
     if output is not None:
@@ -929,14 +929,14 @@ def import_log(
         "delete, link.")] = OldLog.keep,
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
-    from issuelog.importer import (
+    from issuelog.core.store import display_path
+    from issuelog.importer.reader import (
         import_drafts,
         plan_import,
         refusals,
         retire_log,
         upgrade_reference_entries,
     )
-    from issuelog.store import display_path
 
     config = load_project()
     plan = plan_import(path, config, default_severity=default_severity,
@@ -986,7 +986,7 @@ def import_log(
 
 
 def _draft_json(draft: Any) -> dict[str, Any]:
-    from issuelog.render import format_value
+    from issuelog.log.render import format_value
 
     return {
         "line": draft.line, "id": draft.planned_id, "title": draft.title,
@@ -1020,12 +1020,12 @@ def _print_draft_table(drafts: list[Any]) -> None:
 # --- recording and analysing errors -------------------------------------------------------------
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
-    from issuelog.record import RecordResult
+    from issuelog.ops.record import RecordResult
 
 
 def _print_result(result: RecordResult, config: Config, prefix: str = "") -> None:
     """One line per recorded event: what happened and to which issue."""
-    from issuelog.store import display_path
+    from issuelog.core.store import display_path
 
     shown = display_path(result.path, config)
     if result.action == "created":
@@ -1079,7 +1079,7 @@ def record(
         help="Recompute fingerprints made with older rules, then stop.")] = False,
 ) -> None:
     """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
-    from issuelog.record import (
+    from issuelog.ops.record import (
         ErrorEvent,
         parse_context,
         read_stack_trace,
@@ -1124,8 +1124,8 @@ def record(
 
 def _record_from(config: Config, source: str) -> None:
     """`record --from`: every line recorded on its own; bad lines reported, exit 1 if any."""
-    from issuelog.model import Problem
-    from issuelog.record import json_lines, record_lines
+    from issuelog.core.model import Problem
+    from issuelog.ops.record import json_lines, record_lines
 
     if source == "-":
         lines, shown = json_lines(sys.stdin.read()), "<stdin>"
@@ -1169,9 +1169,9 @@ def analyze(
         help="Last day of the trend (default: the newest date in the data).")] = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
-    from issuelog.analysis import analysis_data, analysis_text
-    from issuelog.stats import analyze as analyze_issues
-    from issuelog.store import load_issues
+    from issuelog.core.store import load_issues
+    from issuelog.log.stats import analyze as analyze_issues
+    from issuelog.ops.analysis import analysis_data, analysis_text
 
     config = load_project()
     result = load_issues(config)
@@ -1199,8 +1199,8 @@ def metrics(
         help="Port to listen on with --serve (0: any free port).")] = 9108,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
-    from issuelog.metrics import metrics_text, serve_metrics
-    from issuelog.store import check_output_path, load_issues, write_atomic
+    from issuelog.core.store import check_output_path, load_issues, write_atomic
+    from issuelog.ops.metrics import metrics_text, serve_metrics
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")
@@ -1230,7 +1230,7 @@ def metrics(
     typer.echo(f"wrote {output}", err=True)
 
 
-#: The value each metavariable stands for, for Tab completion (`issuelog.completion`).
+#: The value each metavariable stands for, for Tab completion (`issuelog.cli.completion`).
 _COMPLETED_METAVARS = {
     "ID": "id", "SEVERITY": "severity", "STATUS": "status", "PHASE": "phase",
     "CATEGORY": "category", "COMPONENT": "component", "NAME": "assignee", "TAG": "tags",

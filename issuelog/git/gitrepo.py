@@ -198,7 +198,7 @@ def _write_cache(path: Path | None, data: dict[str, int]) -> None:
     if path is None:
         return
     # The one atomic writer, so that a killed writer's temporary file is swept like any other.
-    from issuelog.store import write_bytes_atomic
+    from issuelog.core.store import write_bytes_atomic
 
     try:
         write_bytes_atomic(path, json.dumps(data, sort_keys=True).encode("utf-8"), durable=False)

@@ -15,12 +15,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from issuelog.config import Config
-from issuelog.errors import IssueFileError, UsageError
-from issuelog.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document, today
-from issuelog.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
-from issuelog.sections import replace_section
-from issuelog.store import (
+from issuelog.core.config import Config
+from issuelog.core.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document, today
+from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
+from issuelog.core.sections import replace_section
+from issuelog.core.store import (
     display_path,
     find_issue_file,
     id_numbers,
@@ -30,6 +29,7 @@ from issuelog.store import (
     write_bytes_atomic,
     write_lock,
 )
+from issuelog.errors import IssueFileError, UsageError
 
 RESOLUTION_SECTION = "Resolution"
 
@@ -276,7 +276,7 @@ def edit_with_editor(config: Config, issue_id: str, run_editor: Callable[[Path],
         elif current == original:
             new_text = edited
         else:
-            from issuelog.gitrepo import merge_texts  # git only when two edits meet
+            from issuelog.git.gitrepo import merge_texts  # git only when two edits meet
 
             (workspace / ".base").write_bytes(original.encode("utf-8"))
             (workspace / ".current").write_bytes(current.encode("utf-8"))

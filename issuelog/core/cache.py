@@ -26,10 +26,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from issuelog import __version__
-from issuelog.config import Config, builtin_templates_dir
-from issuelog.errors import IssueFileError
-from issuelog.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
-from issuelog.store import (
+from issuelog.core.config import Config, builtin_templates_dir
+from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
+from issuelog.core.store import (
     decode_text,
     display_path,
     is_issue_file,
@@ -39,6 +38,7 @@ from issuelog.store import (
     state_dir,
     write_bytes_atomic,
 )
+from issuelog.errors import IssueFileError
 
 if TYPE_CHECKING:
     import jinja2
@@ -63,7 +63,7 @@ _LIBRARIES = ("yaml", "frontmatter", "jinja2")
 _ALLOWED_GLOBALS = frozenset({
     ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),
     ("datetime", "timedelta"), ("builtins", "frozenset"), ("builtins", "set"),
-    ("issuelog.model", "InvalidDate"),
+    ("issuelog.core.model", "InvalidDate"),
 })
 
 Stamp = tuple[str, int, int]
@@ -106,8 +106,8 @@ class _PlainUnpickler(pickle.Unpickler):
 def code_fingerprint() -> str:
     """A digest of the code that turns files into issues and issues into a log."""
     parts: list[object] = [CACHE_FORMAT, __version__, sys.version]
-    package = Path(__file__).parent
-    sources = sorted(package.glob("*.py"))
+    package = Path(__file__).parent.parent  # issuelog/, above core/
+    sources = sorted(package.rglob("*.py"))
     for library in _LIBRARIES:
         spec = importlib.util.find_spec(library)
         if spec is not None and spec.origin:
@@ -499,7 +499,7 @@ def rendered_log(config: Config) -> RenderedLog:
         if isinstance(hit, tuple) and len(hit) == 3:
             return RenderedLog(hit[0], hit[1], [], hit[2])
     # Imported here: a log served from the cache needs neither Jinja2 nor the validators.
-    from issuelog.store import load_issues
+    from issuelog.core.store import load_issues
 
     prepared: list[jinja2.Template] = []
 
@@ -507,7 +507,7 @@ def rendered_log(config: Config) -> RenderedLog:
         # While worker processes parse, this process would only wait: it imports Jinja2 and
         # compiles the template meanwhile. A broken template is reported below, after any
         # problems of the issue files, as without the overlap.
-        from issuelog.render import log_template
+        from issuelog.log.render import log_template
 
         try:
             prepared.append(log_template(config))
@@ -517,7 +517,7 @@ def rendered_log(config: Config) -> RenderedLog:
     result = load_issues(config, bodies=False, stamps=stamps, while_parsing=prepare_template)
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
-    from issuelog.render import render_log
+    from issuelog.log.render import render_log
 
     text = render_log(result.issues, config, prepared[0] if prepared else None)
     references = sum(1 for issue in result.issues if issue.reference_only)

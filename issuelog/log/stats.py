@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from issuelog.config import Config, Severity, format_duration
-from issuelog.model import Issue
-from issuelog.store import sort_key
+from issuelog.core.config import Config, Severity, format_duration
+from issuelog.core.model import Issue
+from issuelog.core.store import sort_key
 
 NO_PHASE = "No phase"
 OTHER_SEVERITY = "Other"

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from issuelog.config import (
+from issuelog.core.config import (
     CONFIG_FILE,
     builtin_templates_dir,
     default_config_text,
     find_config_file,
     load_config,
 )
+from issuelog.core.store import sweep_project, write_atomic, write_bytes_atomic
 from issuelog.errors import UsageError
-from issuelog.gitrepo import default_branch_name, work_tree_root
-from issuelog.render import render_log
-from issuelog.store import sweep_project, write_atomic, write_bytes_atomic
+from issuelog.git.gitrepo import default_branch_name, work_tree_root
+from issuelog.log.render import render_log
 
 
 def _team_branch(root: Path) -> str | None:

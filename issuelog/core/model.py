@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from issuelog.config import ISSUE_FIELDS, Config, closest_name
+from issuelog.core.config import ISSUE_FIELDS, Config, closest_name
 
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (

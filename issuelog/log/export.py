@@ -8,15 +8,15 @@ import json
 from datetime import date
 from typing import Any
 
-from issuelog.charts import colour_for, severity_pie, weekly_chart
-from issuelog.config import Config
-from issuelog.frontmatter_edit import today as clock_today
-from issuelog.listing import iso, to_csv
-from issuelog.listing import issue_record as frontmatter_record
-from issuelog.model import Issue
-from issuelog.render import load_template_source, log_context, render_html, trusted_html
-from issuelog.sections import read_sections
-from issuelog.stats import summarize
+from issuelog.core.config import Config
+from issuelog.core.frontmatter_edit import today as clock_today
+from issuelog.core.model import Issue
+from issuelog.core.sections import read_sections
+from issuelog.log.charts import colour_for, severity_pie, weekly_chart
+from issuelog.log.listing import iso, to_csv
+from issuelog.log.listing import issue_record as frontmatter_record
+from issuelog.log.render import load_template_source, log_context, render_html, trusted_html
+from issuelog.log.stats import summarize
 
 FORMATS = ("json", "csv", "html")
 EXPORT_VERSION = 1

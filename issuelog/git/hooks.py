@@ -21,9 +21,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from issuelog.config import Config
+from issuelog.core.config import Config
+from issuelog.core.store import display_path, load_issues, write_atomic, write_lock
 from issuelog.errors import UsageError
-from issuelog.gitrepo import (
+from issuelog.git.gitrepo import (
     GitUnavailable,
     amend_head_with,
     current_branch,
@@ -34,7 +35,6 @@ from issuelog.gitrepo import (
     set_config,
     work_tree_root,
 )
-from issuelog.store import display_path, load_issues, write_atomic, write_lock
 
 DRIVER = "issuelog"
 HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite")
@@ -142,7 +142,7 @@ def refresh_log(config: Config) -> LogUpdate:
                                     "for duplicate IDs), then `issuelog render`")
         # Imported here: `render` asks render_skipped_on first, and needs no Jinja2 when its
         # output comes from the cache.
-        from issuelog.render import render_log
+        from issuelog.log.render import render_log
 
         text = render_log(result.issues, config)
         path = config.output_path
@@ -162,7 +162,7 @@ class HookResult:
 
 def duplicate_ids_message(config: Config) -> str:
     """A loud message naming the duplicate IDs in the issue files and the fix; empty if none."""
-    from issuelog.store import cross_file_problems
+    from issuelog.core.store import cross_file_problems
 
     problems = [p for p in cross_file_problems(load_issues(config, bodies=False).issues, config)
                 if p.message.startswith("duplicate id")]

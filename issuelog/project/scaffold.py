@@ -10,9 +10,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from issuelog.config import Config
-from issuelog.errors import IssueFileError, UsageError
-from issuelog.model import (
+from issuelog.core.config import Config
+from issuelog.core.model import (
     FIELD_ORDER,
     UNKNOWN_DATE_FIELDS,
     Problem,
@@ -21,8 +20,9 @@ from issuelog.model import (
     title_problem,
     validate_issue,
 )
-from issuelog.render import render_issue
-from issuelog.store import create_issue_file, display_path, id_numbers
+from issuelog.core.store import create_issue_file, display_path, id_numbers
+from issuelog.errors import IssueFileError, UsageError
+from issuelog.log.render import render_issue
 
 #: Fields `new` fills in by itself when they are not given.
 AUTOMATIC_FIELDS = ("id", "title", "status", "reported")
@@ -210,12 +210,12 @@ def issue_file_text(
         text = replace_body(text, body)
     if extra:
         # ruamel.yaml takes longer to import than `new` takes to run without it.
-        from issuelog.frontmatter_edit import edit_frontmatter
+        from issuelog.core.frontmatter_edit import edit_frontmatter
 
         text = edit_frontmatter(text, dict(extra), name=issue_id)
     if sections:
         # markdown-it-py is imported only by the writers that fill in sections: not by `new`.
-        from issuelog.sections import replace_section
+        from issuelog.core.sections import replace_section
 
         for title, content in sections.items():
             text = replace_section(text, title, content)

@@ -21,11 +21,13 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from issuelog.config import Config, Status
-from issuelog.edits import update_issue
+from issuelog.core.config import Config, Status
+from issuelog.core.edits import update_issue
+from issuelog.core.frontmatter_edit import EMPTY
+from issuelog.core.model import SECTIONS, Issue
+from issuelog.core.store import display_path, load_issues, read_text, slugify, write_atomic
 from issuelog.errors import IssueFileError, UsageError
-from issuelog.frontmatter_edit import EMPTY
-from issuelog.legacy_fields import (
+from issuelog.importer.fields import (
     FIELD_LABELS,
     SECTION_LABELS,
     field_of,
@@ -46,15 +48,13 @@ from issuelog.legacy_fields import (
     strip_links,
     strip_list_marker,
 )
-from issuelog.model import SECTIONS, Issue
-from issuelog.scaffold import (
+from issuelog.project.scaffold import (
     create_issue,
     existing_ids,
     file_problems,
     issue_file_text,
     values_and_problems,
 )
-from issuelog.store import display_path, load_issues, read_text, slugify, write_atomic
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 #: Hand-kept logs grow past the 1 MiB allowed for one issue file; this still bounds the work.

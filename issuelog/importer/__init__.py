@@ -1,0 +1,1 @@
+"""`issuelog import`: hand-kept Markdown logs read into drafts, then written as issue files."""

@@ -1,0 +1,1 @@
+"""Operations: recording errors by fingerprint, analysing them, Prometheus metrics."""

@@ -1,0 +1,1 @@
+"""A project's files: new issue files from the template, and `init`."""
