@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from issuelog.core.config import Config
-from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
+from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue, Problem
 from issuelog.core.store import sort_key
 from issuelog.errors import UsageError
 from issuelog.log.stats import days_open, natural_key, time_to_resolve_hours
@@ -336,3 +336,16 @@ def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
         padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
         lines.append("  ".join(padded).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def list_issues(config: Config, filters: Filters, sort: str | None) -> tuple[list[Issue], list[Problem]]:
+    """What `list` shows: the issues `filters` selects in `sort` order, and the files' problems.
+
+    A bad filter or sort key is a usage error. Only `--grep` reads the bodies: reading ten
+    thousand of them costs more than the rest.
+    """
+    from issuelog.core.store import load_issues
+
+    check_filters(filters, config)
+    result = load_issues(config, bodies=bool(filters.grep))
+    return sort_issues(select_issues(result.issues, config, filters), config, sort), result.problems
