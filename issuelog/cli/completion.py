@@ -2,7 +2,7 @@
 
 A key press starts a new `issuelog` process; importing typer and the core takes longer than a
 person waits for Tab. So `issuelog.entry` answers from `.issuelog/cache/completion-v1.json`:
-the commands, their options and what each value is (taken from the typer app by `cli.py` when
+the commands, their options and what each value is (taken from the typer app by `cli/app.py` when
 the code changes), and the components, assignees, reporters and tags in use (refreshed in the
 background when the issues directory changes). Issue IDs come from the file names, always fresh.
 """
