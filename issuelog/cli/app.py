@@ -17,8 +17,10 @@ Adding a command group (say `issuelog/cli/search.py`):
 1. In the module: `commands = Commands()` (from `issuelog.cli.common`), then each command as
    `@commands.add("name", example="issuelog name ARG --option VALUE")`. The example is
    required: it ends the command's --help (one example a line, each starting `issuelog NAME`).
-2. Add the module to COMMAND_MODULES below: importing it registers its commands, and their
-   order there is their order in `issuelog --help`.
+2. Import the module here and add it to COMMAND_MODULES below: that registers its commands,
+   in the order `issuelog --help` lists them. A command module never imports this one (`app`
+   does not exist yet while the modules load) and never calls `app.command` itself: only
+   `Commands.add` gives a command its git-style help and its example.
 3. Metavariables as git writes them: every option that takes a value and every argument gets
    `metavar=` in capitals (`ID`, `PATH`, `KEY=VALUE...`, `[HEAD]`, `YYYY-MM-DD`); SEVERITY,
    STATUS, PHASE and CATEGORY list the configured values in the help by themselves; ID, NAME,
@@ -27,7 +29,8 @@ Adding a command group (say `issuelog/cli/search.py`):
 4. No error handling in the command: raise an `issuelog.errors` error. `IssuelogGroup` turns it
    into `issuelog: message` on stderr and its exit code (`ProblemsFound` when the problems were
    already printed: exit 1); anything else is an internal error (exit 70), never a traceback.
-   The core is imported inside the command, so that `--help` and Tab stay fast.
+   The core is imported inside the command, so that `--help` and Tab stay fast; logic that is
+   not about the terminal belongs in the core, and helpers take real types, never `Any`.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ from typer.exceptions import TyperException
 from issuelog import __version__
 from issuelog.cli import daily, importing, log, ops, setup
 from issuelog.cli.completion import BASH_SCRIPT, CommandSpec, Kind
-from issuelog.errors import EXIT_INTERNAL, IssuelogError, exit_code
+from issuelog.errors import IssuelogError, exit_code
 
 if TYPE_CHECKING:  # typer vendors click (typer._click) and exports no name for these types
     from typer._click import Command, Context, Parameter
@@ -73,7 +76,7 @@ class IssuelogGroup(TyperGroup):
         except Exception as error:  # noqa: BLE001 - the last line of defence for users
             typer.echo(f"issuelog: internal error: {type(error).__name__}: {error}", err=True)
             typer.echo("issuelog: please report this with the command you ran", err=True)
-            raise SystemExit(EXIT_INTERNAL) from error
+            raise SystemExit(exit_code(error)) from error
 
 
 app = typer.Typer(
