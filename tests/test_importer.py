@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, config_from_mapping
 from issuelog.core.sections import read_section
-from issuelog.core.store import load_issues
 from issuelog.importer.reader import (
     Draft,
     ImportPlan,

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Issue
-from issuelog.core.store import load_issues, sort_key
+from issuelog.core.store import sort_key
 from issuelog.errors import UsageError
 from issuelog.log.listing import (
     CSV_COLUMNS,

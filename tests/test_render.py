@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
-from issuelog.core.store import load_issues
 from issuelog.errors import TemplateError
 from issuelog.log.render import (
     format_elapsed,

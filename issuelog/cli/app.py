@@ -321,7 +321,8 @@ def check(
              "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
-    from issuelog.core.store import load_issues, typo_hints
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import typo_hints
 
     config = load_project()
     result = load_issues(config, bodies=False)
@@ -360,47 +361,34 @@ def render(
         help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
-    from issuelog.core.cache import rendered_log
-    from issuelog.core.store import check_output_path, display_path, write_bytes_atomic
+    from issuelog.core.store import check_output_path, display_path
+    from issuelog.project.logfile import render_skipped_on, update_log
 
     config = load_project()
     if output is not None:
         check_output_path(output, config, rendered_log=True)
     if output is None:
-        from issuelog.git.hooks import render_skipped_on
-
         branch = render_skipped_on(config)
         if branch is not None:
             typer.echo(f"issuelog: {config.output} is rendered on {', '.join(config.render_branches)} "
                        f"only (render_branches): skipped on '{branch}'", err=True)
             return
-    result = rendered_log(config)
-    if result.text is None:
-        _refuse_with_problems(result.problems, "not rendering")
-    text = result.text
-    # Compared and written as UTF-8: a large log decoded again would be a second copy four times
-    # the size of the file (emoji make Python keep four bytes a character).
-    data = text.encode("utf-8")
-    target = output if output is not None else config.output_path
-    shown = display_path(target.resolve(), config)
-    current = target.read_bytes() if target.is_file() else None
-    if current is not None:
-        current = current.replace(b"\r\n", b"\n")  # a checkout with core.autocrlf is not stale
+    update = update_log(config, output=output, write=not check_only)
+    if update.text is None:
+        _refuse_with_problems(update.problems, "not rendering")
+    shown = display_path(update.target.resolve(), config)
+    counted = _issue_count(update.issue_count, update.reference_only)
+    if update.current:
+        typer.echo(f"{shown} is up to date" + ("" if check_only else f" ({counted})"), err=True)
+        return
     if check_only:
-        if current == data:
-            typer.echo(f"{shown} is up to date", err=True)
-            return
         from issuelog.log.render import unified_diff
 
-        old = current.decode("utf-8", "replace") if current is not None else ""
-        typer.echo(unified_diff(old, text, shown), nl=False)
+        current = update.target.read_bytes() if update.target.is_file() else b""
+        old = current.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+        typer.echo(unified_diff(old, update.text or "", shown), nl=False)
         typer.echo(f"issuelog: {shown} is stale: run `issuelog render`", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    counted = _issue_count(result.issue_count, result.reference_only)
-    if current == data:
-        typer.echo(f"{shown} is up to date ({counted})", err=True)
-        return
-    write_bytes_atomic(target, data)
     typer.echo(f"wrote {shown} ({counted})", err=True)
 
 
@@ -640,7 +628,7 @@ def list_issues(
         "--format", metavar="FORMAT", help="table, json or csv.")] = ListFormat.table,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
-    from issuelog.core.store import load_issues
+    from issuelog.core.cache import load_issues
     from issuelog.log.listing import (
         TABLE_COLUMNS,
         Filters,
@@ -888,7 +876,8 @@ def export(
         help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
-    from issuelog.core.store import check_output_path, display_path, load_issues, write_atomic
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import check_output_path, display_path, write_atomic
     from issuelog.log.export import export as export_issues
 
     config = load_project()
@@ -1169,7 +1158,7 @@ def analyze(
         help="Last day of the trend (default: the newest date in the data).")] = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
-    from issuelog.core.store import load_issues
+    from issuelog.core.cache import load_issues
     from issuelog.log.stats import analyze as analyze_issues
     from issuelog.ops.analysis import analysis_data, analysis_text
 
@@ -1199,7 +1188,8 @@ def metrics(
         help="Port to listen on with --serve (0: any free port).")] = 9108,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
-    from issuelog.core.store import check_output_path, load_issues, write_atomic
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import check_output_path, write_atomic
     from issuelog.ops.metrics import metrics_text, serve_metrics
 
     if serve and output is not None:

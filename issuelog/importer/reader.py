@@ -21,11 +21,12 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, Status
 from issuelog.core.edits import update_issue
 from issuelog.core.frontmatter_edit import EMPTY
 from issuelog.core.model import SECTIONS, Issue
-from issuelog.core.store import display_path, load_issues, read_text, slugify, write_atomic
+from issuelog.core.store import display_path, read_text, slugify, write_atomic
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.importer.fields import (
     FIELD_LABELS,

@@ -23,6 +23,7 @@ from issuelog.core.model import (
 from issuelog.core.store import create_issue_file, display_path, id_numbers
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.log.render import render_issue
+from issuelog.project.ids import next_free_number
 
 #: Fields `new` fills in by itself when they are not given.
 AUTOMATIC_FIELDS = ("id", "title", "status", "reported")
@@ -141,7 +142,8 @@ def create_issue(
     def text_for(issue_id: str) -> str:
         return issue_file_text(config, values, issue_id, extra=extra, body=body, sections=sections)
 
-    issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id)
+    issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id,
+                                       next_number=lambda: next_free_number(config))
     _verify_written(path, config)
     return issue_id, path
 
