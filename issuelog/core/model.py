@@ -42,8 +42,20 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_FRONTMATTER_CHARS = 256 * 1024
 MAX_FLOW_NESTING = 50
 MAX_TITLE_LENGTH = 500
+#: The frontmatter fence, opening and closing: a line of exactly three dashes (trailing blanks
+#: allowed). `----` is no fence and `...` closes nothing: `check`, `set`, `status` and every other
+#: reader or editor split a file here, through `frontmatter_fences`.
+FENCE = re.compile(r"^---\s*$", re.MULTILINE)
 
-_YAML_HANDLER = YAMLHandler()
+
+
+class _FencedYAMLHandler(YAMLHandler):
+    """python-frontmatter's YAML handler with the one fence issuelog accepts."""
+
+    FM_BOUNDARY = FENCE
+
+
+_YAML_HANDLER = _FencedYAMLHandler()
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
@@ -293,6 +305,26 @@ def title_problem(title: str) -> str | None:
     return None
 
 
+def frontmatter_fences(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
+    """The opening and closing fences of the frontmatter block, or None when it has none or it
+    is not closed."""
+    opening = FENCE.match(text)
+    closing = FENCE.search(text, opening.end()) if opening is not None else None
+    return None if opening is None or closing is None else (opening, closing)
+
+
+def fence_hint(text: str) -> str:
+    """Why `text` has no usable frontmatter block, for an error message."""
+    first = text.split("\n", 1)[0].rstrip()
+    if FENCE.match(text) is None:
+        if first.startswith("---"):
+            return f"the frontmatter must open with a line of exactly '---', not '{first[:20]}'"
+        return "no YAML frontmatter: the file must start with a '---' line"
+    if re.search(r"^\.\.\.\s*$", text, re.MULTILINE):
+        return "frontmatter is not closed: add a '---' line after it ('...' does not close it)"
+    return "frontmatter is not closed: add a '---' line after it"
+
+
 def split_frontmatter(text: str) -> tuple[str, str] | None:
     """Return (frontmatter, body) or None when the text has no closed frontmatter block."""
     if not _YAML_HANDLER.detect(text):
@@ -400,11 +432,9 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
             line = text.count("\n", 0, conflict.start()) + 1
             return None, [Problem(shown, line, "unresolved merge conflict: keep one side, delete the "
                                                "<<<<<<<, ======= and >>>>>>> lines, then `git add` it")]
-    if not _YAML_HANDLER.detect(text):
-        return None, [Problem(shown, 1, "no YAML frontmatter: the file must start with a '---' line")]
     parts = split_frontmatter(text)
     if parts is None:
-        return None, [Problem(shown, 1, "frontmatter is not closed: add a '---' line after it")]
+        return None, [Problem(shown, 1, fence_hint(text))]
     fm, body = parts
     if len(fm) > MAX_FRONTMATTER_CHARS:
         return None, [Problem(shown, 1, f"frontmatter is {len(fm)} characters long; the limit is "

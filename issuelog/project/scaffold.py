@@ -16,6 +16,8 @@ from issuelog.core.model import (
     UNKNOWN_DATE_FIELDS,
     Problem,
     disallowed_values,
+    fence_hint,
+    frontmatter_fences,
     parse_issue,
     title_problem,
     validate_issue,
@@ -274,9 +276,11 @@ def create_reference(
 
 def replace_body(text: str, body: str) -> str:
     """`text` with everything after its frontmatter block replaced by `body` (one blank line between)."""
-    lines = text.splitlines(keepends=True)
-    closing = next(index for index in range(1, len(lines)) if lines[index].rstrip() == "---")
-    head = "".join(lines[:closing + 1])
+    fences = frontmatter_fences(text)
+    if fences is None:  # scaffold's own files always have one: check judged them
+        raise IssueFileError(f"cannot replace the body: {fence_hint(text)}")
+    end_of_line = text.find("\n", fences[1].start())
+    head = text if end_of_line < 0 else text[:end_of_line + 1]
     content = body.strip("\n")
     return head + (f"\n{content}\n" if content else "")
 
