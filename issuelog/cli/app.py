@@ -382,7 +382,7 @@ def render(
         typer.echo(f"{shown} is up to date" + ("" if check_only else f" ({counted})"), err=True)
         return
     if check_only:
-        from issuelog.log.render import unified_diff
+        from issuelog.log.formatting import unified_diff
 
         current = update.target.read_bytes() if update.target.is_file() else b""
         old = current.replace(b"\r\n", b"\n").decode("utf-8", "replace")
@@ -975,7 +975,7 @@ def import_log(
 
 
 def _draft_json(draft: Any) -> dict[str, Any]:
-    from issuelog.log.render import format_value
+    from issuelog.log.formatting import format_value
 
     return {
         "line": draft.line, "id": draft.planned_id, "title": draft.title,

@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from issuelog.core.config import format_duration
-from issuelog.log.render import format_elapsed
+from issuelog.log.formatting import format_elapsed
 from issuelog.log.stats import Analysis
 
 

@@ -19,7 +19,7 @@ from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, parse_issue
 from issuelog.core.sections import read_section, replace_section
 from issuelog.core.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
-from issuelog.log.render import code_fence
+from issuelog.log.formatting import code_fence
 from issuelog.log.stats import REGRESSION_TAG, as_date
 from issuelog.ops.fingerprint import (
     CURRENT_VERSION,
