@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import json
 import os
 import shlex
 import subprocess
@@ -258,7 +257,8 @@ def new(
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
     from issuelog.core.store import resolve_id, shell_path
-    from issuelog.project.scaffold import create_issue, create_reference, git_user_name, least_severe
+    from issuelog.git.gitrepo import user_name as git_user_name
+    from issuelog.project.scaffold import create_issue, create_reference, least_severe
 
     config = load_project()
     if error and not error_type:
@@ -337,8 +337,9 @@ def check(
         for hint in hints:
             typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     if output_format is Format.json:
-        typer.echo(json.dumps([{"path": p.path, "line": p.line, "message": p.message}
-                               for p in problems], indent=2))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems]))
     else:
         _print_problems(problems)
         files = len({p.path for p in problems})
@@ -486,7 +487,9 @@ def diff(
     config = load_project()
     result = diff_since(config, rev, head)
     if output_format is Format.json:
-        typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json(diff_as_data(result, config, link_base)))
     else:
         typer.echo(render_diff(result.diff, result.base, result.commit, config, link_base), nl=False)
 
@@ -943,8 +946,9 @@ def import_log(
                    err=True)
     if dry_run:
         if output_format is Format.json:
-            typer.echo(json.dumps([_draft_json(draft) for draft in plan.drafts], indent=2,
-                                  ensure_ascii=False))
+            from issuelog.log.listing import to_json
+
+            typer.echo(to_json([_draft_json(draft) for draft in plan.drafts]))
         else:
             _print_draft_table(plan.drafts)
         typer.echo(f"would create {len(plan.drafts)} issue(s) from {shown}; "
@@ -960,10 +964,10 @@ def import_log(
                    "was interrupted before linking)", err=True)
     upgraded = upgrade_reference_entries(plan, config)
     if output_format is Format.json:
-        typer.echo(json.dumps([{**_draft_json(draft), "id": issue_id,
-                                "path": display_path(created_path, config)}
-                               for draft, issue_id, created_path in created],
-                              indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json([{**_draft_json(draft), "id": issue_id, "path": display_path(created_path, config)}
+                            for draft, issue_id, created_path in created]))
     else:
         for draft, _, created_path in created:
             typer.echo(f"{display_path(created_path, config)}  (line {draft.line})")
@@ -1168,7 +1172,9 @@ def analyze(
         _refuse_with_problems(result.problems, "not analysing")
     analysis = analyze_issues(result.issues, config, days, _parse_date(today, "--today"))
     if output_format is Format.json:
-        typer.echo(json.dumps(analysis_data(analysis), indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json(analysis_data(analysis)))
     else:
         typer.echo(analysis_text(analysis), nl=False)
 

@@ -51,6 +51,14 @@ def _text(args: Sequence[str], cwd: Path) -> str:
     return run_git(args, cwd).decode("utf-8", "replace").strip()
 
 
+def user_name(cwd: Path) -> str:
+    """`git config user.name`, or an empty string outside git or when it is unset."""
+    try:
+        return _text(["config", "user.name"], cwd)
+    except GitUnavailable:
+        return ""
+
+
 def work_tree_root(path: Path) -> Path | None:
     """The top of the git work tree that holds `path`, or None outside git."""
     try:

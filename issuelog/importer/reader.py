@@ -56,6 +56,9 @@ from issuelog.project.scaffold import (
     issue_file_text,
     values_and_problems,
 )
+from issuelog.project.scaffold import (
+    default_severity as configured_default_severity,
+)
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 #: Hand-kept logs grow past the 1 MiB allowed for one issue file; this still bounds the work.
@@ -1240,7 +1243,7 @@ def read_log(
     state is left empty and flagged `reported_unknown` / `resolved_unknown`. Closed rows of
     reference tables are reference-only entries, dated by the log's Last Updated line at most.
     """
-    severity = default_severity or _default_severity(config)
+    severity = default_severity or configured_default_severity(config)
     status = default_status or config.default_status
     if config.severity(severity) is None:
         raise UsageError(f"unknown severity '{severity}' "
@@ -1360,11 +1363,6 @@ def _merge_row(same: Draft, row: Draft) -> None:
     for key, value in row.extra.items():
         if key != "reference":
             same.extra.setdefault(key, value)
-
-
-def _default_severity(config: Config) -> str:
-    """`medium` when configured, else the least severe configured severity."""
-    return "medium" if config.severity("medium") else config.severities[-1].name
 
 
 def plan_ids(plan: ImportPlan, config: Config) -> None:

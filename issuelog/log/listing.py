@@ -225,7 +225,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def to_json(records: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
-    """Stable, readable JSON: key order kept, unicode as is, no NaN."""
+    """Stable, readable JSON: key order kept, unicode as is, no NaN; every `--format json` and
+    export goes through here, so all of them print non-ASCII text as UTF-8, unescaped."""
     return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
 
 

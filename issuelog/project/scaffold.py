@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -29,17 +28,6 @@ from issuelog.project.ids import next_free_number
 
 #: Fields `new` fills in by itself when they are not given.
 AUTOMATIC_FIELDS = ("id", "title", "status", "reported")
-
-
-def git_user_name(cwd: Path) -> str:
-    """`git config user.name`, or an empty string outside git or when it is unset."""
-    try:
-        result = subprocess.run(
-            ["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True, timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def existing_ids(config: Config) -> set[str]:
@@ -96,7 +84,8 @@ def questions(fields: Mapping[str, Any], config: Config) -> list[Question]:
 
 
 def default_severity(config: Config) -> str:
-    """`medium` when it is configured, else the middle configured severity."""
+    """`medium` when it is configured, else the middle configured severity: the one default of
+    `new`, `record` and `import`."""
     names = [severity.name for severity in config.severities]
     return "medium" if "medium" in names else names[len(names) // 2]
 
