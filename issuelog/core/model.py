@@ -655,7 +655,7 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     for key in DATE_FIELDS:
         value = getattr(issue, key)
         # Statistics step back weeks from the newest date; near year 1 that is no date at all.
-        if isinstance(value, date) and not EARLIEST_DATE <= _day(value) <= LATEST_DATE:
+        if isinstance(value, date) and not EARLIEST_DATE <= as_date(value) <= LATEST_DATE:
             bad(key, f"'{key}' {value} is outside the dates issuelog accepts "
                      f"({EARLIEST_DATE} to {LATEST_DATE})")
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
@@ -698,10 +698,11 @@ def _before(later: Day, earlier: Day) -> bool:
     if (isinstance(later, datetime) and isinstance(earlier, datetime)
             and (later.tzinfo is None) == (earlier.tzinfo is None)):
         return later < earlier
-    return _day(later) < _day(earlier)
+    return as_date(later) < as_date(earlier)
 
 
-def _day(value: Day) -> date:
+def as_date(value: date) -> date:
+    """The calendar day of a date or datetime."""
     return value.date() if isinstance(value, datetime) else value
 
 

@@ -49,12 +49,14 @@ class IssueSet:
         return found
 
 
-def display_path(path: Path, config: Config) -> str:
-    """How a path is shown in messages: relative to the current directory when inside it."""
+def display_path(path: Path, config: Config | None = None) -> str:
+    """How a path is shown in messages: relative to the current directory when inside it, else to
+    the project root (with a config)."""
+    roots = (config.root,) if config is not None else ()
     try:
-        bases: tuple[Path, ...] = (Path.cwd(), config.root)
+        bases: tuple[Path, ...] = (Path.cwd(), *roots)
     except FileNotFoundError:
-        bases = (config.root,)
+        bases = roots
     for base in bases:
         try:
             return str(path.relative_to(base))

@@ -25,7 +25,7 @@ from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, Status
 from issuelog.core.edits import update_issue
 from issuelog.core.frontmatter_edit import EMPTY
-from issuelog.core.model import SECTIONS, Issue
+from issuelog.core.model import SECTIONS, Issue, as_date
 from issuelog.core.store import display_path, read_text, slugify, write_atomic
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.importer.fields import (
@@ -601,7 +601,7 @@ def log_date(lines: list[str]) -> date | None:
         match = _LAST_UPDATED.search(line)
         day = parse_date_and_rest(match.group("rest"))[0] if match else None
         if day is not None:
-            found.append(_day(day))
+            found.append(as_date(day))
     return max(found, default=None)
 
 
@@ -1109,7 +1109,7 @@ class _Reader:
             self.warnings.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
                                         "resolved date; kept as legacy_resolved"))
         reported, resolved = draft.fields.get("reported"), draft.fields.get("resolved")
-        if reported is not None and resolved is not None and _day(resolved) < _day(reported):
+        if reported is not None and resolved is not None and as_date(resolved) < as_date(reported):
             _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
                                         "reported; kept the date as legacy_resolved"))
@@ -1206,10 +1206,6 @@ def _keep(draft: Draft, key: str, text: str) -> None:
         draft.extra[key] = text
     elif text not in str(earlier):
         draft.extra[key] = f"{earlier}; {text}"
-
-
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
 
 
 def _date_text(value: date) -> str:

@@ -23,6 +23,7 @@ from issuelog.core.config import (
     builtin_templates_dir,
 )
 from issuelog.core.model import Issue
+from issuelog.core.store import display_path
 from issuelog.errors import TemplateError
 from issuelog.log.formatting import (
     BLANK_RUNS,
@@ -153,13 +154,8 @@ def _load(environment: jinja2.Environment, name: str, config: Config) -> jinja2.
 
 
 def shown_path(filename: str | None) -> str:
-    """A template's path as messages show it: relative to the current directory when inside it."""
-    if not filename:
-        return ""
-    try:
-        return str(Path(filename).relative_to(Path.cwd()))
-    except (ValueError, OSError):
-        return filename
+    """A template's file name as messages show it (`store.display_path`); empty for none."""
+    return display_path(Path(filename)) if filename else ""
 
 
 def _failing_template(error: BaseException, template: jinja2.Template) -> str:

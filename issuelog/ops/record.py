@@ -15,12 +15,12 @@ from typing import Any, BinaryIO
 from issuelog.core.config import Config
 from issuelog.core.edits import file_problems, reopened_status, status_changes
 from issuelog.core.frontmatter_edit import edit_frontmatter, split_document, today
-from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, parse_issue
+from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, as_date, parse_issue
 from issuelog.core.sections import read_section, replace_section
 from issuelog.core.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
 from issuelog.log.formatting import code_fence
-from issuelog.log.stats import REGRESSION_TAG, as_date
+from issuelog.log.stats import REGRESSION_TAG
 from issuelog.ops.fingerprint import (
     CURRENT_VERSION,
     LEGACY_VERSION,
