@@ -34,6 +34,7 @@ from issuelog.core.store import (
     decode_text,
     display_path,
     is_issue_file,
+    issue_files,
     read_bytes,
     read_stamped,
     read_text,
@@ -499,3 +500,36 @@ def load_issues(config: Config, *, bodies: bool = True,
     result.problems.extend(cross_file_problems(result.issues, config))
     result.problems.sort()
     return result
+
+
+class IssueIndex:
+    """The issues of a project kept in memory between looks, each re-parsed only when its file
+    changed: the in-process side of this module's cache, for a batch of `record` events.
+
+    A batch re-reads the directory before each event (under the lock), so it sees issues that
+    concurrent recorders created, without parsing every file every time. The inode is part of
+    the key: every issuelog writer replaces a file by renaming a new one into place.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._entries: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+
+    def issues(self) -> list[Issue]:
+        """Every parsable issue file as it is on disk now."""
+        current: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+        for path in issue_files(self.config):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            key = (info.st_ino, info.st_size, info.st_mtime_ns)
+            cached = self._entries.get(path)
+            if cached is not None and cached[0] == key:
+                current[path] = cached
+                continue
+            text, _ = read_text(path, str(path), self.config.root)
+            issue = parse_issue(path, text, str(path))[0] if text is not None else None
+            current[path] = (key, issue)
+        self._entries = current
+        return [issue for _, issue in current.values() if issue is not None]
