@@ -632,12 +632,12 @@ def list_issues(
 ) -> None:
     """List issues: the open ones by default, most severe first."""
     from issuelog.core.cache import load_issues
+    from issuelog.log.formatting import plain_table
     from issuelog.log.listing import (
         TABLE_COLUMNS,
         Filters,
         check_filters,
         issue_record,
-        plain_table,
         select_issues,
         sort_issues,
         table_rows,
@@ -1004,10 +1004,9 @@ def _print_draft_table(drafts: list[Any]) -> None:
         rows.append([str(draft.line), draft.planned_id, draft.legacy_id,
                      *(data[key] or "" for key in ("severity", "status", "phase", "reported")),
                      draft.title])
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        typer.echo("  ".join([*cells, row[-1]]))
+    from issuelog.log.formatting import plain_table
+
+    typer.echo(plain_table(rows[0], rows[1:]), nl=False)
 
 
 # --- recording and analysing errors -------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -179,3 +180,17 @@ def unified_diff(old: str, new: str, name: str) -> str:
         old.splitlines(keepends=True), new.splitlines(keepends=True),
         fromfile=f"{name} (on disk)", tofile=f"{name} (rendered)",
     ))
+
+
+def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """Columns padded with spaces and two spaces apart, for pipes and files; no trailing blanks:
+    the one plain-text table of `list`, `analyze` and `import --dry-run`."""
+    widths = [
+        max([len(header), *(len(row[index]) for row in rows)])
+        for index, header in enumerate(headers)
+    ]
+    lines = []
+    for cells in [list(headers), *rows]:
+        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
+        lines.append("  ".join(padded).rstrip())
+    return "\n".join(lines) + "\n"
