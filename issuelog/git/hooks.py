@@ -23,7 +23,7 @@ from pathlib import Path
 
 from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
-from issuelog.core.store import display_path, write_atomic, write_lock
+from issuelog.core.store import cross_file_problems, display_path, write_atomic, write_lock
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     GitUnavailable,
@@ -146,8 +146,6 @@ class HookResult:
 
 def duplicate_ids_message(config: Config) -> str:
     """A loud message naming the duplicate IDs in the issue files and the fix; empty if none."""
-    from issuelog.core.store import cross_file_problems
-
     problems = [p for p in cross_file_problems(load_issues(config, bodies=False).issues, config)
                 if p.message.startswith("duplicate id")]
     if not problems:
