@@ -1,4 +1,4 @@
-"""Ideas with one home: the JSON encoder, the configured default severity, git's user name."""
+"""Ideas with one home: the JSON encoder, the default severity, git's user name, update_log."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
 from conftest import Invoke, issue_text
 
 from issuelog.core.config import load_config
 from issuelog.git.gitrepo import user_name
 from issuelog.importer.reader import plan_import
+from issuelog.project.logfile import update_log
 from issuelog.project.scaffold import default_severity
 
 
@@ -49,3 +51,21 @@ def test_git_user_name_is_asked_through_gitrepo(project: Path, tmp_path: Path) -
     outside = tmp_path / "plain"
     outside.mkdir()
     assert isinstance(user_name(outside), str)  # outside git: the global setting or nothing
+
+
+def test_init_render_and_ci_share_update_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                             cli: Invoke) -> None:
+    """`init` writes the log `render` would write; a CRLF copy of it is current for both."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "home" / ".gitconfig"))
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "ISSUE-001-a.md").write_text(issue_text(title="Kept issue"), encoding="utf-8")
+    cli("init")
+    written = (tmp_path / "ISSUES.md").read_bytes()
+    assert b"Kept issue" in written
+    cli("render", "--check")
+    (tmp_path / "ISSUES.md").write_bytes(written.replace(b"\n", b"\r\n"))
+    cli("render", "--check")
+    update = update_log(load_config(tmp_path), write=False)
+    assert update.current and not update.written
