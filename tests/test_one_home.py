@@ -45,12 +45,13 @@ def test_import_and_record_default_to_the_same_severity(project: Path) -> None:
     assert [draft.fields.get("severity") for draft in plan.drafts] == ["major"]
 
 
-def test_git_user_name_is_asked_through_gitrepo(project: Path, tmp_path: Path) -> None:
+def test_git_user_name_is_asked_through_gitrepo(project: Path, tmp_path_factory: pytest.TempPathFactory,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
     subprocess.run(["git", "config", "user.name", "Ada Lovelace"], cwd=project, check=True)
     assert user_name(project) == "Ada Lovelace"
-    outside = tmp_path / "plain"
-    outside.mkdir()
-    assert isinstance(user_name(outside), str)  # outside git: the global setting or nothing
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")  # the fixture's global config is empty too
+    outside = tmp_path_factory.mktemp("plain")
+    assert user_name(outside) == ""  # outside git, with no name set: nothing, no error
 
 
 def test_init_render_and_ci_share_update_log(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
