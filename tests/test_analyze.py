@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.log.stats import analyze, daily_trend
 from tests.conftest import Invoke, issue_text, make_tree
 

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, config_from_mapping
+from issuelog.core.model import as_date
 from issuelog.core.sections import read_section
-from issuelog.core.store import load_issues
 from issuelog.importer.reader import (
     Draft,
     ImportPlan,
@@ -26,7 +27,6 @@ from issuelog.importer.reader import (
     split_title,
 )
 from issuelog.log.render import render_log
-from issuelog.log.stats import as_date
 from issuelog.project.scaffold import check_values
 from tests.conftest import issue_text
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.ops.metrics import metrics_text, serve_metrics
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.test_analyze import FIXTURE

@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
-import json
 import os
 import shlex
 import subprocess
@@ -258,7 +257,8 @@ def new(
 ) -> None:
     """Create a new issue file with the next free ID and print its path."""
     from issuelog.core.store import resolve_id, shell_path
-    from issuelog.project.scaffold import create_issue, create_reference, git_user_name, least_severe
+    from issuelog.git.gitrepo import user_name as git_user_name
+    from issuelog.project.scaffold import create_issue, create_reference, least_severe
 
     config = load_project()
     if error and not error_type:
@@ -321,7 +321,8 @@ def check(
              "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
-    from issuelog.core.store import load_issues, typo_hints
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import typo_hints
 
     config = load_project()
     result = load_issues(config, bodies=False)
@@ -336,8 +337,9 @@ def check(
         for hint in hints:
             typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     if output_format is Format.json:
-        typer.echo(json.dumps([{"path": p.path, "line": p.line, "message": p.message}
-                               for p in problems], indent=2))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems]))
     else:
         _print_problems(problems)
         files = len({p.path for p in problems})
@@ -360,47 +362,34 @@ def render(
         help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
-    from issuelog.core.cache import rendered_log
-    from issuelog.core.store import check_output_path, display_path, write_bytes_atomic
+    from issuelog.core.store import check_output_path, display_path
+    from issuelog.project.logfile import render_skipped_on, update_log
 
     config = load_project()
     if output is not None:
         check_output_path(output, config, rendered_log=True)
     if output is None:
-        from issuelog.git.hooks import render_skipped_on
-
         branch = render_skipped_on(config)
         if branch is not None:
             typer.echo(f"issuelog: {config.output} is rendered on {', '.join(config.render_branches)} "
                        f"only (render_branches): skipped on '{branch}'", err=True)
             return
-    result = rendered_log(config)
-    if result.text is None:
-        _refuse_with_problems(result.problems, "not rendering")
-    text = result.text
-    # Compared and written as UTF-8: a large log decoded again would be a second copy four times
-    # the size of the file (emoji make Python keep four bytes a character).
-    data = text.encode("utf-8")
-    target = output if output is not None else config.output_path
-    shown = display_path(target.resolve(), config)
-    current = target.read_bytes() if target.is_file() else None
-    if current is not None:
-        current = current.replace(b"\r\n", b"\n")  # a checkout with core.autocrlf is not stale
+    update = update_log(config, output=output, write=not check_only)
+    if update.text is None:
+        _refuse_with_problems(update.problems, "not rendering")
+    shown = display_path(update.target.resolve(), config)
+    counted = _issue_count(update.issue_count, update.reference_only)
+    if update.current:
+        typer.echo(f"{shown} is up to date" + ("" if check_only else f" ({counted})"), err=True)
+        return
     if check_only:
-        if current == data:
-            typer.echo(f"{shown} is up to date", err=True)
-            return
-        from issuelog.log.render import unified_diff
+        from issuelog.log.formatting import unified_diff
 
-        old = current.decode("utf-8", "replace") if current is not None else ""
-        typer.echo(unified_diff(old, text, shown), nl=False)
+        current = update.target.read_bytes() if update.target.is_file() else b""
+        old = current.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+        typer.echo(unified_diff(old, update.text or "", shown), nl=False)
         typer.echo(f"issuelog: {shown} is stale: run `issuelog render`", err=True)
         raise typer.Exit(EXIT_PROBLEMS)
-    counted = _issue_count(result.issue_count, result.reference_only)
-    if current == data:
-        typer.echo(f"{shown} is up to date ({counted})", err=True)
-        return
-    write_bytes_atomic(target, data)
     typer.echo(f"wrote {shown} ({counted})", err=True)
 
 
@@ -498,7 +487,9 @@ def diff(
     config = load_project()
     result = diff_since(config, rev, head)
     if output_format is Format.json:
-        typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json(diff_as_data(result, config, link_base)))
     else:
         typer.echo(render_diff(result.diff, result.base, result.commit, config, link_base), nl=False)
 
@@ -640,13 +631,13 @@ def list_issues(
         "--format", metavar="FORMAT", help="table, json or csv.")] = ListFormat.table,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
-    from issuelog.core.store import load_issues
+    from issuelog.core.cache import load_issues
+    from issuelog.log.formatting import plain_table
     from issuelog.log.listing import (
         TABLE_COLUMNS,
         Filters,
         check_filters,
         issue_record,
-        plain_table,
         select_issues,
         sort_issues,
         table_rows,
@@ -888,7 +879,8 @@ def export(
         help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
-    from issuelog.core.store import check_output_path, display_path, load_issues, write_atomic
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import check_output_path, display_path, write_atomic
     from issuelog.log.export import export as export_issues
 
     config = load_project()
@@ -954,8 +946,9 @@ def import_log(
                    err=True)
     if dry_run:
         if output_format is Format.json:
-            typer.echo(json.dumps([_draft_json(draft) for draft in plan.drafts], indent=2,
-                                  ensure_ascii=False))
+            from issuelog.log.listing import to_json
+
+            typer.echo(to_json([_draft_json(draft) for draft in plan.drafts]))
         else:
             _print_draft_table(plan.drafts)
         typer.echo(f"would create {len(plan.drafts)} issue(s) from {shown}; "
@@ -971,10 +964,10 @@ def import_log(
                    "was interrupted before linking)", err=True)
     upgraded = upgrade_reference_entries(plan, config)
     if output_format is Format.json:
-        typer.echo(json.dumps([{**_draft_json(draft), "id": issue_id,
-                                "path": display_path(created_path, config)}
-                               for draft, issue_id, created_path in created],
-                              indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json([{**_draft_json(draft), "id": issue_id, "path": display_path(created_path, config)}
+                            for draft, issue_id, created_path in created]))
     else:
         for draft, _, created_path in created:
             typer.echo(f"{display_path(created_path, config)}  (line {draft.line})")
@@ -986,7 +979,7 @@ def import_log(
 
 
 def _draft_json(draft: Any) -> dict[str, Any]:
-    from issuelog.log.render import format_value
+    from issuelog.log.formatting import format_value
 
     return {
         "line": draft.line, "id": draft.planned_id, "title": draft.title,
@@ -1011,10 +1004,9 @@ def _print_draft_table(drafts: list[Any]) -> None:
         rows.append([str(draft.line), draft.planned_id, draft.legacy_id,
                      *(data[key] or "" for key in ("severity", "status", "phase", "reported")),
                      draft.title])
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        typer.echo("  ".join([*cells, row[-1]]))
+    from issuelog.log.formatting import plain_table
+
+    typer.echo(plain_table(rows[0], rows[1:]), nl=False)
 
 
 # --- recording and analysing errors -------------------------------------------------------------
@@ -1169,7 +1161,7 @@ def analyze(
         help="Last day of the trend (default: the newest date in the data).")] = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
-    from issuelog.core.store import load_issues
+    from issuelog.core.cache import load_issues
     from issuelog.log.stats import analyze as analyze_issues
     from issuelog.ops.analysis import analysis_data, analysis_text
 
@@ -1179,7 +1171,9 @@ def analyze(
         _refuse_with_problems(result.problems, "not analysing")
     analysis = analyze_issues(result.issues, config, days, _parse_date(today, "--today"))
     if output_format is Format.json:
-        typer.echo(json.dumps(analysis_data(analysis), indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json(analysis_data(analysis)))
     else:
         typer.echo(analysis_text(analysis), nl=False)
 
@@ -1199,7 +1193,8 @@ def metrics(
         help="Port to listen on with --serve (0: any free port).")] = 9108,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
-    from issuelog.core.store import check_output_path, load_issues, write_atomic
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import check_output_path, write_atomic
     from issuelog.ops.metrics import metrics_text, serve_metrics
 
     if serve and output is not None:

@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Issue, parse_issue
-from issuelog.core.store import SKIPPED_FILES, load_issues
+from issuelog.core.store import SKIPPED_FILES
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     default_branch,

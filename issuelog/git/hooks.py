@@ -21,13 +21,13 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
-from issuelog.core.store import display_path, load_issues, write_atomic, write_lock
+from issuelog.core.store import cross_file_problems, display_path, write_atomic, write_lock
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     GitUnavailable,
     amend_head_with,
-    current_branch,
     hooks_directory,
     is_fresh_merge,
     is_unpublished,
@@ -35,6 +35,7 @@ from issuelog.git.gitrepo import (
     set_config,
     work_tree_root,
 )
+from issuelog.project.logfile import render_skipped_on, update_log
 
 DRIVER = "issuelog"
 HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite")
@@ -48,14 +49,6 @@ class SetupStep:
 
     done: bool
     message: str
-
-
-def render_skipped_on(config: Config) -> str | None:
-    """The current branch when `render_branches` says ISSUES.md is not rendered on it, else None."""
-    if not config.render_branches:
-        return None
-    branch = current_branch(work_tree_root(config.root))
-    return None if config.renders_on(branch) else branch
 
 
 def install_hooks(config: Config, python: str = sys.executable) -> list[SetupStep]:
@@ -120,36 +113,27 @@ def _install_hook(path: Path, name: str, project: str, python: str, config: Conf
 
 
 @dataclass(frozen=True)
-class LogUpdate:
+class LogRefresh:
     """What a hook did to ISSUES.md."""
 
     written: bool
     message: str
 
 
-def refresh_log(config: Config) -> LogUpdate:
+def refresh_log(config: Config) -> LogRefresh:
     """Render ISSUES.md when it is stale; refuse (without failing) while issue files have problems."""
     shown = display_path(config.output_path, config)
     skipped = render_skipped_on(config)
     if skipped is not None:
-        return LogUpdate(False, f"{shown} is rendered on {', '.join(config.render_branches)} only, "
-                                f"not on '{skipped}'")
+        return LogRefresh(False, f"{shown} is rendered on {', '.join(config.render_branches)} only, "
+                                 f"not on '{skipped}'")
     with write_lock(config):
-        result = load_issues(config)
-        if result.problems:
-            return LogUpdate(False, f"{shown} not re-rendered: {len(result.problems)} problem(s) in "
-                                    "the issue files; run `issuelog check` (and `issuelog renumber` "
-                                    "for duplicate IDs), then `issuelog render`")
-        # Imported here: `render` asks render_skipped_on first, and needs no Jinja2 when its
-        # output comes from the cache.
-        from issuelog.log.render import render_log
-
-        text = render_log(result.issues, config)
-        path = config.output_path
-        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
-            return LogUpdate(False, "")
-        write_atomic(path, text)
-    return LogUpdate(True, f"re-rendered {shown}")
+        update = update_log(config)
+    if update.text is None:
+        return LogRefresh(False, f"{shown} not re-rendered: {len(update.problems)} problem(s) in "
+                                 "the issue files; run `issuelog check` (and `issuelog renumber` "
+                                 "for duplicate IDs), then `issuelog render`")
+    return LogRefresh(True, f"re-rendered {shown}") if update.written else LogRefresh(False, "")
 
 
 @dataclass(frozen=True)
@@ -162,8 +146,6 @@ class HookResult:
 
 def duplicate_ids_message(config: Config) -> str:
     """A loud message naming the duplicate IDs in the issue files and the fix; empty if none."""
-    from issuelog.core.store import cross_file_problems
-
     problems = [p for p in cross_file_problems(load_issues(config, bodies=False).issues, config)
                 if p.message.startswith("duplicate id")]
     if not problems:

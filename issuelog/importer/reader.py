@@ -21,11 +21,12 @@ from typing import Any
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, Status
 from issuelog.core.edits import update_issue
 from issuelog.core.frontmatter_edit import EMPTY
-from issuelog.core.model import SECTIONS, Issue
-from issuelog.core.store import display_path, load_issues, read_text, slugify, write_atomic
+from issuelog.core.model import SECTIONS, Issue, as_date
+from issuelog.core.store import display_path, read_text, slugify, write_atomic
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.importer.fields import (
     FIELD_LABELS,
@@ -54,6 +55,9 @@ from issuelog.project.scaffold import (
     file_problems,
     issue_file_text,
     values_and_problems,
+)
+from issuelog.project.scaffold import (
+    default_severity as configured_default_severity,
 )
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
@@ -597,7 +601,7 @@ def log_date(lines: list[str]) -> date | None:
         match = _LAST_UPDATED.search(line)
         day = parse_date_and_rest(match.group("rest"))[0] if match else None
         if day is not None:
-            found.append(_day(day))
+            found.append(as_date(day))
     return max(found, default=None)
 
 
@@ -1105,7 +1109,7 @@ class _Reader:
             self.warnings.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
                                         "resolved date; kept as legacy_resolved"))
         reported, resolved = draft.fields.get("reported"), draft.fields.get("resolved")
-        if reported is not None and resolved is not None and _day(resolved) < _day(reported):
+        if reported is not None and resolved is not None and as_date(resolved) < as_date(reported):
             _keep(draft, "legacy_resolved", _date_text(draft.fields.pop("resolved")))
             self.warnings.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
                                         "reported; kept the date as legacy_resolved"))
@@ -1204,10 +1208,6 @@ def _keep(draft: Draft, key: str, text: str) -> None:
         draft.extra[key] = f"{earlier}; {text}"
 
 
-def _day(value: date) -> date:
-    return value.date() if isinstance(value, datetime) else value
-
-
 def _date_text(value: date) -> str:
     return value.isoformat(sep=" ") if isinstance(value, datetime) else value.isoformat()
 
@@ -1239,7 +1239,7 @@ def read_log(
     state is left empty and flagged `reported_unknown` / `resolved_unknown`. Closed rows of
     reference tables are reference-only entries, dated by the log's Last Updated line at most.
     """
-    severity = default_severity or _default_severity(config)
+    severity = default_severity or configured_default_severity(config)
     status = default_status or config.default_status
     if config.severity(severity) is None:
         raise UsageError(f"unknown severity '{severity}' "
@@ -1359,11 +1359,6 @@ def _merge_row(same: Draft, row: Draft) -> None:
     for key, value in row.extra.items():
         if key != "reference":
             same.extra.setdefault(key, value)
-
-
-def _default_severity(config: Config) -> str:
-    """`medium` when configured, else the least severe configured severity."""
-    return "medium" if config.severity("medium") else config.severities[-1].name
 
 
 def plan_ids(plan: ImportPlan, config: Config) -> None:

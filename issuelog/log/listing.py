@@ -225,7 +225,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def to_json(records: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
-    """Stable, readable JSON: key order kept, unicode as is, no NaN."""
+    """Stable, readable JSON: key order kept, unicode as is, no NaN; every `--format json` and
+    export goes through here, so all of them print non-ASCII text as UTF-8, unescaped."""
     return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
 
 
@@ -323,16 +324,3 @@ def fit_column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
         widths["title"] = natural["title"]  # what is left of the room, up to its whole length
         narrow("title", _NARROWEST_TITLE)
     return widths
-
-
-def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded with spaces and two spaces apart, for pipes and files; no trailing blanks."""
-    widths = [
-        max([len(header), *(len(row[index]) for row in rows)])
-        for index, header in enumerate(headers)
-    ]
-    lines = []
-    for cells in [list(headers), *rows]:
-        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
-        lines.append("  ".join(padded).rstrip())
-    return "\n".join(lines) + "\n"

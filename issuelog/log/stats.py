@@ -13,17 +13,12 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from issuelog.core.config import Config, Severity, format_duration
-from issuelog.core.model import Issue
+from issuelog.core.model import Issue, as_date
 from issuelog.core.store import sort_key
 
 NO_PHASE = "No phase"
 OTHER_SEVERITY = "Other"
 TOP_COMPONENTS = 10
-
-
-def as_date(value: date) -> date:
-    """The calendar day of a date or datetime."""
-    return value.date() if isinstance(value, datetime) else value
 
 
 def natural_key(text: str) -> tuple[tuple[int, object], ...]:

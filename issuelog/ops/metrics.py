@@ -20,10 +20,10 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.frontmatter_edit import today as clock_today
 from issuelog.core.model import Issue
-from issuelog.core.store import load_issues
 from issuelog.log.stats import metric_counts
 
 #: The label value that stands for an empty field (Prometheus treats "" as "no label").
