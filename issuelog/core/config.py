@@ -10,7 +10,7 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -89,33 +89,94 @@ ISSUE_FIELDS = (
 DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")
 
 
+def _key(default: Any, doc: str, note: str = "", **more: Any) -> Any:
+    """A configuration key: its default, its README text (`doc`) and its `issuelog.toml` comment.
+
+    `more` may say what the loader and the docs cannot derive from the type: `kind` ("tables"
+    for `[[severities]]` and `[[statuses]]`), `switch` (a flag that shapes those lists: written
+    after the settings in `issuelog.toml`), `shown` (the README's default, when the TOML value
+    does not say it well).
+    """
+    return field(default=default, metadata={"doc": doc, "note": note, **more})
+
+
 @dataclass(frozen=True)
 class Config:
-    """Every setting of a project; the defaults mirror a typical hand-kept log."""
+    """Every setting of a project; the defaults mirror a typical hand-kept log.
 
-    project: str = "Project"
-    id_prefix: str = "ISSUE"
-    id_width: int = 3
-    issues_dir: str = "issues"
-    output: str = "ISSUES.md"
-    templates_dir: str = ".issuelog/templates"
-    severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
-    statuses: tuple[Status, ...] = DEFAULT_STATUSES
-    phases: tuple[str, ...] = ()
-    categories: tuple[str, ...] = DEFAULT_CATEGORIES
-    required: tuple[str, ...] = DEFAULT_REQUIRED
-    default_status: str = "open"
-    charts: bool = True  # Mermaid charts in ISSUES.md (GitHub and GitLab draw them)
-    # Rows each table of ISSUES.md shows at most (0: all): the log stays readable at any size.
-    log_rows: int = 50
-    # Branches (glob patterns) on which ISSUES.md is rendered and checked; empty: every branch.
-    render_branches: tuple[str, ...] = ()
-    # The branch whose issue IDs never move (`renumber`, `check --against`); empty: origin/HEAD,
-    # else main, master or init.defaultBranch.
-    default_branch: str = ""
-    # `new` skips IDs taken on branches with a commit in this many days (the default branch and
-    # the current one always count); 0: every branch, however old.
-    id_branch_days: int = 30
+    Each field that is a configuration key documents itself in its metadata (see `_key`): the
+    loader's type checks and "did you mean" hints, the `issuelog.toml` that `init` writes and the
+    README's configuration table (`configuration_table`) are all made from it.
+    """
+
+    project: str = _key("Project", "Name shown in the title of `ISSUES.md`.")
+    id_prefix: str = _key("ISSUE", "IDs look like `ISSUE-007`.", "IDs look like ISSUE-007")
+    id_width: int = _key(3, "Zero padding; numbering goes on past it (`ISSUE-1000`).",
+                         "zero padding; numbering goes on past it (ISSUE-1000)")
+    issues_dir: str = _key("issues", "One Markdown file per issue (`README.md` there is ignored).",
+                           "one Markdown file per issue")
+    output: str = _key("ISSUES.md", "The rendered log.", "the rendered log")
+    templates_dir: str = _key(
+        ".issuelog/templates", "A template here overrides the built-in one of the same name.",
+        "a template here overrides the built-in one of the same name")
+    severities: tuple[Severity, ...] = _key(
+        DEFAULT_SEVERITIES,
+        "Each: `name`, `label`, `emoji`, `description`, `response_time`, `sla` (`4h`, `3 days`, "
+        "`1w`), `before` (see below). They **extend** the defaults: an entry named like a default "
+        "replaces it in place, a new one is added after the others (least severe) or before the "
+        "one its `before` names.",
+        kind="tables", shown="critical 🔴 (Immediate, SLA 4h), high 🟠 (Same day, 24h), medium 🟡 "
+        "(Within 3 days, 1w), low 🟢 (When convenient, 2w)")
+    severities_replace: bool = _key(
+        False, "`true`: only your `[[severities]]`, no defaults.",
+        "true: only your [[severities]] below, no defaults", switch=True)
+    statuses: tuple[Status, ...] = _key(
+        DEFAULT_STATUSES,
+        "Each: `name`, `label`, `emoji`, `open` (counts as open), `resolved` (counts as fixed), "
+        "`before`. They extend the defaults as severities do.",
+        kind="tables", shown="open 🔴, in_progress 🟡, resolved 🟢, wont_fix 🔵, duplicate ⚪")
+    statuses_replace: bool = _key(
+        False, "`true`: only your `[[statuses]]`, no defaults (a new issue then starts in the "
+        "first open one).", "true: only your [[statuses]] below, no defaults", switch=True)
+    tracker_vocabulary: bool = _key(
+        False, "`true`: the words of an error tracker, for `record`: an `info` 🔵 severity (after "
+        "`low`) and an `investigating` 🟣 status (open).",
+        "true: an 'info' severity and an 'investigating' status, for `record`", switch=True)
+    phases: tuple[str, ...] = _key(
+        (), "Ordered phase names. Empty: any phase is accepted, shown in natural order (`Phase 2` "
+        "before `Phase 10`).", 'in order, e.g. ["Phase 1", "Phase 2"]; empty: any phase is accepted')
+    categories: tuple[str, ...] = _key(
+        DEFAULT_CATEGORIES, "Allowed categories (empty list: any).",
+        "empty: any category is accepted", shown="`" + ", ".join(DEFAULT_CATEGORIES) + "`")
+    required: tuple[str, ...] = _key(DEFAULT_REQUIRED, "Fields every issue must have.",
+                                     "fields every issue must have")
+    default_status: str = _key("open", "Status of a new issue.", "the status of a new issue",
+                               shown='`"open"` (with custom `[[statuses]]`: the first open one)')
+    charts: bool = _key(
+        True, "Mermaid charts in `ISSUES.md` (see [Charts](#charts)); `false` leaves the section "
+        "out.", "Mermaid charts in the rendered log")
+    log_rows: int = _key(
+        50, "Rows each table of `ISSUES.md` shows at most (open issues per severity, resolved per "
+        "phase, won't fix, each reference area); a line under a capped table gives the exact "
+        "number left out and the `issuelog list` command that lists them. `0`: every row. See "
+        "[The rendered log](#the-rendered-log).",
+        "rows each table of the log shows at most; 0: every row")
+    render_branches: tuple[str, ...] = _key(
+        (), "Branches (glob patterns such as `\"release/*\"`) on which `ISSUES.md` is rendered and "
+        "checked. Empty: every branch. Elsewhere `render`, `render --check` and the hooks skip it, "
+        "and `issuelog ci` fails a pull request that changes it (see [Team workflow]"
+        "(#team-workflow)). `issuelog init` inside a git repository writes "
+        "`[\"<default branch>\"]`.",
+        'where the log is rendered and checked, e.g. ["main"]; empty: everywhere')
+    default_branch: str = _key(
+        "", "The branch whose IDs never move (`renumber`, `check --against`). Empty: "
+        "`origin/HEAD`, else `main` or `master`.",
+        "the branch whose IDs never move; empty: origin/HEAD, else main or master")
+    id_branch_days: int = _key(
+        30, "`new` skips IDs taken on branches with a commit in this many days; the default and "
+        "current branches always count. `0`: every branch.",
+        "new skips IDs on branches with no commit in this many days; 0: every branch")
+    # Where the configuration was found: not keys of it.
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -184,26 +245,28 @@ class Config:
         return tuple(s.name for s in self.statuses if s.open)
 
 
-#: The comment each key gets in the `issuelog.toml` that `init` writes.
-_KEY_NOTES = {
-    "id_prefix": "IDs look like ISSUE-007",
-    "id_width": "zero padding; numbering goes on past it (ISSUE-1000)",
-    "issues_dir": "one Markdown file per issue",
-    "output": "the rendered log",
-    "templates_dir": "a template here overrides the built-in one of the same name",
-    "phases": 'in order, e.g. ["Phase 1", "Phase 2"]; empty: any phase is accepted',
-    "categories": "empty: any category is accepted",
-    "required": "fields every issue must have",
-    "default_status": "the status of a new issue",
-    "charts": "Mermaid charts in the rendered log",
-    "render_branches": 'where the log is rendered and checked, e.g. ["main"]; empty: everywhere',
-    "log_rows": "rows each table of the log shows at most; 0: every row",
-    "default_branch": "the branch whose IDs never move; empty: origin/HEAD, else main or master",
-    "id_branch_days": "new skips IDs on branches with no commit in this many days; 0: every branch",
-    "severities_replace": "true: only your [[severities]] below, no defaults",
-    "statuses_replace": "true: only your [[statuses]] below, no defaults",
-    "tracker_vocabulary": "true: an 'info' severity and an 'investigating' status, for `record`",
-}
+#: The TOML kind of a key, from its field's type (`kind` in its metadata says it otherwise).
+_KINDS = {"str": "string", "int": "integer", "bool": "boolean", "tuple[str, ...]": "list"}
+
+
+def config_keys() -> tuple[Field[Any], ...]:
+    """The fields of `Config` that are configuration keys, in order (`root` and `source` are not)."""
+    return tuple(item for item in fields(Config) if "doc" in item.metadata)
+
+
+def key_kind(item: Field[Any]) -> str:
+    """A key's TOML kind: string, integer, boolean, list (of strings) or tables."""
+    return str(item.metadata.get("kind") or _KINDS[str(item.type)])
+
+
+def configuration_table() -> str:
+    """The README's configuration table (key, default, meaning), from `Config`'s metadata."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for item in config_keys():
+        key = f"`[[{item.name}]]`" if key_kind(item) == "tables" else f"`{item.name}`"
+        shown = item.metadata.get("shown") or f"`{_toml_value(item.default)}`"
+        rows.append(f"| {key} | {shown} | {item.metadata['doc']} |")
+    return "\n".join(rows) + "\n"
 
 
 def _toml_value(value: Any) -> str:
@@ -227,10 +290,11 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
     lines = ["# issuelog configuration. Every key is optional; the values shown are the defaults:",
              "# uncomment a line to change it. README.md (\"Configuration\") explains every key.",
              f"project = {_toml_value(project)}"]
-    for item in fields(Config):
-        if item.name in ("project", "root", "source", "severities", "statuses"):
-            continue
-        note = _KEY_NOTES.get(item.name, "")
+    settings = [item for item in config_keys() if item.name != "project"
+                and key_kind(item) != "tables" and not item.metadata.get("switch")]
+    switches = [item for item in config_keys() if item.metadata.get("switch")]
+    for item in [*settings, *switches]:
+        note = item.metadata["note"]
         if item.name == "render_branches" and team_branch is not None:
             lines += ["# ISSUES.md is rendered on the default branch only: pull requests carry issue "
                       "files and never", "# conflict in it; CI renders and commits it after each "
@@ -240,8 +304,6 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
             continue
         lines.append(f"# {item.name} = {_toml_value(getattr(defaults, item.name))}"
                      + (f"  # {note}" if note else ""))
-    for key in ("severities_replace", "statuses_replace", "tracker_vocabulary"):
-        lines.append(f"# {key} = false  # {_KEY_NOTES[key]}")
     lines += ["", "# Severities, most severe first. Yours are added to these (or replace the one of "
               "the same name);", "# `before = \"critical\"` puts a new one before another."]
     for severity in defaults.severities:
@@ -382,14 +444,6 @@ def load_config(start: Path | None = None) -> Config:
     return config_from_mapping(raw, root=config_file.parent, source=config_file)
 
 
-_SCALAR_KEYS = {
-    "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
-    "templates_dir": str, "default_status": str, "log_rows": int, "default_branch": str,
-    "id_branch_days": int,
-}
-_BOOL_KEYS = {"charts", "severities_replace", "statuses_replace", "tracker_vocabulary"}
-_LIST_KEYS = {"phases", "categories", "required", "render_branches"}
-_KNOWN_KEYS = set(_SCALAR_KEYS) | _BOOL_KEYS | _LIST_KEYS | {"severities", "statuses"}
 #: `before` places an added severity or status in the list (default: after the others).
 _SEVERITY_KEYS = {f.name for f in fields(Severity)} | {"before"}
 _STATUS_KEYS = {f.name for f in fields(Status)} | {"before"}
@@ -411,23 +465,12 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
     """Validate a raw mapping (from TOML) and build a Config; errors name the file and key."""
     where = str(source) if source else "configuration"
     values: dict[str, Any] = {"root": root, "source": source}
+    kinds = {item.name: key_kind(item) for item in config_keys()}
     for key, value in raw.items():
-        if key not in _KNOWN_KEYS:
-            raise _unknown_key(where, key, _KNOWN_KEYS)
-        if key in _SCALAR_KEYS:
-            expected = _SCALAR_KEYS[key]
-            if not isinstance(value, expected) or isinstance(value, bool):
-                raise ConfigError(f"{where}: '{key}' must be a {expected.__name__}, got {value!r}")
-            values[key] = value
-        elif key in _BOOL_KEYS:
-            if not isinstance(value, bool):
-                raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
-            if key == "charts":
-                values[key] = value
-        elif key in _LIST_KEYS:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where}: '{key}' must be a list of strings")
-            values[key] = tuple(value)
+        if key not in kinds:
+            raise _unknown_key(where, key, set(kinds))
+        if kinds[key] != "tables":  # [[severities]] and [[statuses]] are merged below
+            values[key] = _checked_value(where, key, kinds[key], value)
     tracker = raw.get("tracker_vocabulary") is True
     for key, defaults, extra, build in (
             ("severities", DEFAULT_SEVERITIES, TRACKER_SEVERITIES, _severity),
@@ -452,6 +495,22 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
     config = Config(**values)
     _check_consistency(where, config)
     return config
+
+
+def _checked_value(where: str, key: str, kind: str, value: Any) -> Any:
+    """A key's value once its TOML kind is checked (a list becomes a tuple)."""
+    if kind in ("string", "integer"):
+        expected = str if kind == "string" else int
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be a {expected.__name__}, got {value!r}")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+        return value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
 
 
 def _before(where: str, key: str, index: int, item: dict[str, Any]) -> str | None:
@@ -550,11 +609,22 @@ def _check_consistency(where: str, config: Config) -> None:
         raise ConfigError(f"{where}: 'id_branch_days' must be 0 (every branch) or more days")
     if config.status(config.default_status) is None:
         raise ConfigError(f"{where}: 'default_status' {config.default_status!r} is not a configured status")
+    _check_paths(where, config)
+    _check_lists(where, config)
+
+
+def _check_paths(where: str, config: Config) -> None:
+    """Every configured path is relative and names no parent directory."""
     for key in ("issues_dir", "output", "templates_dir"):
         value = PurePosixPath(getattr(config, key).replace("\\", "/"))
         if value.is_absolute() or ".." in value.parts or not value.parts:
             raise ConfigError(f"{where}: '{key}' must be a relative path inside the project, "
                               f"got {getattr(config, key)!r}")
+
+
+def _check_lists(where: str, config: Config) -> None:
+    """Statuses that make sense, known required fields, no empty branch, no name twice, and no
+    configured path that a symbolic link leads out of the project (checked last, as before)."""
     for status in config.statuses:
         if status.open and status.resolved:
             raise ConfigError(f"{where}: status '{status.name}' cannot be both open and resolved")
