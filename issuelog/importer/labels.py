@@ -54,10 +54,12 @@ class Field:
 
     @property
     def meta(self) -> str | None:
+        """The frontmatter field the label names (`Date Found` -> reported), or None."""
         return field_of(self.label)
 
     @property
     def section(self) -> str | None:
+        """The body section the label names (`Fix` -> Resolution), or None."""
         return section_of(self.label)
 
 
@@ -107,6 +109,7 @@ def _has_known_key(line: str) -> bool:
 
 
 def is_known_label(text: str) -> bool:
+    """Whether a label names a known field or section."""
     return field_of(text) is not None or section_of(text) is not None
 
 
