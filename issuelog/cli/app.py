@@ -922,7 +922,7 @@ def import_log(
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
     from issuelog.core.store import display_path
-    from issuelog.importer.reader import (
+    from issuelog.importer import (
         import_drafts,
         plan_import,
         refusals,
