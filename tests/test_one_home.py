@@ -11,7 +11,7 @@ from conftest import Invoke, issue_text
 
 from issuelog.core.config import load_config
 from issuelog.git.gitrepo import user_name
-from issuelog.importer.reader import plan_import
+from issuelog.importer import plan_import
 from issuelog.project.logfile import update_log
 from issuelog.project.scaffold import default_severity
 
