@@ -116,6 +116,9 @@ class Config:
     # `new` skips IDs taken on branches with a commit in this many days (the default branch and
     # the current one always count); 0: every branch, however old.
     id_branch_days: int = 30
+    # The repository's name in the PostgreSQL copy (`publish`); empty: the origin URL without
+    # credentials, else the directory's name.
+    publish_repo: str = ""
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -200,6 +203,7 @@ _KEY_NOTES = {
     "log_rows": "rows each table of the log shows at most; 0: every row",
     "default_branch": "the branch whose IDs never move; empty: origin/HEAD, else main or master",
     "id_branch_days": "new skips IDs on branches with no commit in this many days; 0: every branch",
+    "publish_repo": "this repository's name in PostgreSQL (publish); empty: the origin URL",
     "severities_replace": "true: only your [[severities]] below, no defaults",
     "statuses_replace": "true: only your [[statuses]] below, no defaults",
     "tracker_vocabulary": "true: an 'info' severity and an 'investigating' status, for `record`",
@@ -385,7 +389,7 @@ def load_config(start: Path | None = None) -> Config:
 _SCALAR_KEYS = {
     "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
     "templates_dir": str, "default_status": str, "log_rows": int, "default_branch": str,
-    "id_branch_days": int,
+    "id_branch_days": int, "publish_repo": str,
 }
 _BOOL_KEYS = {"charts", "severities_replace", "statuses_replace", "tracker_vocabulary"}
 _LIST_KEYS = {"phases", "categories", "required", "render_branches"}
