@@ -47,6 +47,7 @@ class Cluster:
     port: int
     password: str
     as_postgres: bool
+    fsync: bool = False  # off for the tests (a lost cluster costs nothing), on for the benchmark
 
     @property
     def socket_dir(self) -> Path:
@@ -69,7 +70,7 @@ class Cluster:
     def start(self) -> None:
         """Start the server (again) and wait until it accepts connections."""
         options = (f"-c port={self.port} -c listen_addresses=127.0.0.1 "
-                   f"-c unix_socket_directories={self.socket_dir} -c fsync=off "
+                   f"-c unix_socket_directories={self.socket_dir} -c fsync={'on' if self.fsync else 'off'} "
                    "-c max_connections=60")
         result = self.run("pg_ctl", "-D", str(self.directory / "data"), "-l",
                           str(self.directory / "server.log"), "-w", "-t", "60", "-o", options, "start")
@@ -83,7 +84,7 @@ class Cluster:
         self.run("pg_ctl", "-D", str(self.directory / "data"), "-m", "immediate", "-w", "stop")
 
 
-def start_cluster() -> Cluster:
+def start_cluster(*, fsync: bool = False) -> Cluster:
     """initdb and start a cluster in a fresh temporary directory."""
     bindir = postgres_bindir()
     if bindir is None:
@@ -98,7 +99,7 @@ def start_cluster() -> Cluster:
         directory.chmod(0o700)
         for path in (directory, directory / "sock", directory / "pw"):
             os.chown(path, owner.pw_uid, owner.pw_gid)
-    cluster = Cluster(bindir, directory, _free_port(), password, as_postgres)
+    cluster = Cluster(bindir, directory, _free_port(), password, as_postgres, fsync)
     result = cluster.run("initdb", "-D", str(directory / "data"), "-U", "postgres", "-A",
                          "scram-sha-256", f"--pwfile={directory / 'pw'}", "-E", "UTF8",
                          "--locale=C.UTF-8", "--no-sync")
