@@ -104,7 +104,9 @@ def main() -> None:
         dsn = cluster.dsn("bench")
         for repo in range(args.repos):
             name = f"bench/service-{repo:02d}"
-            publish_rows(dsn, name, [issue_row(issue, config, name) for issue in issues])
+            built = [issue_row(issue, config, name) for issue in issues]
+            hashes = {row.id: row.content_hash for row in built}
+            publish_rows(dsn, name, hashes, lambda _ids, rows=built: rows)
         with psycopg.connect(dsn) as conn:
             total = conn.execute("SELECT count(*) FROM issues").fetchone()
         for label, command in (

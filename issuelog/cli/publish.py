@@ -32,7 +32,7 @@ def publish(
     from issuelog.core.store import load_issues
     from issuelog.git.gitrepo import GitUnavailable, run_git
     from issuelog.integrations.publish import database_dsn, has_password, publish_rows, require_driver
-    from issuelog.integrations.rows import issue_row, stable_repo_name
+    from issuelog.integrations.rows import content_hash, issue_row, stable_repo_name
 
     require_driver()
     config = load_project()
@@ -50,7 +50,9 @@ def publish(
     result = load_issues(config)
     if result.problems:
         _refuse_with_problems(result.problems, "not publishing")
-    rows = [issue_row(issue, config, repo) for issue in result.issues]
-    outcome = publish_rows(database_dsn(dsn), repo, rows)
+    by_id = {issue.id: issue for issue in result.issues}
+    hashes = {issue_id: content_hash(issue, config, repo) for issue_id, issue in by_id.items()}
+    outcome = publish_rows(database_dsn(dsn), repo, hashes,
+                           lambda ids: [issue_row(by_id[issue_id], config, repo) for issue_id in ids])
     typer.echo(f"published {repo}: {outcome.inserted} added, {outcome.updated} updated, "
                f"{outcome.deleted} deleted, {outcome.unchanged} unchanged")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
@@ -190,9 +190,11 @@ def _adapted(row: Row) -> list[Any]:
             for name in COLUMNS]
 
 
-def publish_rows(dsn: str, repo: str, rows: Sequence[Row]) -> PublishResult:
-    """Make the table's rows of `repo` equal to `rows` in one transaction; unchanged rows (same
-    content hash) are not rewritten, rows of issues no longer in the repository are deleted."""
+def publish_rows(dsn: str, repo: str, hashes: Mapping[str, str],
+                 build: Callable[[list[str]], Sequence[Row]]) -> PublishResult:
+    """Make the table's rows of `repo` those of the issues `hashes` lists (ID -> content hash)
+    in one transaction: `build(ids)` makes the rows of the new and changed ones only; rows with
+    the same hash are not rewritten; rows of issues no longer listed are deleted."""
     with connection(dsn) as conn:
         ensure_schema(conn)
         with conn.transaction():
@@ -200,22 +202,22 @@ def publish_rows(dsn: str, repo: str, rows: Sequence[Row]) -> PublishResult:
             conn.execute("SELECT pg_advisory_xact_lock(%s::int4, hashtext(%s))", (LOCK_SPACE, repo))
             existing: dict[str, str] = {}
             newest = 0
-            for issue_id, content_hash, version in conn.execute(
+            for issue_id, stored_hash, version in conn.execute(
                     "SELECT id, content_hash, schema_version FROM issues WHERE repo = %s", (repo,)):
-                existing[issue_id] = content_hash
+                existing[issue_id] = stored_hash
                 newest = max(newest, version)
             if newest > SCHEMA_VERSION:
                 raise _too_new(newest, f"rows of {repo} were")
-            wanted = {row.id for row in rows}
-            changed = [row for row in rows if existing.get(row.id) != row.content_hash]
-            gone = sorted(set(existing) - wanted)
+            changed = [issue_id for issue_id, digest in hashes.items()
+                       if existing.get(issue_id) != digest]
+            gone = sorted(set(existing) - set(hashes))
             if changed:
-                _upsert(conn, changed)
+                _upsert(conn, build(changed))
             if gone:
                 conn.execute("DELETE FROM issues WHERE repo = %s AND id = ANY(%s)", (repo, gone))
-    inserted = sum(1 for row in changed if row.id not in existing)
+    inserted = sum(1 for issue_id in changed if issue_id not in existing)
     return PublishResult(repo, inserted, len(changed) - inserted, len(gone),
-                         len(rows) - len(changed))
+                         len(hashes) - len(changed))
 
 
 def _upsert(conn: Any, rows: Sequence[Row]) -> None:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from issuelog.core.config import Config
 from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, Issue
-from issuelog.core.sections import read_section
+from issuelog.core.sections import normalize_title, read_sections
 from issuelog.log.listing import issue_record
 from issuelog.log.stats import is_open, is_resolved
 
@@ -64,9 +64,12 @@ def _moment(value: date | None) -> datetime | None:
     return datetime.combine(value, time(), tzinfo=UTC)
 
 
-def _section(body: str, title: str) -> str | None:
-    text = read_section(body, title) if body else None
-    return text.strip() or None if text is not None else None
+def _sections(body: str) -> dict[str, str]:
+    """The body's sections by loosely matched title (`normalize_title`), parsed once."""
+    found: dict[str, str] = {}
+    for title, text in (read_sections(body) if body else {}).items():
+        found.setdefault(normalize_title(title), text)
+    return found
 
 
 @dataclass(frozen=True)
@@ -78,37 +81,51 @@ class Row:
     content_hash: str
 
 
+def content_hash(issue: Issue, config: Config, repo: str) -> str:
+    """A hash of everything a row is made of, cheap to compute (no Markdown parsing): a publish
+    builds rows only for the issues whose hash the table does not have yet."""
+    source = [SCHEMA_VERSION, repo, issue_record(issue, config), issue.body,
+              is_open(issue, config), is_resolved(issue, config)]
+    return hashlib.sha256(json.dumps(source, default=str, ensure_ascii=False)
+                          .encode("utf-8")).hexdigest()
+
+
 def issue_row(issue: Issue, config: Config, repo: str) -> Row:
-    """The row of one issue; `content_hash` covers every value, so an unchanged issue keeps it."""
+    """The row of one issue, with its `content_hash`."""
     record = issue_record(issue, config)
     body = issue.body
+    sections = _sections(body)
+
+    def section(title: str) -> str | None:
+        return sections.get(normalize_title(title)) or None
+
     resolved = is_resolved(issue, config)
     values: dict[str, Any] = {
         "repo": repo,
         "id": issue.id,
         "title": issue.title,
-        "description": _section(body, "Description") or "",
+        "description": section("Description") or "",
         "severity": issue.severity,
         "category": issue.category,
         "component": issue.component,
         "status": issue.status,
         "error_message": issue.error_message or None,
         "error_type": issue.error_type or None,
-        "stack_trace": _section(body, "Error Message / Stack Trace"),
+        "stack_trace": section("Error Message / Stack Trace"),
         "error_hash": issue.fingerprint or None,
         "context": {"files": list(issue.files), "extra": record["extra"]},
         "affected_users": None,  # issuelog does not count them
         "occurrence_count": issue.occurrences,
         "first_seen": _moment(issue.reported),
         "last_seen": _moment(issue.last_seen or issue.reported),
-        "resolution": _section(body, "Resolution"),
+        "resolution": section("Resolution"),
         "resolved_at": _moment(issue.resolved),
         "resolved_by": (issue.assignee or None) if resolved else None,
         "related_issues": list(issue.related),
         "tags": list(issue.tags),
         "suggested_fixes": [issue.reference["solution"]]
         if issue.reference and issue.reference.get("solution") else [],
-        "system_changes_needed": [text] if (text := _section(body, "Prevention")) else [],
+        "system_changes_needed": [text] if (text := section("Prevention")) else [],
         "created_at": _moment(issue.reported),
         "updated_at": max((m for d in (issue.reported, issue.resolved, issue.last_seen)
                            if (m := _moment(d)) is not None), default=None),
@@ -126,9 +143,7 @@ def issue_row(issue: Issue, config: Config, repo: str) -> Row:
         "schema_version": SCHEMA_VERSION,
     }
     values = without_nul(values)
-    digest = hashlib.sha256(json.dumps(values, sort_keys=True, default=str,
-                                       ensure_ascii=False).encode("utf-8")).hexdigest()
-    values["content_hash"] = digest
+    values["content_hash"] = digest = content_hash(issue, config, repo)
     return Row(issue.id, values, digest)
 
 
