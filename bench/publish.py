@@ -47,6 +47,15 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, in
         return seconds, usage.ru_maxrss // 1024, out.read().decode()
 
 
+class _Rows(list[tuple[str, float, int, str]]):
+    """Table rows, each printed as soon as it is measured."""
+
+    def append(self, row: tuple[str, float, int, str]) -> None:
+        super().append(row)
+        label, seconds, peak, out = row
+        print(f"| {label} | {seconds:.2f} | {peak} | {out} |", flush=True)
+
+
 def main() -> None:
     """Run the scenarios and print their rows."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -66,7 +75,9 @@ def main() -> None:
     project = args.workdir / "project"
     generate(project, args.issues)
     cluster = start_cluster(fsync=True)
-    rows: list[tuple[str, float, int, str]] = []
+    rows = _Rows()
+    print("| scenario | wall s | peak MiB | output |")
+    print("|---|---|---|---|", flush=True)
     try:
         with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE bench")
@@ -104,7 +115,7 @@ def main() -> None:
         dsn = cluster.dsn("bench")
         for repo in range(args.repos):
             name = f"bench/service-{repo:02d}"
-            built = [issue_row(issue, config, name) for issue in issues]
+            built = [issue_row(issue, config, name, f"{name}/{issue.id}") for issue in issues]
             hashes = {row.id: row.content_hash for row in built}
             publish_rows(dsn, name, hashes, lambda _ids, rows=built: rows)
         with psycopg.connect(dsn) as conn:
@@ -117,10 +128,6 @@ def main() -> None:
                          "repositories", seconds, peak, f"{len(out.splitlines())} lines"))
     finally:
         remove_cluster(cluster)
-    print("| scenario | wall s | peak MiB | output |")
-    print("|---|---|---|---|")
-    for label, seconds, peak, out in rows:
-        print(f"| {label} | {seconds:.2f} | {peak} | {out} |")
 
 
 if __name__ == "__main__":

@@ -31,8 +31,13 @@ def publish(
     from issuelog.core.config import load_project
     from issuelog.core.store import load_issues
     from issuelog.git.gitrepo import GitUnavailable, run_git
-    from issuelog.integrations.publish import database_dsn, has_password, publish_rows, require_driver
-    from issuelog.integrations.rows import content_hash, issue_row, stable_repo_name
+    from issuelog.integrations.publish import (
+        database_dsn,
+        has_password,
+        publish_issues,
+        require_driver,
+    )
+    from issuelog.integrations.rows import stable_repo_name
 
     require_driver()
     config = load_project()
@@ -47,12 +52,10 @@ def publish(
         except GitUnavailable:
             origin = ""
         repo = stable_repo_name(origin, config.root)
-    result = load_issues(config)
+    # Bodies are read only for the issues whose file changed since the last publish.
+    result = load_issues(config, bodies=False)
     if result.problems:
         _refuse_with_problems(result.problems, "not publishing")
-    by_id = {issue.id: issue for issue in result.issues}
-    hashes = {issue_id: content_hash(issue, config, repo) for issue_id, issue in by_id.items()}
-    outcome = publish_rows(database_dsn(dsn), repo, hashes,
-                           lambda ids: [issue_row(by_id[issue_id], config, repo) for issue_id in ids])
+    outcome = publish_issues(database_dsn(dsn), repo, result.issues, config)
     typer.echo(f"published {repo}: {outcome.inserted} added, {outcome.updated} updated, "
                f"{outcome.deleted} deleted, {outcome.unchanged} unchanged")

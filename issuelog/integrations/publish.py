@@ -15,8 +15,11 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
-from issuelog.errors import IssuelogError
-from issuelog.integrations.rows import COLUMNS, JSONB_COLUMNS, SCHEMA_VERSION, Row
+from issuelog.core.config import Config
+from issuelog.core.model import Issue
+from issuelog.core.store import display_path, load_issue, read_bytes
+from issuelog.errors import IssueFileError, IssuelogError
+from issuelog.integrations.rows import COLUMNS, JSONB_COLUMNS, SCHEMA_VERSION, Row, content_hash, issue_row
 
 try:
     import psycopg
@@ -218,6 +221,30 @@ def publish_rows(dsn: str, repo: str, hashes: Mapping[str, str],
     inserted = sum(1 for issue_id in changed if issue_id not in existing)
     return PublishResult(repo, inserted, len(changed) - inserted, len(gone),
                          len(hashes) - len(changed))
+
+
+def _file_hash(issue: Issue, config: Config, repo: str) -> str:
+    data, problem = read_bytes(issue.path, display_path(issue.path, config), config.root)
+    if data is None:
+        raise IssueFileError(str(problem))
+    return content_hash(data, issue, config, repo)
+
+
+def publish_issues(dsn: str, repo: str, issues: Sequence[Issue], config: Config) -> PublishResult:
+    """Publish a project's issues (parsed without bodies): each file is hashed as it is, and
+    only the new and changed ones are read again, whole, to make their rows."""
+    by_id = {issue.id: issue for issue in issues}
+    hashes = {issue_id: _file_hash(issue, config, repo) for issue_id, issue in by_id.items()}
+
+    def build(ids: list[str]) -> list[Row]:
+        rows = []
+        for issue_id in ids:
+            path = by_id[issue_id].path
+            whole = load_issue(config, path)[1]
+            rows.append(issue_row(whole, config, repo, _file_hash(whole, config, repo)))
+        return rows
+
+    return publish_rows(dsn, repo, hashes, build)
 
 
 def _upsert(conn: Any, rows: Sequence[Row]) -> None:

@@ -81,17 +81,18 @@ class Row:
     content_hash: str
 
 
-def content_hash(issue: Issue, config: Config, repo: str) -> str:
-    """A hash of everything a row is made of, cheap to compute (no Markdown parsing): a publish
-    builds rows only for the issues whose hash the table does not have yet."""
-    source = [SCHEMA_VERSION, repo, issue_record(issue, config), issue.body,
-              is_open(issue, config), is_resolved(issue, config)]
-    return hashlib.sha256(json.dumps(source, default=str, ensure_ascii=False)
-                          .encode("utf-8")).hexdigest()
+def content_hash(data: bytes, issue: Issue, config: Config, repo: str) -> str:
+    """A hash of everything a row is made of: the issue file's bytes, its path, the repository,
+    the schema version, and what this repository's configuration says of its status. Cheap
+    (no parsing): a publish builds rows only for issues whose hash the table lacks."""
+    header = json.dumps([SCHEMA_VERSION, repo, issue.path.relative_to(config.root).as_posix()
+                         if issue.path.is_relative_to(config.root) else issue.path.as_posix(),
+                         is_open(issue, config), is_resolved(issue, config)])
+    return hashlib.sha256(header.encode("utf-8") + b"\0" + data).hexdigest()
 
 
-def issue_row(issue: Issue, config: Config, repo: str) -> Row:
-    """The row of one issue, with its `content_hash`."""
+def issue_row(issue: Issue, config: Config, repo: str, digest: str) -> Row:
+    """The row of one issue, with its file's `content_hash` (`digest`)."""
     record = issue_record(issue, config)
     body = issue.body
     sections = _sections(body)
@@ -143,7 +144,7 @@ def issue_row(issue: Issue, config: Config, repo: str) -> Row:
         "schema_version": SCHEMA_VERSION,
     }
     values = without_nul(values)
-    values["content_hash"] = digest = content_hash(issue, config, repo)
+    values["content_hash"] = digest
     return Row(issue.id, values, digest)
 
 
