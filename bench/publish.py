@@ -70,7 +70,7 @@ def main() -> None:
     from issuelog.core.config import load_project
     from issuelog.core.store import load_issues
     from issuelog.integrations.publish import publish_rows
-    from issuelog.integrations.rows import issue_row
+    from issuelog.integrations.rows import Row, issue_row
 
     project = args.workdir / "project"
     generate(project, args.issues)
@@ -113,9 +113,10 @@ def main() -> None:
             if number % 3 == 0:
                 issue.fingerprint, issue.error_type = f"fp{number % 400:04d}", "TimeoutError"
         dsn = cluster.dsn("bench")
+        base = [issue_row(issue, config, "", issue.id) for issue in issues]
         for repo in range(args.repos):
             name = f"bench/service-{repo:02d}"
-            built = [issue_row(issue, config, name, f"{name}/{issue.id}") for issue in issues]
+            built = [Row(row.id, {**row.values, "repo": name}, row.content_hash) for row in base]
             hashes = {row.id: row.content_hash for row in built}
             publish_rows(dsn, name, hashes, lambda _ids, rows=built: rows)
         with psycopg.connect(dsn) as conn:

@@ -190,6 +190,7 @@ def test_bad_dsn_and_wrong_password_give_a_clear_error_without_the_password(
         assert result.returncode == 1, result
         assert expected in result.stderr, result.stderr
         assert "Traceback" not in result.stderr
+        assert "warning: the password in the DSN argument is visible" in result.stderr
         for secret in ("wrong-Secret-42", "hunter2", pg.password):
             assert secret not in result.stdout + result.stderr
     assert query(database, "SELECT to_regclass('issues')") == [(None,)]  # nothing was written
