@@ -17,7 +17,7 @@ from typing import Any
 
 from issuelog.core.config import Config
 from issuelog.core.model import Issue
-from issuelog.core.store import display_path, load_issue, read_bytes
+from issuelog.core.store import load_issue, read_bytes
 from issuelog.errors import IssueFileError, IssuelogError
 from issuelog.integrations.rows import COLUMNS, JSONB_COLUMNS, SCHEMA_VERSION, Row, content_hash, issue_row
 
@@ -224,7 +224,8 @@ def publish_rows(dsn: str, repo: str, hashes: Mapping[str, str],
 
 
 def _file_hash(issue: Issue, config: Config, repo: str) -> str:
-    data, problem = read_bytes(issue.path, display_path(issue.path, config), config.root)
+    shown = f"{config.issues_dir}/{issue.path.name}"
+    data, problem = read_bytes(issue.path, shown, config.root)
     if data is None:
         raise IssueFileError(str(problem))
     return content_hash(data, issue, config, repo)
