@@ -272,12 +272,17 @@ class PublishedIssue:
     body: str
 
 
-def read_published(dsn: str, repos: Sequence[str] = (), *, bodies: bool = False) -> list[PublishedIssue]:
-    """Every published issue (of `repos` only, when given), by repository and ID."""
+def read_published(dsn: str, repos: Sequence[str] = (), *,
+                   bodies: bool = False) -> Iterator[PublishedIssue]:
+    """Every published issue (of `repos` only, when given), by repository and ID, streamed
+    through a server-side cursor: a hundred thousand rows never sit in memory twice."""
     body = sql.SQL("body") if bodies else sql.SQL("''")
     where = sql.SQL("WHERE repo = ANY(%s)") if repos else sql.SQL("")
     query = sql.SQL("SELECT repo, record, {} FROM issues {} ORDER BY repo, id").format(body, where)
     with connection(dsn) as conn:
         ensure_schema(conn)
-        cursor = conn.execute(query, (list(repos),) if repos else None)
-        return [PublishedIssue(repo, record, text or "") for repo, record, text in cursor]
+        with conn.cursor(name="issuelog_read") as cursor:
+            cursor.itersize = 5000
+            cursor.execute(query, (list(repos),) if repos else None)
+            for repo, record, text in cursor:
+                yield PublishedIssue(repo, record, text or "")
