@@ -31,9 +31,9 @@ from generate import generate  # noqa: E402
 from pg_cluster import remove_cluster, start_cluster  # noqa: E402
 
 
-def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, int, str]:
-    """Wall seconds, peak RSS in MiB (wait4's ru_maxrss: the process or a worker it waited for)
-    and stdout of one command."""
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, float, int, str]:
+    """Wall seconds, CPU seconds (user + system), peak RSS in MiB (wait4's ru_maxrss: the
+    process or a worker it waited for) and stdout of one command."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=err)
@@ -44,16 +44,17 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, in
         err.seek(0)
         if process.returncode != 0:
             raise SystemExit(f"{' '.join(command)} failed: {err.read().decode()}")
-        return seconds, usage.ru_maxrss // 1024, out.read().decode()
+        return (seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss // 1024,
+                out.read().decode())
 
 
-class _Rows(list[tuple[str, float, int, str]]):
+class _Rows(list[tuple[str, tuple[float, float, int, str], str]]):
     """Table rows, each printed as soon as it is measured."""
 
-    def append(self, row: tuple[str, float, int, str]) -> None:
+    def append(self, row: tuple[str, tuple[float, float, int, str], str]) -> None:
         super().append(row)
-        label, seconds, peak, out = row
-        print(f"| {label} | {seconds:.2f} | {peak} | {out} |", flush=True)
+        label, (seconds, cpu, peak, _), shown = row
+        print(f"| {label} | {seconds:.2f} | {cpu:.2f} | {peak} | {shown} |", flush=True)
 
 
 def main() -> None:
@@ -76,8 +77,8 @@ def main() -> None:
     generate(project, args.issues)
     cluster = start_cluster(fsync=True)
     rows = _Rows()
-    print("| scenario | wall s | peak MiB | output |")
-    print("|---|---|---|---|", flush=True)
+    print("| scenario | wall s | CPU s | peak MiB | output |")
+    print("|---|---|---|---|---|", flush=True)
     try:
         with psycopg.connect(cluster.dsn(), autocommit=True) as conn:
             conn.execute("CREATE DATABASE bench")
@@ -86,12 +87,12 @@ def main() -> None:
         cache = project / ".issuelog" / "cache"
 
         shutil.rmtree(cache, ignore_errors=True)
-        seconds, peak, out = timed(publish, project, env)
-        rows.append((f"publish {args.issues:,} issues, first time (parse cache cold)", seconds, peak,
-                     out.strip()))
+        result = timed(publish, project, env)
+        rows.append((f"publish {args.issues:,} issues, first time (parse cache cold)", result,
+                     result[3].strip()))
         time.sleep(2.1)  # past the parse cache's racy window
-        seconds, peak, out = timed(publish, project, env)
-        rows.append(("publish again, nothing changed (cache warm)", seconds, peak, out.strip()))
+        result = timed(publish, project, env)
+        rows.append(("publish again, nothing changed (cache warm)", result, result[3].strip()))
         for cold in (False, True):
             victim = next((project / "issues").glob("ISSUE-00005-*.md"), None) or \
                 sorted((project / "issues").glob("*.md"))[4]
@@ -101,9 +102,9 @@ def main() -> None:
             time.sleep(2.1)
             if cold:
                 shutil.rmtree(cache, ignore_errors=True)
-            seconds, peak, out = timed(publish, project, env)
+            result = timed(publish, project, env)
             rows.append((f"publish again after one change (cache {'cold' if cold else 'warm'})",
-                         seconds, peak, out.strip()))
+                         result, result[3].strip()))
 
         # Many repositories: the project's issues under other names, every third with one of
         # 400 fingerprints, so that errors recur across repositories.
@@ -124,9 +125,9 @@ def main() -> None:
         for label, command in (
                 ("analyze --database", ["analyze", "--database", ""]),
                 ("list --database --format json", ["list", "--database", "", "--format", "json"])):
-            seconds, peak, out = timed([sys.executable, "-m", "issuelog", *command], project, env)
+            result = timed([sys.executable, "-m", "issuelog", *command], project, env)
             rows.append((f"`{label}`, {total[0] if total else 0:,} rows from {args.repos + 1} "
-                         "repositories", seconds, peak, f"{len(out.splitlines())} lines"))
+                         "repositories", result, f"{len(result[3].splitlines())} lines"))
     finally:
         remove_cluster(cluster)
 
