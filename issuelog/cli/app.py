@@ -19,6 +19,7 @@ import typer
 
 from issuelog import __version__
 from issuelog.cli.completion import BASH_SCRIPT
+from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
 from issuelog.core.config import Config, load_config, load_project, working_directory
 from issuelog.errors import EXIT_INTERNAL, EXIT_PROBLEMS, IssueFileError, IssuelogError, UsageError
 
@@ -629,9 +630,10 @@ def list_issues(
         help="Sort by FIELD, '-FIELD' in reverse (default: -severity, most severe first).")] = None,
     output_format: Annotated[ListFormat, typer.Option(
         "--format", metavar="FORMAT", help="table, json or csv.")] = ListFormat.table,
+    database: DatabaseOption = None,
+    repo: RepoOption = None,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
-    from issuelog.core.cache import load_issues
     from issuelog.log.formatting import plain_table
     from issuelog.log.listing import (
         TABLE_COLUMNS,
@@ -645,7 +647,7 @@ def list_issues(
         to_json,
     )
 
-    config = load_project()
+    config = project_config(database)
     filters = Filters(
         status=tuple(status or ()), severity=tuple(severity or ()), phase=tuple(phase or ()),
         category=tuple(category or ()), component=tuple(component or ()), tag=tuple(tag or ()),
@@ -653,7 +655,7 @@ def list_issues(
     )
     check_filters(filters, config)
     # Only --grep looks into the bodies: reading ten thousand of them costs more than the rest.
-    result = load_issues(config, bodies=bool(grep))
+    result = issues_from(config, database, repo, bodies=bool(grep))
     issues = sort_issues(select_issues(result.issues, config, filters), config, sort)
     if result.problems:
         typer.echo(f"issuelog: {len(result.problems)} problem(s) in the issue files; "
@@ -1159,23 +1161,32 @@ def analyze(
     today: Annotated[str | None, typer.Option(
         "--today", metavar="YYYY-MM-DD",
         help="Last day of the trend (default: the newest date in the data).")] = None,
+    database: DatabaseOption = None,
+    repo: RepoOption = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
-    from issuelog.core.cache import load_issues
+    from issuelog.integrations.rows import recurring_data, recurring_errors, recurring_text
     from issuelog.log.stats import analyze as analyze_issues
     from issuelog.ops.analysis import analysis_data, analysis_text
 
-    config = load_project()
-    result = load_issues(config)
+    config = project_config(database)
+    result = issues_from(config, database, repo, bodies=False)
     if result.problems:
         _refuse_with_problems(result.problems, "not analysing")
     analysis = analyze_issues(result.issues, config, days, _parse_date(today, "--today"))
+    # Across repositories: the errors that recur in several of them, by fingerprint.
+    recurring = recurring_errors(result.issues, config) if database is not None else None
     if output_format is Format.json:
         from issuelog.log.listing import to_json
 
-        typer.echo(to_json(analysis_data(analysis)))
+        data = analysis_data(analysis)
+        if recurring is not None:
+            data["recurring_across_repositories"] = recurring_data(recurring)
+        typer.echo(to_json(data))
     else:
         typer.echo(analysis_text(analysis), nl=False)
+        if recurring is not None:
+            typer.echo(recurring_text(recurring), nl=False)
 
 
 @app.command()
@@ -1191,15 +1202,18 @@ def metrics(
     port: Annotated[int, typer.Option(
         "--port", metavar="PORT", min=0, max=65535,
         help="Port to listen on with --serve (0: any free port).")] = 9108,
+    database: DatabaseOption = None,
+    repo: RepoOption = None,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
-    from issuelog.core.cache import load_issues
     from issuelog.core.store import check_output_path, write_atomic
     from issuelog.ops.metrics import metrics_text, serve_metrics
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")
-    config = load_project()
+    if serve and database is not None:
+        raise UsageError("--database cannot be combined with --serve")
+    config = project_config(database)
     if output is not None:
         check_output_path(output, config)
     if serve:
@@ -1214,7 +1228,7 @@ def metrics(
         finally:
             server.shutdown()
         return
-    result = load_issues(config)
+    result = issues_from(config, database, repo, bodies=False)
     if result.problems:
         _refuse_with_problems(result.problems, "no metrics written")
     text = metrics_text(result.issues, config)
@@ -1363,3 +1377,6 @@ def main() -> None:
         typer.echo(f"issuelog: internal error: {type(error).__name__}: {error}", err=True)
         typer.echo("issuelog: please report this with the command you ran", err=True)
         sys.exit(EXIT_INTERNAL)
+
+
+from issuelog.cli import publish as _publish  # noqa: E402, F401 (registers `publish`)

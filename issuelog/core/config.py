@@ -131,6 +131,10 @@ class Config:
         30, "`new` skips IDs taken on branches with a commit in this many days; the default and "
         "current branches always count. `0`: every branch.",
         "new skips IDs on branches with no commit in this many days; 0: every branch")
+    publish_repo: str = _key(
+        "", "This repository's name in the PostgreSQL table of `issuelog publish`. Empty: the "
+        "`origin` URL without credentials or `.git` (`https://github.com/acme/api`), else the "
+        "directory's name.", "this repository's name in PostgreSQL (publish); empty: the origin URL")
     # Where the configuration was found: not keys of it.
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
