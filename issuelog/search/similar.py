@@ -1,0 +1,204 @@
+"""Similar past issues: "have we seen this error before, and how was it fixed?".
+
+An issue whose fingerprint equals the error's (ops/fingerprint) is the same issue: score 1.
+Every other issue gets a score from 0 to 1 made of three parts:
+
+- text: the cosine of the error's words and the issue's (title, error type and message, the
+  reference entry's cause), each word weighted by its rarity among the issues (IDF), after the
+  fingerprint's normalisation turned numbers, paths, hosts and quoted values into placeholders;
+- type: 1 when both name the same error type, 0 when they name different ones (not counted
+  when either has none);
+- frames: the share of stack frames (file and function, in any order) the two traces share
+  (not counted when either has none).
+
+A score of SAME_ISSUE_SCORE or more is called "the same issue"; below it an issue is only
+"related". Reference-only entries are compared like any other issue: they are the project's
+common-issues reference.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from issuelog.core.config import Config
+from issuelog.core.model import Issue
+from issuelog.core.sections import read_sections
+from issuelog.ops.fingerprint import NORMALIZERS, ErrorSignature, Frame, parse_stack_trace
+from issuelog.ops.record import ERROR_SECTION, find_match
+from issuelog.search.index import tokens
+
+#: At or above this score an issue is called the same issue; below it, only related.
+SAME_ISSUE_SCORE = 0.6
+#: Issues scoring below this are not shown at all.
+MIN_SCORE = 0.15
+# How much each part weighs when both sides have it (the text always counts).
+TEXT_WEIGHT = 0.6
+TYPE_WEIGHT = 0.2
+FRAMES_WEIGHT = 0.3
+EXCERPT_LENGTH = 300
+_PLACEHOLDERS = frozenset({"uuid", "timestamp", "ip", "hex", "value", "path"})
+
+
+@dataclass
+class SimilarIssue:
+    """A past issue close to an error: how close, why, and what was found and done then."""
+
+    issue_id: str
+    title: str
+    status: str
+    path: str
+    score: float
+    exact: bool
+    same: bool
+    root_cause: str
+    resolution: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready values, keys in a fixed order."""
+        return {"id": self.issue_id, "title": self.title, "status": self.status,
+                "path": self.path, "score": round(self.score, 3), "exact": self.exact,
+                "same_issue": self.same, "root_cause": self.root_cause,
+                "resolution": self.resolution}
+
+
+def message_words(text: str) -> list[str]:
+    """The words of an error text once its variable parts are placeholders (dropped here)."""
+    normalized = NORMALIZERS[max(NORMALIZERS)](text)
+    return [word for word in tokens(normalized) if word not in _PLACEHOLDERS and not word.isdigit()]
+
+
+def _issue_words(issue: Issue) -> list[str]:
+    reference = issue.reference or {}
+    return message_words(" ".join((issue.title, issue.error_type, issue.error_message,
+                                   reference.get("cause", ""))))
+
+
+def _issue_frames(issue: Issue) -> frozenset[Frame]:
+    trace = read_sections(issue.body).get(ERROR_SECTION, "") if issue.body else ""
+    return frozenset(parse_stack_trace(trace))
+
+
+def _cosine(query: Counter[str], document: Counter[str], idf: dict[str, float]) -> float:
+    shared = sum(query[word] * document[word] * idf.get(word, 0.0) ** 2
+                 for word in query.keys() & document.keys())
+    if not shared:
+        return 0.0
+    norm_q = math.sqrt(sum((count * idf.get(word, 0.0)) ** 2 for word, count in query.items()))
+    norm_d = math.sqrt(sum((count * idf.get(word, 0.0)) ** 2 for word, count in document.items()))
+    return shared / (norm_q * norm_d) if norm_q and norm_d else 0.0
+
+
+def similarity(signature: ErrorSignature, words: Counter[str], issue_words: Counter[str],
+               issue: Issue, frames: frozenset[Frame], idf: dict[str, float]) -> float:
+    """The score from 0 to 1 of one issue for one error (see the module's description)."""
+    total = TEXT_WEIGHT * _cosine(words, issue_words, idf)
+    weight = TEXT_WEIGHT
+    if signature.error_type and issue.error_type:
+        weight += TYPE_WEIGHT
+        if signature.error_type.casefold() == issue.error_type.casefold():
+            total += TYPE_WEIGHT
+    if signature.frames and frames:
+        weight += FRAMES_WEIGHT
+        mine = frozenset(signature.frames)
+        total += FRAMES_WEIGHT * len(mine & frames) / len(mine | frames)
+    return total / weight
+
+
+def find_similar(issues: Iterable[Issue], config: Config, message: str = "", *,
+                 stack_trace: str = "", error_type: str = "", component: str = "",
+                 limit: int = 5) -> list[SimilarIssue]:
+    """The past issues closest to an error or free text, best first (bodies must be loaded)."""
+    every = list(issues)
+    signature = ErrorSignature.from_parts(message, error_type, component, stack_trace)
+    exact = _exact_matches(every, signature, config)
+    query_text = " ".join((signature.error_type, signature.message))
+    words = Counter(message_words(query_text))
+    documents = [Counter(_issue_words(issue)) for issue in every]
+    frequency: Counter[str] = Counter()
+    for document in documents:
+        frequency.update(document.keys())
+    count = len(every)
+    idf = {word: math.log(1 + (count + 1) / (frequency[word] + 0.5)) for word in words}
+    scored: list[tuple[float, Issue]] = []
+    for issue, document in zip(every, documents, strict=True):
+        if issue.id in exact:
+            scored.append((1.0, issue))
+            continue
+        if not (words.keys() & document.keys()) and not signature.frames:
+            continue
+        score = similarity(signature, words, document, issue, _issue_frames(issue), idf)
+        if score >= MIN_SCORE:
+            scored.append((min(score, 0.999), issue))
+    from issuelog.core.store import sort_key
+
+    scored.sort(key=lambda item: (-item[0], sort_key(item[1].id)))
+    return [_described(issue, score, issue.id in exact, config) for score, issue in scored[:limit]]
+
+
+def _exact_matches(issues: list[Issue], signature: ErrorSignature, config: Config) -> set[str]:
+    """IDs of the issues whose fingerprint is the error's; without a component, under any one.
+
+    The component is part of a fingerprint: an error pasted without one still matches the
+    issue `record --component api` made of it.
+    """
+    components = [signature.component] if signature.component else sorted(
+        {issue.component for issue in issues if issue.fingerprint})
+    found = set()
+    for component in components or [""]:
+        variant = ErrorSignature(signature.error_type, component, signature.message,
+                                 signature.frames)
+        match = find_match(issues, variant, config)
+        if match is not None:
+            found.add(match.id)
+    return found
+
+
+def _described(issue: Issue, score: float, exact: bool, config: Config) -> SimilarIssue:
+    from issuelog.log.listing import relative_path
+
+    sections = read_sections(issue.body) if issue.body else {}
+    reference = issue.reference or {}
+    cause = sections.get("Root Cause", "").strip() or reference.get("cause", "")
+    fix = sections.get("Resolution", "").strip() or reference.get("solution", "")
+    return SimilarIssue(issue.id, issue.title, issue.status, relative_path(issue, config), score,
+                        exact, score >= SAME_ISSUE_SCORE, _plain(cause), _plain(fix))
+
+
+def _plain(text: str) -> str:
+    """A section on one line without HTML comments (template hints), cut to EXCERPT_LENGTH."""
+    import re
+
+    flat = " ".join(re.sub(r"<!--.*?-->", " ", text, flags=re.S).split())
+    return flat if len(flat) <= EXCERPT_LENGTH else flat[:EXCERPT_LENGTH - 1].rstrip() + "…"
+
+
+def similar_in_project(config: Config, message: str = "", *, stack_trace: str = "",
+                       error_type: str = "", component: str = "",
+                       limit: int = 5) -> list[SimilarIssue]:
+    """`find_similar` over every issue of the project, closed and reference-only ones included."""
+    from issuelog.core.store import load_issues
+
+    return find_similar(load_issues(config, bodies=True).issues, config, message,
+                        stack_trace=stack_trace, error_type=error_type, component=component,
+                        limit=limit)
+
+
+def best_known_fix(config: Config, event_message: str, *, stack_trace: str = "",
+                   error_type: str = "", component: str = "",
+                   recorded_id: str = "") -> SimilarIssue | None:
+    """The closest issue, other than a fresh one, that says how it was fixed: what `record` shows.
+
+    The issue the event was counted on comes first when it has a Resolution; an issue just
+    created by the event is skipped (it knows nothing yet); only "same issue" scores count.
+    """
+    for candidate in similar_in_project(config, event_message, stack_trace=stack_trace,
+                                        error_type=error_type, component=component, limit=5):
+        if not candidate.same:
+            break
+        if candidate.resolution and (candidate.issue_id != recorded_id or candidate.exact):
+            return candidate
+    return None
