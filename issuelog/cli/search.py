@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -122,3 +123,20 @@ def print_known_fix(config: Config, event: ErrorEvent, result: RecordResult) -> 
                          recorded_id=result.issue_id)
     if fix is not None:
         typer.echo(f"known fix ({fix.issue_id}, score {fix.score:.2f}): {fix.resolution}", err=True)
+
+
+@app.command()
+@reports_errors
+def mcp(
+    directory: Annotated[Path | None, typer.Option(
+        "--directory", "-C", metavar="PATH", help="The project to serve (default: here).")] = None,
+) -> None:
+    """Serve the issue log to coding agents: a Model Context Protocol server over stdio."""
+    try:
+        from issuelog.integrations.mcp import serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in ("mcp", "pydantic", "anyio"):
+            raise
+        raise UsageError("the MCP server needs the optional extra: pip install 'issuelog[mcp]' "
+                         f"(missing module '{error.name}')") from None
+    serve(directory)

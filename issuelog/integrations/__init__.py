@@ -1,0 +1,1 @@
+"""Bridges from issuelog to other programs: coding agents (MCP)."""
