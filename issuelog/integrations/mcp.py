@@ -9,6 +9,8 @@ next page, bodies only when asked for (see "Coding agents (MCP)" in the README f
 
 from __future__ import annotations
 
+import functools
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -331,11 +333,24 @@ TOOLS: dict[str, Callable[..., dict[str, Any]]] = {
 }
 
 
+def compact_json(function: Callable[..., dict[str, Any]]) -> Callable[..., str]:
+    """The tool answering one line of JSON: the SDK would indent it and send it twice (as text
+    and as structured content), tripling what the agent reads."""
+
+    @functools.wraps(function)
+    def answer(*args: Any, **kwargs: Any) -> str:
+        return json.dumps(function(*args, **kwargs), ensure_ascii=False, separators=(",", ":"),
+                          default=str)
+
+    return answer
+
+
 def build_server() -> MCPServer:
     """The server with every tool and resource registered."""
     server: MCPServer = MCPServer(name="issuelog", version=__version__, instructions=INSTRUCTIONS)
     for name, function in TOOLS.items():
-        server.tool(name=name, description=(function.__doc__ or "").strip())(function)
+        server.tool(name=name, description=(function.__doc__ or "").strip(),
+                    structured_output=False)(compact_json(function))
     server.resource("issuelog://ISSUES.md", name="ISSUES.md", mime_type="text/markdown",
                     description="The master log, rendered from the issue files now.")(issues_log)
     server.resource("issuelog://issues/{issue_id}", name="issue", mime_type="text/markdown",

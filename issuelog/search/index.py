@@ -279,9 +279,13 @@ def search(config: Config, query: str, filters: SearchFilters | None = None, *,
     if limit < 1 or offset < 0:
         raise UsageError("--limit must be at least 1 and --offset at least 0")
     index = load_index(config)
+    # Matched words are shown as the query spelt them (`exhausted`), not as stems (`exhaust`).
+    spelt = {stemmed: whole.casefold() for whole in _WORD.findall(query)
+             for stemmed in tokens(whole)}
     hits = []
-    for number, score, words in rank(index, query, filters or SearchFilters(), config,
+    for number, score, stems in rank(index, query, filters or SearchFilters(), config,
                                      limit, offset):
+        words = [spelt.get(word, word) for word in stems]
         path = Path(index.paths[number])
         title, status, severity, component, _ = index.facets[number]
         hit = SearchHit(index.ids[number], title, status, severity, component,
@@ -292,7 +296,9 @@ def search(config: Config, query: str, filters: SearchFilters | None = None, *,
             except IssuelogError:  # changed under us since indexing: shown without excerpts
                 issue = None
             if issue is not None:
-                hit.sections = matching_sections(issue, words, sections)
+                hit.sections = [SectionMatch(match.section, [spelt.get(w, w) for w in match.words],
+                                             match.excerpt)
+                                for match in matching_sections(issue, stems, sections)]
         hits.append(hit)
     return hits
 
