@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ import pytest
 from issuelog.core.config import Config
 from issuelog.core.store import state_dir
 from issuelog.errors import UsageError
-from issuelog.search.index import INDEX_CACHE, SearchFilters, search, tokens
+from issuelog.search.index import COUNTS_CACHE, INDEX_CACHE, SearchFilters, search, tokens
 from tests.conftest import Invoke, issue_text, make_tree
 
 BODY = """\
@@ -91,12 +93,35 @@ def test_search_pages_and_refuses_an_empty_query(issues: Path, config: Config) -
         search(config, "the ?")
 
 
-def test_the_index_follows_edits(issues: Path, config: Config) -> None:
+def _age(paths: list[Path]) -> None:
+    """Files written a minute ago: past the cache's racy window, so their entries are kept."""
+    past = time.time() - 60
+    for path in paths:
+        os.utime(path, (past, past))
+
+
+def test_the_index_is_kept_and_follows_edits(issues: Path, config: Config) -> None:
+    _age(list((issues / "issues").iterdir()))
     assert search(config, "kerberos") == []
     assert (state_dir(config) / INDEX_CACHE).is_file()
+    assert (state_dir(config) / COUNTS_CACHE).is_file()
     path = issues / "issues/ISSUE-004-other.md"
     path.write_text(issue_text("ISSUE-004", "Kerberos ticket expired", severity="low"))
     assert [hit.issue_id for hit in search(config, "kerberos")] == ["ISSUE-004"]
+    _age([path])
+    assert [hit.issue_id for hit in search(config, "kerberos")] == ["ISSUE-004"]
+    # Only the edited file was read again: the others' counts came from the cache.
+    path.write_text(issue_text("ISSUE-004", "Typo on the about page", severity="low"))
+    _age([path])
+    assert search(config, "kerberos") == []
+    assert [hit.issue_id for hit in search(config, "pool")] == ["ISSUE-001"]
+    path.unlink()
+    assert search(config, "typo") == []
+
+
+def test_an_unusable_file_is_left_out_not_fatal(issues: Path, config: Config) -> None:
+    (issues / "issues/ISSUE-005-broken.md").write_text("---\nid: [unclosed\n---\n")
+    assert [hit.issue_id for hit in search(config, "pool")] == ["ISSUE-001"]
 
 
 def test_cli_search_text_and_json(issues: Path, cli: Invoke) -> None:

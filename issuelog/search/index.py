@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+import time
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from issuelog.core.cache import (
+    _is_racy,
     _read_cache,
     _write_cache,
     code_fingerprint,
@@ -39,6 +41,9 @@ from issuelog.errors import IssuelogError, UsageError
 #: The body sections that are searched, in the order they are shown.
 SEARCHED_SECTIONS = ("Description", "Root Cause", "Resolution", "Prevention")
 INDEX_CACHE = "search-index.pickle"
+COUNTS_CACHE = "search-words.pickle"
+#: Up to this many changed files are read one by one; more go through the parse cache.
+REREAD_ONE_BY_ONE = 200
 INDEX_FORMAT = 1
 # Field weights: how many times one word of the field counts.
 TITLE_WEIGHT = 3
@@ -112,48 +117,98 @@ class SearchIndex:
         return (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
 
 
-def build_index(issues: Iterable[Issue]) -> SearchIndex:
-    """Index issues (bodies loaded) in ID order."""
+#: One issue as the index keeps it: ID, path, facets and its weighted word counts.
+Document = tuple[str, str, tuple[str, str, str, str, bool], dict[str, int]]
+
+
+def issue_document(issue: Issue) -> Document:
+    """What the index keeps of one issue (bodies loaded)."""
+    counts: Counter[str] = Counter()
+    for _, text, weight in issue_fields(issue):
+        for word in tokens(text):
+            counts[word] += weight
+    return (issue.id, str(issue.path),
+            (issue.title, issue.status, issue.severity, issue.component, issue.reference_only),
+            dict(counts))
+
+
+def index_documents(documents: Iterable[Document]) -> SearchIndex:
+    """The postings of documents, in ID order."""
     from issuelog.core.store import sort_key
 
     ids: list[str] = []
     paths: list[str] = []
     facets: list[tuple[str, str, str, str, bool]] = []
     lengths: list[int] = []
-    documents: dict[str, tuple[array[int], array[int]]] = {}
-    for number, issue in enumerate(sorted(issues, key=lambda item: sort_key(item.id))):
-        counts: Counter[str] = Counter()
-        for _, text, weight in issue_fields(issue):
-            for word in tokens(text):
-                counts[word] += weight
-        ids.append(issue.id)
-        paths.append(str(issue.path))
-        facets.append((issue.title, issue.status, issue.severity, issue.component,
-                       issue.reference_only))
+    postings: dict[str, tuple[array[int], array[int]]] = {}
+    for number, (issue_id, path, facet, counts) in enumerate(
+            sorted(documents, key=lambda document: sort_key(document[0]))):
+        ids.append(issue_id)
+        paths.append(path)
+        facets.append(facet)
         lengths.append(sum(counts.values()))
         for word, count in counts.items():
-            entry = documents.get(word)
+            entry = postings.get(word)
             if entry is None:
-                entry = documents[word] = (array("I"), array("I"))
+                entry = postings[word] = (array("I"), array("I"))
             entry[0].append(number)
             entry[1].append(min(count, 0xFFFFFFFF))
-    postings = {word: (docs.tobytes(), counts.tobytes()) for word, (docs, counts) in documents.items()}
-    return SearchIndex(ids, paths, facets, lengths, postings)
+    packed = {word: (docs.tobytes(), counts.tobytes()) for word, (docs, counts) in postings.items()}
+    return SearchIndex(ids, paths, facets, lengths, packed)
+
+
+def build_index(issues: Iterable[Issue]) -> SearchIndex:
+    """Index issues (bodies loaded) in ID order."""
+    return index_documents(issue_document(issue) for issue in issues)
 
 
 def load_index(config: Config) -> SearchIndex:
-    """The project's index: from the cache when no issue file changed, else rebuilt and kept."""
+    """The project's index: from the cache when no issue file changed, else brought up to date.
+
+    Two cache files: the postings, read by every search, and each file's word counts, read only
+    when files changed, so that one edited issue costs one file's reading and not all of them.
+    """
+    started = time.time_ns()
     stamps = scan_issue_files(config)
-    digest = hashlib.sha256(f"{INDEX_FORMAT}{code_fingerprint()}{stamps!r}".encode()).hexdigest()
+    code = code_fingerprint()
+    digest = hashlib.sha256(f"{INDEX_FORMAT}{code}{stamps!r}".encode()).hexdigest()
     cache_dir = state_dir_or_none(config)
     if cache_dir is not None:
         hit = _read_cache(cache_dir / INDEX_CACHE, digest)
         if isinstance(hit, tuple) and len(hit) == 5:
             return SearchIndex(*hit)
-    index = build_index(load_issues(config, bodies=True, stamps=stamps).issues)
-    if cache_dir is not None and not any(mtime < 0 for _, _, mtime in stamps):
-        _write_cache(cache_dir / INDEX_CACHE, digest,
-                     (index.ids, index.paths, index.facets, index.lengths, index.postings))
+    known = _read_cache(cache_dir / COUNTS_CACHE, code) if cache_dir is not None else None
+    kept: dict[str, tuple[int, int, Document]] = known if isinstance(known, dict) else {}
+    changed = [name for name, size, mtime in stamps
+               if (entry := kept.get(name)) is None or entry[:2] != (size, mtime)]
+    fresh: dict[str, Document] = {}
+    if len(changed) > REREAD_ONE_BY_ONE:
+        # Many changes: the parse cache and its worker processes read them fastest.
+        wanted = set(changed)
+        for issue in load_issues(config, bodies=True, stamps=stamps).issues:
+            if issue.path.name in wanted:
+                fresh[issue.path.name] = issue_document(issue)
+    else:
+        for name in changed:
+            try:
+                fresh[name] = issue_document(load_issue(config, config.issues_path / name)[1])
+            except IssuelogError:  # unusable file: not searchable until fixed, as in `list`
+                continue
+    entries: dict[str, tuple[int, int, Document]] = {}
+    for name, size, mtime in stamps:
+        if name in fresh:
+            entries[name] = (size, mtime, fresh[name])
+        elif name not in changed:
+            entries[name] = kept[name]
+    index = index_documents(entry[2] for entry in entries.values())
+    if cache_dir is not None:
+        # A file changed within the racy window could change again unseen by its mtime.
+        _write_cache(cache_dir / COUNTS_CACHE, code,
+                     {name: entry for name, entry in entries.items()
+                      if entry[1] >= 0 and not _is_racy(entry[1], started)})
+        if not any(mtime < 0 or _is_racy(mtime, started) for _, _, mtime in stamps):
+            _write_cache(cache_dir / INDEX_CACHE, digest,
+                         (index.ids, index.paths, index.facets, index.lengths, index.postings))
     return index
 
 
