@@ -85,6 +85,14 @@ def main() -> None:
           "of which reading the sections "
           f"{extract:.2f} s | warm search (cache read + rank + excerpts) "
           f"{warm * 1000:.0f} ms; rank alone {rank_only * 1000:.1f} ms |")
+    def run(*args: str) -> None:
+        subprocess.run([sys.executable, "-m", "issuelog", *args], cwd=root, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    process = _time(lambda: run("search", "connection", "timeout", "--all"))
+    version = _time(lambda: run("--version"))
+    print(f"| `issuelog search` process | {len(issues)} | | {process * 1000:.0f} ms, of which "
+          f"{version * 1000:.0f} ms start-up (`issuelog --version`) |")
     started = time.perf_counter()
     try:
         import bm25s
