@@ -160,17 +160,15 @@ def build_project(root: Path) -> list[str]:
 def evaluate(root: Path, events: list[dict[str, Any]]) -> dict[str, Any]:
     """Top-1, top-3 and false matches of `similar` over the events, with the failures listed."""
     from issuelog.core.config import load_config
-    from issuelog.core.store import load_issues
-    from issuelog.search.similar import SAME_ISSUE_SCORE, SimilarIndex
+    from issuelog.search.similar import SAME_ISSUE_SCORE, similar_in_project
 
     ids = build_project(root)
     config = load_config(root)
-    index = SimilarIndex(load_issues(config, bodies=True).issues, config)
     top1 = top3 = matched = false_same = wrong_same = called_same = 0
     misses: list[str] = []
     by_kind: dict[str, list[int]] = {}
     for event in events:
-        found = index.find(event.get("error", ""),
+        found = similar_in_project(config, event.get("error", ""),
                              stack_trace=event.get("stack_trace", ""),
                              component=event.get("component", ""), limit=3)
         got = [item.issue_id for item in found]

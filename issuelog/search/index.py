@@ -37,6 +37,8 @@ from issuelog.core.model import Issue
 from issuelog.core.sections import read_sections
 from issuelog.core.store import load_issue, load_issues
 from issuelog.errors import IssuelogError, UsageError
+from issuelog.ops.fingerprint import parse_stack_trace
+from issuelog.ops.record import ERROR_SECTION
 
 #: The body sections that are searched, in the order they are shown.
 SEARCHED_SECTIONS = ("Description", "Root Cause", "Resolution", "Prevention")
@@ -44,7 +46,7 @@ INDEX_CACHE = "search-index.pickle"
 COUNTS_CACHE = "search-words.pickle"
 #: Up to this many changed files are read one by one; more go through the parse cache.
 REREAD_ONE_BY_ONE = 200
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2
 # Field weights: how many times one word of the field counts.
 TITLE_WEIGHT = 3
 ERROR_WEIGHT = 2
@@ -87,16 +89,31 @@ def tokens(text: str) -> list[str]:
     return words
 
 
+def last_line(trace: str) -> str:
+    """The last line of a stack trace that is neither a frame nor code: the error itself."""
+    for line in reversed(trace.strip().splitlines()):
+        text = line.strip().strip("`")
+        if text and not line.startswith((" ", "\t")) and not parse_stack_trace(line):
+            return text
+    return ""
+
+
 def issue_fields(issue: Issue) -> list[tuple[str, str, int]]:
-    """The searched parts of one issue: (name, text, weight), sections under their own names."""
+    """The searched parts of one issue: (name, text, weight), sections under their own names.
+
+    The error is its type and message, or else the error line of its trace (`record` keeps no
+    message for `SoftTimeLimitExceeded()`, whose type it cannot tell).
+    """
     reference = issue.reference or {}
+    sections = read_sections(issue.body) if issue.body else {}
+    error = f"{issue.error_type} {issue.error_message}".strip() or last_line(
+        sections.get(ERROR_SECTION, ""))
     parts = [
         ("title", issue.title, TITLE_WEIGHT),
-        ("error", f"{issue.error_type} {issue.error_message}".strip(), ERROR_WEIGHT),
+        ("error", error, ERROR_WEIGHT),
         ("labels", " ".join([*issue.tags, issue.component]), LABEL_WEIGHT),
         ("reference", " ".join(reference.get(key, "") for key in ("cause", "solution")), 1),
     ]
-    sections = read_sections(issue.body) if issue.body else {}
     parts.extend((name, sections.get(name, ""), 1) for name in SEARCHED_SECTIONS)
     return [part for part in parts if part[1].strip()]
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,13 +29,14 @@ from issuelog.core.config import Config
 from issuelog.core.model import Issue
 from issuelog.core.sections import read_sections
 from issuelog.core.store import sort_key
+from issuelog.errors import IssuelogError
 from issuelog.ops.fingerprint import NORMALIZERS, ErrorSignature, Frame, parse_stack_trace
 from issuelog.ops.record import ERROR_SECTION, find_match
-from issuelog.search.index import tokens
+from issuelog.search.index import last_line, tokens
 
 #: At or above this score an issue is called the same issue; below it, only related. Chosen on
-#: the evaluation set (bench/similar_eval.py): no event of an unknown error scored above 0.61,
-#: reworded messages and log lines of a known one score 0.64 and up, mostly above 0.8; a false
+#: the evaluation set (bench/similar_eval.py): events of unknown errors scored 0.61 at most,
+#: reworded messages and log lines of a known one 0.64 and up, mostly above 0.8; a false
 #: "same issue" costs more than calling a true one "related", so the line is drawn at 0.7.
 SAME_ISSUE_SCORE = 0.7
 #: Issues scoring below this are not shown at all.
@@ -45,6 +46,8 @@ TEXT_WEIGHT = 0.6
 TYPE_WEIGHT = 0.2
 FRAMES_WEIGHT = 0.3
 EXCERPT_LENGTH = 300
+#: How many issues, best by the search index, are compared whole with an error.
+CANDIDATES = 50
 KNOWLEDGE_SECTIONS = ("Description", "Root Cause", "Resolution")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _PLACEHOLDERS = frozenset({"uuid", "timestamp", "ip", "hex", "value", "path"})
@@ -76,15 +79,6 @@ def message_words(text: str) -> list[str]:
     """The words of an error text once its variable parts are placeholders (dropped here)."""
     normalized = NORMALIZERS[max(NORMALIZERS)](text)
     return [word for word in tokens(normalized) if word not in _PLACEHOLDERS and not word.isdigit()]
-
-
-def last_line(trace: str) -> str:
-    """The last line of a stack trace that is neither a frame nor code: the error itself."""
-    for line in reversed(trace.strip().splitlines()):
-        text = line.strip().strip("`")
-        if text and not line.startswith((" ", "\t")) and not parse_stack_trace(line):
-            return text
-    return ""
 
 
 def frame_words(frames: Iterable[Frame]) -> list[str]:
@@ -143,24 +137,37 @@ def similarity(signature: ErrorSignature, words: Counter[str], issue_words: Coun
 class SimilarIndex:
     """The issues of a project prepared for comparison once: their words, frames and rarity."""
 
-    def __init__(self, issues: Iterable[Issue], config: Config) -> None:
+    def __init__(self, issues: Iterable[Issue], config: Config, *,
+                 frequency: Mapping[str, int] | None = None, count: int | None = None) -> None:
+        """Prepare `issues`; `frequency` and `count` give word rarity over a larger set of
+        issues (the search index's) when `issues` are only the candidates drawn from it."""
         self.config = config
         self.issues = list(issues)
         self.documents = [issue_document(issue) for issue in self.issues]
-        self.frequency: Counter[str] = Counter()
-        for document, _ in self.documents:
-            self.frequency.update(document.keys())
+        self.frequency: Mapping[str, int]
+        if frequency is None:
+            counted: Counter[str] = Counter()
+            for document, _ in self.documents:
+                counted.update(document.keys())
+            self.frequency = counted
+        else:
+            self.frequency = frequency
+        self.count = count if count is not None else len(self.issues)
 
     def find(self, message: str = "", *, stack_trace: str = "", error_type: str = "",
-             component: str = "", limit: int = 5) -> list[SimilarIssue]:
-        """The past issues closest to an error or free text, best first."""
+             component: str = "", limit: int = 5,
+             exact_ids: set[str] | None = None) -> list[SimilarIssue]:
+        """The past issues closest to an error or free text, best first; `exact_ids`, when
+        given, are the issues known to have the error's fingerprint."""
         signature = ErrorSignature.from_parts(message, error_type, component, stack_trace)
-        exact = _exact_matches(self.issues, signature, self.config)
+        exact = (exact_ids if exact_ids is not None
+                 else _exact_matches(self.issues, signature, self.config))
         message_text = signature.message or (last_line(stack_trace) if stack_trace else "")
         words = Counter(message_words(" ".join((signature.error_type, message_text))))
         words.update(frame_words(signature.frames))
-        count = len(self.issues)
-        idf = {word: math.log(1 + (count + 1) / (self.frequency[word] + 0.5)) for word in words}
+        count = self.count
+        idf = {word: math.log(1 + (count + 1) / (self.frequency.get(word, 0) + 0.5))
+               for word in words}
         scored: list[tuple[float, Issue]] = []
         for issue, (document, frames) in zip(self.issues, self.documents, strict=True):
             if issue.id in exact:
@@ -222,14 +229,45 @@ def _plain(text: str, length: int | None = EXCERPT_LENGTH) -> str:
 
 
 def similar_in_project(config: Config, message: str = "", *, stack_trace: str = "",
-                       error_type: str = "", component: str = "",
-                       limit: int = 5) -> list[SimilarIssue]:
-    """`find_similar` over every issue of the project, closed and reference-only ones included."""
-    from issuelog.core.store import load_issues
+                       error_type: str = "", component: str = "", limit: int = 5,
+                       exact_ids: set[str] | None = None) -> list[SimilarIssue]:
+    """The closest issues of the project, closed and reference-only ones included.
 
-    return find_similar(load_issues(config, bodies=True).issues, config, message,
-                        stack_trace=stack_trace, error_type=error_type, component=component,
-                        limit=limit)
+    Only candidates are read whole: the CANDIDATES best by the search index (BM25 over the
+    error's words) and the issues with the error's fingerprint (`exact_ids` when the caller
+    knows them, else found in the frontmatter of every issue); word rarity comes from the
+    index, so that the scores are those of a comparison with every issue.
+    """
+    from pathlib import Path
+
+    from issuelog.core.store import load_issue, load_issues
+    from issuelog.search.index import SearchFilters, load_index, rank
+
+    index = load_index(config)
+    signature = ErrorSignature.from_parts(message, error_type, component, stack_trace)
+    text = " ".join((signature.error_type, signature.message or last_line(stack_trace),
+                     " ".join(frame_words(signature.frames))))
+    query = " ".join(message_words(text))
+    paths = {index.paths[number] for number, _, _ in (
+        rank(index, query, SearchFilters(include_closed=True), config, CANDIDATES)
+        if query.strip() else [])}
+    if exact_ids is None:
+        every = load_issues(config, bodies=False).issues
+        exact_ids = _exact_matches(every, signature, config)
+        paths.update(str(issue.path) for issue in every if issue.id in exact_ids)
+    else:
+        by_id = dict(zip(index.ids, index.paths, strict=True))
+        paths.update(by_id[issue_id] for issue_id in exact_ids if issue_id in by_id)
+    candidates = []
+    for path in sorted(paths):
+        try:
+            candidates.append(load_issue(config, Path(path))[1])
+        except IssuelogError:  # changed or broken since it was indexed: not a candidate
+            continue
+    frequency = {word: len(entry[0]) // 4 for word, entry in index.postings.items()}
+    return SimilarIndex(candidates, config, frequency=frequency, count=len(index.ids)).find(
+        message, stack_trace=stack_trace, error_type=error_type, component=component,
+        limit=limit, exact_ids=exact_ids)
 
 
 def best_known_fix(config: Config, event_message: str, *, stack_trace: str = "",
@@ -240,8 +278,10 @@ def best_known_fix(config: Config, event_message: str, *, stack_trace: str = "",
     The issue the event was counted on comes first when it has a Resolution; an issue just
     created by the event is skipped (it knows nothing yet); only "same issue" scores count.
     """
+    # The event's own fingerprint is that of the issue it was counted on or created as.
     for candidate in similar_in_project(config, event_message, stack_trace=stack_trace,
-                                        error_type=error_type, component=component, limit=5):
+                                        error_type=error_type, component=component, limit=5,
+                                        exact_ids={recorded_id} if recorded_id else None):
         if not candidate.same:
             break
         if candidate.resolution and (candidate.issue_id != recorded_id or candidate.exact):
