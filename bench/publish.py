@@ -68,8 +68,8 @@ def main() -> None:
 
     import psycopg
 
-    from issuelog.core.config import load_project
     from issuelog.core.cache import load_issues
+    from issuelog.core.config import load_project
     from issuelog.integrations.publish import publish_rows
     from issuelog.integrations.rows import Row, issue_row
 

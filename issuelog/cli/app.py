@@ -1071,6 +1071,9 @@ def record(
     refingerprint_all: Annotated[bool, typer.Option(
         "--refingerprint",
         help="Recompute fingerprints made with older rules, then stop.")] = False,
+    suggest: Annotated[bool, typer.Option(
+        "--suggest/--no-suggest",
+        help="Print the best known fix of the same issue, if one is written (on stderr).")] = True,
 ) -> None:
     """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
     from issuelog.ops.record import (
@@ -1113,7 +1116,12 @@ def record(
         context=parse_context(context) if context else {},
         seen=_parse_date(seen, "--date"),
     )
-    _print_result(record_event(config, event), config)
+    result = record_event(config, event)
+    _print_result(result, config)
+    if suggest:
+        from issuelog.cli.search import print_known_fix
+
+        print_known_fix(config, event, result)
 
 
 def _record_from(config: Config, source: str) -> None:
@@ -1356,6 +1364,8 @@ def _allowed_values() -> dict[str, tuple[str, ...]]:
     except (IssuelogError, OSError):
         return Config().allowed_values
 
+
+from issuelog.cli import search as _search_commands  # noqa: E402, F401 - search, similar, mcp
 
 for _info in app.registered_commands:
     _info.cls = GitStyleCommand

@@ -28,8 +28,8 @@ def publish(
 ) -> None:
     """Copy every issue to PostgreSQL in one transaction (unchanged rows are left alone)."""
     from issuelog.cli.app import _refuse_with_problems
-    from issuelog.core.config import load_project
     from issuelog.core.cache import load_issues
+    from issuelog.core.config import load_project
     from issuelog.git.gitrepo import GitUnavailable, run_git
     from issuelog.integrations.publish import (
         database_dsn,

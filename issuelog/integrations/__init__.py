@@ -1,1 +1,2 @@
-"""Copies of the issue log outside git: PostgreSQL (`publish`) and the rows it holds."""
+"""Bridges from issuelog to other programs: PostgreSQL (`publish`, the rows it holds) and coding
+agents (MCP)."""
