@@ -1368,3 +1368,6 @@ def main() -> None:
         typer.echo(f"issuelog: internal error: {type(error).__name__}: {error}", err=True)
         typer.echo("issuelog: please report this with the command you ran", err=True)
         sys.exit(EXIT_INTERNAL)
+
+
+from issuelog.cli import incidents as _incidents  # noqa: E402,F401  (registers its commands)

@@ -33,6 +33,8 @@ class Severity:
     description: str = ""
     response_time: str = ""
     sla: timedelta | None = None
+    #: `response_time` as a duration: the target for acknowledging an issue (None: no target).
+    response_sla: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -48,11 +50,11 @@ class Status:
 
 DEFAULT_SEVERITIES = (
     Severity("critical", "Critical", "🔴", "App crashes, data loss, security vulnerability",
-             "Immediate", timedelta(hours=4)),
+             "Immediate", timedelta(hours=4), timedelta(minutes=15)),
     Severity("high", "High", "🟠", "Feature broken, blocking development", "Same day",
-             timedelta(hours=24)),
+             timedelta(hours=24), timedelta(hours=24)),
     Severity("medium", "Medium", "🟡", "Feature degraded, workaround exists", "Within 3 days",
-             timedelta(weeks=1)),
+             timedelta(weeks=1), timedelta(days=3)),
     Severity("low", "Low", "🟢", "Minor issue, cosmetic, nice-to-have fix", "When convenient",
              timedelta(weeks=2)),
 )
@@ -84,6 +86,8 @@ ISSUE_FIELDS = (
     "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
     "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
     "last_seen", "reference", "reference_only",
+    # The incident timeline (optional, dated to the minute) and the commit that fixed an issue.
+    "started", "detected", "acknowledged", "mitigated", "fixed_in",
 )
 
 DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")
@@ -249,7 +253,9 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
         for name, value in (("name", severity.name), ("label", severity.label),
                             ("emoji", severity.emoji), ("description", severity.description),
                             ("response_time", severity.response_time),
-                            ("sla", format_duration(severity.sla) if severity.sla else "")):
+                            ("sla", format_duration(severity.sla) if severity.sla else ""),
+                            ("response_sla", format_duration(severity.response_sla)
+                             if severity.response_sla else "")):
             if value:
                 lines.append(f"# {name} = {_toml_value(value)}")
     lines += ["", "# Statuses: `open` ones count as open, `resolved` ones as fixed."]
@@ -499,19 +505,21 @@ def _severity(where: str, index: int, item: dict[str, Any]) -> Severity:
         if key not in _SEVERITY_KEYS:
             raise _unknown_key(f"{where}: severities[{index}]", key, _SEVERITY_KEYS)
     name = _required_str(where, f"severities[{index}]", item, "name")
-    sla = None
-    if "sla" in item:
-        try:
-            sla = parse_duration(str(item["sla"]))
-        except (ValueError, OverflowError) as error:
-            raise ConfigError(f"{where}: severities[{index}].sla: {error}") from None
+    durations: dict[str, timedelta | None] = {"sla": None, "response_sla": None}
+    for key in durations:
+        if key in item:
+            try:
+                durations[key] = parse_duration(str(item[key]))
+            except (ValueError, OverflowError) as error:
+                raise ConfigError(f"{where}: severities[{index}].{key}: {error}") from None
     return Severity(
         name=name,
         label=str(item.get("label", name.replace("_", " ").title())),
         emoji=str(item.get("emoji", "")),
         description=str(item.get("description", "")),
         response_time=str(item.get("response_time", "")),
-        sla=sla,
+        sla=durations["sla"],
+        response_sla=durations["response_sla"],
     )
 
 
