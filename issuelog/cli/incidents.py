@@ -8,6 +8,7 @@ import typer
 
 from issuelog.cli.app import EXAMPLES, GitStyleCommand, IdArgument, _print_edit, app, reports_errors
 from issuelog.core.config import load_project
+from issuelog.errors import UsageError
 
 AtOption = Annotated[str | None, typer.Option(
     "--at", metavar="TIME",
@@ -36,7 +37,34 @@ def mitigate(issue_id: IdArgument, at: AtOption = None) -> None:
     _set(issue_id, "mitigated", at)
 
 
+@app.command("close-from-commits", cls=GitStyleCommand)
+@reports_errors
+def close_from_commits_command(
+    commits: Annotated[str | None, typer.Option(
+        "--commits", metavar="RANGE", help="The commits to read, as git log names them "
+        "(v1.2..main, HEAD^!); default: the default branch.")] = None,
+) -> None:
+    """Resolve the issues that commit messages close (`Fixes: ISSUE-007`); running again changes
+    nothing. An ID that names no issue is reported, never guessed."""
+    from issuelog.git.gitrepo import default_branch, work_tree_root
+    from issuelog.git.trailers import close_from_commits, report_lines
+
+    if commits is not None and (commits.startswith("-") or not commits.strip()):
+        raise UsageError(f"--commits must name commits (v1.2..main, HEAD^!), got '{commits}'")
+    config = load_project()
+    if commits is None:
+        top = work_tree_root(config.root)
+        commits = default_branch(top, config.default_branch) if top is not None else "HEAD"
+    report = close_from_commits(config, [commits])
+    lines = report_lines(report, config)  # the issues closed first, then the rest
+    for index, line in enumerate(lines):
+        typer.echo(line, err=index >= len(report.closed))
+    if not report.closed:
+        typer.echo("no issue closed", err=True)
+
+
 EXAMPLES.update({
+    "close-from-commits": "issuelog close-from-commits\nissuelog close-from-commits --commits v1.2..main",
     "ack": 'issuelog ack 7\nissuelog ack 7 --at "2026-03-01 14:05"',
     "mitigate": 'issuelog mitigate 7 --at "2026-03-01 14:40"',
 })

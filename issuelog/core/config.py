@@ -120,6 +120,10 @@ class Config:
     # `new` skips IDs taken on branches with a commit in this many days (the default branch and
     # the current one always count); 0: every branch, however old.
     id_branch_days: int = 30
+    # Words that, before an issue's ID in a commit message on the default branch, resolve it
+    # (`Fixes: ISSUE-007`, `Closes ISSUE-007`, `Resolves #7`); empty: commits close nothing.
+    closing_keywords: tuple[str, ...] = (
+        "fix", "fixes", "fixed", "close", "closes", "closed", "resolve", "resolves", "resolved")
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -204,6 +208,7 @@ _KEY_NOTES = {
     "log_rows": "rows each table of the log shows at most; 0: every row",
     "default_branch": "the branch whose IDs never move; empty: origin/HEAD, else main or master",
     "id_branch_days": "new skips IDs on branches with no commit in this many days; 0: every branch",
+    "closing_keywords": "a commit saying `Fixes: ISSUE-007` on the default branch resolves it",
     "severities_replace": "true: only your [[severities]] below, no defaults",
     "statuses_replace": "true: only your [[statuses]] below, no defaults",
     "tracker_vocabulary": "true: an 'info' severity and an 'investigating' status, for `record`",
@@ -394,7 +399,7 @@ _SCALAR_KEYS = {
     "id_branch_days": int,
 }
 _BOOL_KEYS = {"charts", "severities_replace", "statuses_replace", "tracker_vocabulary"}
-_LIST_KEYS = {"phases", "categories", "required", "render_branches"}
+_LIST_KEYS = {"phases", "categories", "required", "render_branches", "closing_keywords"}
 _KNOWN_KEYS = set(_SCALAR_KEYS) | _BOOL_KEYS | _LIST_KEYS | {"severities", "statuses"}
 #: `before` places an added severity or status in the list (default: after the others).
 _SEVERITY_KEYS = {f.name for f in fields(Severity)} | {"before"}
@@ -572,6 +577,10 @@ def _check_consistency(where: str, config: Config) -> None:
             raise ConfigError(f"{where}: 'required' lists '{key}'. Did you mean '{hint}'?")
     if any(not pattern.strip() for pattern in config.render_branches):
         raise ConfigError(f"{where}: 'render_branches' must not contain empty names")
+    for keyword in config.closing_keywords:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z-]*", keyword):
+            raise ConfigError(f"{where}: 'closing_keywords' holds {keyword!r}: each must be a word "
+                              "of letters, such as \"fixes\"")
     for kind, names in (("severities", [s.name for s in config.severities]),
                         ("statuses", [s.name for s in config.statuses]),
                         ("phases", list(config.phases)), ("categories", list(config.categories))):

@@ -545,7 +545,8 @@ class IssueDiff:
 #: The fields `diff` compares, in the order it reports them (`id` first: a renumbered issue).
 DIFF_FIELDS = ("id", "title", "status", "severity", "phase", "category", "component", "assignee",
                "reporter", "reported", "resolved", "tags", "related", "files", "reference",
-               "reference_only", "error_type", "error_message", "occurrences", "last_seen")
+               "reference_only", "error_type", "error_message", "occurrences", "last_seen",
+               "started", "detected", "acknowledged", "mitigated", "fixed_in")
 
 
 def _shown(value: object) -> str:
