@@ -1,12 +1,21 @@
-"""Incident commands: `ack` and `mitigate` (timeline moments), `history`, `close-from-commits`."""
+"""Incident commands: `ack` and `mitigate` (timeline moments), `close-from-commits`, `history`."""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated
 
 import typer
 
-from issuelog.cli.app import EXAMPLES, GitStyleCommand, IdArgument, _print_edit, app, reports_errors
+from issuelog.cli.app import (
+    EXAMPLES,
+    Format,
+    GitStyleCommand,
+    IdArgument,
+    _print_edit,
+    app,
+    reports_errors,
+)
 from issuelog.core.config import load_project
 from issuelog.errors import UsageError
 
@@ -68,3 +77,26 @@ EXAMPLES.update({
     "ack": 'issuelog ack 7\nissuelog ack 7 --at "2026-03-01 14:05"',
     "mitigate": 'issuelog mitigate 7 --at "2026-03-01 14:40"',
 })
+
+
+@app.command(cls=GitStyleCommand)
+@reports_errors
+def history(
+    issue_id: IdArgument,
+    output_format: Annotated[Format, typer.Option(
+        "--format", metavar="FORMAT", help="text or json.")] = Format.text,
+) -> None:
+    """Each commit that changed an issue's file, field by field (who, when, from → to); follows
+    renumbering."""
+    from issuelog.git.issue_history import history_data, history_text, issue_history
+
+    entries = issue_history(load_project(), issue_id)
+    if output_format is Format.json:
+        typer.echo(json.dumps(history_data(entries), indent=2, ensure_ascii=False))
+    elif entries:
+        typer.echo(history_text(entries), nl=False)
+    else:
+        typer.echo(f"{issue_id}: no commit has its file yet", err=True)
+
+
+EXAMPLES["history"] = "issuelog history 7\nissuelog history 7 --format json"

@@ -549,7 +549,7 @@ DIFF_FIELDS = ("id", "title", "status", "severity", "phase", "category", "compon
                "started", "detected", "acknowledged", "mitigated", "fixed_in")
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
     """A field's value as one short line of text for a diff."""
     if value is None or value == "" or value == []:
         return ""
@@ -605,7 +605,7 @@ def compare_issues(before: list[Issue], after: list[Issue], config: Config) -> I
         changes.append(IssueChange(kind, added))
     changes.extend(IssueChange("removed", issue) for issue in gone)
     for was, now in pairs:
-        fields = tuple(FieldChange(name, _shown(getattr(was, name)), _shown(getattr(now, name)))
+        fields = tuple(FieldChange(name, shown_value(getattr(was, name)), shown_value(getattr(now, name)))
                        for name in DIFF_FIELDS if getattr(was, name) != getattr(now, name))
         if not fields:
             continue
