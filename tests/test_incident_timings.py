@@ -257,3 +257,15 @@ def test_ack_without_at_uses_the_clock_to_the_minute(project: Path, cli: Invoke)
                 if li.startswith("acknowledged: "))
     assert len(line) == len("acknowledged: 2026-01-10 09:07")
     cli("check")
+
+
+def test_the_html_export_shows_each_timeline_and_the_timings(incidents: Path, cli: Invoke) -> None:
+    page = cli("export", "--format", "html").stdout
+    assert "<h3>Incident Timings</h3>" in page
+    assert "<td>Time to acknowledge</td><td class=\"number\">8</td><td>5m</td><td>32m</td>" in page
+    article = page.split('id="ISSUE-016"')[1].split("</article>")[0]
+    assert ('<li>Started <span class="date">2026-03-11 07:00</span></li>'
+            '<li>Detected <span class="date">2026-03-11 07:45</span></li>') in article
+    assert '<li>Mitigated <span class="date">2026-03-12 10:00</span></li>' in article
+    # No timeline, no list.
+    assert "Timeline" not in page.split('id="ISSUE-021"')[1].split("</article>")[0]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated
 
 import typer
@@ -89,10 +88,11 @@ def history(
     """Each commit that changed an issue's file, field by field (who, when, from → to); follows
     renumbering."""
     from issuelog.git.issue_history import history_data, history_text, issue_history
+    from issuelog.log.listing import to_json
 
     entries = issue_history(load_project(), issue_id)
     if output_format is Format.json:
-        typer.echo(json.dumps(history_data(entries), indent=2, ensure_ascii=False))
+        typer.echo(to_json(history_data(entries)))
     elif entries:
         typer.echo(history_text(entries), nl=False)
     else:
