@@ -181,3 +181,21 @@ def test_the_post_commit_hook_closes_on_the_default_branch_only(repo: Path, cli:
     sha = git(repo, "rev-parse", "HEAD").strip()
     assert f"fixed_in: {sha}\n" in _file(repo, 2)
     cli("check")
+
+
+def test_a_rebase_on_the_default_branch_closes_once_it_is_done(repo: Path, cli: Invoke) -> None:
+    cli("install-hooks")
+    commit_all(repo, "hooks", when="2026-01-11T09:00:00")
+    git(repo, "checkout", "-q", "-b", "upstream")
+    _commit(repo, "Someone else's work", when="2026-01-12T09:00:00", name="u")
+    git(repo, "checkout", "-q", "main")
+    (repo / "fix").write_text("fix", encoding="utf-8")
+    git(repo, "add", "fix")
+    # Committed without hooks, as a clone without them would: the rebase below replays it.
+    git(repo, "-c", "core.hooksPath=/nonexistent", "commit", "-q", "-m", "Fix\n\nFixes: ISSUE-003",
+        when="2026-01-13T09:00:00")
+    assert "status: open" in _file(repo, 3)
+    git(repo, "rebase", "-q", "upstream", when="2026-01-14T09:30:00")
+    rebased = git(repo, "rev-parse", "HEAD").strip()
+    assert f"fixed_in: {rebased}\n" in _file(repo, 3)
+    assert "resolved: 2026-01-14 09:30" in _file(repo, 3)

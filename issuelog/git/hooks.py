@@ -31,6 +31,7 @@ from issuelog.git.gitrepo import (
     hooks_directory,
     is_fresh_merge,
     is_unpublished,
+    rebase_in_progress,
     relative_to_work_tree,
     set_config,
     work_tree_root,
@@ -205,6 +206,9 @@ def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
     if name == "post-rewrite" and arguments[:1] != ["rebase"]:
         return HookResult("")  # `git commit --amend` leaves the log as the author committed it
     if name == "post-commit":
+        top = work_tree_root(config.root)
+        if top is None or rebase_in_progress(top):
+            return HookResult("")  # a rebase's commits are read once it is done (post-rewrite)
         return _close_from_new_commits(config, ["-1", "HEAD"], "commit them")
     duplicates = duplicate_ids_message(config)
     if name == "pre-merge-commit":
@@ -215,10 +219,8 @@ def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
     if duplicates:
         return HookResult(duplicates, 1)  # after the fact: git no longer looks at the status
     result = _render_after(name, config)
-    if name != "post-merge":
-        return result
-    # After the merge commit is final (amended with the log), so that a trailer in the merge
-    # commit's own message records the commit that stays.
+    # After the merge commit or the rebased tip is final (amended with the log), so that a
+    # trailer in its own message records the commit that stays. ORIG_HEAD is the tip before.
     closing = _close_from_new_commits(config, ["ORIG_HEAD..HEAD"], "commit them")
     if closing.message and refresh_log(config).written:
         closing = _joined(closing, HookResult(f"issuelog: re-rendered "
