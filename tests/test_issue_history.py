@@ -54,5 +54,5 @@ def test_history_lists_each_change_and_follows_a_renumber(project: Path, cli: In
 
 def test_history_of_an_uncommitted_issue_says_so(project: Path, cli: Invoke) -> None:
     cli("new", "Fresh", "-s", "low")
-    assert "no commit has its file yet" in cli("history", "1").stderr
+    assert cli("history", "1").stderr == "ISSUE-001: no commit has its file yet\n"
     assert cli("history", "9", code=2).stderr.startswith("issuelog: no issue ISSUE-009")

@@ -87,16 +87,18 @@ def history(
 ) -> None:
     """Each commit that changed an issue's file, field by field (who, when, from → to); follows
     renumbering."""
+    from issuelog.core.store import resolve_id
     from issuelog.git.issue_history import history_data, history_text, issue_history
     from issuelog.log.listing import to_json
 
-    entries = issue_history(load_project(), issue_id)
+    config = load_project()
+    entries = issue_history(config, issue_id)
     if output_format is Format.json:
         typer.echo(to_json(history_data(entries)))
     elif entries:
         typer.echo(history_text(entries), nl=False)
     else:
-        typer.echo(f"{issue_id}: no commit has its file yet", err=True)
+        typer.echo(f"{resolve_id(issue_id, config)}: no commit has its file yet", err=True)
 
 
 EXAMPLES["history"] = "issuelog history 7\nissuelog history 7 --format json"

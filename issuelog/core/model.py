@@ -499,7 +499,8 @@ def issue_from_mapping(
                 bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}; "
                          f"write a real day as YYYY-MM-DD, e.g. {key}: {nearest_day(value.text)}")
             elif parsed is None:
-                bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
+                example = '"2026-01-10 14:05"' if key in TIMELINE_FIELDS else "2026-01-10"
+                bad(key, f"'{key}' must be a date like {example}, got {value!r}")
             else:
                 setattr(issue, key, parsed)
         elif key in _LIST_FIELDS:
