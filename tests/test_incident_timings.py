@@ -269,3 +269,28 @@ def test_the_html_export_shows_each_timeline_and_the_timings(incidents: Path, cl
     assert '<li>Mitigated <span class="date">2026-03-12 10:00</span></li>' in article
     # No timeline, no list.
     assert "Timeline" not in page.split('id="ISSUE-021"')[1].split("</article>")[0]
+
+
+def test_patterns_give_occurrences_by_fingerprint_and_the_reopen_rate(project: Path,
+                                                                        cli: Invoke) -> None:
+    files = {
+        "ISSUE-001": issue_text("ISSUE-001", status="resolved",
+                                extra="resolved: 2026-01-11\nfingerprint: abc\noccurrences: 3"),
+        "ISSUE-002": issue_text("ISSUE-002", extra="fingerprint: abc\noccurrences: 2\n"
+                                                   "tags: [regression]"),
+        "ISSUE-003": issue_text("ISSUE-003", extra="fingerprint: def\noccurrences: 7"),
+        "ISSUE-004": issue_text("ISSUE-004", status="wont_fix", extra="resolved: 2026-01-12"),
+    }
+    for name, text in files.items():
+        (project / "issues" / f"{name}.md").write_text(text, encoding="utf-8")
+    config = load_config(project)
+    text = render_log(load_issues(config).issues, config)
+    # def: 7 occurrences in one issue; abc: 3 + 2 = 5 in two. Reopened: ISSUE-002 (tagged
+    # regression, open again) of the issues ever closed: ISSUE-001 and ISSUE-004 (closed) and
+    # ISSUE-002 = 3, so 1 of 3 = 33.3%.
+    assert ("| `def` | ISSUE-003 | 7 |\n| `abc` | ISSUE-001, ISSUE-002 | 5 |\n") in text
+    assert "1 of 3 issues ever closed (33.3%)" in text
+    data = json.loads(cli("analyze", "--format", "json").stdout)
+    assert data["reopened"] == {"issues": 1, "ever_closed": 3, "rate": 33.3}
+    assert data["fingerprints"][1] == {"fingerprint": "abc", "ids": ["ISSUE-001", "ISSUE-002"],
+                                       "occurrences": 5}
