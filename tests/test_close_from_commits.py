@@ -199,3 +199,13 @@ def test_a_rebase_on_the_default_branch_closes_once_it_is_done(repo: Path, cli: 
     rebased = git(repo, "rev-parse", "HEAD").strip()
     assert f"fixed_in: {rebased}\n" in _file(repo, 3)
     assert "resolved: 2026-01-14 09:30" in _file(repo, 3)
+
+
+def test_an_issue_whose_file_has_problems_is_not_called_unknown(repo: Path, cli: Invoke) -> None:
+    path = repo / "issues" / "ISSUE-001.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("severity: high", "severity: [a"),
+                    encoding="utf-8")
+    sha = _commit(repo, "Fixes: ISSUE-001")
+    out = cli("close-from-commits")
+    assert f"ISSUE-001 named by {sha[:7]} left alone: its file has problems" in out.stderr
+    assert "no such issue" not in out.stderr

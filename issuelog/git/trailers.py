@@ -24,7 +24,7 @@ from pathlib import Path
 from issuelog.core.config import Config
 from issuelog.core.edits import resolved_status, update_issue
 from issuelog.core.model import Issue
-from issuelog.core.store import load_issues
+from issuelog.core.store import find_issue_file, load_issues
 from issuelog.errors import IssuelogError, UsageError
 from issuelog.git.gitrepo import (
     current_branch,
@@ -123,7 +123,11 @@ def close_from_commits(config: Config, revisions: Sequence[str] = ("HEAD",)) -> 
         for issue_id in commit.ids:
             issue = issues.get(issue_id)
             if issue is None:
-                report.unknown.append((issue_id, commit.sha))
+                if _has_file(config, issue_id):
+                    report.skipped.append((issue_id, commit.sha, "its file has problems (run "
+                                                                 "`issuelog check`)"))
+                else:
+                    report.unknown.append((issue_id, commit.sha))
                 continue
             if issue.fixed_in and commit.sha.startswith(issue.fixed_in):
                 continue  # this very commit closed it already
@@ -151,6 +155,15 @@ def close_from_commits(config: Config, revisions: Sequence[str] = ("HEAD",)) -> 
             report.closed.append((issue_id, commit.sha))
             report.paths.append(edit.path)
     return report
+
+
+def _has_file(config: Config, issue_id: str) -> bool:
+    """Whether an issue file of that ID exists (one `check` cannot read, when it is not loaded)."""
+    try:
+        find_issue_file(config, issue_id)
+    except UsageError:
+        return False
+    return True
 
 
 def on_default_branch(config: Config) -> bool:
