@@ -41,6 +41,7 @@ def test_metrics_parse_back_with_prometheus_client(
         "issuelog_issue_occurrences": "counter",
         "issuelog_file_problems": "gauge",
         "issuelog_oldest_open_issue_age_days": "gauge",
+        "issuelog_incident_interval_seconds": "histogram",
     }
     found = samples(text)
     # Ages count to the day the metrics are read (ISSUES.md shows none).

@@ -1389,4 +1389,5 @@ def main() -> None:
         sys.exit(EXIT_INTERNAL)
 
 
+from issuelog.cli import incidents as _incidents  # noqa: E402,F401  (registers its commands)
 from issuelog.cli import publish as _publish  # noqa: E402, F401 (registers `publish`)

@@ -39,6 +39,8 @@ ISSUE_FIELDS = (
     "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
     "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
     "last_seen", "reference", "reference_only",
+    # The incident timeline (optional, dated to the minute) and the commit that fixed an issue.
+    "started", "detected", "acknowledged", "mitigated", "fixed_in",
 )
 
 DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")
@@ -77,7 +79,9 @@ class Config:
     severities: tuple[Severity, ...] = _key(
         DEFAULT_SEVERITIES,
         "Each: `name`, `label`, `emoji`, `description`, `response_time`, `sla` (`4h`, `3 days`, "
-        "`1w`), `before` (see below). They **extend** the defaults: an entry named like a default "
+        "`1w`), `response_sla` (the Response Time as a duration, the target for acknowledging; "
+        "defaults: Immediate `15m`, Same day `24h`, Within 3 days `3 days`, When convenient none), "
+        "`before` (see below). They **extend** the defaults: an entry named like a default "
         "replaces it in place, a new one is added after the others (least severe) or before the "
         "one its `before` names.",
         kind="tables", shown="critical 🔴 (Immediate, SLA 4h), high 🟠 (Same day, 24h), medium 🟡 "
@@ -135,6 +139,13 @@ class Config:
         "", "This repository's name in the PostgreSQL table of `issuelog publish`. Empty: the "
         "`origin` URL without credentials or `.git` (`https://github.com/acme/api`), else the "
         "directory's name.", "this repository's name in PostgreSQL (publish); empty: the origin URL")
+    closing_keywords: tuple[str, ...] = _key(
+        ("fix", "fixes", "fixed", "close", "closes", "closed", "resolve", "resolves", "resolved"),
+        "Words that, before one or more IDs (`ISSUE-007` or `#7`, commas between), in a commit "
+        "message on the default branch, resolve those issues (any case, an optional colon: "
+        "`Fixes: ISSUE-007`). `[]`: commits close nothing. See [Closing from commits]"
+        "(#closing-from-commits).",
+        "a commit saying `Fixes: ISSUE-007` on the default branch resolves it")
     # Where the configuration was found: not keys of it.
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
@@ -270,7 +281,9 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
         for name, value in (("name", severity.name), ("label", severity.label),
                             ("emoji", severity.emoji), ("description", severity.description),
                             ("response_time", severity.response_time),
-                            ("sla", format_duration(severity.sla) if severity.sla else "")):
+                            ("sla", format_duration(severity.sla) if severity.sla else ""),
+                            ("response_sla", format_duration(severity.response_sla)
+                             if severity.response_sla else "")):
             if value:
                 lines.append(f"# {name} = {_toml_value(value)}")
     lines += ["", "# Statuses: `open` ones count as open, `resolved` ones as fixed."]
@@ -449,6 +462,10 @@ def _check_lists(where: str, config: Config) -> None:
             raise ConfigError(f"{where}: 'required' lists '{key}'. Did you mean '{hint}'?")
     if any(not pattern.strip() for pattern in config.render_branches):
         raise ConfigError(f"{where}: 'render_branches' must not contain empty names")
+    for keyword in config.closing_keywords:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z-]*", keyword):
+            raise ConfigError(f"{where}: 'closing_keywords' holds {keyword!r}: each must be a word "
+                              "of letters, such as \"fixes\"")
     for kind, names in (("severities", [s.name for s in config.severities]),
                         ("statuses", [s.name for s in config.statuses]),
                         ("phases", list(config.phases)), ("categories", list(config.categories))):

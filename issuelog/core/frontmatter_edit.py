@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -308,3 +308,8 @@ def read_frontmatter(text: str, name: str = "<issue>") -> CommentedMap:
 def today() -> date:
     """Today's date; the one place edits ask the clock (the rendered log never does)."""
     return date.today()
+
+
+def now() -> datetime:
+    """The local time to the minute, for timeline moments (`issuelog ack`): the clock's other door."""
+    return datetime.now().replace(second=0, microsecond=0)

@@ -26,6 +26,8 @@ class Severity:
     description: str = ""
     response_time: str = ""
     sla: timedelta | None = None
+    #: `response_time` as a duration: the target for acknowledging an issue (None: no target).
+    response_sla: timedelta | None = None
 
 
 @dataclass(frozen=True)
@@ -41,11 +43,11 @@ class Status:
 
 DEFAULT_SEVERITIES = (
     Severity("critical", "Critical", "🔴", "App crashes, data loss, security vulnerability",
-             "Immediate", timedelta(hours=4)),
+             "Immediate", timedelta(hours=4), timedelta(minutes=15)),
     Severity("high", "High", "🟠", "Feature broken, blocking development", "Same day",
-             timedelta(hours=24)),
+             timedelta(hours=24), timedelta(hours=24)),
     Severity("medium", "Medium", "🟡", "Feature degraded, workaround exists", "Within 3 days",
-             timedelta(weeks=1)),
+             timedelta(weeks=1), timedelta(days=3)),
     Severity("low", "Low", "🟢", "Minor issue, cosmetic, nice-to-have fix", "When convenient",
              timedelta(weeks=2)),
 )
@@ -164,19 +166,21 @@ def _severity(where: str, index: int, item: dict[str, Any]) -> Severity:
         if key not in _SEVERITY_KEYS:
             raise unknown_key(f"{where}: severities[{index}]", key, _SEVERITY_KEYS)
     name = _required_str(where, f"severities[{index}]", item, "name")
-    sla = None
-    if "sla" in item:
-        try:
-            sla = parse_duration(str(item["sla"]))
-        except (ValueError, OverflowError) as error:
-            raise ConfigError(f"{where}: severities[{index}].sla: {error}") from None
+    durations: dict[str, timedelta | None] = {"sla": None, "response_sla": None}
+    for key in durations:
+        if key in item:
+            try:
+                durations[key] = parse_duration(str(item[key]))
+            except (ValueError, OverflowError) as error:
+                raise ConfigError(f"{where}: severities[{index}].{key}: {error}") from None
     return Severity(
         name=name,
         label=str(item.get("label", name.replace("_", " ").title())),
         emoji=str(item.get("emoji", "")),
         description=str(item.get("description", "")),
         response_time=str(item.get("response_time", "")),
-        sla=sla,
+        sla=durations["sla"],
+        response_sla=durations["response_sla"],
     )
 
 

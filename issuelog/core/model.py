@@ -18,9 +18,12 @@ from issuelog.core.config import ISSUE_FIELDS, Config, Status, closest_name
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
     "id", "title", "status", "severity", "phase", "category", "component",
-    "reporter", "assignee", "error_type", "error_message", "fingerprint",
+    "reporter", "assignee", "error_type", "error_message", "fingerprint", "fixed_in",
 )
-DATE_FIELDS = ("reported", "resolved", "last_seen")
+#: An incident's timeline, in the order its moments happen (see `timeline_problems`).
+TIMELINE_FIELDS = ("started", "detected", "acknowledged", "mitigated", "resolved")
+DATE_FIELDS = ("reported", "resolved", "last_seen", "started", "detected", "acknowledged",
+               "mitigated")
 #: Dates a file may declare unknown with `<key>_unknown: true` (an imported log never said).
 UNKNOWN_DATE_FIELDS = ("reported", "resolved")
 #: The dates an issue may carry: date arithmetic (weeks back, ages) stays inside Python's range.
@@ -110,6 +113,13 @@ class Issue:
     # Knowledge (symptom, cause, solution) rather than something that happened: shown in the
     # Common Issues Reference, left out of every figure, needs no dates (see the README).
     reference_only: bool = False
+    # The incident timeline (`started` to `mitigated`; `reported` and `resolved` above) and the
+    # commit whose message closed the issue.
+    started: Day | None = None
+    detected: Day | None = None
+    acknowledged: Day | None = None
+    mitigated: Day | None = None
+    fixed_in: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     present: frozenset[str] = frozenset()
@@ -538,7 +548,8 @@ def _coerce_date(key: str, value: Any) -> tuple[Any, str | None]:
                       f"write a real day as YYYY-MM-DD, e.g. {key}: {nearest_day(value.text)}")
     parsed = _as_date(value)
     if parsed is None:
-        return None, f"'{key}' must be a date like 2026-01-10, got {value!r}"
+        example = '"2026-01-10 14:05"' if key in TIMELINE_FIELDS else "2026-01-10"
+        return None, f"'{key}' must be a date like {example}, got {value!r}"
     return parsed, None
 
 
@@ -646,7 +657,8 @@ def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     status = config.status(issue.status)
     found = [*_field_problems(issue, config), *_reference_problems(issue, status),
              *_date_flag_problems(issue, status), *_date_problems(issue, status)]
-    return [Problem(shown, issue.line_of(key), message) for key, message in found]
+    return [*(Problem(shown, issue.line_of(key), message) for key, message in found),
+            *timeline_problems(issue, shown)]
 
 
 def _field_problems(issue: Issue, config: Config) -> list[tuple[str, str]]:
@@ -729,6 +741,33 @@ def _date_problems(issue: Issue, status: Status | None) -> list[tuple[str, str]]
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
         found.append(("resolved", f"resolved {issue.resolved} is before reported {issue.reported}"))
     return found
+
+
+def timeline_problems(issue: Issue, shown: str) -> list[Problem]:
+    """One problem for each timeline moment dated before an earlier one (`TIMELINE_FIELDS`).
+
+    Missing moments are skipped: `mitigated` is compared with `acknowledged`, else `detected`,
+    else `started`. `reported` may fall anywhere after `started` (a customer reports before or
+    after the alert fires), so it is only checked against `started` and `resolved`.
+    """
+    problems: list[Problem] = []
+    keys = [key for key in TIMELINE_FIELDS if getattr(issue, key) is not None]
+    pairs = list(zip(keys, keys[1:], strict=False))
+    if issue.reported is not None and issue.started is not None:
+        pairs.insert(0, ("started", "reported"))
+    for earlier, later in pairs:
+        first, then = getattr(issue, earlier), getattr(issue, later)
+        if _before(then, first):
+            problems.append(Problem(shown, issue.line_of(later),
+                                    f"'{later}' {_moment(then)} is before '{earlier}' "
+                                    f"{_moment(first)}: the timeline runs "
+                                    f"{' <= '.join(TIMELINE_FIELDS)}"))
+    return problems
+
+
+def _moment(value: Day) -> str:
+    """A timeline value as it is written: `2026-03-01 14:05`, or the day alone."""
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value.isoformat()
 
 
 #: How alike (difflib's ratio) an unknown key and a known field must be for the key to be taken

@@ -161,10 +161,24 @@ def run_ci(config: Config, context: CiContext) -> CiReport:
     if decision.mode is Mode.RENDER:
         report.log.insert(0, f"{context.service}: branch '{decision.branch}', where "
                              f"{config.output} is rendered")
+        if not report.problems and decision.branch == (
+                context.default_branch or default_branch_name(top, config.default_branch)):
+            _close_from_commits(config, report)
         _update_log(config, report, write=True)
     else:
         _check_pull_request(config, context, decision, top, report)
     return report
+
+
+def _close_from_commits(config: Config, report: CiReport) -> None:
+    """Resolve the issues that commits on the default branch close; leave the files for the job."""
+    from issuelog.git.trailers import close_from_commits, report_lines
+
+    closing = close_from_commits(config, ["HEAD"])
+    report.log += [f"commits: {line}" for line in report_lines(closing, config)]
+    if closing.paths:
+        report.log.append(f"commits: {len(closing.paths)} issue file(s) changed; left in the work "
+                          "tree for the job to commit")
 
 
 def _check_pull_request(config: Config, context: CiContext, decision: Decision, top: Path,

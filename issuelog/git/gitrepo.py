@@ -383,6 +383,12 @@ def current_branch(top: Path | None) -> str | None:
 
 # --- set-up ---------------------------------------------------------------------------------------
 
+def rebase_in_progress(top: Path) -> bool:
+    """Whether `git rebase` is replaying commits in this work tree (its hooks run per commit)."""
+    return any((top / _text(["rev-parse", "--git-path", name], top)).is_dir()
+               for name in ("rebase-merge", "rebase-apply"))
+
+
 def hooks_directory(top: Path) -> Path:
     """Where git looks for hooks (honours core.hooksPath and linked work trees)."""
     return (top / _text(["rev-parse", "--git-path", "hooks"], top)).resolve()

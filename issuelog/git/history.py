@@ -87,6 +87,8 @@ def diff_as_data(result: DiffResult, config: Config, link_base: str = "") -> dic
                 "status": change.issue.status,
                 "severity": change.issue.severity,
                 "link": None if change.kind == "removed" else issue_url(change.issue, config, link_base),
+                # The commit whose message resolved it (`Fixes: ISSUE-007`), or None.
+                "resolved_by": (change.issue.fixed_in or None) if change.kind == "resolved" else None,
                 "fields": [{"field": item.field, "from": item.old, "to": item.new}
                            for item in change.fields],
             }

@@ -31,6 +31,7 @@ from issuelog.git.gitrepo import (
     hooks_directory,
     is_fresh_merge,
     is_unpublished,
+    rebase_in_progress,
     relative_to_work_tree,
     set_config,
     work_tree_root,
@@ -38,7 +39,7 @@ from issuelog.git.gitrepo import (
 from issuelog.project.logfile import render_skipped_on, update_log
 
 DRIVER = "issuelog"
-HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite")
+HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite", "post-commit")
 MARKER = "# installed by `issuelog install-hooks`"
 ATTRIBUTES = ".gitattributes"
 
@@ -157,12 +158,40 @@ def duplicate_ids_message(config: Config) -> str:
     return "\n".join(lines)
 
 
+def _close_from_new_commits(config: Config, revisions: list[str], advice: str) -> HookResult:
+    """On the default branch, resolve the issues the new commits' messages close."""
+    from issuelog.git.trailers import close_from_commits, on_default_branch, report_lines
+
+    if not on_default_branch(config):
+        return HookResult("")
+    try:
+        report = close_from_commits(config, revisions)
+    except GitUnavailable:
+        return HookResult("")  # ORIG_HEAD missing: nothing merged to read
+    lines = [f"issuelog: {line}" for line in report_lines(report, config)]
+    if report.paths:
+        shown = " ".join(display_path(path, config) for path in report.paths)
+        lines.append(f"issuelog: {shown} changed; {advice} (git commit {shown})")
+    return HookResult("\n".join(lines))
+
+
+def _joined(first: HookResult, second: HookResult) -> HookResult:
+    """Two hook results as one: both messages, the worse exit status."""
+    message = "\n".join(text for text in (first.message, second.message) if text)
+    return HookResult(message, max(first.exit_code, second.exit_code))
+
+
 def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
     """Do a hook's job; return what to tell the user and the hook's exit status."""
     if name not in HOOKS:
         raise UsageError(f"unknown hook '{name}' (known: {', '.join(HOOKS)})")
     if name == "post-rewrite" and arguments[:1] != ["rebase"]:
         return HookResult("")  # `git commit --amend` leaves the log as the author committed it
+    if name == "post-commit":
+        top = work_tree_root(config.root)
+        if top is None or rebase_in_progress(top):
+            return HookResult("")  # a rebase's commits are read once it is done (post-rewrite)
+        return _close_from_new_commits(config, ["-1", "HEAD"], "commit them")
     duplicates = duplicate_ids_message(config)
     if name == "pre-merge-commit":
         if duplicates:
@@ -171,6 +200,18 @@ def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
         return HookResult("")
     if duplicates:
         return HookResult(duplicates, 1)  # after the fact: git no longer looks at the status
+    result = _render_after(name, config)
+    # After the merge commit or the rebased tip is final (amended with the log), so that a
+    # trailer in its own message records the commit that stays. ORIG_HEAD is the tip before.
+    closing = _close_from_new_commits(config, ["ORIG_HEAD..HEAD"], "commit them")
+    if closing.message and refresh_log(config).written:
+        closing = _joined(closing, HookResult(f"issuelog: re-rendered "
+                                              f"{display_path(config.output_path, config)}"))
+    return _joined(result, closing)
+
+
+def _render_after(name: str, config: Config) -> HookResult:
+    """Re-render the log after a merge or a rebase; amend the new commit with it when unpublished."""
     update = refresh_log(config)
     if not update.written:
         return HookResult(f"issuelog: {update.message}" if update.message else "")

@@ -53,6 +53,20 @@ def analysis_data(analysis: Analysis) -> dict[str, Any]:
              "breaches": r.breaches}
             for r in summary.resolution_rows
         ],
+        # Nearest-rank percentiles of each interval with data (README: "Incident timings").
+        "timings": [
+            {"severity": t.severity.name, "interval": t.interval.name, "count": t.count,
+             "median_seconds": _seconds(t.median), "p90_seconds": _seconds(t.p90),
+             "target_seconds": _seconds(t.target), "breaches": t.breaches,
+             "breach_rate": t.breach_rate}
+            for t in analysis.timings
+        ],
+        "reopened": {"issues": summary.reopened, "ever_closed": summary.ever_closed,
+                     "rate": summary.reopen_rate},
+        "fingerprints": [
+            {"fingerprint": f.fingerprint, "ids": f.issue_ids, "occurrences": f.occurrences}
+            for f in summary.fingerprints
+        ],
         "suggestions": [
             {"priority": s.priority, "rule": s.rule, "subject": s.subject, "message": s.message,
              "ids": s.issue_ids}
@@ -120,6 +134,26 @@ def analysis_text(analysis: Analysis) -> str:
     if summary.unknown_resolution_date:
         out.append(f"  (not counted: {summary.unknown_resolution_date} closed issue(s) with no "
                    "known resolution date)")
+
+    out += ["", "Incident timings (nearest-rank percentiles)"]
+    if analysis.timings:
+        out += ["  " + line for line in _table_lines(
+            ["Severity", "Interval", "n", "Median", "p90", "SLA breaches"],
+            [[t.severity.label, t.interval.label, str(t.count), format_elapsed(t.median),
+              format_elapsed(t.p90),
+              "—" if t.target is None else f"{t.breaches} ({t.breach_rate:.1f}%)"]
+             for t in analysis.timings])]
+    else:
+        out.append("  no interval with both timestamps")
+    if summary.reopened:
+        out.append(f"  Reopened (tagged regression): {summary.reopened} of {summary.ever_closed} "
+                   f"issues ever closed ({summary.reopen_rate:.1f}%)")
+    if summary.fingerprints:
+        out += ["", "Occurrences by fingerprint"]
+        out += ["  " + line for line in _table_lines(
+            ["Fingerprint", "Issues", "Occurrences"],
+            [[f.fingerprint, ", ".join(f.issue_ids), str(f.occurrences)]
+             for f in summary.fingerprints])]
 
     out += ["", "Suggestions"]
     if analysis.suggestions:
