@@ -25,8 +25,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     # The git plumbing: the one module that runs git, below everything that asks git anything.
     ("git plumbing", ("issuelog.git.gitrepo",)),
     ("core: cache", ("issuelog.core.cache",)),
-    ("core: edits", ("issuelog.core.edits",)),
-    ("log: stats", ("issuelog.log.stats",)),
+    ("core: edits", ("issuelog.core.edits", "issuelog.core.timeline")),
+    ("log: stats", ("issuelog.log.stats", "issuelog.log.timings")),
     ("log: charts, listing", ("issuelog.log.charts", "issuelog.log.listing")),
     ("log: formatting", ("issuelog.log.formatting", "issuelog.log.sandbox", "issuelog.log.yaml_text")),
     ("log: render", ("issuelog.log.render",)),
