@@ -109,8 +109,8 @@ def run_command_case(files: dict[str, str], arguments: list[str], stdin: str) ->
 
 def measure_one(root: Path) -> None:
     """Run `check` in this fresh process on a prepared project; print JSON figures."""
+    from issuelog.core.cache import load_issues
     from issuelog.core.config import load_config
-    from issuelog.core.store import load_issues
 
     config = load_config(root)
     baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -29,13 +29,13 @@ sys.path.insert(0, str(ROOT))
 
 from issuelog.core.config import Config, load_config  # noqa: E402
 from issuelog.core.model import SECTIONS  # noqa: E402
+from issuelog.importer import import_drafts, plan_import  # noqa: E402
 from issuelog.importer.fields import (  # noqa: E402
     FIELD_LABELS,
     SECTION_LABELS,
     map_severity,
     map_status,
 )
-from issuelog.importer.reader import import_drafts, plan_import  # noqa: E402
 
 LOGS = Path(__file__).resolve().parent / "import_logs"
 _HEADING = re.compile(r"^(#{1,6})\s")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.log.stats import analyze, daily_trend
 from tests.conftest import Invoke, issue_text, make_tree
 
@@ -65,7 +65,8 @@ def fixture_project(project: Path) -> Path:
 def test_analyze_json_field_by_field(fixture_project: Path, cli: Invoke) -> None:
     data = json.loads(cli("analyze", "--format", "json").stdout)
     assert list(data) == ["today", "days", "statistics", "most_common_errors", "components",
-                          "categories", "trend", "resolution", "suggestions"]
+                          "categories", "trend", "resolution", "timings", "reopened",
+                          "fingerprints", "suggestions"]
     assert data["today"] == "2026-01-16"
     assert data["days"] == 7
     assert data["statistics"] == {

@@ -11,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.frontmatter_edit import edit_frontmatter
 from issuelog.core.model import parse_issue, validate_issue
 from issuelog.core.sections import replace_section
-from issuelog.core.store import load_issues, read_text
+from issuelog.core.store import read_text
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 CORPUS = Path(__file__).parent / "bad_inputs"

@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from issuelog.core.config import load_config
-from issuelog.core.store import highest_id_anywhere, id_file_pattern, state_dir
+from issuelog.core.store import id_file_pattern, state_dir
 from issuelog.git.gitrepo import read_trees, tree_entry_pattern
+from issuelog.project.ids import highest_id_anywhere
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, days_ago, git
 

@@ -14,10 +14,11 @@ import pytest
 from conftest import Invoke, issue_text, make_tree
 
 from issuelog.core import cache
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.errors import TemplateError
 from issuelog.log.render import issue_link, render_log
+from issuelog.project import logfile
 
 GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
 
@@ -53,16 +54,16 @@ def golden(golden_project: Path) -> Path:
 
 def test_warm_render_is_byte_identical_to_cold(golden: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(golden)
-    cold = cache.rendered_log(config)
+    cold = logfile.rendered_log(config)
     assert cold.text == GOLDEN.read_text(encoding="utf-8")
     assert (golden / ".issuelog" / "cache" / cache.PARSED_CACHE).is_file()
     assert (golden / ".issuelog" / "cache" / cache.RENDERED_CACHE).is_file()
-    warm = cache.rendered_log(config)
+    warm = logfile.rendered_log(config)
     assert warm.text == cold.text and warm.issue_count == 13
     # Without the rendered log, the issues come from the parse cache and are rendered again.
     (golden / ".issuelog" / "cache" / cache.RENDERED_CACHE).unlink()
     monkeypatch.setattr(cache, "parse_issue", no_parsing)
-    assert cache.rendered_log(config).text == cold.text
+    assert logfile.rendered_log(config).text == cold.text
 
 
 def test_cached_issues_equal_freshly_parsed_ones(golden: Path) -> None:
@@ -76,36 +77,36 @@ def test_cached_issues_equal_freshly_parsed_ones(golden: Path) -> None:
 
 def test_same_size_edit_with_a_new_mtime_is_seen(golden: Path) -> None:
     config = load_config(golden)
-    first = cache.rendered_log(config).text
+    first = logfile.rendered_log(config).text
     assert first is not None and "Secrets written to logs" in first
     path = next((golden / "issues").glob("ISSUE-004-*.md"))
     edit_keeping_size(path, "Secrets written to logs", "Secrets printed to logs")
     issue = {i.id: i for i in load_issues(config).issues}["ISSUE-004"]
     assert issue.title == "Secrets printed to logs"
-    again = cache.rendered_log(config).text
+    again = logfile.rendered_log(config).text
     assert again is not None and "Secrets printed to logs" in again
 
 
 def test_a_new_or_removed_file_changes_the_log(golden: Path) -> None:
     config = load_config(golden)
-    before = cache.rendered_log(config)
+    before = logfile.rendered_log(config)
     make_tree(golden, {"issues/ISSUE-014-added.md": issue_text("ISSUE-014", "Added later")})
     age_files(golden / "issues")
-    added = cache.rendered_log(config)
+    added = logfile.rendered_log(config)
     assert added.issue_count == before.issue_count + 1 and "Added later" in (added.text or "")
     (golden / "issues" / "ISSUE-014-added.md").unlink()
-    assert cache.rendered_log(config).text == before.text
+    assert logfile.rendered_log(config).text == before.text
 
 
 def test_configuration_and_templates_invalidate_the_log(golden: Path) -> None:
     config = load_config(golden)
-    before = cache.rendered_log(config).text
+    before = logfile.rendered_log(config).text
     toml = golden / "issuelog.toml"
     toml.write_text(toml.read_text(encoding="utf-8").replace('project = "', 'project = "Renamed '))
-    renamed = cache.rendered_log(load_config(golden)).text
+    renamed = logfile.rendered_log(load_config(golden)).text
     assert renamed is not None and renamed != before and "Renamed" in renamed
     make_tree(golden, {".issuelog/templates/ISSUES.md.j2": "{{ summary.total }} issues\n"})
-    assert cache.rendered_log(load_config(golden)).text == "13 issues\n"
+    assert logfile.rendered_log(load_config(golden)).text == "13 issues\n"
 
 
 def test_problems_are_the_same_from_the_cache(project: Path) -> None:
@@ -121,7 +122,7 @@ def test_problems_are_the_same_from_the_cache(project: Path) -> None:
     assert len(cold) == 3
     assert (project / ".issuelog" / "cache" / cache.PARSED_CACHE).is_file()
     assert load_issues(config).problems == cold
-    result = cache.rendered_log(config)
+    result = logfile.rendered_log(config)
     assert result.text is None and result.problems == cold
 
 
@@ -152,7 +153,7 @@ emoji = "🚨"
 def test_files_edited_a_moment_ago_are_not_cached(project: Path) -> None:
     make_tree(project, {"issues/ISSUE-001-new.md": issue_text()})
     config = load_config(project)
-    cache.rendered_log(config)
+    logfile.rendered_log(config)
     directory = project / ".issuelog" / "cache"
     assert not (directory / cache.RENDERED_CACHE).exists()
     assert not (directory / cache.PARSED_CACHE).exists()
@@ -160,15 +161,15 @@ def test_files_edited_a_moment_ago_are_not_cached(project: Path) -> None:
 
 def test_a_damaged_or_foreign_cache_counts_as_empty(golden: Path) -> None:
     config = load_config(golden)
-    expected = cache.rendered_log(config).text
+    expected = logfile.rendered_log(config).text
     directory = golden / ".issuelog" / "cache"
     (directory / cache.RENDERED_CACHE).write_bytes(b"not a pickle")
     (directory / cache.PARSED_CACHE).write_bytes(b"\x80\x05garbage")
-    assert cache.rendered_log(config).text == expected
+    assert logfile.rendered_log(config).text == expected
     # A cache file naming any other class is refused before anything of it is run.
     payload = {"fingerprint": cache.code_fingerprint(), "payload": {"x": Path("/")}}
     (directory / cache.PARSED_CACHE).write_bytes(pickle.dumps(payload))
-    assert cache._read_cache(directory / cache.PARSED_CACHE, cache.code_fingerprint()) is None
+    assert cache.read_cache(directory / cache.PARSED_CACHE, cache.code_fingerprint()) is None
     assert [i.id for i in load_issues(config).issues][:2] == ["ISSUE-001", "ISSUE-002"]
 
 
@@ -186,7 +187,7 @@ def test_an_unwritable_cache_only_makes_things_slower(golden: Path,
 
     monkeypatch.setattr(cache, "state_dir", refuse)
     config = load_config(golden)
-    assert cache.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+    assert logfile.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
     assert not (golden / ".issuelog").exists()
 
 
@@ -202,7 +203,7 @@ def test_a_cache_that_cannot_be_written_is_not_kept(golden: Path,
 
     monkeypatch.setattr(tempfile, "mkstemp", disk_full)
     config = load_config(golden)
-    assert cache.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+    assert logfile.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
     assert not list((golden / ".issuelog" / "cache").glob("*.pickle"))
 
 
@@ -224,7 +225,7 @@ def test_a_cache_written_from_worker_parts_serves_the_next_run(project: Path,
     age_files(project / "issues")
     config = load_config(project)
     cold = cache.parsed_issue_files(config, minimum_for_workers=1)
-    stored = cache._read_cache(project / ".issuelog" / "cache" / cache.PARSED_CACHE,
+    stored = cache.read_cache(project / ".issuelog" / "cache" / cache.PARSED_CACHE,
                                cache.code_fingerprint())
     assert isinstance(stored, list) and len(stored) > 1  # the workers' parts, as they came
     monkeypatch.setattr(cache, "parse_issue", no_parsing)
@@ -274,8 +275,8 @@ def test_a_damaged_part_empties_the_parse_cache(golden: Path) -> None:
     cache.parsed_issue_files(config)
     path = golden / ".issuelog" / "cache" / cache.PARSED_CACHE
     fingerprint = cache.code_fingerprint()
-    parts = cache._read_cache(path, fingerprint)
-    cache._write_cache(path, fingerprint, [*parts, b"not a pickle"])
+    parts = cache.read_cache(path, fingerprint)
+    cache.write_cache(path, fingerprint, [*parts, b"not a pickle"])
     assert cache._read_parsed_cache(path, fingerprint) == {}
     assert [p.issue.title for p in cache.parsed_issue_files(config) if p.issue][0]
 
@@ -293,16 +294,16 @@ def test_the_template_is_compiled_while_workers_parse(golden: Path, minimum_for_
     monkeypatch.setattr(cache.parsed_issue_files, "__kwdefaults__",
                         {**(cache.parsed_issue_files.__kwdefaults__ or {}),
                          "minimum_for_workers": minimum_for_workers})
-    assert cache.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+    assert logfile.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
 
 
 def test_issue_problems_are_reported_before_a_broken_template(golden: Path) -> None:
     make_tree(golden, {".issuelog/templates/ISSUES.md.j2": "{% for %}\n"})
     config = load_config(golden)
     with pytest.raises(TemplateError, match="ISSUES.md.j2:1"):
-        cache.rendered_log(config)
+        logfile.rendered_log(config)
     make_tree(golden, {"issues/ISSUE-099-broken.md": "---\ntitle: [unclosed\n---\n"})
-    result = cache.rendered_log(config)
+    result = logfile.rendered_log(config)
     assert result.text is None and "ISSUE-099-broken.md" in result.problems[0].path
 
 
@@ -352,8 +353,8 @@ def test_symbolic_links_are_read_anew_each_time(project: Path) -> None:
     age_files(project / "notes")
     config = load_config(project)
     assert cache.scan_issue_files(config) == [("ISSUE-001-linked.md", -1, -1)]
-    assert "First target" in (cache.rendered_log(config).text or "")
+    assert "First target" in (logfile.rendered_log(config).text or "")
     assert not (project / ".issuelog" / "cache" / cache.RENDERED_CACHE).exists()
     (project / "issues" / "ISSUE-001-linked.md").unlink()
     (project / "issues" / "ISSUE-001-linked.md").symlink_to(project / "notes" / "b.md")
-    assert "Other target" in (cache.rendered_log(config).text or "")
+    assert "Other target" in (logfile.rendered_log(config).text or "")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.core.config import DEFAULT_SEVERITIES, format_duration, load_config, parse_duration
+from issuelog.core.config import DEFAULT_SEVERITIES, format_duration, load_config
+from issuelog.core.levels import parse_duration
 from issuelog.errors import ConfigError
 from tests.conftest import Invoke, make_tree
 

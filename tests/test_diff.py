@@ -75,7 +75,7 @@ def test_diff_as_json(history: str, cli: Invoke) -> None:
     assert by_id["ISSUE-007"]["kind"] == "removed"  # on main but not on this branch
     assert by_id["ISSUE-004"] == {
         "kind": "changed", "id": "ISSUE-004", "title": "Cache | stale", "status": "in_progress",
-        "severity": "medium", "link": "issues/ISSUE-004-cache.md",
+        "severity": "medium", "link": "issues/ISSUE-004-cache.md", "resolved_by": None,
         "fields": [{"field": "status", "from": "open", "to": "in_progress"},
                    {"field": "severity", "from": "low", "to": "medium"},
                    {"field": "assignee", "from": "", "to": "Grace"}],
@@ -167,7 +167,7 @@ def test_diff_of_two_refs_never_calls_two_issues_one_and_tells_a_renumbered_one(
     assert data["counts"]["renumbered"] == 1 and data["counts"]["opened"] == 0
     assert data["changes"] == [{
         "kind": "renumbered", "id": "ISSUE-005", "title": "Mine", "status": "open",
-        "severity": "critical", "link": "issues/ISSUE-005-mine.md",
+        "severity": "critical", "link": "issues/ISSUE-005-mine.md", "resolved_by": None,
         "fields": [{"field": "id", "from": "ISSUE-004", "to": "ISSUE-005"}]}]
     markdown = cli("diff", before).stdout  # the work tree as HEAD
     assert "**1 renumbered**" in markdown and "id: ISSUE-004 → ISSUE-005" in markdown

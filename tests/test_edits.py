@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from issuelog.core import edits
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.edits import (
     apply_edit,
@@ -23,7 +24,7 @@ from issuelog.core.edits import (
 )
 from issuelog.core.frontmatter_edit import EMPTY, edit_frontmatter, parse_value
 from issuelog.core.model import parse_issue
-from issuelog.core.store import find_issue_file, load_issues
+from issuelog.core.store import find_issue_file
 from issuelog.errors import IssueFileError, UsageError
 from tests.conftest import issue_text, make_tree
 

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.model import FIELD_ORDER, Issue
 from issuelog.core.sections import markdown_to_html
-from issuelog.core.store import load_issues
 from issuelog.log.export import export_csv, export_html, export_json
 from issuelog.log.listing import CSV_COLUMNS
 from tests.conftest import GOLDEN_TREE, Invoke, files_snapshot, issue_text, make_tree

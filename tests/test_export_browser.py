@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.log.export import export_html
 from tests.conftest import GOLDEN_TREE
 

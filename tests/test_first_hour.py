@@ -18,8 +18,8 @@ import pytest
 import typer
 
 from issuelog.cli import app as cli_module
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
-from issuelog.core.store import load_issues
 from tests.conftest import Invoke, issue_text, make_tree
 
 

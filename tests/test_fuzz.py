@@ -20,12 +20,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.frontmatter_edit import edit_frontmatter
 from issuelog.core.model import Problem, parse_issue, validate_issue
-from issuelog.core.store import cross_file_problems, load_issues
+from issuelog.core.store import cross_file_problems
 from issuelog.errors import IssueFileError, IssuelogError
-from issuelog.importer.reader import import_drafts, plan_ids, read_log
+from issuelog.importer import import_drafts, plan_ids, read_log
 from issuelog.ops.record import EVENT_KEYS, RecordResult, record_lines
 from tests.conftest import issue_text
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from tests.conftest import Invoke
 from tests.test_interrupted_writes import run_issuelog, start_issuelog
 

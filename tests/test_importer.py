@@ -9,24 +9,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, config_from_mapping
+from issuelog.core.model import as_date
 from issuelog.core.sections import read_section
-from issuelog.core.store import load_issues
-from issuelog.importer.reader import (
+from issuelog.importer import (
     Draft,
     ImportPlan,
     fitting_id,
     import_drafts,
-    is_missing,
-    map_severity,
-    map_status,
-    parse_date,
     plan_import,
     read_log,
     split_title,
 )
+from issuelog.importer.fields import is_missing, map_severity, map_status, parse_date
 from issuelog.log.render import render_log
-from issuelog.log.stats import as_date
 from issuelog.project.scaffold import check_values
 from tests.conftest import issue_text
 
@@ -297,6 +294,18 @@ def test_defaults_apply_only_where_the_entry_says_nothing() -> None:
     plan = read("shape-numbered.md", default_severity="low", default_status="in_progress")
     assert [d.value("severity") for d in plan.drafts] == ["low", "low", "low"]
     assert [d.value("status") for d in plan.drafts] == ["resolved", "resolved", "in_progress"]
+
+
+def test_the_default_severity_is_the_one_configured_default(tmp_path: Path) -> None:
+    # Without `medium`, `new` takes the middle severity; the importer takes the same one.
+    from issuelog.project.scaffold import default_severity
+
+    config = config_from_mapping({"severities_replace": True, "severities": [
+        {"name": name} for name in ("blocker", "major", "minor", "trivial", "cosmetic")]},
+        root=tmp_path)
+    plan = read_log("## BUG-1: Login fails\n\n**Root Cause:** a typo\n", config)
+    assert default_severity(config) == "minor"
+    assert [draft.value("severity") for draft in plan.drafts] == ["minor"]
 
 
 def test_unknown_default_is_a_usage_error() -> None:

@@ -18,8 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues, remove_stale_temporaries, write_atomic
+from issuelog.core.store import remove_stale_temporaries, write_atomic
 from issuelog.errors import IssueFileError
 from issuelog.log.render import render_log
 from tests.conftest import issue_text, make_tree

@@ -9,16 +9,17 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Issue
-from issuelog.core.store import load_issues, sort_key
+from issuelog.core.store import sort_key
 from issuelog.errors import UsageError
+from issuelog.log.formatting import plain_table
 from issuelog.log.listing import (
     CSV_COLUMNS,
     Filters,
     check_filters,
     issue_record,
-    plain_table,
     select_issues,
     sort_issues,
     to_csv,

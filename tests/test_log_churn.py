@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.model import Issue
-from issuelog.core.store import load_issues
 from issuelog.errors import ConfigError
 from issuelog.log.export import export_html
 from issuelog.log.render import render_log

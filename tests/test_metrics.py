@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.ops.metrics import metrics_text, serve_metrics
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.test_analyze import FIXTURE
@@ -41,6 +41,7 @@ def test_metrics_parse_back_with_prometheus_client(
         "issuelog_issue_occurrences": "counter",
         "issuelog_file_problems": "gauge",
         "issuelog_oldest_open_issue_age_days": "gauge",
+        "issuelog_incident_interval_seconds": "histogram",
     }
     found = samples(text)
     # Ages count to the day the metrics are read (ISSUES.md shows none).

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.model import Issue, Problem
 from issuelog.core.sections import read_section
-from issuelog.core.store import load_issues
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.ops import fingerprint
 from issuelog.ops.record import (

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.frontmatter_edit import edit_frontmatter
 from issuelog.core.model import parse_issue
-from issuelog.core.store import load_issues
 from issuelog.ops.fingerprint import ErrorSignature
 from issuelog.ops.record import ErrorEvent, record_event
 from tests.conftest import issue_text

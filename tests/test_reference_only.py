@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.model import Issue, parse_issue, validate_issue
-from issuelog.core.store import load_issues
-from issuelog.importer.reader import log_date, read_log
+from issuelog.importer import log_date, read_log
 from issuelog.log.stats import analyze, summarize, time_to_resolve
 from issuelog.ops.metrics import metrics_text
 from issuelog.project.scaffold import create_issue

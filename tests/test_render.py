@@ -15,17 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
-from issuelog.core.store import load_issues
 from issuelog.errors import TemplateError
-from issuelog.log.render import (
-    format_elapsed,
-    normalize_output,
-    render_log,
-    table_cell,
-    url_path,
-    yaml_scalar,
-)
+from issuelog.log.formatting import format_elapsed, table_cell, yaml_scalar
+from issuelog.log.render import normalize_output, render_log, url_path
 
 GOLDEN = Path(__file__).parent / "golden" / "ISSUES.md"
 

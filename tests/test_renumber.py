@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.git.renumber import plan_renumbering
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 from tests.git_helpers import commit_all, git

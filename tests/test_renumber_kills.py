@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from tests.conftest import MINIMAL_CONFIG, issue_text, make_tree
 from tests.git_helpers import commit_all, git
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from jinja2.sandbox import SandboxedEnvironment
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import builtin_templates_dir, load_config
 from issuelog.core.frontmatter_edit import edit_frontmatter, read_frontmatter
 from issuelog.core.model import parse_issue
-from issuelog.core.store import load_issues
 from issuelog.errors import IssueFileError, TemplateError
 from issuelog.log.render import make_environment, render_diff, render_log
 from issuelog.log.stats import IssueDiff

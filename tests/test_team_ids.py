@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import load_issues
 from issuelog.git.renumber import base_id_conflicts
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, git

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import builtin_templates_dir, load_config
 from issuelog.core.model import parse_issue
-from issuelog.core.store import load_issues
 from issuelog.log.export import export_html
 from issuelog.log.render import render_log
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree

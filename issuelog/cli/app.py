@@ -8,6 +8,11 @@ arguments, calls the core and prints:
     log.py        check, render, export, diff, ci, renumber
     importing.py  import
     ops.py        record, analyze, metrics
+    search.py     search, similar, mcp
+    incidents.py  ack, mitigate, close-from-commits, history
+    publish.py    publish
+
+`database.py` holds the `--database` and `--repo` options of list, analyze and metrics.
 
 `common.py` holds what they share: output formats, printing helpers, Tab completers and
 git-style help (`GitStyleCommand`).
@@ -44,7 +49,7 @@ from typer.core import TyperGroup
 from typer.exceptions import TyperException
 
 from issuelog import __version__
-from issuelog.cli import daily, importing, log, ops, setup
+from issuelog.cli import daily, importing, incidents, log, ops, publish, search, setup
 from issuelog.cli.completion import BASH_SCRIPT, CommandSpec, Kind
 from issuelog.errors import IssuelogError, exit_code
 
@@ -57,7 +62,7 @@ with contextlib.suppress(AttributeError, TypeError):
     typer._completion_shared._completion_scripts["bash"] = BASH_SCRIPT
 
 #: The command modules, in the order `issuelog --help` lists their commands.
-COMMAND_MODULES = (setup, daily, log, importing, ops)
+COMMAND_MODULES = (setup, daily, log, importing, ops, search, incidents, publish)
 
 
 class IssuelogGroup(TyperGroup):

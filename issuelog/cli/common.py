@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -20,6 +20,7 @@ from issuelog.errors import IssuelogError, UsageError
 if TYPE_CHECKING:
     from typer._click import Context, HelpFormatter  # typer vendors click and exports neither
 
+    from issuelog.core.edits import Edit
     from issuelog.core.model import Problem
 
 Callback = TypeVar("Callback", bound=Callable[..., object])
@@ -81,6 +82,25 @@ def completer(key: str) -> Callable[[str], list[str]]:
         return values_of(key, incomplete, config, read_cache(config) or {})
 
     return complete
+
+
+IdArgument = Annotated[str, typer.Argument(metavar="ID", help="ISSUE-007, 7 or 007.",
+                                           autocompletion=complete_ids)]
+
+
+def print_edit(edit: Edit, config: Config) -> None:
+    """One line per changed key (`ISSUE-007 status: open -> resolved`), or say nothing changed."""
+    from issuelog.core.edits import shown_value
+    from issuelog.core.store import display_path
+
+    shown = display_path(edit.path, config)
+    if edit.unchanged:
+        typer.echo(f"{edit.issue_id} unchanged ({shown} already says so)", err=True)
+        return
+    for key, (before, after) in edit.changed.items():
+        typer.echo(f"{edit.issue_id} {key}: {shown_value(before)} -> {shown_value(after)}")
+    if edit.resolution_changed:
+        typer.echo(f"{edit.issue_id} Resolution section updated")
 
 
 # --- help as git writes it ----------------------------------------------------------------------

@@ -104,7 +104,7 @@ def read_cache(config: Config) -> Cache | None:
 
 def used_values(config: Config) -> dict[str, list[str]]:
     """The components, assignees, reporters, tags and phases the issues use, sorted."""
-    from issuelog.core.store import load_issues
+    from issuelog.core.cache import load_issues
 
     found: dict[str, set[str]] = {key: set() for key in USED_VALUE_FIELDS}
     for issue in load_issues(config, bodies=False).issues:

@@ -15,16 +15,17 @@ import typer
 from issuelog.cli.common import (
     Commands,
     Format,
-    complete_ids,
+    IdArgument,
     completer,
     parse_date,
+    print_edit,
     print_problems,
 )
+from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
 from issuelog.core.config import Config, load_project
 from issuelog.errors import IssueFileError, ProblemsFound, UsageError
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
-    from issuelog.core.edits import Edit
     from issuelog.core.model import Issue
 
 commands = Commands()
@@ -252,26 +253,29 @@ def list_issues(
         help="Sort by FIELD, '-FIELD' in reverse (default: -severity, most severe first).")] = None,
     output_format: Annotated[ListFormat, typer.Option(
         "--format", metavar="FORMAT", help="table, json or csv.")] = ListFormat.table,
+    database: DatabaseOption = None,
+    repo: RepoOption = None,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
+    from issuelog.log.formatting import plain_table
     from issuelog.log.listing import (
         TABLE_COLUMNS,
         Filters,
         issue_record,
         list_issues,
-        plain_table,
         table_rows,
         to_csv,
         to_json,
     )
 
-    config = load_project()
+    config = project_config(database)
     filters = Filters(
         status=tuple(status or ()), severity=tuple(severity or ()), phase=tuple(phase or ()),
         category=tuple(category or ()), component=tuple(component or ()), tag=tuple(tag or ()),
         assignee=tuple(assignee or ()), include_closed=show_all, grep=grep,
     )
-    issues, problems = list_issues(config, filters, sort)
+    issues, problems = list_issues(
+        config, filters, sort, load=lambda bodies: issues_from(config, database, repo, bodies=bodies))
     if problems:
         typer.echo(f"issuelog: {len(problems)} problem(s) in the issue files; "
                    "see `issuelog check`", err=True)
@@ -317,8 +321,6 @@ def _print_rich_table(issues: list[Issue], config: Config) -> None:
     console.print(table)
 
 
-IdArgument = Annotated[str, typer.Argument(metavar="ID", help="ISSUE-007, 7 or 007.",
-                                           autocompletion=complete_ids)]
 ResolutionOption = Annotated[str | None, typer.Option(
     "--resolution", metavar="TEXT", help="Text for the Resolution section (replaces it).")]
 DateOption = Annotated[str | None, typer.Option(
@@ -365,21 +367,6 @@ def _age(issue: Issue) -> int | None:
 
 # --- edits -------------------------------------------------------------------------------------
 
-def _print_edit(edit: Edit, config: Config) -> None:
-    """One line per changed key (`ISSUE-007 status: open -> resolved`), or say nothing changed."""
-    from issuelog.core.edits import shown_value
-    from issuelog.core.store import display_path
-
-    shown = display_path(edit.path, config)
-    if edit.unchanged:
-        typer.echo(f"{edit.issue_id} unchanged ({shown} already says so)", err=True)
-        return
-    for key, (before, after) in edit.changed.items():
-        typer.echo(f"{edit.issue_id} {key}: {shown_value(before)} -> {shown_value(after)}")
-    if edit.resolution_changed:
-        typer.echo(f"{edit.issue_id} Resolution section updated")
-
-
 @commands.add(example="issuelog status 7 in_progress")
 def status(
     issue_id: IdArgument,
@@ -394,7 +381,7 @@ def status(
     config = load_project()
     edit = change_status(config, issue_id, new_status, resolution=resolution,
                          on=parse_date(closed_on, "--date"))
-    _print_edit(edit, config)
+    print_edit(edit, config)
 
 
 @commands.add(example='issuelog resolve 7 --resolution "Retry with backoff."')
@@ -407,7 +394,7 @@ def resolve(
     config = load_project()
     edit = change_status(config, issue_id, resolved_status(config), resolution=resolution,
                          on=parse_date(closed_on, "--date"))
-    _print_edit(edit, config)
+    print_edit(edit, config)
 
 
 @commands.add(example="issuelog reopen 7")
@@ -416,7 +403,7 @@ def reopen(issue_id: IdArgument) -> None:
     from issuelog.core.edits import change_status, reopened_status
 
     config = load_project()
-    _print_edit(change_status(config, issue_id, reopened_status(config)), config)
+    print_edit(change_status(config, issue_id, reopened_status(config)), config)
 
 
 @commands.add(example='issuelog assign 7 "Ada Lovelace"')
@@ -429,7 +416,7 @@ def assign(
     from issuelog.core.frontmatter_edit import EMPTY
 
     config = load_project()
-    _print_edit(update_issue(config, issue_id, {"assignee": name.strip() or EMPTY}), config)
+    print_edit(update_issue(config, issue_id, {"assignee": name.strip() or EMPTY}), config)
 
 
 @commands.add("set", example="issuelog set 7 severity=high tags=db,timeout")
@@ -445,7 +432,7 @@ def set_fields(
 
     config = load_project()
     changes = parse_assignments(assignments)
-    _print_edit(update_issue(config, issue_id, changes), config)
+    print_edit(update_issue(config, issue_id, changes), config)
     for key in changes:
         field_name = misspelt_field(key)
         if field_name is not None:

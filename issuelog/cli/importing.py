@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -14,7 +13,7 @@ from issuelog.core.config import Config, load_project
 from issuelog.errors import UsageError
 
 if TYPE_CHECKING:  # for annotations only: the command imports the core lazily
-    from issuelog.importer.reader import Draft, ImportPlan
+    from issuelog.importer import Draft, ImportPlan
 
 commands = Commands()
 
@@ -48,7 +47,7 @@ def import_log(
 ) -> None:
     """Create one issue file per entry of a hand-kept log (ERRORS.md, ISSUES.md, ...)."""
     from issuelog.core.store import display_path
-    from issuelog.importer.reader import plan_import
+    from issuelog.importer import plan_import
 
     config = load_project()
     plan = plan_import(path, config, default_severity=default_severity,
@@ -77,12 +76,12 @@ def _print_notices(plan: ImportPlan, shown: str, dry_run: bool) -> None:
 
 def _dry_run(plan: ImportPlan, config: Config, shown: str, output_format: Format) -> None:
     """`import --dry-run`: the drafts, and the refusals the import would stop at (exit 2)."""
-    from issuelog.importer.reader import refusals
+    from issuelog.importer import refusals
     from issuelog.importer.report import draft_record
+    from issuelog.log.listing import to_json
 
     if output_format is Format.json:
-        typer.echo(json.dumps([draft_record(draft) for draft in plan.drafts], indent=2,
-                              ensure_ascii=False))
+        typer.echo(to_json([draft_record(draft) for draft in plan.drafts]))
     else:
         _print_draft_table(plan.drafts)
     typer.echo(f"would create {len(plan.drafts)} issue(s) from {shown}; "
@@ -96,8 +95,9 @@ def _import(path: Path, plan: ImportPlan, config: Config, shown: str, output_for
             old_log: OldLog) -> None:
     """Create the files, link them, upgrade earlier reference rows, then retire the old log."""
     from issuelog.core.store import display_path
-    from issuelog.importer.reader import import_drafts, retire_log, upgrade_reference_entries
+    from issuelog.importer import import_drafts, retire_log, upgrade_reference_entries
     from issuelog.importer.report import draft_record
+    from issuelog.log.listing import to_json
 
     retire_log(path, plan, config, old_log.value, check_only=True)  # refuse before writing
     created = import_drafts(plan, config)
@@ -106,10 +106,9 @@ def _import(path: Path, plan: ImportPlan, config: Config, shown: str, output_for
                    "was interrupted before linking)", err=True)
     upgraded = upgrade_reference_entries(plan, config)
     if output_format is Format.json:
-        typer.echo(json.dumps([{**draft_record(draft), "id": issue_id,
-                                "path": display_path(created_path, config)}
-                               for draft, issue_id, created_path in created],
-                              indent=2, ensure_ascii=False))
+        typer.echo(to_json([{**draft_record(draft), "id": issue_id,
+                             "path": display_path(created_path, config)}
+                            for draft, issue_id, created_path in created]))
     else:
         for draft, _, created_path in created:
             typer.echo(f"{display_path(created_path, config)}  (line {draft.line})")
@@ -123,9 +122,6 @@ def _import(path: Path, plan: ImportPlan, config: Config, shown: str, output_for
 def _print_draft_table(drafts: list[Draft]) -> None:
     """The dry run's table: one draft a line, columns padded, the title last and whole."""
     from issuelog.importer.report import DRAFT_COLUMNS, draft_row
+    from issuelog.log.formatting import plain_table
 
-    rows = [list(DRAFT_COLUMNS), *(draft_row(draft) for draft in drafts)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]) - 1)]
-    for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
-        typer.echo("  ".join([*cells, row[-1]]))
+    typer.echo(plain_table(DRAFT_COLUMNS, [draft_row(draft) for draft in drafts]), nl=False)

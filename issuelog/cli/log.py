@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from enum import Enum
 from pathlib import Path
@@ -29,7 +28,8 @@ def check(
              "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
-    from issuelog.core.store import load_issues, typo_hints
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import typo_hints
 
     config = load_project()
     result = load_issues(config, bodies=False)
@@ -44,8 +44,9 @@ def check(
         for hint in hints:
             typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     if output_format is Format.json:
-        typer.echo(json.dumps([{"path": p.path, "line": p.line, "message": p.message}
-                               for p in problems], indent=2))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems]))
     else:
         print_problems(problems)
         files = len({p.path for p in problems})
@@ -67,46 +68,33 @@ def render(
         help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
-    from issuelog.core.cache import rendered_log
-    from issuelog.core.store import check_output_path, display_path, write_bytes_atomic
+    from issuelog.core.store import check_output_path, display_path
+    from issuelog.project.logfile import render_skipped_on, update_log
 
     config = load_project()
     if output is not None:
         check_output_path(output, config, rendered_log=True)
     if output is None:
-        from issuelog.git.hooks import render_skipped_on
-
         branch = render_skipped_on(config)
         if branch is not None:
             typer.echo(f"issuelog: {config.output} is rendered on {', '.join(config.render_branches)} "
                        f"only (render_branches): skipped on '{branch}'", err=True)
             return
-    result = rendered_log(config)
-    if result.text is None:
-        refuse_with_problems(result.problems, "not rendering")
-    text = result.text
-    # Compared and written as UTF-8: a large log decoded again would be a second copy four times
-    # the size of the file (emoji make Python keep four bytes a character).
-    data = text.encode("utf-8")
-    target = output if output is not None else config.output_path
-    shown = display_path(target.resolve(), config)
-    current = target.read_bytes() if target.is_file() else None
-    if current is not None:
-        current = current.replace(b"\r\n", b"\n")  # a checkout with core.autocrlf is not stale
-    if check_only:
-        if current == data:
-            typer.echo(f"{shown} is up to date", err=True)
-            return
-        from issuelog.log.render import unified_diff
-
-        old = current.decode("utf-8", "replace") if current is not None else ""
-        typer.echo(unified_diff(old, text, shown), nl=False)
-        raise ProblemsFound(f"{shown} is stale: run `issuelog render`")
-    counted = _issue_count(result.issue_count, result.reference_only)
-    if current == data:
-        typer.echo(f"{shown} is up to date ({counted})", err=True)
+    update = update_log(config, output=output, write=not check_only)
+    if update.text is None:
+        refuse_with_problems(update.problems, "not rendering")
+    shown = display_path(update.target.resolve(), config)
+    counted = _issue_count(update.issue_count, update.reference_only)
+    if update.current:
+        typer.echo(f"{shown} is up to date" + ("" if check_only else f" ({counted})"), err=True)
         return
-    write_bytes_atomic(target, data)
+    if check_only:
+        from issuelog.log.formatting import unified_diff
+
+        current = update.target.read_bytes() if update.target.is_file() else b""
+        old = current.replace(b"\r\n", b"\n").decode("utf-8", "replace")
+        typer.echo(unified_diff(old, update.text or "", shown), nl=False)
+        raise ProblemsFound(f"{shown} is stale: run `issuelog render`")
     typer.echo(f"wrote {shown} ({counted})", err=True)
 
 
@@ -136,7 +124,8 @@ def export(
         help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
-    from issuelog.core.store import check_output_path, display_path, load_issues, write_atomic
+    from issuelog.core.cache import load_issues
+    from issuelog.core.store import check_output_path, display_path, write_atomic
     from issuelog.log.export import export as export_issues
 
     config = load_project()
@@ -176,7 +165,9 @@ def diff(
     config = load_project()
     result = diff_since(config, rev, head)
     if output_format is Format.json:
-        typer.echo(json.dumps(diff_as_data(result, config, link_base), indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        typer.echo(to_json(diff_as_data(result, config, link_base)))
     else:
         typer.echo(render_diff(result.diff, result.base, result.commit, config, link_base), nl=False)
 

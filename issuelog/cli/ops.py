@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from issuelog.cli.common import Commands, Format, parse_date, print_problems, refuse_with_problems
+from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
 from issuelog.core.config import Config, load_project
 from issuelog.errors import ProblemsFound, UsageError
 
@@ -72,6 +72,9 @@ def record(
     refingerprint_all: Annotated[bool, typer.Option(
         "--refingerprint",
         help="Recompute fingerprints made with older rules, then stop.")] = False,
+    suggest: Annotated[bool, typer.Option(
+        "--suggest/--no-suggest",
+        help="Print the best known fix of the same issue, if one is written (on stderr).")] = True,
 ) -> None:
     """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
     from issuelog.ops.record import ErrorEvent, parse_context, read_stack_trace, record_event
@@ -103,7 +106,12 @@ def record(
         context=parse_context(context) if context else {},
         seen=parse_date(seen, "--date"),
     )
-    _print_result(record_event(config, event), config)
+    result = record_event(config, event)
+    _print_result(result, config)
+    if suggest:
+        from issuelog.cli.search import print_known_fix
+
+        print_known_fix(config, event, result)
 
 
 def _refingerprint(config: Config) -> None:
@@ -147,21 +155,32 @@ def analyze(
     today: Annotated[str | None, typer.Option(
         "--today", metavar="YYYY-MM-DD",
         help="Last day of the trend (default: the newest date in the data).")] = None,
+    database: DatabaseOption = None,
+    repo: RepoOption = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
-    from issuelog.core.store import load_issues
+    from issuelog.integrations.rows import recurring_data, recurring_errors, recurring_text
     from issuelog.log.stats import analyze as analyze_issues
     from issuelog.ops.analysis import analysis_data, analysis_text
 
-    config = load_project()
-    result = load_issues(config)
+    config = project_config(database)
+    result = issues_from(config, database, repo, bodies=False)
     if result.problems:
         refuse_with_problems(result.problems, "not analysing")
     analysis = analyze_issues(result.issues, config, days, parse_date(today, "--today"))
+    # Across repositories: the errors that recur in several of them, by fingerprint.
+    recurring = recurring_errors(result.issues, config) if database is not None else None
     if output_format is Format.json:
-        typer.echo(json.dumps(analysis_data(analysis), indent=2, ensure_ascii=False))
+        from issuelog.log.listing import to_json
+
+        data = analysis_data(analysis)
+        if recurring is not None:
+            data["recurring_across_repositories"] = recurring_data(recurring)
+        typer.echo(to_json(data))
     else:
         typer.echo(analysis_text(analysis), nl=False)
+        if recurring is not None:
+            typer.echo(recurring_text(recurring), nl=False)
 
 
 @commands.add(example="issuelog metrics -o /var/lib/node_exporter/issuelog.prom")
@@ -176,20 +195,24 @@ def metrics(
     port: Annotated[int, typer.Option(
         "--port", metavar="PORT", min=0, max=65535,
         help="Port to listen on with --serve (0: any free port).")] = 9108,
+    database: DatabaseOption = None,
+    repo: RepoOption = None,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
-    from issuelog.core.store import check_output_path, load_issues, write_atomic
+    from issuelog.core.store import check_output_path, write_atomic
     from issuelog.ops.metrics import metrics_text
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")
-    config = load_project()
+    if serve and database is not None:
+        raise UsageError("--database cannot be combined with --serve")
+    config = project_config(database)
     if output is not None:
         check_output_path(output, config)
     if serve:
         _serve(config, host, port)
         return
-    result = load_issues(config)
+    result = issues_from(config, database, repo, bodies=False)
     if result.problems:
         refuse_with_problems(result.problems, "no metrics written")
     text = metrics_text(result.issues, config)

@@ -26,12 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from issuelog import __version__
-from issuelog.core.config import Config, builtin_templates_dir
+from issuelog.core.config import Config
 from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.core.store import (
+    IssueSet,
+    cross_file_problems,
     decode_text,
     display_path,
     is_issue_file,
+    issue_files,
     read_bytes,
     read_stamped,
     read_text,
@@ -41,7 +44,7 @@ from issuelog.core.store import (
 from issuelog.errors import IssueFileError
 
 if TYPE_CHECKING:
-    import jinja2
+    pass
 
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.
 CACHE_FORMAT = 3
@@ -152,7 +155,7 @@ def scan_issue_files(config: Config) -> list[Stamp]:
     return stamps
 
 
-def _read_cache(path: Path, fingerprint: str) -> Any:
+def read_cache(path: Path, fingerprint: str) -> Any:
     """The payload of a cache file written by this code, or None (missing, foreign, damaged)."""
     try:
         data = path.read_bytes()
@@ -172,7 +175,7 @@ def _load_plain(data: bytes) -> Any:
         return None
 
 
-def _write_cache(path: Path, fingerprint: str, payload: Any) -> None:
+def write_cache(path: Path, fingerprint: str, payload: Any) -> None:
     """Replace a cache file atomically; a cache that cannot be written is simply not kept."""
     try:
         data = pickle.dumps({"fingerprint": fingerprint, "payload": payload},
@@ -184,7 +187,8 @@ def _write_cache(path: Path, fingerprint: str, payload: Any) -> None:
         return
 
 
-def _is_racy(mtime_ns: int, now_ns: int) -> bool:
+def is_racy(mtime_ns: int, now_ns: int) -> bool:
+    """Whether a file changed so recently that a later change could keep the same time stamp."""
     return mtime_ns >= now_ns - RACY_NS
 
 
@@ -388,7 +392,7 @@ def _read_parsed_cache(path: Path, fingerprint: str) -> dict[str, tuple[Any, ...
     The cache is a list of parts, each a pickled mapping of file names to entries: one part when
     this process wrote it, or the parts worker processes sent back, written as they came.
     """
-    parts = _read_cache(path, fingerprint)
+    parts = read_cache(path, fingerprint)
     entries: dict[str, tuple[Any, ...]] = {}
     for part in parts if isinstance(parts, list) else ():
         loaded = _load_plain(part) if isinstance(part, bytes) else None
@@ -408,18 +412,18 @@ def _update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[A
     process need not pickle ten thousand entries again. `now` is when reading the files began.
     """
     keep = {name: entry for name, entry in results.items()
-            if isinstance(entry, ParsedFile) and not _is_racy(entry.mtime_ns, now)}
+            if isinstance(entry, ParsedFile) and not is_racy(entry.mtime_ns, now)}
     # A file edited a moment ago stays out of the cache until it is older than RACY_NS, so
     # rendering right after an edit does not pay for rewriting the whole cache.
     if not (any(name in keep for name in changed) or not cached.keys() <= results.keys()):
         return
     parsed_files = sum(isinstance(entry, ParsedFile) for entry in results.values())
     if parts and not cached and len(keep) == parsed_files:
-        _write_cache(path, fingerprint, parts)
+        write_cache(path, fingerprint, parts)
     else:
         part = pickle.dumps({name: tuple(entry) for name, entry in keep.items()},
                             protocol=pickle.HIGHEST_PROTOCOL)
-        _write_cache(path, fingerprint, [part])
+        write_cache(path, fingerprint, [part])
 
 
 def _shown(directory: str, path: Path) -> str:
@@ -478,65 +482,54 @@ def state_dir_or_none(config: Config) -> Path | None:
         return None
 
 
-@dataclass
-class RenderedLog:
-    """The text of the log (None when the issue files have problems) and what it was made from."""
+def load_issues(config: Config, *, bodies: bool = True,
+                stamps: list[tuple[str, int, int]] | None = None,
+                while_parsing: Callable[[], None] = lambda: None) -> IssueSet:
+    """Parse and validate every issue file; collect all problems instead of stopping at the first.
 
-    text: str | None
-    issue_count: int  # counted as the log's Total counts: without reference-only entries
-    problems: list[Problem]
-    reference_only: int = 0
-
-
-def rendered_log(config: Config) -> RenderedLog:
-    """The master log's text, reused while nothing it is made from has changed."""
-    started = time.time_ns()  # before the files are examined: see _parsed_issue_files
-    stamps = scan_issue_files(config)
-    key = _log_key(config, stamps)
-    cache_path = state_dir_or_none(config)
-    if cache_path is not None:
-        hit = _read_cache(cache_path / RENDERED_CACHE, key)
-        if isinstance(hit, tuple) and len(hit) == 3:
-            return RenderedLog(hit[0], hit[1], [], hit[2])
-    # Imported here: a log served from the cache needs neither Jinja2 nor the validators.
-    from issuelog.core.store import load_issues
-
-    prepared: list[jinja2.Template] = []
-
-    def prepare_template() -> None:
-        # While worker processes parse, this process would only wait: it imports Jinja2 and
-        # compiles the template meanwhile. A broken template is reported below, after any
-        # problems of the issue files, as without the overlap.
-        from issuelog.log.render import log_template
-
-        try:
-            prepared.append(log_template(config))
-        except Exception:  # render_log compiles it again, and reports the error then
-            return
-
-    result = load_issues(config, bodies=False, stamps=stamps, while_parsing=prepare_template)
-    if result.problems:
-        return RenderedLog(None, len(result.issues), result.problems)
-    from issuelog.log.render import render_log
-
-    text = render_log(result.issues, config, prepared[0] if prepared else None)
-    references = sum(1 for issue in result.issues if issue.reference_only)
-    counted = len(result.issues) - references
-    if cache_path is not None and not any(mtime_ns < 0 or _is_racy(mtime_ns, started)
-                                          for _, _, mtime_ns in stamps):
-        _write_cache(cache_path / RENDERED_CACHE, key, (text, counted, references))
-    return RenderedLog(text, counted, [], references)
+    Unchanged files come from the parse cache; `bodies=False` leaves each `body` empty; `stamps`
+    is the caller's fresh `cache.scan_issue_files`, if it has one; `while_parsing` is the
+    caller's work to do while worker processes parse.
+    """
+    result = IssueSet()
+    for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps,
+                                     while_parsing=while_parsing):
+        result.problems.extend(parsed.problems)
+        if parsed.issue is not None:
+            result.issues.append(parsed.issue)
+    result.problems.extend(cross_file_problems(result.issues, config))
+    result.problems.sort()
+    return result
 
 
-def _log_key(config: Config, stamps: list[Stamp]) -> str:
-    """A digest of everything the log is made from: code, configuration, templates, files."""
-    digest = hashlib.sha256()
-    digest.update(code_fingerprint().encode())
-    digest.update(repr(config).encode())
-    for directory in (config.templates_path, builtin_templates_dir()):
-        for path in sorted(directory.rglob("*")) if directory.is_dir() else ():
-            if path.is_file():
-                digest.update(repr(path.relative_to(directory)).encode())
-                digest.update(path.read_bytes())
-    digest.update(repr(stamps).encode())
-    return digest.hexdigest()
+class IssueIndex:
+    """The issues of a project kept in memory between looks, each re-parsed only when its file
+    changed: the in-process side of this module's cache, for a batch of `record` events.
+
+    A batch re-reads the directory before each event (under the lock), so it sees issues that
+    concurrent recorders created, without parsing every file every time. The inode is part of
+    the key: every issuelog writer replaces a file by renaming a new one into place.
+    """
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self._entries: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+
+    def issues(self) -> list[Issue]:
+        """Every parsable issue file as it is on disk now."""
+        current: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+        for path in issue_files(self.config):
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue
+            key = (info.st_ino, info.st_size, info.st_mtime_ns)
+            cached = self._entries.get(path)
+            if cached is not None and cached[0] == key:
+                current[path] = cached
+                continue
+            text, _ = read_text(path, str(path), self.config.root)
+            issue = parse_issue(path, text, str(path))[0] if text is not None else None
+            current[path] = (key, issue)
+        self._entries = current
+        return [issue for _, issue in current.values() if issue is not None]

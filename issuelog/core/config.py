@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
-import difflib
 import fnmatch
 import functools
 import json
 import re
 import tomllib
 from collections import Counter
-from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
-from datetime import timedelta
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+# Severity, Status, closest_name and format_duration are part of what `config` offers the
+# rest of issuelog (the `as` form exports them); they live in `levels`.
+from issuelog.core.levels import DEFAULT_SEVERITIES as DEFAULT_SEVERITIES
+from issuelog.core.levels import DEFAULT_STATUSES, configured_levels, unknown_key
+from issuelog.core.levels import Severity as Severity
+from issuelog.core.levels import Status as Status
+from issuelog.core.levels import closest_name as closest_name
+from issuelog.core.levels import format_duration as format_duration
 from issuelog.errors import ConfigError, TemplateError, UsageError
 
 CONFIG_FILE = "issuelog.toml"
@@ -22,56 +27,6 @@ PYPROJECT = "pyproject.toml"
 LOG_TEMPLATE = "ISSUES.md.j2"
 ISSUE_TEMPLATE = "issue.md.j2"
 
-
-@dataclass(frozen=True)
-class Severity:
-    """A severity level as shown in the Severity Levels table."""
-
-    name: str
-    label: str
-    emoji: str = ""
-    description: str = ""
-    response_time: str = ""
-    sla: timedelta | None = None
-
-
-@dataclass(frozen=True)
-class Status:
-    """A status; `open` statuses count as open, `resolved` ones as fixed."""
-
-    name: str
-    label: str
-    emoji: str = ""
-    open: bool = True
-    resolved: bool = False
-
-
-DEFAULT_SEVERITIES = (
-    Severity("critical", "Critical", "🔴", "App crashes, data loss, security vulnerability",
-             "Immediate", timedelta(hours=4)),
-    Severity("high", "High", "🟠", "Feature broken, blocking development", "Same day",
-             timedelta(hours=24)),
-    Severity("medium", "Medium", "🟡", "Feature degraded, workaround exists", "Within 3 days",
-             timedelta(weeks=1)),
-    Severity("low", "Low", "🟢", "Minor issue, cosmetic, nice-to-have fix", "When convenient",
-             timedelta(weeks=2)),
-)
-
-DEFAULT_STATUSES = (
-    Status("open", "Open", "🔴", open=True),
-    Status("in_progress", "In Progress", "🟡", open=True),
-    Status("resolved", "Resolved", "🟢", open=False, resolved=True),
-    Status("wont_fix", "Won't Fix", "🔵", open=False),
-    Status("duplicate", "Duplicate", "⚪", open=False),
-)
-
-#: The error tracker's words that `record` users bring along (`tracker_vocabulary = true`).
-TRACKER_SEVERITIES = (
-    Severity("info", "Info", "🔵", "For the record: no action needed", "None"),
-)
-TRACKER_STATUSES = (
-    Status("investigating", "Investigating", "🟣", open=True),
-)
 
 DEFAULT_CATEGORIES = (
     "security", "performance", "reliability", "data_integrity", "configuration",
@@ -84,38 +39,114 @@ ISSUE_FIELDS = (
     "reported", "resolved", "reporter", "assignee", "tags", "related", "files",
     "error_type", "error_message", "fingerprint", "fingerprint_version", "occurrences",
     "last_seen", "reference", "reference_only",
+    # The incident timeline (optional, dated to the minute) and the commit that fixed an issue.
+    "started", "detected", "acknowledged", "mitigated", "fixed_in",
 )
 
 DEFAULT_REQUIRED = ("id", "title", "status", "severity", "reported")
 
 
+def _key(default: Any, doc: str, note: str = "", **more: Any) -> Any:
+    """A configuration key: its default, its README text (`doc`) and its `issuelog.toml` comment.
+
+    `more` may say what the loader and the docs cannot derive from the type: `kind` ("tables"
+    for `[[severities]]` and `[[statuses]]`), `switch` (a flag that shapes those lists: written
+    after the settings in `issuelog.toml`), `shown` (the README's default, when the TOML value
+    does not say it well).
+    """
+    return field(default=default, metadata={"doc": doc, "note": note, **more})
+
+
 @dataclass(frozen=True)
 class Config:
-    """Every setting of a project; the defaults mirror a typical hand-kept log."""
+    """Every setting of a project; the defaults mirror a typical hand-kept log.
 
-    project: str = "Project"
-    id_prefix: str = "ISSUE"
-    id_width: int = 3
-    issues_dir: str = "issues"
-    output: str = "ISSUES.md"
-    templates_dir: str = ".issuelog/templates"
-    severities: tuple[Severity, ...] = DEFAULT_SEVERITIES
-    statuses: tuple[Status, ...] = DEFAULT_STATUSES
-    phases: tuple[str, ...] = ()
-    categories: tuple[str, ...] = DEFAULT_CATEGORIES
-    required: tuple[str, ...] = DEFAULT_REQUIRED
-    default_status: str = "open"
-    charts: bool = True  # Mermaid charts in ISSUES.md (GitHub and GitLab draw them)
-    # Rows each table of ISSUES.md shows at most (0: all): the log stays readable at any size.
-    log_rows: int = 50
-    # Branches (glob patterns) on which ISSUES.md is rendered and checked; empty: every branch.
-    render_branches: tuple[str, ...] = ()
-    # The branch whose issue IDs never move (`renumber`, `check --against`); empty: origin/HEAD,
-    # else main, master or init.defaultBranch.
-    default_branch: str = ""
-    # `new` skips IDs taken on branches with a commit in this many days (the default branch and
-    # the current one always count); 0: every branch, however old.
-    id_branch_days: int = 30
+    Each field that is a configuration key documents itself in its metadata (see `_key`): the
+    loader's type checks and "did you mean" hints, the `issuelog.toml` that `init` writes and the
+    README's configuration table (`configuration_table`) are all made from it.
+    """
+
+    project: str = _key("Project", "Name shown in the title of `ISSUES.md`.")
+    id_prefix: str = _key("ISSUE", "IDs look like `ISSUE-007`.", "IDs look like ISSUE-007")
+    id_width: int = _key(3, "Zero padding; numbering goes on past it (`ISSUE-1000`).",
+                         "zero padding; numbering goes on past it (ISSUE-1000)")
+    issues_dir: str = _key("issues", "One Markdown file per issue (`README.md` there is ignored).",
+                           "one Markdown file per issue")
+    output: str = _key("ISSUES.md", "The rendered log.", "the rendered log")
+    templates_dir: str = _key(
+        ".issuelog/templates", "A template here overrides the built-in one of the same name.",
+        "a template here overrides the built-in one of the same name")
+    severities: tuple[Severity, ...] = _key(
+        DEFAULT_SEVERITIES,
+        "Each: `name`, `label`, `emoji`, `description`, `response_time`, `sla` (`4h`, `3 days`, "
+        "`1w`), `response_sla` (the Response Time as a duration, the target for acknowledging; "
+        "defaults: Immediate `15m`, Same day `24h`, Within 3 days `3 days`, When convenient none), "
+        "`before` (see below). They **extend** the defaults: an entry named like a default "
+        "replaces it in place, a new one is added after the others (least severe) or before the "
+        "one its `before` names.",
+        kind="tables", shown="critical 🔴 (Immediate, SLA 4h), high 🟠 (Same day, 24h), medium 🟡 "
+        "(Within 3 days, 1w), low 🟢 (When convenient, 2w)")
+    severities_replace: bool = _key(
+        False, "`true`: only your `[[severities]]`, no defaults.",
+        "true: only your [[severities]] below, no defaults", switch=True)
+    statuses: tuple[Status, ...] = _key(
+        DEFAULT_STATUSES,
+        "Each: `name`, `label`, `emoji`, `open` (counts as open), `resolved` (counts as fixed), "
+        "`before`. They extend the defaults as severities do.",
+        kind="tables", shown="open 🔴, in_progress 🟡, resolved 🟢, wont_fix 🔵, duplicate ⚪")
+    statuses_replace: bool = _key(
+        False, "`true`: only your `[[statuses]]`, no defaults (a new issue then starts in the "
+        "first open one).", "true: only your [[statuses]] below, no defaults", switch=True)
+    tracker_vocabulary: bool = _key(
+        False, "`true`: the words of an error tracker, for `record`: an `info` 🔵 severity (after "
+        "`low`) and an `investigating` 🟣 status (open).",
+        "true: an 'info' severity and an 'investigating' status, for `record`", switch=True)
+    phases: tuple[str, ...] = _key(
+        (), "Ordered phase names. Empty: any phase is accepted, shown in natural order (`Phase 2` "
+        "before `Phase 10`).", 'in order, e.g. ["Phase 1", "Phase 2"]; empty: any phase is accepted')
+    categories: tuple[str, ...] = _key(
+        DEFAULT_CATEGORIES, "Allowed categories (empty list: any).",
+        "empty: any category is accepted", shown="`" + ", ".join(DEFAULT_CATEGORIES) + "`")
+    required: tuple[str, ...] = _key(DEFAULT_REQUIRED, "Fields every issue must have.",
+                                     "fields every issue must have")
+    default_status: str = _key("open", "Status of a new issue.", "the status of a new issue",
+                               shown='`"open"` (with custom `[[statuses]]`: the first open one)')
+    charts: bool = _key(
+        True, "Mermaid charts in `ISSUES.md` (see [Charts](#charts)); `false` leaves the section "
+        "out.", "Mermaid charts in the rendered log")
+    log_rows: int = _key(
+        50, "Rows each table of `ISSUES.md` shows at most (open issues per severity, resolved per "
+        "phase, won't fix, each reference area); a line under a capped table gives the exact "
+        "number left out and the `issuelog list` command that lists them. `0`: every row. See "
+        "[The rendered log](#the-rendered-log).",
+        "rows each table of the log shows at most; 0: every row")
+    render_branches: tuple[str, ...] = _key(
+        (), "Branches (glob patterns such as `\"release/*\"`) on which `ISSUES.md` is rendered and "
+        "checked. Empty: every branch. Elsewhere `render`, `render --check` and the hooks skip it, "
+        "and `issuelog ci` fails a pull request that changes it (see [Team workflow]"
+        "(#team-workflow)). `issuelog init` inside a git repository writes "
+        "`[\"<default branch>\"]`.",
+        'where the log is rendered and checked, e.g. ["main"]; empty: everywhere')
+    default_branch: str = _key(
+        "", "The branch whose IDs never move (`renumber`, `check --against`). Empty: "
+        "`origin/HEAD`, else `main` or `master`.",
+        "the branch whose IDs never move; empty: origin/HEAD, else main or master")
+    id_branch_days: int = _key(
+        30, "`new` skips IDs taken on branches with a commit in this many days; the default and "
+        "current branches always count. `0`: every branch.",
+        "new skips IDs on branches with no commit in this many days; 0: every branch")
+    publish_repo: str = _key(
+        "", "This repository's name in the PostgreSQL table of `issuelog publish`. Empty: the "
+        "`origin` URL without credentials or `.git` (`https://github.com/acme/api`), else the "
+        "directory's name.", "this repository's name in PostgreSQL (publish); empty: the origin URL")
+    closing_keywords: tuple[str, ...] = _key(
+        ("fix", "fixes", "fixed", "close", "closes", "closed", "resolve", "resolves", "resolved"),
+        "Words that, before one or more IDs (`ISSUE-007` or `#7`, commas between), in a commit "
+        "message on the default branch, resolve those issues (any case, an optional colon: "
+        "`Fixes: ISSUE-007`). `[]`: commits close nothing. See [Closing from commits]"
+        "(#closing-from-commits).",
+        "a commit saying `Fixes: ISSUE-007` on the default branch resolves it")
+    # Where the configuration was found: not keys of it.
     root: Path = field(default_factory=Path.cwd)
     source: Path | None = None
 
@@ -184,26 +215,28 @@ class Config:
         return tuple(s.name for s in self.statuses if s.open)
 
 
-#: The comment each key gets in the `issuelog.toml` that `init` writes.
-_KEY_NOTES = {
-    "id_prefix": "IDs look like ISSUE-007",
-    "id_width": "zero padding; numbering goes on past it (ISSUE-1000)",
-    "issues_dir": "one Markdown file per issue",
-    "output": "the rendered log",
-    "templates_dir": "a template here overrides the built-in one of the same name",
-    "phases": 'in order, e.g. ["Phase 1", "Phase 2"]; empty: any phase is accepted',
-    "categories": "empty: any category is accepted",
-    "required": "fields every issue must have",
-    "default_status": "the status of a new issue",
-    "charts": "Mermaid charts in the rendered log",
-    "render_branches": 'where the log is rendered and checked, e.g. ["main"]; empty: everywhere',
-    "log_rows": "rows each table of the log shows at most; 0: every row",
-    "default_branch": "the branch whose IDs never move; empty: origin/HEAD, else main or master",
-    "id_branch_days": "new skips IDs on branches with no commit in this many days; 0: every branch",
-    "severities_replace": "true: only your [[severities]] below, no defaults",
-    "statuses_replace": "true: only your [[statuses]] below, no defaults",
-    "tracker_vocabulary": "true: an 'info' severity and an 'investigating' status, for `record`",
-}
+#: The TOML kind of a key, from its field's type (`kind` in its metadata says it otherwise).
+_KINDS = {"str": "string", "int": "integer", "bool": "boolean", "tuple[str, ...]": "list"}
+
+
+def config_keys() -> tuple[Field[Any], ...]:
+    """The fields of `Config` that are configuration keys, in order (`root` and `source` are not)."""
+    return tuple(item for item in fields(Config) if "doc" in item.metadata)
+
+
+def key_kind(item: Field[Any]) -> str:
+    """A key's TOML kind: string, integer, boolean, list (of strings) or tables."""
+    return str(item.metadata.get("kind") or _KINDS[str(item.type)])
+
+
+def configuration_table() -> str:
+    """The README's configuration table (key, default, meaning), from `Config`'s metadata."""
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for item in config_keys():
+        key = f"`[[{item.name}]]`" if key_kind(item) == "tables" else f"`{item.name}`"
+        shown = item.metadata.get("shown") or f"`{_toml_value(item.default)}`"
+        rows.append(f"| {key} | {shown} | {item.metadata['doc']} |")
+    return "\n".join(rows) + "\n"
 
 
 def _toml_value(value: Any) -> str:
@@ -227,10 +260,11 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
     lines = ["# issuelog configuration. Every key is optional; the values shown are the defaults:",
              "# uncomment a line to change it. README.md (\"Configuration\") explains every key.",
              f"project = {_toml_value(project)}"]
-    for item in fields(Config):
-        if item.name in ("project", "root", "source", "severities", "statuses"):
-            continue
-        note = _KEY_NOTES.get(item.name, "")
+    settings = [item for item in config_keys() if item.name != "project"
+                and key_kind(item) != "tables" and not item.metadata.get("switch")]
+    switches = [item for item in config_keys() if item.metadata.get("switch")]
+    for item in [*settings, *switches]:
+        note = item.metadata["note"]
         if item.name == "render_branches" and team_branch is not None:
             lines += ["# ISSUES.md is rendered on the default branch only: pull requests carry issue "
                       "files and never", "# conflict in it; CI renders and commits it after each "
@@ -240,8 +274,6 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
             continue
         lines.append(f"# {item.name} = {_toml_value(getattr(defaults, item.name))}"
                      + (f"  # {note}" if note else ""))
-    for key in ("severities_replace", "statuses_replace", "tracker_vocabulary"):
-        lines.append(f"# {key} = false  # {_KEY_NOTES[key]}")
     lines += ["", "# Severities, most severe first. Yours are added to these (or replace the one of "
               "the same name);", "# `before = \"critical\"` puts a new one before another."]
     for severity in defaults.severities:
@@ -249,7 +281,9 @@ def default_config_text(project: str, team_branch: str | None = None) -> str:
         for name, value in (("name", severity.name), ("label", severity.label),
                             ("emoji", severity.emoji), ("description", severity.description),
                             ("response_time", severity.response_time),
-                            ("sla", format_duration(severity.sla) if severity.sla else "")):
+                            ("sla", format_duration(severity.sla) if severity.sla else ""),
+                            ("response_sla", format_duration(severity.response_sla)
+                             if severity.response_sla else "")):
             if value:
                 lines.append(f"# {name} = {_toml_value(value)}")
     lines += ["", "# Statuses: `open` ones count as open, `resolved` ones as fixed."]
@@ -271,32 +305,6 @@ def builtin_templates_dir() -> Path:
         f"the built-in templates are missing: looked in {package / 'templates'} "
         f"and {package.parent / 'templates'}"
     )
-
-
-_DURATION = re.compile(
-    r"^\s*(\d+(?:\.\d+)?)\s*(m|min|mins|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.I
-)
-_UNIT_SECONDS = {"m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str) -> timedelta:
-    """Parse `4h`, `24 hours`, `1w`, `3 days`, `30m` into a timedelta."""
-    match = _DURATION.match(text)
-    if not match:
-        raise ValueError(f"not a duration: {text!r} (use e.g. '4h', '3 days', '1w')")
-    amount, unit = float(match.group(1)), match.group(2)[0].lower()
-    return timedelta(seconds=amount * _UNIT_SECONDS[unit])
-
-
-def format_duration(delta: timedelta) -> str:
-    """A duration for readers: `4 hours`, `24 hours`, `3 days`, `1 week`, `90 minutes`."""
-    seconds = int(delta.total_seconds())
-    for unit, size, smallest in (("week", 604800, 1), ("day", 86400, 2), ("hour", 3600, 1)):
-        if seconds >= size * smallest and seconds % size == 0:
-            count = seconds // size
-            return f"{count} {unit}{'s' if count != 1 else ''}"
-    minutes = seconds // 60
-    return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
 def find_config_file(start: Path) -> Path | None:
@@ -382,69 +390,17 @@ def load_config(start: Path | None = None) -> Config:
     return config_from_mapping(raw, root=config_file.parent, source=config_file)
 
 
-_SCALAR_KEYS = {
-    "project": str, "id_prefix": str, "id_width": int, "issues_dir": str, "output": str,
-    "templates_dir": str, "default_status": str, "log_rows": int, "default_branch": str,
-    "id_branch_days": int,
-}
-_BOOL_KEYS = {"charts", "severities_replace", "statuses_replace", "tracker_vocabulary"}
-_LIST_KEYS = {"phases", "categories", "required", "render_branches"}
-_KNOWN_KEYS = set(_SCALAR_KEYS) | _BOOL_KEYS | _LIST_KEYS | {"severities", "statuses"}
-#: `before` places an added severity or status in the list (default: after the others).
-_SEVERITY_KEYS = {f.name for f in fields(Severity)} | {"before"}
-_STATUS_KEYS = {f.name for f in fields(Status)} | {"before"}
-
-
-def closest_name(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
-    """The known name that `name` most likely misspells (difflib ratio >= cutoff), or None."""
-    found = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
-    return found[0] if found else None
-
-
-def _unknown_key(where: str, key: str, known: set[str]) -> ConfigError:
-    hint = closest_name(key, known)
-    suffix = f" Did you mean '{hint}'?" if hint else f" Known keys: {', '.join(sorted(known))}."
-    return ConfigError(f"{where}: '{key}' is not a valid option.{suffix}")
-
-
 def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None = None) -> Config:
     """Validate a raw mapping (from TOML) and build a Config; errors name the file and key."""
     where = str(source) if source else "configuration"
     values: dict[str, Any] = {"root": root, "source": source}
+    kinds = {item.name: key_kind(item) for item in config_keys()}
     for key, value in raw.items():
-        if key not in _KNOWN_KEYS:
-            raise _unknown_key(where, key, _KNOWN_KEYS)
-        if key in _SCALAR_KEYS:
-            expected = _SCALAR_KEYS[key]
-            if not isinstance(value, expected) or isinstance(value, bool):
-                raise ConfigError(f"{where}: '{key}' must be a {expected.__name__}, got {value!r}")
-            values[key] = value
-        elif key in _BOOL_KEYS:
-            if not isinstance(value, bool):
-                raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
-            if key == "charts":
-                values[key] = value
-        elif key in _LIST_KEYS:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise ConfigError(f"{where}: '{key}' must be a list of strings")
-            values[key] = tuple(value)
-    tracker = raw.get("tracker_vocabulary") is True
-    for key, defaults, extra, build in (
-            ("severities", DEFAULT_SEVERITIES, TRACKER_SEVERITIES, _severity),
-            ("statuses", DEFAULT_STATUSES, TRACKER_STATUSES, _status)):
-        replace = raw.get(f"{key}_replace") is True
-        if replace and key not in raw:
-            raise ConfigError(f"{where}: '{key}_replace' is true but there are no [[{key}]] to use")
-        configured: list[tuple[Any, str | None]] = [
-            (build(where, index, item), _before(where, key, index, item))
-            for index, item in enumerate(_table_list(where, key, raw[key]))] if key in raw else []
-        names = [item.name for item, _ in configured]
-        duplicates = sorted({name for name in names if names.count(name) > 1})
-        if duplicates:
-            raise ConfigError(f"{where}: '{key}' lists {', '.join(duplicates)} more than once")
-        base = () if replace else (*defaults, *(extra if tracker else ()))
-        if configured or tracker:
-            values[key] = _merged(where, key, base, configured)
+        if key not in kinds:
+            raise unknown_key(where, key, set(kinds))
+        if kinds[key] != "tables":  # [[severities]] and [[statuses]] are merged below
+            values[key] = _checked_value(where, key, kinds[key], value)
+    values.update(configured_levels(where, raw))
     if "default_status" not in values and raw.get("statuses_replace") is True:
         # With statuses of its own only, a new issue starts in the first one that counts as open.
         first_open = next((s.name for s in values["statuses"] if s.open), values["statuses"][0].name)
@@ -454,89 +410,20 @@ def config_from_mapping(raw: dict[str, Any], *, root: Path, source: Path | None 
     return config
 
 
-def _before(where: str, key: str, index: int, item: dict[str, Any]) -> str | None:
-    value = item.get("before")
-    if value is not None and (not isinstance(value, str) or not value):
-        raise ConfigError(f"{where}: {key}[{index}].before must be the name of a {key[:-1]}")
-    return value
-
-
-def _merged(where: str, key: str, base: tuple[Any, ...], configured: list[tuple[Any, str | None]]
-            ) -> tuple[Any, ...]:
-    """The base list with configured entries: a known name is replaced in place, a new one added.
-
-    A new entry goes before the entry named by its `before` key, else after all the others:
-    severities run from the most to the least severe, so a `blocker` says `before = "critical"`.
-    """
-    merged = list(base)
-    for item, before in configured:
-        names = [entry.name for entry in merged]
-        if item.name in names and before is None:
-            merged[names.index(item.name)] = item
-            continue
-        if item.name in names:
-            del merged[names.index(item.name)]
-            names.remove(item.name)
-        if before is None:
-            merged.append(item)
-        elif before in names:
-            merged.insert(names.index(before), item)
-        else:
-            hint = closest_name(before, names)
-            raise ConfigError(f"{where}: {key} '{item.name}': before = '{before}' is not one of "
-                              f"{', '.join(names)}" + (f". Did you mean '{hint}'?" if hint else ""))
-    return tuple(merged)
-
-
-def _table_list(where: str, key: str, value: Any) -> list[dict[str, Any]]:
-    if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
-        raise ConfigError(f"{where}: '{key}' must be a non-empty array of tables ([[{key}]])")
-    return value
-
-
-def _severity(where: str, index: int, item: dict[str, Any]) -> Severity:
-    for key in item:
-        if key not in _SEVERITY_KEYS:
-            raise _unknown_key(f"{where}: severities[{index}]", key, _SEVERITY_KEYS)
-    name = _required_str(where, f"severities[{index}]", item, "name")
-    sla = None
-    if "sla" in item:
-        try:
-            sla = parse_duration(str(item["sla"]))
-        except (ValueError, OverflowError) as error:
-            raise ConfigError(f"{where}: severities[{index}].sla: {error}") from None
-    return Severity(
-        name=name,
-        label=str(item.get("label", name.replace("_", " ").title())),
-        emoji=str(item.get("emoji", "")),
-        description=str(item.get("description", "")),
-        response_time=str(item.get("response_time", "")),
-        sla=sla,
-    )
-
-
-def _status(where: str, index: int, item: dict[str, Any]) -> Status:
-    for key in item:
-        if key not in _STATUS_KEYS:
-            raise _unknown_key(f"{where}: statuses[{index}]", key, _STATUS_KEYS)
-    name = _required_str(where, f"statuses[{index}]", item, "name")
-    for flag in ("open", "resolved"):
-        if flag in item and not isinstance(item[flag], bool):
-            raise ConfigError(f"{where}: statuses[{index}].{flag} must be true or false")
-    return Status(
-        name=name,
-        label=str(item.get("label", name.replace("_", " ").title())),
-        emoji=str(item.get("emoji", "")),
-        open=item.get("open", True),
-        resolved=item.get("resolved", False),
-    )
-
-
-def _required_str(where: str, place: str, item: dict[str, Any], key: str) -> str:
-    value = item.get(key)
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{where}: {place}.{key} is required and must be a string")
-    return value
+def _checked_value(where: str, key: str, kind: str, value: Any) -> Any:
+    """A key's value once its TOML kind is checked (a list becomes a tuple)."""
+    if kind in ("string", "integer"):
+        expected = str if kind == "string" else int
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be a {expected.__name__}, got {value!r}")
+        return value
+    if kind == "boolean":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where}: '{key}' must be true or false, got {value!r}")
+        return value
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{where}: '{key}' must be a list of strings")
+    return tuple(value)
 
 
 def _check_consistency(where: str, config: Config) -> None:
@@ -550,11 +437,22 @@ def _check_consistency(where: str, config: Config) -> None:
         raise ConfigError(f"{where}: 'id_branch_days' must be 0 (every branch) or more days")
     if config.status(config.default_status) is None:
         raise ConfigError(f"{where}: 'default_status' {config.default_status!r} is not a configured status")
+    _check_paths(where, config)
+    _check_lists(where, config)
+
+
+def _check_paths(where: str, config: Config) -> None:
+    """Every configured path is relative and names no parent directory."""
     for key in ("issues_dir", "output", "templates_dir"):
         value = PurePosixPath(getattr(config, key).replace("\\", "/"))
         if value.is_absolute() or ".." in value.parts or not value.parts:
             raise ConfigError(f"{where}: '{key}' must be a relative path inside the project, "
                               f"got {getattr(config, key)!r}")
+
+
+def _check_lists(where: str, config: Config) -> None:
+    """Statuses that make sense, known required fields, no empty branch, no name twice, and no
+    configured path that a symbolic link leads out of the project (checked last, as before)."""
     for status in config.statuses:
         if status.open and status.resolved:
             raise ConfigError(f"{where}: status '{status.name}' cannot be both open and resolved")
@@ -564,6 +462,10 @@ def _check_consistency(where: str, config: Config) -> None:
             raise ConfigError(f"{where}: 'required' lists '{key}'. Did you mean '{hint}'?")
     if any(not pattern.strip() for pattern in config.render_branches):
         raise ConfigError(f"{where}: 'render_branches' must not contain empty names")
+    for keyword in config.closing_keywords:
+        if not re.fullmatch(r"[A-Za-z][A-Za-z-]*", keyword):
+            raise ConfigError(f"{where}: 'closing_keywords' holds {keyword!r}: each must be a word "
+                              "of letters, such as \"fixes\"")
     for kind, names in (("severities", [s.name for s in config.severities]),
                         ("statuses", [s.name for s in config.statuses]),
                         ("phases", list(config.phases)), ("categories", list(config.categories))):

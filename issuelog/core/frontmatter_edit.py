@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -20,7 +20,7 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
-from issuelog.core.model import alias_line, short_tag
+from issuelog.core.model import alias_line, fence_hint, frontmatter_fences, short_tag
 from issuelog.errors import IssueFileError, UsageError
 
 _BOM = "\ufeff"
@@ -84,9 +84,7 @@ class _Document:
         self.lines = text[len(self.bom):].splitlines(keepends=True)
         first = self.lines[0] if self.lines else ""
         self.newline = "\r\n" if first.endswith("\r\n") else "\n"
-        if not self.lines or first.rstrip("\r\n").rstrip() != "---":
-            raise IssueFileError(f"{name}:1: no YAML frontmatter to edit")
-        self.end = _closing_line(self.lines, name)
+        self.end = _closing_line(text[len(self.bom):], self.lines, name)
         source = "".join(line.rstrip("\r\n") + "\n" for line in self.lines[1:self.end])
         alias = alias_line(source)
         if alias is not None:  # as `check` refuses them; ruamel.yaml would follow them
@@ -249,15 +247,24 @@ def edit_frontmatter(
     for key, value in updates.items():
         if key not in written and value is not EMPTY:
             appended.extend(_dump_entry(key, _styled_like(None, value), document.newline))
-    end = _closing_line(document.lines, name)
+    end = _closing_line("".join(document.lines), document.lines, name)
     document.lines[end:end] = appended
     return document.render()
 
 
-def _closing_line(lines: list[str], name: str) -> int:
-    for index in range(1, len(lines)):
-        if lines[index].rstrip() in ("---", "..."):
+def _closing_line(text: str, lines: list[str], name: str) -> int:
+    """The index in `lines` (`text` split) of the fence that closes the frontmatter, as
+    `model.frontmatter_fences` finds it for every reader."""
+    fences = frontmatter_fences(text)
+    if fences is None:
+        hint = fence_hint(text)
+        raise IssueFileError(f"{name}:1: " + ("no YAML frontmatter to edit" if hint.startswith("no YAML")
+                                               else hint))
+    offset = fences[1].start()
+    for index, line in enumerate(lines):
+        if offset <= 0:
             return index
+        offset -= len(line)
     raise IssueFileError(f"{name}:1: frontmatter is not closed")
 
 
@@ -301,3 +308,8 @@ def read_frontmatter(text: str, name: str = "<issue>") -> CommentedMap:
 def today() -> date:
     """Today's date; the one place edits ask the clock (the rendered log never does)."""
     return date.today()
+
+
+def now() -> datetime:
+    """The local time to the minute, for timeline moments (`issuelog ack`): the clock's other door."""
+    return datetime.now().replace(second=0, microsecond=0)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -13,14 +13,17 @@ from typing import Any
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from issuelog.core.config import ISSUE_FIELDS, Config, closest_name
+from issuelog.core.config import ISSUE_FIELDS, Config, Status, closest_name
 
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
     "id", "title", "status", "severity", "phase", "category", "component",
-    "reporter", "assignee", "error_type", "error_message", "fingerprint",
+    "reporter", "assignee", "error_type", "error_message", "fingerprint", "fixed_in",
 )
-DATE_FIELDS = ("reported", "resolved", "last_seen")
+#: An incident's timeline, in the order its moments happen (see `timeline_problems`).
+TIMELINE_FIELDS = ("started", "detected", "acknowledged", "mitigated", "resolved")
+DATE_FIELDS = ("reported", "resolved", "last_seen", "started", "detected", "acknowledged",
+               "mitigated")
 #: Dates a file may declare unknown with `<key>_unknown: true` (an imported log never said).
 UNKNOWN_DATE_FIELDS = ("reported", "resolved")
 #: The dates an issue may carry: date arithmetic (weeks back, ages) stays inside Python's range.
@@ -42,8 +45,20 @@ MAX_FILE_BYTES = 1024 * 1024
 MAX_FRONTMATTER_CHARS = 256 * 1024
 MAX_FLOW_NESTING = 50
 MAX_TITLE_LENGTH = 500
+#: The frontmatter fence, opening and closing: a line of exactly three dashes (trailing blanks
+#: allowed). `----` is no fence and `...` closes nothing: `check`, `set`, `status` and every other
+#: reader or editor split a file here, through `frontmatter_fences`.
+FENCE = re.compile(r"^---\s*$", re.MULTILINE)
 
-_YAML_HANDLER = YAMLHandler()
+
+
+class _FencedYAMLHandler(YAMLHandler):
+    """python-frontmatter's YAML handler with the one fence issuelog accepts."""
+
+    FM_BOUNDARY = FENCE
+
+
+_YAML_HANDLER = _FencedYAMLHandler()
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
@@ -98,6 +113,13 @@ class Issue:
     # Knowledge (symptom, cause, solution) rather than something that happened: shown in the
     # Common Issues Reference, left out of every figure, needs no dates (see the README).
     reference_only: bool = False
+    # The incident timeline (`started` to `mitigated`; `reported` and `resolved` above) and the
+    # commit whose message closed the issue.
+    started: Day | None = None
+    detected: Day | None = None
+    acknowledged: Day | None = None
+    mitigated: Day | None = None
+    fixed_in: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
     body: str = ""
     present: frozenset[str] = frozenset()
@@ -293,6 +315,26 @@ def title_problem(title: str) -> str | None:
     return None
 
 
+def frontmatter_fences(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
+    """The opening and closing fences of the frontmatter block, or None when it has none or it
+    is not closed."""
+    opening = FENCE.match(text)
+    closing = FENCE.search(text, opening.end()) if opening is not None else None
+    return None if opening is None or closing is None else (opening, closing)
+
+
+def fence_hint(text: str) -> str:
+    """Why `text` has no usable frontmatter block, for an error message."""
+    first = text.split("\n", 1)[0].rstrip()
+    if FENCE.match(text) is None:
+        if first.startswith("---"):
+            return f"the frontmatter must open with a line of exactly '---', not '{first[:20]}'"
+        return "no YAML frontmatter: the file must start with a '---' line"
+    if re.search(r"^\.\.\.\s*$", text, re.MULTILINE):
+        return "frontmatter is not closed: add a '---' line after it ('...' does not close it)"
+    return "frontmatter is not closed: add a '---' line after it"
+
+
 def split_frontmatter(text: str) -> tuple[str, str] | None:
     """Return (frontmatter, body) or None when the text has no closed frontmatter block."""
     if not _YAML_HANDLER.detect(text):
@@ -400,11 +442,9 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
             line = text.count("\n", 0, conflict.start()) + 1
             return None, [Problem(shown, line, "unresolved merge conflict: keep one side, delete the "
                                                "<<<<<<<, ======= and >>>>>>> lines, then `git add` it")]
-    if not _YAML_HANDLER.detect(text):
-        return None, [Problem(shown, 1, "no YAML frontmatter: the file must start with a '---' line")]
     parts = split_frontmatter(text)
     if parts is None:
-        return None, [Problem(shown, 1, "frontmatter is not closed: add a '---' line after it")]
+        return None, [Problem(shown, 1, fence_hint(text))]
     fm, body = parts
     if len(fm) > MAX_FRONTMATTER_CHARS:
         return None, [Problem(shown, 1, f"frontmatter is {len(fm)} characters long; the limit is "
@@ -413,26 +453,34 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if deep_line is not None:
         return None, [Problem(shown, deep_line + 1, "invalid YAML: lists or mappings nested more than "
                                                     f"{MAX_FLOW_NESTING} deep")]
-    try:
-        data, lines = load_frontmatter(fm)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = error.problem or error.context or "invalid YAML"
-        return None, [Problem(shown, line, f"invalid YAML: {reason}{quoting_hint(fm, line - 1)}")]
-    except yaml.reader.ReaderError as error:
-        line, code = _refused_character(fm, error)
-        return None, [Problem(shown, line, f"invalid YAML: character U+{code:04X} is not allowed "
-                                           "(control characters cannot appear in YAML)")]
-    except yaml.YAMLError as error:
-        return None, [Problem(shown, 1, f"invalid YAML: {error}")]
-    except RecursionError:
-        return None, [Problem(shown, 1, "invalid YAML: nested too deeply")]
+    loaded = _loaded_frontmatter(fm, shown)
+    if isinstance(loaded, Problem):
+        return None, [loaded]
+    data, lines = loaded
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
     return issue_from_mapping(path, data, body.lstrip("\r\n"), lines, shown)
+
+
+def _loaded_frontmatter(fm: str, shown: str) -> tuple[Any, dict[str, int]] | Problem:
+    """`load_frontmatter`, with a YAML error turned into the problem `check` reports."""
+    try:
+        return load_frontmatter(fm)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        reason = error.problem or error.context or "invalid YAML"
+        return Problem(shown, line, f"invalid YAML: {reason}{quoting_hint(fm, line - 1)}")
+    except yaml.reader.ReaderError as error:
+        line, code = _refused_character(fm, error)
+        return Problem(shown, line, f"invalid YAML: character U+{code:04X} is not allowed "
+                                    "(control characters cannot appear in YAML)")
+    except yaml.YAMLError as error:
+        return Problem(shown, 1, f"invalid YAML: {error}")
+    except RecursionError:
+        return Problem(shown, 1, "invalid YAML: nested too deeply")
 
 
 _PLAIN_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>[^\s\"'\[{|>&*!#].*?)\s*$")
@@ -478,47 +526,79 @@ def issue_from_mapping(
         present.add(key)
         if type(value) is str and key in _TEXT_FIELDS:  # the usual case, first
             setattr(issue, key, value if key == "error_message" else value.strip())
-        elif key in _TEXT_FIELDS:
-            if isinstance(value, (str, int, float)) and not isinstance(value, bool):
-                setattr(issue, key, str(value).strip() if key != "error_message" else str(value))
-            else:
-                bad(key, f"'{key}' must be a single value, not {_kind(value)}")
-        elif key in _DATE_FIELDS:
-            parsed = _as_date(value)
-            if isinstance(value, InvalidDate):
-                bad(key, f"invalid date '{value.text}' in '{key}': {value.reason}; "
-                         f"write a real day as YYYY-MM-DD, e.g. {key}: {nearest_day(value.text)}")
-            elif parsed is None:
-                bad(key, f"'{key}' must be a date like 2026-01-10, got {value!r}")
-            else:
-                setattr(issue, key, parsed)
-        elif key in _LIST_FIELDS:
-            if isinstance(value, str):
-                value = [value]
-            if not isinstance(value, list) or not all(
-                isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
-            ):
-                bad(key, f"'{key}' must be a list of text values")
-            else:
-                setattr(issue, key, [str(v) for v in value])
-        elif key in ("occurrences", "fingerprint_version"):
-            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                bad(key, f"'{key}' must be a whole number of at least 1, got {value!r}")
-            else:
-                setattr(issue, key, value)
-        elif key == "reference":
-            reference = _as_reference(value)
-            if reference is None:
-                bad(key, "'reference' must be a mapping with text keys area, cause and solution")
-            else:
-                issue.reference = reference
-        elif key == "reference_only":
-            if isinstance(value, bool):
-                issue.reference_only = value
-            else:
-                bad(key, f"'reference_only' must be true or false, got {value!r}")
+            continue
+        coerced, message = _coerce_field(key, value)
+        if message is None:
+            setattr(issue, key, coerced)
+        else:
+            bad(key, message)
     issue.present = frozenset(present)
     return issue, problems
+
+
+def _coerce_text(key: str, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, (str, int, float)) and not isinstance(value, bool):
+        return (str(value).strip() if key != "error_message" else str(value)), None
+    return None, f"'{key}' must be a single value, not {_kind(value)}"
+
+
+def _coerce_date(key: str, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, InvalidDate):
+        return None, (f"invalid date '{value.text}' in '{key}': {value.reason}; "
+                      f"write a real day as YYYY-MM-DD, e.g. {key}: {nearest_day(value.text)}")
+    parsed = _as_date(value)
+    if parsed is None:
+        example = '"2026-01-10 14:05"' if key in TIMELINE_FIELDS else "2026-01-10"
+        return None, f"'{key}' must be a date like {example}, got {value!r}"
+    return parsed, None
+
+
+def _coerce_list(key: str, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(
+        isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
+    ):
+        return None, f"'{key}' must be a list of text values"
+    return [str(v) for v in value], None
+
+
+def _coerce_count(key: str, value: Any) -> tuple[Any, str | None]:
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        return None, f"'{key}' must be a whole number of at least 1, got {value!r}"
+    return value, None
+
+
+def _coerce_reference(key: str, value: Any) -> tuple[Any, str | None]:
+    reference = _as_reference(value)
+    if reference is None:
+        return None, "'reference' must be a mapping with text keys area, cause and solution"
+    return reference, None
+
+
+def _coerce_flag(key: str, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, bool):
+        return value, None
+    return None, f"'{key}' must be true or false, got {value!r}"
+
+
+def _coerce_field(key: str, value: Any) -> tuple[Any, str | None]:
+    """A known field's value as the Issue holds it, or the message saying why it cannot be."""
+    if key in _TEXT_FIELDS:
+        return _coerce_text(key, value)
+    if key in _DATE_FIELDS:
+        return _coerce_date(key, value)
+    if key in _LIST_FIELDS:
+        return _coerce_list(key, value)
+    return _COERCERS[key](key, value)
+
+
+_COERCERS: dict[str, Callable[[str, Any], tuple[Any, str | None]]] = {
+    "occurrences": _coerce_count,
+    "fingerprint_version": _coerce_count,
+    "reference": _coerce_reference,
+    "reference_only": _coerce_flag,
+}
 
 
 def _kind(value: Any) -> str:
@@ -574,63 +654,120 @@ def disallowed_values(fields: Mapping[str, Any], config: Config) -> list[tuple[s
 
 def validate_issue(issue: Issue, config: Config, shown: str) -> list[Problem]:
     """Problems of one issue against the configuration (values, required fields, dates, file name)."""
-    problems: list[Problem] = []
-
-    def bad(key: str, message: str) -> None:
-        problems.append(Problem(shown, issue.line_of(key), message))
-
     status = config.status(issue.status)
+    found = [*_field_problems(issue, config), *_reference_problems(issue, status),
+             *_date_flag_problems(issue, status), *_date_problems(issue, status)]
+    return [*(Problem(shown, issue.line_of(key), message) for key, message in found),
+            *timeline_problems(issue, shown)]
+
+
+def _field_problems(issue: Issue, config: Config) -> list[tuple[str, str]]:
+    """Required fields, the title, configured values and the ID against its file name."""
+    found: list[tuple[str, str]] = []
     for key in config.required:
         # A reference entry has no history: its dates are not required (nor invented).
         undated = (issue.reference_only and key in DATE_FIELDS) or (
             key in UNKNOWN_DATE_FIELDS and issue.date_unknown(key))
         if key not in issue.present and key not in issue.extra and not undated:
-            bad(key, f"missing required field '{key}'")
+            found.append((key, f"missing required field '{key}'"))
     too_long = title_problem(issue.title)
     if too_long:
-        bad("title", too_long)
+        found.append(("title", too_long))
     values = {key: getattr(issue, key) for key in ("status", "severity", "phase", "category")}
-    for key, message in disallowed_values(values, config):
-        bad(key, message)
+    found += disallowed_values(values, config)
     if issue.id:
         if not config.id_pattern.match(issue.id):
-            bad("id", f"id '{issue.id}' does not match the pattern {config.id_prefix}-NNN")
+            found.append(("id", f"id '{issue.id}' does not match the pattern {config.id_prefix}-NNN"))
         stem = issue.path.stem
         if stem != issue.id and not stem.startswith(issue.id + "-"):
-            bad("id", f"id '{issue.id}' does not match the file name '{issue.path.name}'")
+            found.append(("id", f"id '{issue.id}' does not match the file name '{issue.path.name}'"))
+    return found
+
+
+def _reference_problems(issue: Issue, status: Status | None) -> list[tuple[str, str]]:
+    """A reference-only entry needs its reference and cannot be open."""
+    found: list[tuple[str, str]] = []
     if issue.reference_only:
         if issue.reference is None:
-            bad("reference_only", "'reference_only' is set but there is no 'reference' "
-                                  "(area, cause, solution) to list the entry in")
+            found.append(("reference_only", "'reference_only' is set but there is no 'reference' "
+                                            "(area, cause, solution) to list the entry in"))
         if status is not None and status.open:
-            bad("status", f"a reference-only entry cannot be {issue.status}: to track it as an "
-                          "issue, remove 'reference_only' and give it a 'reported' date")
+            found.append(("status", f"a reference-only entry cannot be {issue.status}: to track it "
+                                    "as an issue, remove 'reference_only' and give it a 'reported' date"))
+    return found
+
+
+def _date_flag_problems(issue: Issue, status: Status | None) -> list[tuple[str, str]]:
+    """The `*_unknown` flags: true or false, and never beside a date they say is unknown."""
+    found: list[tuple[str, str]] = []
     for key in UNKNOWN_DATE_FIELDS:
         flag = f"{key}_unknown"
         if issue.extra.get(flag) not in (None, "") and not isinstance(issue.extra[flag], bool):
-            bad(flag, f"'{flag}' must be true or false, got {issue.extra[flag]!r}")
+            found.append((flag, f"'{flag}' must be true or false, got {issue.extra[flag]!r}"))
         elif issue.date_unknown(key) and getattr(issue, key) is not None:
-            bad(flag, f"'{flag}' is true but '{key}' has a date: empty one of them")
+            found.append((flag, f"'{flag}' is true but '{key}' has a date: empty one of them"))
     if issue.date_unknown("resolved") and status is not None and status.open:
-        bad("resolved_unknown", f"'resolved_unknown' is true but status '{issue.status}' is open: "
-                                "an open issue has no resolution date to be unknown")
-    if status is not None:
-        # A `resolved` that is not a date (2026-02-30) is reported once, where it is written.
-        unreadable_date = "resolved" in issue.present
-        if (not status.open and issue.resolved is None and not issue.reference_only
-                and not unreadable_date and not issue.date_unknown("resolved")):
-            bad("status", f"status '{issue.status}' needs a 'resolved' date")
-        if status.open and issue.resolved is not None:
-            bad("resolved", f"'resolved' is set but status '{issue.status}' is open")
+        found.append(("resolved_unknown", f"'resolved_unknown' is true but status '{issue.status}' is "
+                                          "open: an open issue has no resolution date to be unknown"))
+    return found
+
+
+def _resolution_problem(issue: Issue, status: Status | None) -> tuple[str, str] | None:
+    """A closed status needs a `resolved` date; an open one has none."""
+    if status is None:
+        return None
+    # A `resolved` that is not a date (2026-02-30) is reported once, where it is written.
+    unreadable_date = "resolved" in issue.present
+    if (not status.open and issue.resolved is None and not issue.reference_only
+            and not unreadable_date and not issue.date_unknown("resolved")):
+        return "status", f"status '{issue.status}' needs a 'resolved' date"
+    if status.open and issue.resolved is not None:
+        return "resolved", f"'resolved' is set but status '{issue.status}' is open"
+    return None
+
+
+def _date_problems(issue: Issue, status: Status | None) -> list[tuple[str, str]]:
+    """`resolved` against the status and `reported`; every date within the accepted range."""
+    found: list[tuple[str, str]] = []
+    status_problem = _resolution_problem(issue, status)
+    if status_problem is not None:
+        found.append(status_problem)
     for key in DATE_FIELDS:
         value = getattr(issue, key)
         # Statistics step back weeks from the newest date; near year 1 that is no date at all.
-        if isinstance(value, date) and not EARLIEST_DATE <= _day(value) <= LATEST_DATE:
-            bad(key, f"'{key}' {value} is outside the dates issuelog accepts "
-                     f"({EARLIEST_DATE} to {LATEST_DATE})")
+        if isinstance(value, date) and not EARLIEST_DATE <= as_date(value) <= LATEST_DATE:
+            found.append((key, f"'{key}' {value} is outside the dates issuelog accepts "
+                               f"({EARLIEST_DATE} to {LATEST_DATE})"))
     if issue.reported and issue.resolved and _before(issue.resolved, issue.reported):
-        bad("resolved", f"resolved {issue.resolved} is before reported {issue.reported}")
+        found.append(("resolved", f"resolved {issue.resolved} is before reported {issue.reported}"))
+    return found
+
+
+def timeline_problems(issue: Issue, shown: str) -> list[Problem]:
+    """One problem for each timeline moment dated before an earlier one (`TIMELINE_FIELDS`).
+
+    Missing moments are skipped: `mitigated` is compared with `acknowledged`, else `detected`,
+    else `started`. `reported` may fall anywhere after `started` (a customer reports before or
+    after the alert fires), so it is only checked against `started` and `resolved`.
+    """
+    problems: list[Problem] = []
+    keys = [key for key in TIMELINE_FIELDS if getattr(issue, key) is not None]
+    pairs = list(zip(keys, keys[1:], strict=False))
+    if issue.reported is not None and issue.started is not None:
+        pairs.insert(0, ("started", "reported"))
+    for earlier, later in pairs:
+        first, then = getattr(issue, earlier), getattr(issue, later)
+        if _before(then, first):
+            problems.append(Problem(shown, issue.line_of(later),
+                                    f"'{later}' {_moment(then)} is before '{earlier}' "
+                                    f"{_moment(first)}: the timeline runs "
+                                    f"{' <= '.join(TIMELINE_FIELDS)}"))
     return problems
+
+
+def _moment(value: Day) -> str:
+    """A timeline value as it is written: `2026-03-01 14:05`, or the day alone."""
+    return value.strftime("%Y-%m-%d %H:%M") if isinstance(value, datetime) else value.isoformat()
 
 
 #: How alike (difflib's ratio) an unknown key and a known field must be for the key to be taken
@@ -668,10 +805,11 @@ def _before(later: Day, earlier: Day) -> bool:
     if (isinstance(later, datetime) and isinstance(earlier, datetime)
             and (later.tzinfo is None) == (earlier.tzinfo is None)):
         return later < earlier
-    return _day(later) < _day(earlier)
+    return as_date(later) < as_date(earlier)
 
 
-def _day(value: Day) -> date:
+def as_date(value: date) -> date:
+    """The calendar day of a date or datetime."""
     return value.date() if isinstance(value, datetime) else value
 
 

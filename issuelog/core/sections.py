@@ -1,18 +1,15 @@
-"""An issue body as named Markdown sections (read with markdown-it-py): read one, replace one."""
+"""An issue body as named Markdown sections (read through `core.markdown`): read one, replace one."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+from issuelog.core.markdown import heading_levels, parse
 
-_MARKDOWN = MarkdownIt("commonmark")
-# Raw HTML in an issue body is shown as text, never passed through: bodies are untrusted.
-_HTML_MARKDOWN = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
-_HTML_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+# `log.render` shows bodies as HTML through this name; the renderer lives with the parsers.
+from issuelog.core.markdown import markdown_to_html as markdown_to_html
+
 # markdown-it reads a lone carriage return as a line break; the section rule reads only "\n".
 _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
 
@@ -51,12 +48,7 @@ def _line_texts(text: str) -> list[str]:
 def find_sections(text: str) -> list[Section]:
     """Every ATX or setext heading of the text with the line range of its content."""
     # Line numbers must count what `split_lines` counts: no other character ends a line.
-    tokens = _MARKDOWN.parse(_LONE_CARRIAGE_RETURN.sub(" ", text))
-    headings: list[tuple[int, int, str]] = []
-    for index, token in enumerate(tokens):
-        if token.type == "heading_open" and token.map is not None:
-            inline = tokens[index + 1]
-            headings.append((token.map[0], int(token.tag[1]), inline.content.strip()))
+    headings = list(heading_levels(parse(_LONE_CARRIAGE_RETURN.sub(" ", text))))
     lines = _line_texts(text)
     total = len(lines)
     sections: list[Section] = []
@@ -122,85 +114,3 @@ def replace_section(text: str, title: str, content: str, *, append: bool = False
         lines[-1] += newline
     prefix = [newline] if lines and lines[-1].strip() else []
     return "".join([*lines, *prefix, f"## {title}{newline}", newline, *block])
-
-
-def markdown_to_html(
-    text: str, *, heading_offset: int = 0, rewrite_href: Callable[[str], str] | None = None
-) -> str:
-    """Markdown as an HTML fragment: raw HTML escaped, images turned into links, headings shifted.
-
-    Images become plain links so that a page built from issue bodies loads nothing from
-    elsewhere; `rewrite_href` lets links to issue files point at their place in the page.
-    """
-    tokens = _without_empty_sections(_without_comments(_HTML_MARKDOWN.parse(text)))
-    for token in tokens:
-        if token.type in ("heading_open", "heading_close"):
-            token.tag = f"h{min(int(token.tag[1]) + heading_offset, 6)}"
-        if token.children:
-            token.children = _links_instead_of_images(token.children)
-            if rewrite_href is not None:
-                for child in token.children:
-                    href = child.attrGet("href") if child.type == "link_open" else None
-                    if isinstance(href, str):
-                        child.attrSet("href", rewrite_href(href))
-    return str(_HTML_MARKDOWN.renderer.render(tokens, _HTML_MARKDOWN.options, {}))
-
-
-def _without_comments(tokens: list[Token]) -> list[Token]:
-    """The tokens with HTML comments (`<!-- Fill in when resolved. -->`) taken out of the text.
-
-    Markdown viewers hide them, and the sections `issuelog new` writes hold such placeholders;
-    raw HTML is not parsed here, so a comment would show as text. A paragraph left empty goes.
-    """
-    for token in tokens:
-        for child in token.children or ():
-            if child.type == "text" and "<!--" in child.content:
-                child.content = _HTML_COMMENT.sub("", child.content)
-    kept: list[Token] = []
-    skip_next = False
-    for index, token in enumerate(tokens):
-        if skip_next:
-            skip_next = False
-            continue
-        blank = token.type == "inline" and all(
-            child.type in ("text", "softbreak") and not child.content.strip()
-            for child in token.children or [])
-        if blank and kept and kept[-1].type == "paragraph_open" \
-                and index + 1 < len(tokens) and tokens[index + 1].type == "paragraph_close":
-            kept.pop()
-            skip_next = True
-            continue
-        kept.append(token)
-    return kept
-
-
-def _without_empty_sections(tokens: list[Token]) -> list[Token]:
-    """The tokens without headings that head nothing (a template's unfilled sections).
-
-    A heading is empty when the next heading of the same or a higher level, or the end, follows
-    it directly; its subsections count as content, unless they are empty too.
-    """
-    while True:
-        drop: set[int] = set()
-        for index, token in enumerate(tokens):
-            if token.type != "heading_open":
-                continue
-            after = index + 3  # heading_open, inline, heading_close
-            following = tokens[after] if after < len(tokens) else None
-            if following is None or (following.type == "heading_open"
-                                     and following.tag <= token.tag):
-                drop.update(range(index, after))
-        if not drop:
-            return tokens
-        tokens = [token for index, token in enumerate(tokens) if index not in drop]
-
-
-def _links_instead_of_images(children: list[Token]) -> list[Token]:
-    result: list[Token] = []
-    for child in children:
-        if child.type != "image":
-            result.append(child)
-            continue
-        opening = Token("link_open", "a", 1, attrs={"href": str(child.attrGet("src") or "")})
-        result.extend([opening, *(child.children or []), Token("link_close", "a", -1)])
-    return result

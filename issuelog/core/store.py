@@ -49,12 +49,14 @@ class IssueSet:
         return found
 
 
-def display_path(path: Path, config: Config) -> str:
-    """How a path is shown in messages: relative to the current directory when inside it."""
+def display_path(path: Path, config: Config | None = None) -> str:
+    """How a path is shown in messages: relative to the current directory when inside it, else to
+    the project root (with a config)."""
+    roots = (config.root,) if config is not None else ()
     try:
-        bases: tuple[Path, ...] = (Path.cwd(), config.root)
+        bases: tuple[Path, ...] = (Path.cwd(), *roots)
     except FileNotFoundError:
-        bases = (config.root,)
+        bases = roots
     for base in bases:
         try:
             return str(path.relative_to(base))
@@ -187,28 +189,6 @@ def decode_text(data: bytes, shown: str) -> tuple[str | None, Problem | None]:
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         return None, Problem(shown, line, f"not valid UTF-8 (byte {error.start})")
-
-
-def load_issues(config: Config, *, bodies: bool = True,
-                stamps: list[tuple[str, int, int]] | None = None,
-                while_parsing: Callable[[], None] = lambda: None) -> IssueSet:
-    """Parse and validate every issue file; collect all problems instead of stopping at the first.
-
-    Unchanged files come from the parse cache; `bodies=False` leaves each `body` empty; `stamps`
-    is the caller's fresh `cache.scan_issue_files`, if it has one; `while_parsing` is the
-    caller's work to do while worker processes parse.
-    """
-    from issuelog.core.cache import parsed_issue_files  # the cache is built on this module
-
-    result = IssueSet()
-    for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps,
-                                     while_parsing=while_parsing):
-        result.problems.extend(parsed.problems)
-        if parsed.issue is not None:
-            result.issues.append(parsed.issue)
-    result.problems.extend(cross_file_problems(result.issues, config))
-    result.problems.sort()
-    return result
 
 
 def cross_file_problems(issues: list[Issue], config: Config) -> list[Problem]:
@@ -355,35 +335,14 @@ def write_lock(config: Config, timeout: float = 30.0) -> FileLock:
     return FileLock(str(state_dir(config) / "write.lock"), timeout=timeout, is_singleton=True)
 
 
-def highest_id_anywhere(config: Config) -> int:
-    """The highest issue number in the issues directory or on any recent local or remote-tracking
-    branch.
-
-    Teammates' branches are read with git plumbing, so an ID taken on another branch is not
-    handed out again here; outside a git repository only the directory counts. A branch counts
-    when its last commit is at most `id_branch_days` old (0: always); the default branch and the
-    current one always count.
-    """
-    here = highest_id_number(os.listdir(config.issues_path), config) if config.issues_path.is_dir() else 0
-    cache = state_dir(config) / f"branch-ids-{config.id_prefix}.json"
-    # Imported here: git plumbing (subprocess, json) is only needed to hand out a new ID.
-    from issuelog.git.gitrepo import highest_on_branches
-
-    since = int(time.time()) - config.id_branch_days * 86400 if config.id_branch_days else None
-    elsewhere = highest_on_branches(config.root, config.issues_path, id_file_pattern(config), cache,
-                                    since=since, default=config.default_branch)
-    return max(here, elsewhere)
-
-
-def next_free_number(config: Config) -> int:
-    """The number the next new issue gets (call it under `write_lock`)."""
-    return highest_id_anywhere(config) + 1
-
-
 def create_issue_file(
-    config: Config, title: str, render: Callable[[str], str], preferred_id: str | None = None
+    config: Config, title: str, render: Callable[[str], str], preferred_id: str | None = None,
+    *, next_number: Callable[[], int],
 ) -> tuple[str, Path]:
     """Allocate the next free ID and create its file; `render(id)` returns the file's text.
+
+    `next_number` is called under the project lock for the first number to try (the caller
+    knows where IDs are taken: `project.ids.next_free_number` also reads the other branches).
 
     A `preferred_id` (such as an imported entry's own ID) is used when no file has it yet.
     The project lock serialises issuelog writers; a hard link that fails on an existing name
@@ -399,7 +358,7 @@ def create_issue_file(
             path = directory / f"{preferred_id}-{slug}.md"
             if _publish_new(path, render(preferred_id).encode("utf-8")):
                 return preferred_id, path
-        number = next_free_number(config)
+        number = next_number()
         while True:
             issue_id = config.format_id(number)
             path = directory / f"{issue_id}-{slug}.md"

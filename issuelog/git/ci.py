@@ -19,9 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Problem
-from issuelog.core.store import load_issues, write_atomic, write_bytes_atomic
+from issuelog.core.store import write_atomic
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     current_branch,
@@ -33,6 +34,7 @@ from issuelog.git.gitrepo import (
     resolve_commit,
     work_tree_root,
 )
+from issuelog.project.logfile import update_log
 
 #: GitHub events whose run is for a pull request (GITHUB_BASE_REF and GITHUB_HEAD_REF are set).
 GITHUB_PULL_REQUEST_EVENTS = frozenset({"pull_request", "pull_request_target"})
@@ -165,10 +167,24 @@ def run_ci(config: Config, context: CiContext) -> CiReport:
     if decision.mode is Mode.RENDER:
         report.log.insert(0, f"{context.service}: branch '{decision.branch}', where "
                              f"{config.output} is rendered")
+        if not report.problems and decision.branch == (
+                context.default_branch or default_branch_name(top, config.default_branch)):
+            _close_from_commits(config, report)
         _update_log(config, report, write=True)
     else:
         _check_pull_request(config, context, decision, top, report)
     return report
+
+
+def _close_from_commits(config: Config, report: CiReport) -> None:
+    """Resolve the issues that commits on the default branch close; leave the files for the job."""
+    from issuelog.git.trailers import close_from_commits, report_lines
+
+    closing = close_from_commits(config, ["HEAD"])
+    report.log += [f"commits: {line}" for line in report_lines(closing, config)]
+    if closing.paths:
+        report.log.append(f"commits: {len(closing.paths)} issue file(s) changed; left in the work "
+                          "tree for the job to commit")
 
 
 def _check_pull_request(config: Config, context: CiContext, decision: Decision, top: Path,
@@ -226,34 +242,23 @@ def _fetch(base_ref: str) -> str:
 
 def _update_log(config: Config, report: CiReport, *, write: bool) -> None:
     """Render the log and compare it with the file: `write` it when stale, or report it stale."""
-    from issuelog.core.cache import rendered_log
-
     if report.problems:
         report.log.append(f"{config.output}: not {'rendered' if write else 'checked'} while the "
                           "issue files have problems")
         return
-    result = rendered_log(config)
-    if result.text is None:
+    update = update_log(config, write=write)
+    if update.text is None:
         return
-    data = result.text.encode("utf-8")
-    if _on_disk(config) == data:
-        report.log.append(f"{config.output}: up to date ({result.issue_count} issue(s))")
-    elif write:
-        write_bytes_atomic(config.output_path, data)
+    if update.current:
+        report.log.append(f"{config.output}: up to date ({update.issue_count} issue(s))")
+    elif update.written:
         report.rendered = True
-        report.log.append(f"{config.output}: re-rendered ({result.issue_count} issue(s)); "
+        report.log.append(f"{config.output}: re-rendered ({update.issue_count} issue(s)); "
                           "left in the work tree for the job to commit")
     else:
         report.problems.append(Problem(config.output, 1, "stale: run `issuelog render` and commit it"))
         report.fixes.append(f"issuelog render && git commit {config.output} -m "
                             f"'Render {config.output}' && git push")
-
-
-def _on_disk(config: Config) -> bytes | None:
-    path = config.output_path
-    if not path.is_file():
-        return None
-    return path.read_bytes().replace(b"\r\n", b"\n")  # a checkout with core.autocrlf is current
 
 
 def _summary(config: Config, context: CiContext, base_ref: str, fork_point: str,

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from issuelog.core.store import write_bytes_atomic
 from issuelog.errors import IssuelogError, UsageError
 
 # A tree object holds entries `<mode> <name>\0<raw object id>`; 20 bytes with SHA-1, 32 with SHA-256.
@@ -49,6 +50,14 @@ def run_git(args: Sequence[str], cwd: Path, stdin: bytes | None = None,
 
 def _text(args: Sequence[str], cwd: Path) -> str:
     return run_git(args, cwd).decode("utf-8", "replace").strip()
+
+
+def user_name(cwd: Path) -> str:
+    """`git config user.name`, or an empty string outside git or when it is unset."""
+    try:
+        return _text(["config", "user.name"], cwd)
+    except GitUnavailable:
+        return ""
 
 
 def work_tree_root(path: Path) -> Path | None:
@@ -198,8 +207,6 @@ def _write_cache(path: Path | None, data: dict[str, int]) -> None:
     if path is None:
         return
     # The one atomic writer, so that a killed writer's temporary file is swept like any other.
-    from issuelog.core.store import write_bytes_atomic
-
     try:
         write_bytes_atomic(path, json.dumps(data, sort_keys=True).encode("utf-8"), durable=False)
     except (OSError, IssuelogError):
@@ -375,6 +382,12 @@ def current_branch(top: Path | None) -> str | None:
 
 
 # --- set-up ---------------------------------------------------------------------------------------
+
+def rebase_in_progress(top: Path) -> bool:
+    """Whether `git rebase` is replaying commits in this work tree (its hooks run per commit)."""
+    return any((top / _text(["rev-parse", "--git-path", name], top)).is_dir()
+               for name in ("rebase-merge", "rebase-apply"))
+
 
 def hooks_directory(top: Path) -> Path:
     """Where git looks for hooks (honours core.hooksPath and linked work trees)."""

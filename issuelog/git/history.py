@@ -6,9 +6,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Issue, parse_issue
-from issuelog.core.store import SKIPPED_FILES, load_issues
+from issuelog.core.store import SKIPPED_FILES
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     default_branch,
@@ -86,6 +87,8 @@ def diff_as_data(result: DiffResult, config: Config, link_base: str = "") -> dic
                 "status": change.issue.status,
                 "severity": change.issue.severity,
                 "link": None if change.kind == "removed" else issue_url(change.issue, config, link_base),
+                # The commit whose message resolved it (`Fixes: ISSUE-007`), or None.
+                "resolved_by": (change.issue.fixed_in or None) if change.kind == "resolved" else None,
                 "fields": [{"field": item.field, "from": item.old, "to": item.new}
                            for item in change.fields],
             }

@@ -21,23 +21,25 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
-from issuelog.core.store import display_path, load_issues, write_atomic, write_lock
+from issuelog.core.store import cross_file_problems, display_path, write_atomic, write_lock
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     GitUnavailable,
     amend_head_with,
-    current_branch,
     hooks_directory,
     is_fresh_merge,
     is_unpublished,
+    rebase_in_progress,
     relative_to_work_tree,
     set_config,
     work_tree_root,
 )
+from issuelog.project.logfile import render_skipped_on, update_log
 
 DRIVER = "issuelog"
-HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite")
+HOOKS = ("pre-merge-commit", "post-merge", "post-rewrite", "post-commit")
 MARKER = "# installed by `issuelog install-hooks`"
 ATTRIBUTES = ".gitattributes"
 
@@ -48,14 +50,6 @@ class SetupStep:
 
     done: bool
     message: str
-
-
-def render_skipped_on(config: Config) -> str | None:
-    """The current branch when `render_branches` says ISSUES.md is not rendered on it, else None."""
-    if not config.render_branches:
-        return None
-    branch = current_branch(work_tree_root(config.root))
-    return None if config.renders_on(branch) else branch
 
 
 def install_hooks(config: Config, python: str = sys.executable) -> list[SetupStep]:
@@ -120,36 +114,27 @@ def _install_hook(path: Path, name: str, project: str, python: str, config: Conf
 
 
 @dataclass(frozen=True)
-class LogUpdate:
+class LogRefresh:
     """What a hook did to ISSUES.md."""
 
     written: bool
     message: str
 
 
-def refresh_log(config: Config) -> LogUpdate:
+def refresh_log(config: Config) -> LogRefresh:
     """Render ISSUES.md when it is stale; refuse (without failing) while issue files have problems."""
     shown = display_path(config.output_path, config)
     skipped = render_skipped_on(config)
     if skipped is not None:
-        return LogUpdate(False, f"{shown} is rendered on {', '.join(config.render_branches)} only, "
-                                f"not on '{skipped}'")
+        return LogRefresh(False, f"{shown} is rendered on {', '.join(config.render_branches)} only, "
+                                 f"not on '{skipped}'")
     with write_lock(config):
-        result = load_issues(config)
-        if result.problems:
-            return LogUpdate(False, f"{shown} not re-rendered: {len(result.problems)} problem(s) in "
-                                    "the issue files; run `issuelog check` (and `issuelog renumber` "
-                                    "for duplicate IDs), then `issuelog render`")
-        # Imported here: `render` asks render_skipped_on first, and needs no Jinja2 when its
-        # output comes from the cache.
-        from issuelog.log.render import render_log
-
-        text = render_log(result.issues, config)
-        path = config.output_path
-        if path.is_file() and path.read_bytes() == text.encode("utf-8"):
-            return LogUpdate(False, "")
-        write_atomic(path, text)
-    return LogUpdate(True, f"re-rendered {shown}")
+        update = update_log(config)
+    if update.text is None:
+        return LogRefresh(False, f"{shown} not re-rendered: {len(update.problems)} problem(s) in "
+                                 "the issue files; run `issuelog check` (and `issuelog renumber` "
+                                 "for duplicate IDs), then `issuelog render`")
+    return LogRefresh(True, f"re-rendered {shown}") if update.written else LogRefresh(False, "")
 
 
 @dataclass(frozen=True)
@@ -162,8 +147,6 @@ class HookResult:
 
 def duplicate_ids_message(config: Config) -> str:
     """A loud message naming the duplicate IDs in the issue files and the fix; empty if none."""
-    from issuelog.core.store import cross_file_problems
-
     problems = [p for p in cross_file_problems(load_issues(config, bodies=False).issues, config)
                 if p.message.startswith("duplicate id")]
     if not problems:
@@ -175,12 +158,40 @@ def duplicate_ids_message(config: Config) -> str:
     return "\n".join(lines)
 
 
+def _close_from_new_commits(config: Config, revisions: list[str], advice: str) -> HookResult:
+    """On the default branch, resolve the issues the new commits' messages close."""
+    from issuelog.git.trailers import close_from_commits, on_default_branch, report_lines
+
+    if not on_default_branch(config):
+        return HookResult("")
+    try:
+        report = close_from_commits(config, revisions)
+    except GitUnavailable:
+        return HookResult("")  # ORIG_HEAD missing: nothing merged to read
+    lines = [f"issuelog: {line}" for line in report_lines(report, config)]
+    if report.paths:
+        shown = " ".join(display_path(path, config) for path in report.paths)
+        lines.append(f"issuelog: {shown} changed; {advice} (git commit {shown})")
+    return HookResult("\n".join(lines))
+
+
+def _joined(first: HookResult, second: HookResult) -> HookResult:
+    """Two hook results as one: both messages, the worse exit status."""
+    message = "\n".join(text for text in (first.message, second.message) if text)
+    return HookResult(message, max(first.exit_code, second.exit_code))
+
+
 def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
     """Do a hook's job; return what to tell the user and the hook's exit status."""
     if name not in HOOKS:
         raise UsageError(f"unknown hook '{name}' (known: {', '.join(HOOKS)})")
     if name == "post-rewrite" and arguments[:1] != ["rebase"]:
         return HookResult("")  # `git commit --amend` leaves the log as the author committed it
+    if name == "post-commit":
+        top = work_tree_root(config.root)
+        if top is None or rebase_in_progress(top):
+            return HookResult("")  # a rebase's commits are read once it is done (post-rewrite)
+        return _close_from_new_commits(config, ["-1", "HEAD"], "commit them")
     duplicates = duplicate_ids_message(config)
     if name == "pre-merge-commit":
         if duplicates:
@@ -189,6 +200,18 @@ def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
         return HookResult("")
     if duplicates:
         return HookResult(duplicates, 1)  # after the fact: git no longer looks at the status
+    result = _render_after(name, config)
+    # After the merge commit or the rebased tip is final (amended with the log), so that a
+    # trailer in its own message records the commit that stays. ORIG_HEAD is the tip before.
+    closing = _close_from_new_commits(config, ["ORIG_HEAD..HEAD"], "commit them")
+    if closing.message and refresh_log(config).written:
+        closing = _joined(closing, HookResult(f"issuelog: re-rendered "
+                                              f"{display_path(config.output_path, config)}"))
+    return _joined(result, closing)
+
+
+def _render_after(name: str, config: Config) -> HookResult:
+    """Re-render the log after a merge or a rebase; amend the new commit with it when unpublished."""
     update = refresh_log(config)
     if not update.written:
         return HookResult(f"issuelog: {update.message}" if update.message else "")

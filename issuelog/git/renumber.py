@@ -27,14 +27,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.frontmatter_edit import edit_frontmatter, read_frontmatter
 from issuelog.core.model import Issue, Problem, parse_issue
 from issuelog.core.store import (
     display_path,
     highest_id_number,
-    load_issues,
-    next_free_number,
     slugify,
     sort_key,
     state_dir,
@@ -57,6 +56,7 @@ from issuelog.git.gitrepo import (
     run_git,
     work_tree_root,
 )
+from issuelog.project.ids import next_free_number
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from issuelog.log.render import format_value
+from issuelog.log.formatting import format_value
 
 if TYPE_CHECKING:
-    from issuelog.importer.reader import Draft
+    from issuelog.importer import Draft
 
 #: Columns of the `import --dry-run` table; the title last, as it may be long.
 DRAFT_COLUMNS = ("LINE", "ID", "LEGACY", "SEVERITY", "STATUS", "PHASE", "REPORTED", "TITLE")

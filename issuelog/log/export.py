@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from datetime import date
 from typing import Any
 
@@ -13,7 +12,7 @@ from issuelog.core.frontmatter_edit import today as clock_today
 from issuelog.core.model import Issue
 from issuelog.core.sections import read_sections
 from issuelog.log.charts import colour_for, severity_pie, weekly_chart
-from issuelog.log.listing import iso, to_csv
+from issuelog.log.listing import iso, to_csv, to_json
 from issuelog.log.listing import issue_record as frontmatter_record
 from issuelog.log.render import load_template_source, log_context, render_html, trusted_html
 from issuelog.log.stats import summarize
@@ -48,7 +47,7 @@ def export_json(issues: list[Issue], config: Config) -> str:
         "last_updated": iso(summary.last_updated),
         "issues": [issue_record(issue, config) for issue in summary.issues],
     }
-    return json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+    return to_json(document) + "\n"
 
 
 def export_csv(issues: list[Issue], config: Config) -> str:

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue, Problem
-from issuelog.core.store import sort_key
+from issuelog.core.store import IssueSet, sort_key
 from issuelog.errors import UsageError
 from issuelog.log.stats import days_open, natural_key, time_to_resolve_hours
 
@@ -225,7 +226,8 @@ def _jsonable(value: Any) -> Any:
 
 
 def to_json(records: Sequence[dict[str, Any]] | dict[str, Any]) -> str:
-    """Stable, readable JSON: key order kept, unicode as is, no NaN."""
+    """Stable, readable JSON: key order kept, unicode as is, no NaN; every `--format json` and
+    export goes through here, so all of them print non-ASCII text as UTF-8, unescaped."""
     return json.dumps(records, indent=2, ensure_ascii=False, allow_nan=False)
 
 
@@ -325,27 +327,15 @@ def fit_column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
     return widths
 
 
-def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
-    """Columns padded with spaces and two spaces apart, for pipes and files; no trailing blanks."""
-    widths = [
-        max([len(header), *(len(row[index]) for row in rows)])
-        for index, header in enumerate(headers)
-    ]
-    lines = []
-    for cells in [list(headers), *rows]:
-        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
-        lines.append("  ".join(padded).rstrip())
-    return "\n".join(lines) + "\n"
-
-
-def list_issues(config: Config, filters: Filters, sort: str | None) -> tuple[list[Issue], list[Problem]]:
+def list_issues(config: Config, filters: Filters, sort: str | None,
+                load: Callable[[bool], IssueSet] | None = None) -> tuple[list[Issue], list[Problem]]:
     """What `list` shows: the issues `filters` selects in `sort` order, and the files' problems.
 
-    A bad filter or sort key is a usage error. Only `--grep` reads the bodies: reading ten
-    thousand of them costs more than the rest.
+    A bad filter or sort key is a usage error, found before any issue is read. The issues come
+    from `load(bodies)` when given (`list --database`), else from the project's files. Only
+    `--grep` reads the bodies: reading ten thousand of them costs more than the rest.
     """
-    from issuelog.core.store import load_issues
-
     check_filters(filters, config)
-    result = load_issues(config, bodies=bool(filters.grep))
+    bodies = bool(filters.grep)
+    result = load(bodies) if load is not None else load_issues(config, bodies=bodies)
     return sort_issues(select_issues(result.issues, config, filters), config, sort), result.problems

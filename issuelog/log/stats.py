@@ -9,21 +9,17 @@ import re
 import shlex
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from issuelog.core.config import Config, Severity, format_duration
-from issuelog.core.model import Issue
+from issuelog.core.model import Issue, as_date
 from issuelog.core.store import sort_key
+from issuelog.log.timings import TimingRow, elapsed, has_timeline, interval_seconds, timing_rows
 
 NO_PHASE = "No phase"
 OTHER_SEVERITY = "Other"
 TOP_COMPONENTS = 10
-
-
-def as_date(value: date) -> date:
-    """The calendar day of a date or datetime."""
-    return value.date() if isinstance(value, datetime) else value
 
 
 def natural_key(text: str) -> tuple[tuple[int, object], ...]:
@@ -44,12 +40,7 @@ def time_to_resolve(issue: Issue) -> timedelta | None:
     """
     if issue.reported is None or issue.resolved is None or issue.reference_only:
         return None
-    start, end = issue.reported, issue.resolved
-    if isinstance(start, datetime) and isinstance(end, datetime):
-        if (start.tzinfo is None) != (end.tzinfo is None):
-            start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
-        return max(end - start, timedelta(0))
-    return max(as_date(end) - as_date(start), timedelta(0))
+    return elapsed(issue.reported, issue.resolved)
 
 
 def days_open(issue: Issue, today: date) -> int | None:
@@ -229,6 +220,26 @@ def list_command(*arguments: str) -> str:
     return " ".join(["issuelog list", *(shlex.quote(argument) for argument in arguments)])
 
 
+@dataclass(frozen=True)
+class FingerprintRow:
+    """One error fingerprint: the issues that carry it and their occurrences together."""
+
+    fingerprint: str
+    issue_ids: list[str]
+    occurrences: int
+
+
+def fingerprint_rows(issues: list[Issue]) -> list[FingerprintRow]:
+    """Occurrences per fingerprint, most first (ties by fingerprint); issues in ID order."""
+    groups: dict[str, list[Issue]] = {}
+    for issue in _by_id(issues):
+        if issue.fingerprint:
+            groups.setdefault(issue.fingerprint, []).append(issue)
+    rows = [FingerprintRow(name, [i.id for i in members], sum(i.occurrences for i in members))
+            for name, members in groups.items()]
+    return sorted(rows, key=lambda row: (-row.occurrences, row.fingerprint))
+
+
 @dataclass
 class Summary:
     """Everything the master log and the analysis show, grouped for templates."""
@@ -262,6 +273,20 @@ class Summary:
     #: Closed issues with no known resolution date (`resolved_unknown: true`), left out of
     #: Resolution Time, the SLA figures and the trend.
     unknown_resolution_date: int = 0
+    #: Incident Timings (`log.timings`): empty unless some issue has a timeline beyond
+    #: `reported` and `resolved`, so that a log without one keeps its usual look.
+    timings: list[TimingRow] = field(default_factory=list)
+    #: Issues reopened because their error came back (tagged `regression`), and the issues
+    #: that were ever closed: the closed ones and the reopened ones open again.
+    reopened: int = 0
+    ever_closed: int = 0
+    #: Occurrences per fingerprint, most first: (fingerprint, issue IDs, occurrences).
+    fingerprints: list[FingerprintRow] = field(default_factory=list)
+
+    @property
+    def reopen_rate(self) -> float:
+        """Reopened issues in percent of the issues ever closed, to one decimal."""
+        return _share(self.reopened, self.ever_closed)
 
     @property
     def weekly_scale(self) -> int:
@@ -392,6 +417,9 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
     ][:TOP_COMPONENTS]
 
     last_updated = newest_date(issues)
+    # A reopened issue is counted once whether it is open again or closed once more.
+    regressions = [i for i in issues if REGRESSION_TAG in i.tags]
+    open_regressions = [i for i in regressions if i.status not in closed_names]
     return Summary(
         config=config,
         issues=every,
@@ -416,6 +444,10 @@ def summarize(issues: list[Issue], config: Config) -> Summary:
         **_log_tables(open_by_severity, resolved_by_phase, closed_unresolved, reference, config),
         unknown_resolution_date=sum(1 for i in issues if i.status in closed_names
                                     and i.resolved is None and i.date_unknown("resolved")),
+        timings=timing_rows(issues, config) if has_timeline(issues) else [],
+        reopened=len(regressions),
+        ever_closed=len(issues) - len(open_issues) + len(open_regressions),
+        fingerprints=fingerprint_rows(issues),
     )
 
 
@@ -508,10 +540,11 @@ class IssueDiff:
 #: The fields `diff` compares, in the order it reports them (`id` first: a renumbered issue).
 DIFF_FIELDS = ("id", "title", "status", "severity", "phase", "category", "component", "assignee",
                "reporter", "reported", "resolved", "tags", "related", "files", "reference",
-               "reference_only", "error_type", "error_message", "occurrences", "last_seen")
+               "reference_only", "error_type", "error_message", "occurrences", "last_seen",
+               "started", "detected", "acknowledged", "mitigated", "fixed_in")
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
     """A field's value as one short line of text for a diff."""
     if value is None or value == "" or value == []:
         return ""
@@ -567,7 +600,7 @@ def compare_issues(before: list[Issue], after: list[Issue], config: Config) -> I
         changes.append(IssueChange(kind, added))
     changes.extend(IssueChange("removed", issue) for issue in gone)
     for was, now in pairs:
-        fields = tuple(FieldChange(name, _shown(getattr(was, name)), _shown(getattr(now, name)))
+        fields = tuple(FieldChange(name, shown_value(getattr(was, name)), shown_value(getattr(now, name)))
                        for name in DIFF_FIELDS if getattr(was, name) != getattr(now, name))
         if not fields:
             continue
@@ -650,6 +683,9 @@ class Analysis:
     components: list[ComponentRow]
     trend: list[DayTrend]
     suggestions: list[Suggestion]
+    #: Every interval's percentiles by severity, time to resolve included even without a
+    #: timeline (ISSUES.md shows them only with one; see `Summary.timings`).
+    timings: list[TimingRow] = field(default_factory=list)
 
 
 def error_groups(issues: list[Issue], config: Config) -> list[ErrorGroup]:
@@ -751,6 +787,7 @@ def analyze(
         components=component_rows(summary),
         trend=daily_trend(summary.tracked, config, days, end),
         suggestions=suggest(summary, errors),
+        timings=summary.timings or timing_rows(summary.tracked, config),
     )
 
 
@@ -766,6 +803,8 @@ class MetricCounts:
     resolution_count: int
     resolution_sum: float
     oldest_open: dict[str, int] = field(default_factory=dict)  # days, by severity
+    #: Each timeline interval's durations in seconds, sorted, by interval name (`log.timings`).
+    intervals: dict[str, list[float]] = field(default_factory=dict)
 
 
 def metric_counts(issues: list[Issue], config: Config, today: date | None = None) -> MetricCounts:
@@ -791,6 +830,7 @@ def metric_counts(issues: list[Issue], config: Config, today: date | None = None
         resolution_count=len(durations),
         resolution_sum=sum(durations),
         oldest_open=_oldest_open(issues, config, today) if today is not None else {},
+        intervals=interval_seconds(issues, config),
     )
 
 

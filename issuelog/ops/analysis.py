@@ -6,7 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from issuelog.core.config import format_duration
-from issuelog.log.render import format_elapsed
+from issuelog.log.formatting import format_elapsed, plain_table
 from issuelog.log.stats import Analysis
 
 
@@ -53,6 +53,20 @@ def analysis_data(analysis: Analysis) -> dict[str, Any]:
              "breaches": r.breaches}
             for r in summary.resolution_rows
         ],
+        # Nearest-rank percentiles of each interval with data (README: "Incident timings").
+        "timings": [
+            {"severity": t.severity.name, "interval": t.interval.name, "count": t.count,
+             "median_seconds": _seconds(t.median), "p90_seconds": _seconds(t.p90),
+             "target_seconds": _seconds(t.target), "breaches": t.breaches,
+             "breach_rate": t.breach_rate}
+            for t in analysis.timings
+        ],
+        "reopened": {"issues": summary.reopened, "ever_closed": summary.ever_closed,
+                     "rate": summary.reopen_rate},
+        "fingerprints": [
+            {"fingerprint": f.fingerprint, "ids": f.issue_ids, "occurrences": f.occurrences}
+            for f in summary.fingerprints
+        ],
         "suggestions": [
             {"priority": s.priority, "rule": s.rule, "subject": s.subject, "message": s.message,
              "ids": s.issue_ids}
@@ -61,10 +75,9 @@ def analysis_data(analysis: Analysis) -> dict[str, Any]:
     }
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(cell) for cell in column) for column in zip(headers, *rows, strict=False)]
-    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-            for row in [headers, *rows]]
+def _table_lines(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """`formatting.plain_table` as lines, to indent."""
+    return plain_table(headers, rows).splitlines()
 
 
 def analysis_text(analysis: Analysis) -> str:
@@ -79,7 +92,7 @@ def analysis_text(analysis: Analysis) -> str:
 
     out += ["", "Most common errors"]
     if analysis.errors:
-        out += ["  " + line for line in _table(
+        out += ["  " + line for line in _table_lines(
             ["Error", "Issues", "Open", "Occurrences"],
             [[f"{g.error_type} in {g.component}" if g.component else g.error_type,
               str(len(g.issue_ids)), str(g.open), str(g.occurrences)] for g in analysis.errors])]
@@ -88,7 +101,7 @@ def analysis_text(analysis: Analysis) -> str:
 
     out += ["", "Most affected components"]
     if analysis.components:
-        out += ["  " + line for line in _table(
+        out += ["  " + line for line in _table_lines(
             ["Component", "Issues", "Share", "Open", "Occurrences"],
             [[c.component, str(c.issues), f"{c.share:.1f}%", str(c.open), str(c.occurrences)]
              for c in analysis.components])]
@@ -97,7 +110,7 @@ def analysis_text(analysis: Analysis) -> str:
 
     out += ["", "By category"]
     if summary.categories:
-        out += ["  " + line for line in _table(
+        out += ["  " + line for line in _table_lines(
             ["Category", "Issues", "Share"],
             [[c.label, str(c.count), f"{c.share:.1f}%"] for c in summary.categories])]
     else:
@@ -106,14 +119,14 @@ def analysis_text(analysis: Analysis) -> str:
     ending = f" to {analysis.today.isoformat()}" if analysis.today else ""
     out += ["", f"Trend over {analysis.days} day(s){ending}"]
     if analysis.trend:
-        out += ["  " + line for line in _table(
+        out += ["  " + line for line in _table_lines(
             ["Date", "Created", "Resolved"],
             [[t.day.isoformat(), str(t.created), str(t.resolved)] for t in analysis.trend])]
     else:
         out.append("  no dated issues")
 
     out += ["", "Mean time to resolve"]
-    out += ["  " + line for line in _table(
+    out += ["  " + line for line in _table_lines(
         ["Severity", "Resolved", "Mean", "SLA", "Breaches"],
         [[r.severity.label, str(r.resolved), format_elapsed(r.average),
           format_duration(r.severity.sla) if r.severity.sla else "—", str(r.breaches)]
@@ -121,6 +134,26 @@ def analysis_text(analysis: Analysis) -> str:
     if summary.unknown_resolution_date:
         out.append(f"  (not counted: {summary.unknown_resolution_date} closed issue(s) with no "
                    "known resolution date)")
+
+    out += ["", "Incident timings (nearest-rank percentiles)"]
+    if analysis.timings:
+        out += ["  " + line for line in _table_lines(
+            ["Severity", "Interval", "n", "Median", "p90", "SLA breaches"],
+            [[t.severity.label, t.interval.label, str(t.count), format_elapsed(t.median),
+              format_elapsed(t.p90),
+              "—" if t.target is None else f"{t.breaches} ({t.breach_rate:.1f}%)"]
+             for t in analysis.timings])]
+    else:
+        out.append("  no interval with both timestamps")
+    if summary.reopened:
+        out.append(f"  Reopened (tagged regression): {summary.reopened} of {summary.ever_closed} "
+                   f"issues ever closed ({summary.reopen_rate:.1f}%)")
+    if summary.fingerprints:
+        out += ["", "Occurrences by fingerprint"]
+        out += ["  " + line for line in _table_lines(
+            ["Fingerprint", "Issues", "Occurrences"],
+            [[f.fingerprint, ", ".join(f.issue_ids), str(f.occurrences)]
+             for f in summary.fingerprints])]
 
     out += ["", "Suggestions"]
     if analysis.suggestions:

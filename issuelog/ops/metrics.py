@@ -20,11 +20,14 @@ from prometheus_client.core import (
 from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.frontmatter_edit import today as clock_today
 from issuelog.core.model import Issue
-from issuelog.core.store import load_issues
 from issuelog.log.stats import metric_counts
+
+#: Upper bounds (seconds) of the interval histograms: 5m, 15m, 30m, 1h, 4h, 1d, 3d, 1w.
+INTERVAL_BUCKETS = (300.0, 900.0, 1800.0, 3600.0, 14400.0, 86400.0, 259200.0, 604800.0)
 
 #: The label value that stands for an empty field (Prometheus treats "" as "no label").
 NONE_LABEL = "none"
@@ -75,7 +78,16 @@ def issue_metrics(
                                labels=["severity"])
     for severity, days in sorted(counts.oldest_open.items()):
         oldest.add_metric([_label(severity)], days)
-    return [active, created, resolved, resolution, occurrences, invalid, oldest]
+    intervals = HistogramMetricFamily(
+        "issuelog_incident_interval_seconds",
+        "Durations of the incident timeline's intervals (detect, acknowledge, mitigate, resolve).",
+        labels=["interval"])
+    for name, durations in counts.intervals.items():
+        intervals.add_metric(
+            [name], [*((_go_float(bound), sum(1 for d in durations if d <= bound))
+                       for bound in INTERVAL_BUCKETS), ("+Inf", len(durations))],
+            sum_value=sum(durations))
+    return [active, created, resolved, resolution, occurrences, invalid, oldest, intervals]
 
 
 class _FixedCollector(Collector):

@@ -12,15 +12,16 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
+from issuelog.core.cache import IssueIndex
 from issuelog.core.config import Config
 from issuelog.core.edits import file_problems, reopened_status, status_changes
 from issuelog.core.frontmatter_edit import edit_frontmatter, split_document, today
-from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, parse_issue
+from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, as_date, parse_issue
 from issuelog.core.sections import read_section, replace_section
-from issuelog.core.store import display_path, issue_files, read_text, sort_key, write_atomic, write_lock
+from issuelog.core.store import display_path, read_text, sort_key, write_atomic, write_lock
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
-from issuelog.log.render import code_fence
-from issuelog.log.stats import REGRESSION_TAG, as_date
+from issuelog.log.formatting import code_fence
+from issuelog.log.stats import REGRESSION_TAG
 from issuelog.ops.fingerprint import (
     CURRENT_VERSION,
     LEGACY_VERSION,
@@ -115,37 +116,6 @@ class RecordTally:
         return (f"recorded {sum(self.actions.values())} event(s): {self.actions['created']} created, "
                 f"{self.actions['counted']} counted, {self.actions['reopened']} reopened; "
                 f"{len(self.problems)} bad line(s)")
-
-
-class IssueIndex:
-    """The issues of a project, re-parsed only when their file changed since the last look.
-
-    A batch of events re-reads the directory before each event (under the lock), so it sees
-    issues that concurrent recorders created, without parsing every file every time.
-    """
-
-    def __init__(self, config: Config) -> None:
-        self.config = config
-        self._entries: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
-
-    def issues(self) -> list[Issue]:
-        """Every parsable issue file as it is on disk now."""
-        current: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
-        for path in issue_files(self.config):
-            try:
-                info = path.stat()
-            except FileNotFoundError:
-                continue
-            key = (info.st_ino, info.st_size, info.st_mtime_ns)
-            cached = self._entries.get(path)
-            if cached is not None and cached[0] == key:
-                current[path] = cached
-                continue
-            text, _ = read_text(path, str(path), self.config.root)
-            issue = parse_issue(path, text, str(path))[0] if text is not None else None
-            current[path] = (key, issue)
-        self._entries = current
-        return [issue for _, issue in current.values() if issue is not None]
 
 
 def find_match(issues: Iterable[Issue], signature: ErrorSignature, config: Config) -> Issue | None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -16,27 +15,20 @@ from issuelog.core.model import (
     UNKNOWN_DATE_FIELDS,
     Problem,
     disallowed_values,
+    fence_hint,
+    frontmatter_fences,
     parse_issue,
     title_problem,
     validate_issue,
 )
 from issuelog.core.store import create_issue_file, display_path, id_numbers, resolve_id
 from issuelog.errors import IssueFileError, UsageError
+from issuelog.git.gitrepo import user_name as git_user_name
 from issuelog.log.render import render_issue
+from issuelog.project.ids import next_free_number
 
 #: Fields `new` fills in by itself when they are not given.
 AUTOMATIC_FIELDS = ("id", "title", "status", "reported")
-
-
-def git_user_name(cwd: Path) -> str:
-    """`git config user.name`, or an empty string outside git or when it is unset."""
-    try:
-        result = subprocess.run(
-            ["git", "config", "user.name"], cwd=cwd, capture_output=True, text=True, timeout=5,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return result.stdout.strip() if result.returncode == 0 else ""
 
 
 def existing_ids(config: Config) -> set[str]:
@@ -113,7 +105,8 @@ def questions(fields: Mapping[str, Any], config: Config) -> list[Question]:
 
 
 def default_severity(config: Config) -> str:
-    """`medium` when it is configured, else the middle configured severity."""
+    """`medium` when it is configured, else the middle configured severity: the one default of
+    `new`, `record` and `import`."""
     names = [severity.name for severity in config.severities]
     return "medium" if "medium" in names else names[len(names) // 2]
 
@@ -197,7 +190,8 @@ def create_issue(
     def text_for(issue_id: str) -> str:
         return issue_file_text(config, values, issue_id, extra=extra, body=body, sections=sections)
 
-    issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id)
+    issue_id, path = create_issue_file(config, values["title"], text_for, preferred_id,
+                                       next_number=lambda: next_free_number(config))
     _verify_written(path, config)
     return issue_id, path
 
@@ -328,9 +322,11 @@ def create_reference(
 
 def replace_body(text: str, body: str) -> str:
     """`text` with everything after its frontmatter block replaced by `body` (one blank line between)."""
-    lines = text.splitlines(keepends=True)
-    closing = next(index for index in range(1, len(lines)) if lines[index].rstrip() == "---")
-    head = "".join(lines[:closing + 1])
+    fences = frontmatter_fences(text)
+    if fences is None:  # scaffold's own files always have one: check judged them
+        raise IssueFileError(f"cannot replace the body: {fence_hint(text)}")
+    end_of_line = text.find("\n", fences[1].start())
+    head = text if end_of_line < 0 else text[:end_of_line + 1]
     content = body.strip("\n")
     return head + (f"\n{content}\n" if content else "")
 

@@ -14,7 +14,7 @@ from issuelog.core.config import (
 from issuelog.core.store import sweep_project, write_atomic, write_bytes_atomic
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import default_branch_name, work_tree_root
-from issuelog.log.render import render_log
+from issuelog.project.logfile import update_log
 
 
 def _team_branch(root: Path) -> str | None:
@@ -69,8 +69,9 @@ def initialise(root: Path, *, copy_templates: bool = False) -> list[tuple[Path, 
     if output.exists():
         results.append((output, False))
     else:
-        write_atomic(output, render_log([], config))
-        results.append((output, True))
+        # The log of the issues already there (none in a new project); nothing while they have
+        # problems, which `issuelog check` then names.
+        results.append((output, update_log(config).written))
     return results
 
 

@@ -1,0 +1,40 @@
+"""`--database DSN` and `--repo NAME` of `list`, `analyze` and `metrics`: issues read back from
+the PostgreSQL copy of every published repository instead of this project's files."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from issuelog.core.cache import load_issues
+from issuelog.core.config import Config, load_config, load_project
+from issuelog.core.store import IssueSet
+
+DatabaseOption = Annotated[str | None, typer.Option(
+    "--database", metavar="DSN",
+    help="Read every published repository from PostgreSQL instead of this project "
+         "('': $ISSUELOG_DATABASE_URL, else the PG* variables and ~/.pgpass).")]
+RepoOption = Annotated[list[str] | None, typer.Option(
+    "--repo", metavar="REPO", help="With --database: only this repository (repeatable).")]
+
+
+def project_config(database: str | None) -> Config:
+    """This project's configuration; with --database, outside a project, the defaults."""
+    return load_config() if database is not None else load_project()
+
+
+def issues_from(config: Config, database: str | None, repos: list[str] | None,
+                *, bodies: bool = True) -> IssueSet:
+    """The project's issues, or with --database every published one (IDs `repo:ID`)."""
+    if database is None:
+        if repos:
+            from issuelog.errors import UsageError
+
+            raise UsageError("--repo needs --database")
+        return load_issues(config, bodies=bodies)
+    from issuelog.integrations.publish import database_dsn, read_published
+    from issuelog.integrations.rows import issue_from_record
+
+    published = read_published(database_dsn(database), tuple(repos or ()), bodies=bodies)
+    return IssueSet([issue_from_record(row.repo, row.record, row.body) for row in published])

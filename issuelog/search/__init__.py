@@ -1,0 +1,1 @@
+"""Finding past issues: ranked full-text search and similar errors."""
