@@ -307,7 +307,12 @@ EDITOR_APPENDING = ("import sys, pathlib\npath = pathlib.Path(sys.argv[1])\n"
                     "path.write_text(path.read_text() + 'Edited.\\n')\n")
 #: Every command that writes into a project, killed at its writes: (arguments, needs an editor).
 WRITING_COMMANDS = {
+    "new": (["new", "Killed while filing", "-s", "low", "--date", "2026-01-12"], False),
     "set": (["set", "1", "component=db", "tags=[a, b]"], False),
+    "assign": (["assign", "4", "grace"], False),
+    "status": (["status", "3", "wont_fix", "--date", "2026-01-12"], False),
+    "ack": (["ack", "5", "--at", "2026-01-12 10:00"], False),
+    "mitigate": (["mitigate", "5", "--at", "2026-01-12 11:00"], False),
     "resolve": (["resolve", "2", "--resolution", "Restarted.", "--date", "2026-01-12"], False),
     "record": (["record", "--error", "ValueError: boom", "--component", "api", "--date",
                 "2026-01-12", "--fix", "Retry"], False),
