@@ -1,4 +1,4 @@
-"""The `issuelog` program: Tab completion from a small cache, everything else through `cli.py`.
+"""The `issuelog` program: Tab completion from a small cache, everything else through `cli/app.py`.
 
 Kept free of typer and of the core's heavy modules: a Tab key press is answered before they
 would have finished loading.

@@ -1,4 +1,7 @@
-"""Exception types that the command line turns into messages and exit codes."""
+"""Exception types that the command line turns into messages and exit codes.
+
+Every exit code issuelog ends with is decided here: 0 ok, 1 problems found, 2 usage, 70 a bug.
+"""
 
 from __future__ import annotations
 
@@ -32,3 +35,15 @@ class TemplateError(IssuelogError):
 
 class IssueFileError(IssuelogError):
     """An issue file could not be read or written; the message names the file."""
+
+
+class ProblemsFound(IssuelogError):
+    """The command ran and found problems it has already shown (invalid files, a stale log)."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message)
+
+
+def exit_code(error: BaseException) -> int:
+    """The exit code an error ends issuelog with: its own for issuelog's errors, else internal."""
+    return error.exit_code if isinstance(error, IssuelogError) else EXIT_INTERNAL

@@ -15,6 +15,7 @@ from typer.testing import CliRunner, Result
 
 from issuelog.cli.app import app
 from issuelog.core.config import Config, load_config
+from issuelog.errors import EXIT_INTERNAL
 
 MINIMAL_CONFIG = 'project = "Demo"\n'
 #: A project whose thirteen issues touch every section of the log; tests/golden/ISSUES.md is its log.
@@ -87,6 +88,8 @@ def cli() -> Invoke:
         if result.exception is not None and not isinstance(result.exception, SystemExit):
             traceback.print_exception(*result.exc_info)
             raise AssertionError(f"issuelog {' '.join(args)} crashed: {result.exception!r}")
+        if result.exit_code == EXIT_INTERNAL and code != EXIT_INTERNAL and result.exc_info:
+            traceback.print_exception(*result.exc_info)  # the bug behind "internal error", chained
         assert result.exit_code == code, (
             f"exit {result.exit_code} != {code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
         )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.cli import app as cli_module
+from issuelog.cli import daily as cli_module
 from issuelog.core.frontmatter_edit import today
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 

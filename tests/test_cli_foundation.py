@@ -114,7 +114,7 @@ def test_new_refuses_bad_values_and_writes_nothing(project: Path, cli: Invoke) -
 
 def test_new_asks_for_missing_fields_on_a_terminal(project: Path, cli: Invoke,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("issuelog.cli.app.stdin_is_terminal", lambda: True)
+    monkeypatch.setattr("issuelog.cli.daily.stdin_is_terminal", lambda: True)
     result = cli("new", "Asked", input="urgent\nhigh\n\n\n")  # component skipped, confirmed
     assert "Please choose one of" in result.stderr
     issue = load_issues(load_config(project)).issues[0]

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-import issuelog.cli.app as cli_module
+import issuelog.cli.daily as cli_module
 from issuelog.core.frontmatter_edit import edit_frontmatter, split_document
 from issuelog.core.store import slugify
 from issuelog.log.listing import fit_column_widths

@@ -150,8 +150,8 @@ def test_the_checks_see_lazy_imports_and_cycles() -> None:
         "issuelog.core.store:3: issuelog.core.store (core: store) imports issuelog.core.cache (core: cache)"]
     assert cycles(graph) == [["issuelog.core.cache", "issuelog.core.store", "issuelog.core.cache"]]
     # `render` imports the log's module inside the command function only
-    app = imported_modules(PACKAGE / "cli" / "app.py", all_modules())
-    assert "issuelog.project.logfile" in app
+    commands = imported_modules(PACKAGE / "cli" / "log.py", all_modules())
+    assert "issuelog.project.logfile" in commands
 
 
 @pytest.mark.parametrize("name", ["issuelog.core.store", "issuelog.log.render", "issuelog.cli.app"])

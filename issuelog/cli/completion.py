@@ -2,7 +2,7 @@
 
 A key press starts a new `issuelog` process; importing typer and the core takes longer than a
 person waits for Tab. So `issuelog.entry` answers from `.issuelog/cache/completion-v1.json`:
-the commands, their options and what each value is (taken from the typer app by `cli.py` when
+the commands, their options and what each value is (taken from the typer app by `cli/app.py` when
 the code changes), and the components, assignees, reporters and tags in use (refreshed in the
 background when the issues directory changes). Issue IDs come from the file names, always fresh.
 """
@@ -15,7 +15,7 @@ import shlex
 import sys
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TypedDict, cast
 
 from issuelog.core.config import ISSUE_FIELDS, Config
 
@@ -27,6 +27,28 @@ CACHE_NAME = "completion-v1.json"
 #: Values of `set KEY=...` that come from the issues in use rather than from the configuration.
 USED_VALUE_FIELDS = ("component", "assignee", "reporter", "tags", "phase")
 _CONFIGURED = ("severity", "status", "phase", "category")
+
+#: What a value completes to: a kind the cache answers (`id`, `severity`, `tags`, `flag`, `text`,
+#: ...) or the list of its choices.
+Kind = str | list[str]
+
+
+class CommandSpec(TypedDict, total=False):
+    """One command in the cache: its options and arguments with the kind of their values."""
+
+    options: dict[str, Kind]
+    arguments: list[Kind]
+    variadic: bool  # the last argument repeats
+    hidden: bool
+
+
+class Cache(TypedDict, total=False):
+    """The cache file: the stamps it was made for, the commands, and the values in use."""
+
+    code: str
+    issues: int
+    commands: dict[str, CommandSpec]
+    values: dict[str, list[str]]
 
 #: Bash: the words as the user typed them (COMP_LINE), and the word bash will replace
 #: (COMP_WORDS splits at `=`), so that `set 7 sev<Tab>` gives `severity=` with no space after it.
@@ -69,7 +91,7 @@ def issues_stamp(config: Config) -> int:
         return -1
 
 
-def read_cache(config: Config) -> dict[str, Any] | None:
+def read_cache(config: Config) -> Cache | None:
     """The cache, or None when it is missing, unreadable or made by other code."""
     try:
         data = json.loads(cache_path(config).read_text(encoding="utf-8"))
@@ -77,7 +99,7 @@ def read_cache(config: Config) -> dict[str, Any] | None:
         return None
     if not isinstance(data, dict) or data.get("code") != code_stamp():
         return None
-    return data
+    return cast(Cache, data)  # written by write_cache for this very code (the stamp says so)
 
 
 def used_values(config: Config) -> dict[str, list[str]]:
@@ -94,13 +116,13 @@ def used_values(config: Config) -> dict[str, list[str]]:
     return {key: sorted(values) for key, values in found.items()}
 
 
-def write_cache(config: Config, table: Mapping[str, Any]) -> dict[str, Any]:
+def write_cache(config: Config, table: Mapping[str, CommandSpec]) -> Cache:
     """Build the cache from the command table and the issues, write it, and return it."""
     from issuelog.core.store import write_atomic
 
     stamp = issues_stamp(config)  # before reading: a change meanwhile makes it stale, not lost
-    data = {"code": code_stamp(), "issues": stamp, "commands": dict(table),
-            "values": used_values(config)}
+    data: Cache = {"code": code_stamp(), "issues": stamp, "commands": dict(table),
+                   "values": used_values(config)}
     try:
         cache_path(config).parent.mkdir(parents=True, exist_ok=True)
         write_atomic(cache_path(config), json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
@@ -139,7 +161,7 @@ def issue_ids(config: Config, incomplete: str) -> list[str]:
     return sorted(found, key=lambda issue_id: (len(issue_id), issue_id))
 
 
-def values_of(kind: Any, incomplete: str, config: Config, cache: Mapping[str, Any]) -> list[str]:
+def values_of(kind: Kind, incomplete: str, config: Config, cache: Cache) -> list[str]:
     """The completions of one value of a kind (`id`, `severity`, a list of choices, ...)."""
     if isinstance(kind, list):
         return [choice for choice in kind if choice.startswith(incomplete)]
@@ -157,26 +179,25 @@ def values_of(kind: Any, incomplete: str, config: Config, cache: Mapping[str, An
     return [name for name in names if name.lower().startswith(incomplete.lower())]
 
 
-def _assignments(incomplete: str, config: Config, cache: Mapping[str, Any]) -> list[str]:
+def _assignments(incomplete: str, config: Config, cache: Cache) -> list[str]:
     """`set`'s `KEY=VALUE`: field names with `=`, then the values the key may take."""
     key, sign, value = incomplete.partition("=")
     if not sign:
         return [f"{name}=" for name in ISSUE_FIELDS if name.startswith(key) and name != "id"]
-    kinds = {"tags": "tags", "related": "id", "reference_only": ["true", "false"]}
+    kinds: dict[str, Kind] = {"tags": "tags", "related": "id", "reference_only": ["true", "false"]}
     kind = kinds.get(key, key if key in (*_CONFIGURED, *USED_VALUE_FIELDS) else None)
     if kind is None:
         return []
     return [f"{key}={choice}" for choice in values_of(kind, value, config, cache)]
 
 
-def candidates(args: list[str], incomplete: str, config: Config, cache: Mapping[str, Any]) -> list[str]:
+def candidates(args: list[str], incomplete: str, config: Config, cache: Cache) -> list[str]:
     """Everything that completes `incomplete` after the words `args` (the program name left out)."""
-    commands: dict[str, Any] = cache["commands"]
-    root = commands.get("", {})
+    commands = cache.get("commands", {})
     command = None
     position = 0
-    expecting: Any = None
-    spec = root
+    expecting: Kind | None = None
+    spec: CommandSpec = commands.get("", {})
     for word in args:
         if expecting is not None:
             expecting = None

@@ -6,15 +6,7 @@ from typing import Annotated
 
 import typer
 
-from issuelog.cli.app import (
-    EXAMPLES,
-    Format,
-    GitStyleCommand,
-    IdArgument,
-    _print_edit,
-    app,
-    reports_errors,
-)
+from issuelog.cli.common import Commands, Format, IdArgument, print_edit
 from issuelog.core.config import load_project
 from issuelog.errors import UsageError
 
@@ -23,30 +15,31 @@ AtOption = Annotated[str | None, typer.Option(
     help='When it happened, as "YYYY-MM-DD HH:MM" (default: now, unless already recorded).')]
 
 
+commands = Commands()
+
+
 def _set(issue_id: str, key: str, at: str | None) -> None:
     from issuelog.core.timeline import parse_moment, set_moment
 
     config = load_project()
     moment = parse_moment(at) if at is not None else None
-    _print_edit(set_moment(config, issue_id, key, moment), config)
+    print_edit(set_moment(config, issue_id, key, moment), config)
 
 
-@app.command(cls=GitStyleCommand)
-@reports_errors
+@commands.add(example='issuelog ack 7\nissuelog ack 7 --at "2026-03-01 14:05"')
 def ack(issue_id: IdArgument, at: AtOption = None) -> None:
     """Record when an issue was acknowledged (`acknowledged`): now, or --at a past time."""
     _set(issue_id, "acknowledged", at)
 
 
-@app.command(cls=GitStyleCommand)
-@reports_errors
+@commands.add(example='issuelog mitigate 7 --at "2026-03-01 14:40"')
 def mitigate(issue_id: IdArgument, at: AtOption = None) -> None:
     """Record when an issue's impact was mitigated (`mitigated`): now, or --at a past time."""
     _set(issue_id, "mitigated", at)
 
 
-@app.command("close-from-commits", cls=GitStyleCommand)
-@reports_errors
+@commands.add("close-from-commits", example=(
+    "issuelog close-from-commits\nissuelog close-from-commits --commits v1.2..main"))
 def close_from_commits_command(
     commits: Annotated[str | None, typer.Option(
         "--commits", metavar="RANGE", help="The commits to read, as git log names them "
@@ -71,15 +64,7 @@ def close_from_commits_command(
         typer.echo("no issue closed", err=True)
 
 
-EXAMPLES.update({
-    "close-from-commits": "issuelog close-from-commits\nissuelog close-from-commits --commits v1.2..main",
-    "ack": 'issuelog ack 7\nissuelog ack 7 --at "2026-03-01 14:05"',
-    "mitigate": 'issuelog mitigate 7 --at "2026-03-01 14:40"',
-})
-
-
-@app.command(cls=GitStyleCommand)
-@reports_errors
+@commands.add(example="issuelog history 7\nissuelog history 7 --format json")
 def history(
     issue_id: IdArgument,
     output_format: Annotated[Format, typer.Option(
@@ -100,5 +85,3 @@ def history(
     else:
         typer.echo(f"{resolve_id(issue_id, config)}: no commit has its file yet", err=True)
 
-
-EXAMPLES["history"] = "issuelog history 7\nissuelog history 7 --format json"

@@ -6,16 +6,14 @@ from typing import Annotated
 
 import typer
 
-from issuelog.cli.app import EXAMPLES, GitStyleCommand, app, reports_errors
+from issuelog.cli.common import Commands, refuse_with_problems
 
-EXAMPLES["publish"] = (
+commands = Commands()
+
+
+@commands.add(example=(
     "issuelog publish postgresql://ci@db.example.com/issues   # password from ~/.pgpass\n"
-    "issuelog publish --repo github.com/acme/billing   # DSN from $ISSUELOG_DATABASE_URL"
-)
-
-
-@app.command(cls=GitStyleCommand)
-@reports_errors
+    "issuelog publish --repo github.com/acme/billing   # DSN from $ISSUELOG_DATABASE_URL"))
 def publish(
     dsn: Annotated[str | None, typer.Argument(
         metavar="[DSN]", show_default=False,
@@ -27,7 +25,6 @@ def publish(
     = None,
 ) -> None:
     """Copy every issue to PostgreSQL in one transaction (unchanged rows are left alone)."""
-    from issuelog.cli.app import _refuse_with_problems
     from issuelog.core.cache import load_issues
     from issuelog.core.config import load_project
     from issuelog.git.gitrepo import GitUnavailable, run_git
@@ -55,7 +52,7 @@ def publish(
     # Bodies are read only for the issues whose file changed since the last publish.
     result = load_issues(config, bodies=False)
     if result.problems:
-        _refuse_with_problems(result.problems, "not publishing")
+        refuse_with_problems(result.problems, "not publishing")
     outcome = publish_issues(database_dsn(dsn), repo, result.issues, config)
     typer.echo(f"published {repo}: {outcome.inserted} added, {outcome.updated} updated, "
                f"{outcome.deleted} deleted, {outcome.unchanged} unchanged")

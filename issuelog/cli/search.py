@@ -8,25 +8,18 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from issuelog.cli.app import EXAMPLES, Format, app, reports_errors
+from issuelog.cli.common import Commands, Format
 from issuelog.core.config import Config, load_project
+from issuelog.errors import ProblemsFound, UsageError
 
 if TYPE_CHECKING:
     from issuelog.ops.record import ErrorEvent, RecordResult
 
-from issuelog.errors import EXIT_PROBLEMS, UsageError
-
-EXAMPLES.update({
-    "search": 'issuelog search "connection refused" --all\n'
-              "issuelog search timeout --component api --format json --limit 5",
-    "similar": "issuelog similar \"KeyError: 'user_42'\"\n"
-               "issuelog similar --stack-trace trace.txt --format json",
-    "mcp": "issuelog mcp                      # started by an agent client over stdio",
-})
+commands = Commands()
 
 
-@app.command()
-@reports_errors
+@commands.add(example='issuelog search "connection refused" --all\n'
+                      "issuelog search timeout --component api --format json --limit 5")
 def search(
     query: Annotated[list[str], typer.Argument(metavar="QUERY...", help="Words to look for.")],
     status: Annotated[list[str] | None, typer.Option(
@@ -75,8 +68,8 @@ def _read_message(message: str | None, stack_trace: str | None) -> tuple[str, st
     return text, trace
 
 
-@app.command()
-@reports_errors
+@commands.add(example="issuelog similar \"KeyError: 'user_42'\"\n"
+                      "issuelog similar --stack-trace trace.txt --format json")
 def similar(
     message: Annotated[str | None, typer.Argument(
         metavar="MESSAGE", help="The error message or free text (quoted).")] = None,
@@ -111,7 +104,7 @@ def similar(
         typer.echo(f"    Root Cause: {item.root_cause or '(not written)'}")
         typer.echo(f"    Resolution: {item.resolution or '(not written)'}")
     if not found:
-        raise typer.Exit(EXIT_PROBLEMS)
+        raise ProblemsFound()
 
 
 def print_known_fix(config: Config, event: ErrorEvent, result: RecordResult) -> None:
@@ -125,8 +118,7 @@ def print_known_fix(config: Config, event: ErrorEvent, result: RecordResult) -> 
         typer.echo(f"known fix ({fix.issue_id}, score {fix.score:.2f}): {fix.resolution}", err=True)
 
 
-@app.command()
-@reports_errors
+@commands.add(example="issuelog mcp                      # started by an agent client over stdio")
 def mcp(
     directory: Annotated[Path | None, typer.Option(
         "--directory", "-C", metavar="PATH", help="The project to serve (default: here).")] = None,

@@ -70,6 +70,19 @@ class Edit:
         return not self.changed and not self.resolution_changed
 
 
+def shown_value(value: object) -> str:
+    """A frontmatter value as an edit's summary shows it: as YAML writes it, `(empty)` for none."""
+    if value in (None, "", []):
+        return "(empty)"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return "[" + ", ".join(str(item) for item in value) + "]"
+    return str(value)
+
+
 def file_problems(config: Config, path: Path, text: str) -> list[Problem]:
     """What `issuelog check` would say about this one file with this text."""
     shown = display_path(path, config)

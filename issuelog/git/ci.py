@@ -25,6 +25,7 @@ from issuelog.core.model import Problem
 from issuelog.core.store import write_atomic
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
+    current_branch,
     default_branch_name,
     first_commit,
     merge_base,
@@ -149,10 +150,15 @@ class CiReport:
 
 
 def run_ci(config: Config, context: CiContext) -> CiReport:
-    """Check (and on a rendered branch, render) as the decision for this context says."""
+    """Check (and on a rendered branch, render) as the decision for this context says.
+
+    A context that names no branch gets the one git has checked out.
+    """
     top = work_tree_root(config.root)
     if top is None:
         raise UsageError(f"{config.root} is not in a git work tree: `issuelog ci` compares revisions")
+    if context.branch is None:  # plain CI, or a service that did not say: ask git
+        context = dataclasses.replace(context, branch=current_branch(top))
     decision = decide(context, config, lambda: default_branch_name(top, config.default_branch))
     report = CiReport(decision)
     result = load_issues(config, bodies=False)

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
-from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue
-from issuelog.core.store import sort_key
+from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue, Problem
+from issuelog.core.store import IssueSet, sort_key
 from issuelog.errors import UsageError
 from issuelog.log.stats import days_open, natural_key, time_to_resolve_hours
 
@@ -324,3 +325,17 @@ def fit_column_widths(natural: dict[str, int], width: int) -> dict[str, int]:
         widths["title"] = natural["title"]  # what is left of the room, up to its whole length
         narrow("title", _NARROWEST_TITLE)
     return widths
+
+
+def list_issues(config: Config, filters: Filters, sort: str | None,
+                load: Callable[[bool], IssueSet] | None = None) -> tuple[list[Issue], list[Problem]]:
+    """What `list` shows: the issues `filters` selects in `sort` order, and the files' problems.
+
+    A bad filter or sort key is a usage error, found before any issue is read. The issues come
+    from `load(bodies)` when given (`list --database`), else from the project's files. Only
+    `--grep` reads the bodies: reading ten thousand of them costs more than the rest.
+    """
+    check_filters(filters, config)
+    bodies = bool(filters.grep)
+    result = load(bodies) if load is not None else load_issues(config, bodies=bodies)
+    return sort_issues(select_issues(result.issues, config, filters), config, sort), result.problems

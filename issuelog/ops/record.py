@@ -10,7 +10,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, TextIO
 
 from issuelog.core.cache import IssueIndex
 from issuelog.core.config import Config
@@ -83,6 +83,39 @@ def json_lines(text: str) -> list[str]:
     if lines and lines[-1] == "":
         lines.pop()
     return [line[:-1] if line.endswith("\r") else line for line in lines]
+
+
+def read_event_lines(source: str, stdin: TextIO) -> tuple[list[str], str]:
+    """The JSON lines `record --from SOURCE` records ('-': `stdin`), and the name messages give it."""
+    if source == "-":
+        return json_lines(stdin.read()), "<stdin>"
+    try:
+        return json_lines(Path(source).read_text(encoding="utf-8")), source
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise UsageError(f"{source}: cannot read: {reason}") from None
+
+
+@dataclass
+class RecordTally:
+    """What a batch of `record --from` did so far: events per action, and the bad lines."""
+
+    actions: dict[str, int] = field(
+        default_factory=lambda: {"created": 0, "counted": 0, "reopened": 0})
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, outcome: RecordResult | Problem) -> None:
+        """Count one line's outcome."""
+        if isinstance(outcome, Problem):
+            self.problems.append(outcome)
+        else:
+            self.actions[outcome.action] += 1
+
+    def summary(self) -> str:
+        """`recorded 3 event(s): 1 created, 2 counted, 0 reopened; 0 bad line(s)`."""
+        return (f"recorded {sum(self.actions.values())} event(s): {self.actions['created']} created, "
+                f"{self.actions['counted']} counted, {self.actions['reopened']} reopened; "
+                f"{len(self.problems)} bad line(s)")
 
 
 def find_match(issues: Iterable[Issue], signature: ErrorSignature, config: Config) -> Issue | None:

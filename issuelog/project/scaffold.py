@@ -21,8 +21,9 @@ from issuelog.core.model import (
     title_problem,
     validate_issue,
 )
-from issuelog.core.store import create_issue_file, display_path, id_numbers
+from issuelog.core.store import create_issue_file, display_path, id_numbers, resolve_id
 from issuelog.errors import IssueFileError, UsageError
+from issuelog.git.gitrepo import user_name as git_user_name
 from issuelog.log.render import render_issue
 from issuelog.project.ids import next_free_number
 
@@ -46,6 +47,26 @@ def check_values(fields: Mapping[str, Any], config: Config) -> list[str]:
 def missing_required(fields: Mapping[str, Any], config: Config) -> list[str]:
     """Required fields that have no value yet (the ones `new` does not fill in itself)."""
     return [key for key in config.required if key not in AUTOMATIC_FIELDS and not fields.get(key)]
+
+
+def require_fields(fields: Mapping[str, Any], config: Config) -> None:
+    """Stop with a usage error naming the title or each missing required field (with its choices).
+
+    What `new` says where nobody can be asked (a script, a pipe).
+    """
+    if not str(fields.get("title") or "").strip():
+        raise UsageError("missing argument TITLE (try `issuelog new --help`)")
+    hints = []
+    for key in missing_required(fields, config):
+        choices = config.allowed_values.get(key, ())
+        hints.append(f"--{key.replace('_', '-')}" + (f" ({'|'.join(choices)})" if choices else ""))
+    if hints:
+        raise UsageError(f"missing required field(s): {', '.join(hints)}")
+
+
+#: The fields `new` shows for confirmation after asking, in this order.
+SUMMARY_FIELDS = ("title", "severity", "phase", "category", "component", "status", "assignee",
+                  "reporter")
 
 
 @dataclass(frozen=True)
@@ -108,6 +129,42 @@ def match_choice(answer: str, choices: tuple[str, ...]) -> str | None:
         return text
     folded = [choice for choice in choices if choice.casefold() == text.casefold()]
     return folded[0] if len(folded) == 1 else None
+
+
+def new_issue_fields(
+    config: Config,
+    *,
+    title: str | None,
+    severity: str | None = None,
+    phase: str | None = None,
+    category: str | None = None,
+    component: str | None = None,
+    status: str | None = None,
+    assignee: str | None = None,
+    reporter: str | None = None,
+    tags: list[str] | None = None,
+    related: list[str] | None = None,
+    files: list[str] | None = None,
+    error: str | None = None,
+    error_type: str | None = None,
+    reported: date | None = None,
+    reference: bool = False,
+) -> dict[str, object]:
+    """The fields of the issue `new` creates from its options, with the defaults `new` gives.
+
+    The reporter is git's `user.name` unless given; related IDs are resolved (`7` is ISSUE-007);
+    a knowledge entry (`reference`) gets the least severe severity unless given.
+    """
+    if reference:
+        severity = severity or least_severe(config)
+    return {
+        "title": title, "severity": severity, "phase": phase, "category": category,
+        "component": component, "status": status, "assignee": assignee,
+        "reporter": reporter if reporter is not None else git_user_name(config.root),
+        "tags": tags or [], "related": [resolve_id(r, config) for r in related or []],
+        "files": files or [], "error_message": error, "error_type": error_type,
+        "reported": reported,
+    }
 
 
 def create_issue(
