@@ -258,17 +258,24 @@ def test_init_templates_killed_at_each_write_is_repaired_by_a_rerun(tmp_path: Pa
     points = kill_points(count_writes(command, clean))
     expected = project_files(clean)
     assert len(points) >= 20 and ".issuelog/templates/ISSUES.md.j2" in expected
-    torn = 0
+    torn = unreached = 0
     for trial, (call, number) in enumerate(chosen_points(points)):
         root = tmp_path / f"trial-{trial}" / "demo"
         root.mkdir(parents=True)
-        assert run_killed_at(command, root, call, number) != 0, f"{call} #{number} was not reached"
+        if run_killed_at(command, root, call, number) == 0:
+            # The last writes are the cache's, which depend on timing (a template written within
+            # the racy window is not cached): a run that ends before the point must be whole.
+            assert project_files(root) == expected, f"{call} #{number} not reached, yet not whole"
+            unreached += 1
+            continue
         left = project_files(root)
         torn += sum(1 for name, data in left.items()
                     if not name.endswith(".tmp") and data != expected.get(name))
         assert run_issuelog(root, "init", "--templates").returncode == 0
         assert project_files(root) == expected, f"killed at {call} #{number}: not repaired"
-    print(f"init --templates: {len(chosen_points(points))} of {len(points)} kill points, {torn} torn files")
+    print(f"init --templates: {len(chosen_points(points))} of {len(points)} kill points "
+          f"({unreached} not reached), {torn} torn files")
+    assert unreached <= 2, f"{unreached} kill points were not reached: the count is not the command's"
     assert torn == 0, f"{torn} files left torn by the kills"
     assert run_issuelog(root, "render", "--check").returncode == 0
 
