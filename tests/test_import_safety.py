@@ -64,6 +64,7 @@ def links(project: Path) -> dict[str, tuple[list[str], Any]]:
             for issue in result.issues}
 
 
+@pytest.mark.slow  # strace kills at every write: several seconds
 def test_an_import_killed_at_each_write_is_completed_by_running_it_again(project: Path) -> None:
     (project / "bugs.md").write_text(LINKED_LOG, encoding="utf-8")
     pristine = project.parent / "pristine"

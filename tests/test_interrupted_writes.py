@@ -249,6 +249,7 @@ def project_files(root: Path) -> dict[str, bytes]:
             if path.is_file() and "cache" not in path.parts}
 
 
+@pytest.mark.slow  # strace kills at every write: several seconds
 def test_init_templates_killed_at_each_write_is_repaired_by_a_rerun(tmp_path: Path) -> None:
     if strace_problem():
         pytest.skip(strace_problem())
@@ -331,6 +332,7 @@ WRITING_COMMANDS = {
 }
 
 
+@pytest.mark.slow  # strace kills at every write: several seconds
 @pytest.mark.parametrize("name", list(WRITING_COMMANDS))
 def test_each_writing_command_killed_at_its_writes_leaves_old_or_new_files(
         tmp_path: Path, name: str, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 RACE = Path(__file__).resolve().parent.parent / "bench" / "race.py"
 
-pytestmark = pytest.mark.race
+pytestmark = [pytest.mark.race, pytest.mark.slow]  # about 30 s: CI runs it (-m "")
 
 
 def race(*args: str) -> subprocess.CompletedProcess[str]:

@@ -70,6 +70,7 @@ def template(tmp_path: Path) -> Path:
 
 
 @needs_strace
+@pytest.mark.slow  # strace kills at every write: several seconds
 def test_a_kill_at_each_write_never_duplicates_and_a_rerun_finishes(template: Path,
                                                                     tmp_path: Path) -> None:
     expected_run = tmp_path / "expected"
