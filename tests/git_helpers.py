@@ -29,3 +29,13 @@ def commit_all(repo: Path, message: str, when: str = "2026-01-01T12:00:00") -> s
 def days_ago(days: float) -> str:
     """A commit date `days` before now: `new` counts a branch's age from the clock (id_branch_days)."""
     return (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%S+0000")
+
+
+def serve_from_bare(project: Path, server_dir: Path) -> Path:
+    """Clone `project` to a bare server `server_dir/server.git` and make it `project`'s origin."""
+    bare = server_dir / "server.git"
+    git(server_dir, "clone", "-q", "--bare", str(project), str(bare))
+    git(project, "remote", "add", "origin", str(bare))
+    git(project, "fetch", "-q", "origin")
+    git(project, "remote", "set-head", "origin", "main")
+    return bare

@@ -11,7 +11,7 @@ from issuelog.core.config import load_config
 from issuelog.errors import UsageError
 from issuelog.git.ci import CiContext, Mode, decide, detect_context
 from tests.conftest import Invoke, issue_text, make_tree
-from tests.git_helpers import commit_all, git
+from tests.git_helpers import commit_all, git, serve_from_bare
 
 GITHUB_PR = {
     "GITHUB_ACTIONS": "true", "GITHUB_EVENT_NAME": "pull_request", "GITHUB_BASE_REF": "main",
@@ -101,11 +101,7 @@ def team(project: Path, tmp_path: Path, cli: Invoke) -> Path:
                         "issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second")})
     cli("render")
     commit_all(project, "first issues", when="2026-01-01T09:00:00")
-    bare = tmp_path / "server.git"
-    git(tmp_path, "clone", "-q", "--bare", str(project), str(bare))
-    git(project, "remote", "add", "origin", str(bare))
-    git(project, "fetch", "-q", "origin")
-    git(project, "remote", "set-head", "origin", "main")
+    bare = serve_from_bare(project, tmp_path)
     return bare
 
 

@@ -13,7 +13,7 @@ from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
 from issuelog.git.renumber import base_id_conflicts
 from tests.conftest import Invoke, issue_text, make_tree
-from tests.git_helpers import commit_all, git
+from tests.git_helpers import commit_all, git, serve_from_bare
 
 
 @pytest.fixture
@@ -23,11 +23,7 @@ def server(project: Path, tmp_path: Path) -> Path:
     make_tree(project, {"issues/ISSUE-001-first.md": issue_text("ISSUE-001", title="First"),
                         "issues/ISSUE-002-second.md": issue_text("ISSUE-002", title="Second")})
     commit_all(project, "first issues", when="2026-01-01T09:00:00")
-    bare = tmp_path / "server.git"
-    git(tmp_path, "clone", "-q", "--bare", str(project), str(bare))
-    git(project, "remote", "add", "origin", str(bare))
-    git(project, "fetch", "-q", "origin")
-    git(project, "remote", "set-head", "origin", "main")
+    bare = serve_from_bare(project, tmp_path)
     git(project, "branch", "-q", "--set-upstream-to", "origin/main", "main")
     return bare
 
