@@ -205,3 +205,28 @@ def test_edits_change_exactly_the_keys_asked_for(
                     assert found >= 0, f"{entry.key} lost its bytes:\n{entry.text}\n---\n{now}"
                     position = found + len(entry.text)
             assert file_problems(config, path, now) == []
+
+
+NEW_VALUES = st.one_of(
+    WORDS, PLAIN_WORDS, st.booleans(), st.integers(-10**6, 10**6),
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2099, 12, 31)),
+    st.lists(PLAIN_WORDS, max_size=3),
+)
+NEW_KEYS = st.dictionaries(st.sampled_from(["imported_from", "reference_only", "x_new", "owner",
+                                            "title", "tags", "<<"]), NEW_VALUES, min_size=1,
+                           max_size=4)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(document=entries(), values=NEW_KEYS, crlf=st.booleans())
+def test_adding_keys_quickly_writes_what_the_full_edit_writes(
+    document: list[Entry], values: dict[str, Any], crlf: bool
+) -> None:
+    """`add_frontmatter_keys` (the import's quick path) gives exactly `edit_frontmatter`'s bytes,
+    whether the keys are new, already there (it falls back) or a merge key is present."""
+    from issuelog.core.frontmatter_edit import add_frontmatter_keys, edit_frontmatter
+
+    text = "---\n" + "".join(entry.text for entry in document) + "---\n\n" + BODY
+    if crlf:
+        text = text.replace("\n", "\r\n")
+    assert add_frontmatter_keys(text, values) == edit_frontmatter(text, values)

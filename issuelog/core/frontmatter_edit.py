@@ -6,6 +6,7 @@ key order, quoting, unknown keys, the body, the BOM and the line endings) stays 
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from collections.abc import Iterable, Mapping
@@ -20,7 +21,14 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
-from issuelog.core.model import alias_line, fence_hint, frontmatter_fences, short_tag
+from issuelog.core.model import (
+    alias_line,
+    fence_hint,
+    frontmatter_fences,
+    load_frontmatter,
+    short_tag,
+    split_frontmatter,
+)
 from issuelog.errors import IssueFileError, UsageError
 
 _BOM = "\ufeff"
@@ -250,6 +258,30 @@ def edit_frontmatter(
     end = _closing_line("".join(document.lines), document.lines, name)
     document.lines[end:end] = appended
     return document.render()
+
+
+def add_frontmatter_keys(text: str, values: Mapping[str, Any], name: str = "<issue>") -> str:
+    """`edit_frontmatter(text, values)` for a file that has none of these keys yet, such as one
+    just rendered from the issue template: the new keys' lines go before the closing fence.
+
+    Reading the frontmatter with PyYAML to learn its keys costs a fraction of ruamel.yaml's
+    round-trip load, which an import of thousands of entries paid once a file. Anything else (a
+    key that is there, a merge key, a value to delete) takes the full `edit_frontmatter`.
+    """
+    parts = None if text.startswith(_BOM) else split_frontmatter(text)
+    loaded: Any = None
+    if parts is not None and "<<" not in parts[0]:
+        with contextlib.suppress(Exception):  # unreadable: edit_frontmatter reports it
+            loaded = load_frontmatter(parts[0])[0]
+    if (not isinstance(loaded, dict) or any(key in loaded for key in values)
+            or any(value is None or value is EMPTY for value in values.values())):
+        return edit_frontmatter(text, values, name=name)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    end = _closing_line(text, lines, name)
+    lines[end:end] = [line for key, value in values.items()
+                      for line in _dump_entry(key, _styled_like(None, value), newline)]
+    return "".join(lines)
 
 
 def _closing_line(text: str, lines: list[str], name: str) -> int:

@@ -6,6 +6,7 @@ issuelog's field names and values under the configuration in force; the importer
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from datetime import UTC, date, datetime, timedelta
@@ -64,8 +65,12 @@ _QUALIFIERS = re.compile(r"^(?:(?:permanent|final|actual|real|proper|quick|tempo
                          r"the)\s+)+")
 
 
-def _label_variants(label: str) -> list[str]:
-    """A normalized label, then the forms it may stand for, most literal first."""
+@functools.lru_cache(maxsize=4096)
+def _label_variants(label: str) -> tuple[str, ...]:
+    """A normalized label, then the forms it may stand for, most literal first.
+
+    Remembered: a log of thousands of entries asks about the same few labels on every line.
+    """
     text = normalize_label(label)
     bare = normalize_label(re.sub(r"\([^)]*\)|\[[^\]]*\]", " ", label))  # "(after release)"
     bare = re.sub(r"\b\d{4}(?: \d{1,2}){1,2}\b", " ", bare).strip()  # a date in it
@@ -77,7 +82,7 @@ def _label_variants(label: str) -> list[str]:
     parts = [part.strip() for part in re.split(r"\band\b", singular) if part.strip()]
     if len(parts) > 1:
         variants += parts[::-1]
-    return [variant for variant in dict.fromkeys(variants) if variant]
+    return tuple(variant for variant in dict.fromkeys(variants) if variant)
 
 
 def field_of(label: str) -> str | None:

@@ -376,10 +376,16 @@ def render_log(issues: list[Issue], config: Config, template: jinja2.Template | 
     return normalize_output(_render(template, log_context(summary, config)))
 
 
+#: The environment `render_issue` used last, with its configuration: an import of thousands of
+#: issues compiles issue.md.j2 once, not once a file (Jinja2 still reloads a changed template).
+_last_issue_environment: list[tuple[Config, jinja2.Environment]] = []
+
+
 def render_issue(fields: dict[str, Any], config: Config) -> str:
     """The text of a new issue file from issue.md.j2."""
-    environment = make_environment(config)
-    template = _load(environment, ISSUE_TEMPLATE, config)
+    if not _last_issue_environment or _last_issue_environment[0][0] is not config:
+        _last_issue_environment[:] = [(config, make_environment(config))]
+    template = _load(_last_issue_environment[0][1], ISSUE_TEMPLATE, config)
     text = _render(template, {"config": config, "issue": fields, "yaml": yaml_scalar})
     return normalize_output("\n".join(line.rstrip() for line in text.splitlines()))
 

@@ -260,9 +260,9 @@ def issue_file_text(
         text = replace_body(text, body)
     if extra:
         # ruamel.yaml takes longer to import than `new` takes to run without it.
-        from issuelog.core.frontmatter_edit import edit_frontmatter
+        from issuelog.core.frontmatter_edit import add_frontmatter_keys
 
-        text = edit_frontmatter(text, dict(extra), name=issue_id)
+        text = add_frontmatter_keys(text, extra, name=issue_id)
     if sections:
         # markdown-it-py is imported only by the writers that fill in sections: not by `new`.
         from issuelog.core.sections import replace_section
