@@ -78,6 +78,33 @@ def test_merge_of_two_branches_that_both_rendered_has_no_conflict(hooked_repo: P
     assert len(git(hooked_repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3  # still a merge
 
 
+@pytest.mark.parametrize("how", ["conflict", "no-commit"])
+def test_a_merge_concluded_by_git_commit_carries_the_rendered_log(hooked_repo: Path, cli: Invoke,
+                                                                   how: str) -> None:
+    """git runs neither merge hook when `git commit` concludes a merge: post-commit does their work."""
+    _two_branches(hooked_repo, cli)
+    if how == "conflict":  # both branches change another file: the merge stops on it
+        for branch in ("left", "right"):
+            git(hooked_repo, "checkout", "-q", branch)
+            (hooked_repo / "NOTES.txt").write_text(f"{branch}\n")
+            commit_all(hooked_repo, f"notes on {branch}")
+    git(hooked_repo, "checkout", "-q", "left")
+    flag = "--no-commit" if how == "no-commit" else "--no-edit"
+    merge = subprocess.run(["git", "merge", flag, "right"], cwd=hooked_repo, capture_output=True, text=True)
+    assert merge.returncode == (1 if how == "conflict" else 0)
+    if how == "conflict":
+        (hooked_repo / "NOTES.txt").write_text("both\n")
+        git(hooked_repo, "add", "NOTES.txt")
+    conclude = subprocess.run(["git", "commit", "--no-edit"], cwd=hooked_repo, capture_output=True,
+                              text=True, check=True)
+    assert "re-rendered ISSUES.md and added it to the merge commit" in conclude.stderr
+    log = _assert_log_is_clean_and_fresh(hooked_repo, cli)
+    assert "| **Total** | **3** |" in log
+    assert git(hooked_repo, "status", "--porcelain") == ""
+    assert git(hooked_repo, "show", "HEAD:ISSUES.md") == log
+    assert len(git(hooked_repo, "rev-list", "--no-walk", "--parents", "HEAD").split()) == 3
+
+
 def test_rebase_onto_a_branch_that_rendered_too_has_no_conflict(hooked_repo: Path, cli: Invoke) -> None:
     _two_branches(hooked_repo, cli)
     git(hooked_repo, "checkout", "-q", "left")

@@ -1,7 +1,7 @@
 """Git integration that keeps ISSUES.md free of merge conflicts: a merge driver and git hooks.
 
 `install_hooks` marks ISSUES.md in `.gitattributes` with a merge driver that never reports a
-conflict (it keeps the current side), and installs three hooks:
+conflict (it keeps the current side), and installs four hooks:
 
 - `pre-merge-commit` stops a merge commit that would bring duplicate IDs (exit 1, naming
   `issuelog renumber`); git leaves the merge in progress for the user to fix and commit.
@@ -10,6 +10,10 @@ conflict (it keeps the current side), and installs three hooks:
   commit carries a current ISSUES.md. (A `pre-merge-commit` hook cannot add it: git writes an
   automatic merge's tree before that hook runs, and `git add` there reaches only the index.)
 - `post-rewrite` does the same for the tip of a finished rebase.
+- `post-commit` closes issues named in the new commit's trailers and, for a merge concluded by
+  `git commit` (after a conflict, or `git merge --no-commit`), which runs neither merge hook, does
+  `post-merge`'s work: duplicate IDs are reported (too late to stop the commit) and the merge
+  commit is amended with the re-rendered log.
 
 Everything honours `render_branches`: where the log is not rendered, only duplicates are checked.
 """
@@ -191,13 +195,23 @@ def run_hook(name: str, arguments: list[str], config: Config) -> HookResult:
         top = work_tree_root(config.root)
         if top is None or rebase_in_progress(top):
             return HookResult("")  # a rebase's commits are read once it is done (post-rewrite)
+        if is_fresh_merge(top):
+            # A merge concluded by `git commit` (after a conflict, or `git merge --no-commit`):
+            # git runs neither pre-merge-commit nor post-merge for it, so this hook does their work.
+            return _after_merge_or_rebase("post-merge", config)
         return _close_from_new_commits(config, ["-1", "HEAD"], "commit them")
-    duplicates = duplicate_ids_message(config)
     if name == "pre-merge-commit":
+        duplicates = duplicate_ids_message(config)
         if duplicates:
             return HookResult(duplicates + "\nissuelog: the merge commit was stopped; the merge is "
                               "still in progress (`git merge --abort` undoes it)", 1)
         return HookResult("")
+    return _after_merge_or_rebase(name, config)
+
+
+def _after_merge_or_rebase(name: str, config: Config) -> HookResult:
+    """After a merge commit or a rebase: report duplicate IDs, else re-render and close from trailers."""
+    duplicates = duplicate_ids_message(config)
     if duplicates:
         return HookResult(duplicates, 1)  # after the fact: git no longer looks at the status
     result = _render_after(name, config)
