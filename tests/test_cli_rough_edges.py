@@ -155,3 +155,53 @@ def test_column_widths_give_way_title_last() -> None:
     assert sum(narrow.values()) + len(narrow) - 1 == 60
     # A short title keeps its own width; the others stay whole once everything fits.
     assert fit_column_widths({**natural, "title": 20}, 100)["title"] == 20
+
+
+# --- the second new-user trial's rough edges (ISSUE-041) -----------------------------------------
+
+
+def test_the_piped_list_table_aligns_wide_characters(project: Path, cli: Invoke) -> None:
+    cli("new", "连接被拒绝 on start", "-s", "high")
+    cli("new", "Plain title here", "-s", "low")
+    lines = cli("list").stdout.splitlines()
+    # Every column starts at the same terminal column: CJK characters take two cells each.
+    starts = {cell_len(line[:line.index("high" if "连接" in line else "low")]) for line in lines[1:]}
+    assert len(starts) == 1, lines
+
+
+def test_grep_does_not_match_the_placeholder_comments_of_new(project: Path, cli: Invoke) -> None:
+    cli("new", "Untouched issue", "-s", "low")
+    text = next((project / "issues").glob("*.md")).read_text()
+    placeholder = re.search(r"<!--\s*(\w+ \w+ \w+)", text)
+    assert placeholder, text
+    assert cli("list", "--grep", placeholder[1]).stdout.strip() == ""  # only in a comment
+    assert "Untouched issue" in cli("list", "--grep", "untouched").stdout
+
+
+def test_import_of_a_log_outside_the_project_records_its_name_only(
+    project: Path, cli: Invoke, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    outside = tmp_path_factory.mktemp("elsewhere") / "ERRORS.md"
+    outside.write_text("# Errors\n\n## Login fails\n\nCause: a bad token.\nFix: renew it.\n")
+    cli("import", str(outside))
+    text = next((project / "issues").glob("*.md")).read_text()
+    assert "imported_from: ERRORS.md\n" in text
+    cli("check")
+
+
+@pytest.mark.parametrize(("toml", "place"), [
+    ('project = "x"\nphases = ["a"\n', "toml:2: invalid TOML: Unclosed array at the end of the file"),
+    ('project = "x\n', "issuelog.toml:1: invalid TOML: Illegal character"),
+    ('project = "x"\nlog_rows = \n', "issuelog.toml:2: invalid TOML: Invalid value (column 12)"),
+])
+def test_a_toml_error_names_its_line(project: Path, cli: Invoke, toml: str, place: str) -> None:
+    (project / "issuelog.toml").write_text(toml)
+    assert place in cli("check", code=2).stderr
+
+
+def test_an_unclosed_template_block_is_reported_at_its_opening_line(project: Path, cli: Invoke) -> None:
+    templates = project / ".issuelog" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "ISSUES.md.j2").write_text("# Log\n{% for issue in issues %}\n{% if issue %}x{% endif %}\n"
+                                            "more\nlines\n")
+    assert "ISSUES.md.j2:2: Unexpected end of template" in cli("render", code=1).stderr

@@ -339,14 +339,26 @@ def _pyproject_section(path: Path) -> dict[str, Any] | None:
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        data = path.read_bytes()
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: invalid TOML: {error}") from None
+        raise ConfigError(_toml_problem(path, data, str(error))) from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not valid UTF-8 (byte {error.start})") from None
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+
+
+def _toml_problem(path: Path, data: bytes, message: str) -> str:
+    """tomllib's message as `path:line: ...`; its "at end of document" names the last line."""
+    place = re.search(r" \(at line (\d+), column (\d+)\)$", message)
+    if place:
+        return f"{path}:{place[1]}: invalid TOML: {message[:place.start()]} (column {place[2]})"
+    if message.endswith(" (at end of document)"):
+        last = data.rstrip(b"\n").count(b"\n") + 1
+        problem = message.removesuffix(" (at end of document)")
+        return f"{path}:{last}: invalid TOML: {problem} at the end of the file"
+    return f"{path}: invalid TOML: {message}"
 
 
 def working_directory() -> Path:

@@ -126,12 +126,13 @@ def plan_import(
 
 
 def _source_name(path: Path, config: Config) -> str:
-    """The log's path relative to the project root (as recorded in `imported_from`)."""
+    """The log's path relative to the project root (as recorded in `imported_from`); its file
+    name alone when it lies outside, since a machine's own path means nothing in a shared file."""
     resolved = path.resolve()
     try:
         return resolved.relative_to(config.root.resolve()).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        return resolved.name
 
 
 def refusals(plan: ImportPlan, config: Config) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -186,11 +187,20 @@ def plain_table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """Columns padded with spaces and two spaces apart, for pipes and files; no trailing blanks:
     the one plain-text table of `list`, `analyze` and `import --dry-run`."""
     widths = [
-        max([len(header), *(len(row[index]) for row in rows)])
+        max([display_width(header), *(display_width(row[index]) for row in rows)])
         for index, header in enumerate(headers)
     ]
     lines = []
     for cells in [list(headers), *rows]:
-        padded = [cell.ljust(width) for cell, width in zip(cells, widths, strict=True)]
+        padded = [cell + " " * (width - display_width(cell))
+                  for cell, width in zip(cells, widths, strict=True)]
         lines.append("  ".join(padded).rstrip())
     return "\n".join(lines) + "\n"
+
+
+def display_width(text: str) -> int:
+    """The columns `text` takes in a terminal: wide (CJK) characters take two, combining marks none."""
+    if text.isascii():
+        return len(text)
+    return sum(0 if unicodedata.combining(char) else
+               2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)

@@ -90,10 +90,19 @@ def select_issues(issues: Iterable[Issue], config: Config, filters: Filters) -> 
             continue
         if filters.tag and not set(filters.tag) & set(issue.tags):
             continue
-        if needle and needle not in issue.title.casefold() and needle not in issue.body.casefold():
+        if needle and needle not in issue.title.casefold() and needle not in _visible(issue.body):
             continue
         chosen.append(issue)
     return chosen
+
+
+#: An HTML comment, such as the placeholders `issuelog new` writes: no reader sees it.
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
+
+
+def _visible(body: str) -> str:
+    """A body as `--grep` searches it: case-folded, without HTML comments."""
+    return _COMMENT.sub(" ", body).casefold() if "<!--" in body else body.casefold()
 
 
 def _matches(value: str, wanted: tuple[str, ...]) -> bool:

@@ -148,9 +148,36 @@ def _load(environment: jinja2.Environment, name: str, config: Config) -> jinja2.
         places = ", ".join(str(p / name) for p in (config.templates_path, builtin_templates_dir()))
         raise TemplateError(f"template '{name}' not found; looked in: {places}") from None
     except jinja2.TemplateSyntaxError as error:
-        raise TemplateError(f"{shown_path(error.filename) or name}:{error.lineno}: {error.message}") from None
+        line = error.lineno
+        if (error.message or "").startswith("Unexpected end of template") and error.source:
+            line = _unclosed_block_line(environment, error.source) or line
+        raise TemplateError(f"{shown_path(error.filename) or name}:{line}: {error.message}") from None
     except UnicodeDecodeError as error:
         raise TemplateError(f"template '{name}' is not valid UTF-8 (byte {error.start})") from None
+
+
+#: Jinja2 tags that open a block closed by `end<tag>`.
+_BLOCK_TAGS = frozenset({"if", "for", "macro", "call", "filter", "block", "with", "autoescape",
+                         "raw", "trans"})
+
+
+def _unclosed_block_line(environment: jinja2.Environment, source: str) -> int | None:
+    """The line of the innermost block a template never closes (Jinja2 names only the end)."""
+    opened: list[tuple[str, int]] = []
+    after_begin = False
+    try:
+        for line, kind, value in environment.lex(source):
+            if kind == "whitespace":
+                continue
+            if after_begin and kind == "name":
+                if value in _BLOCK_TAGS:
+                    opened.append((value, line))
+                elif value.startswith("end") and opened and opened[-1][0] == value[3:]:
+                    opened.pop()
+            after_begin = kind == "block_begin"
+    except jinja2.TemplateSyntaxError:
+        return None
+    return opened[-1][1] if opened else None
 
 
 def shown_path(filename: str | None) -> str:
