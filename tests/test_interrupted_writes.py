@@ -84,6 +84,19 @@ def busy_project(project: Path) -> Path:
     return project
 
 
+def _neither(trial: int, found: bytes, *versions: bytes) -> str:
+    """What a failed old-or-new assertion prints: each version's first line that differs."""
+    lines = found.decode("utf-8", "replace").splitlines()
+    report = [f"trial {trial}: ISSUES.md is neither version ({len(found)} bytes)"]
+    for name, version in zip(("old", "new"), versions, strict=True):
+        other = version.decode("utf-8", "replace").splitlines()
+        first = next((i for i, pair in enumerate(zip(lines, other, strict=False)) if pair[0] != pair[1]),
+                     min(len(lines), len(other)))
+        report.append(f"  against {name} ({len(version)} bytes), line {first + 1}: "
+                      f"{lines[first:first + 1]!r} vs {other[first:first + 1]!r}")
+    return "\n".join(report)
+
+
 @pytest.mark.slow
 def test_render_killed_at_random_moments_leaves_the_old_or_the_new_log(busy_project: Path) -> None:
     config = load_config(busy_project)
@@ -101,7 +114,7 @@ def test_render_killed_at_random_moments_leaves_the_old_or_the_new_log(busy_proj
         before = (busy_project / "ISSUES.md").read_bytes()
         kill_after(start_issuelog(busy_project, "render"), duration * rng.uniform(0.3, 1.5))
         after = (busy_project / "ISSUES.md").read_bytes()
-        assert after in (before, expected[trial % 2]), f"trial {trial}: ISSUES.md is neither version"
+        assert after in (before, expected[trial % 2]), _neither(trial, after, before, expected[trial % 2])
         outcomes["new" if after != before else "old"] += 1
         assert temporary_files(busy_project / "issues") == []
     target.write_text(states[KILL_TRIALS % 2])
