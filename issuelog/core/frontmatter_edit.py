@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -20,6 +19,9 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
+# Edits ask the clock through here (`issuelog.core.clock` is its home).
+from issuelog.core.clock import now as now
+from issuelog.core.clock import today as today
 from issuelog.core.model import alias_line, fence_hint, frontmatter_fences, short_tag
 from issuelog.errors import IssueFileError, UsageError
 
@@ -303,13 +305,3 @@ def parse_value(text: str) -> Any:
 def read_frontmatter(text: str, name: str = "<issue>") -> CommentedMap:
     """The frontmatter as ruamel.yaml round-trip data (for reading values before an edit)."""
     return _Document(text, name).data
-
-
-def today() -> date:
-    """Today's date; the one place edits ask the clock (the rendered log never does)."""
-    return date.today()
-
-
-def now() -> datetime:
-    """The local time to the minute, for timeline moments (`issuelog ack`): the clock's other door."""
-    return datetime.now().replace(second=0, microsecond=0)
