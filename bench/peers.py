@@ -71,7 +71,7 @@ def towncrier(project: Path, workdir: Path) -> Peer | None:
     if program is None:
         return None
     news = workdir / f"towncrier-{project.name}"
-    count = _write_once(news, project, _towncrier_files)
+    count = _write_once(news, project, write_fragments)
     numbers = re.compile(r"\(#(\d+)\)")
 
     def verify(stdout: str) -> str | None:
@@ -82,7 +82,8 @@ def towncrier(project: Path, workdir: Path) -> Peer | None:
                 news, verify)
 
 
-def _towncrier_files(project: Path, target: Path) -> int:
+def write_fragments(project: Path, target: Path) -> int:
+    """A towncrier project of the project's issues, one `N.bugfix.md` each; how many."""
     fragments = target / "newsfragments"
     fragments.mkdir(parents=True)
     (target / "towncrier.toml").write_text(
@@ -105,7 +106,7 @@ def backlog(project: Path, workdir: Path) -> Peer | None:
     if program is None:
         return None
     board = workdir / f"backlog-{project.name}"
-    count = _write_once(board, project, _backlog_files)
+    count = _write_once(board, project, write_tasks)
     export = board / "board.md"
 
     def verify(stdout: str) -> str | None:
@@ -120,7 +121,8 @@ def backlog(project: Path, workdir: Path) -> Peer | None:
                 board, verify)
 
 
-def _backlog_files(project: Path, target: Path) -> int:
+def write_tasks(project: Path, target: Path) -> int:
+    """A Backlog.md project of the project's issues, one task file each; how many."""
     tasks = target / "backlog" / "tasks"
     tasks.mkdir(parents=True)
     (target / "backlog" / "config.yml").write_text(
