@@ -238,7 +238,8 @@ def metrics(
         _serve(config, host, port)
         return
     # Ages count to today: the day is part of what the kept output was made from.
-    kept = kept_output(config, "metrics", clock_today().isoformat()) if database is None else None
+    kept = (kept_output(config, "metrics", clock_today().isoformat(), libraries=("prometheus_client",))
+            if database is None else None)
     text = kept.value() if kept is not None else None
     if not isinstance(text, str):
         from issuelog.ops.metrics import metrics_text

@@ -10,6 +10,8 @@ then examine the files' stamps instead of loading 10,000 issues.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,13 +51,29 @@ class KeptOutput:
             write_cache(self.path, self.key, value)
 
 
-def kept_output(config: Config, command: str, *arguments: object) -> KeptOutput:
-    """The kept output of `command` run with `arguments` on the issue files as they are now."""
+def kept_output(config: Config, command: str, *arguments: object,
+                libraries: tuple[str, ...] = ()) -> KeptOutput:
+    """The kept output of `command` run with `arguments` on the issue files as they are now;
+    `libraries`: the packages that write the output, beyond those `code_fingerprint` covers."""
     started = time.time_ns()  # before the files are examined, as for the rendered log
     stamps = scan_issue_files(config)
     digest = hashlib.sha256()
-    for part in (code_fingerprint(), repr(config), repr((command, arguments)), repr(stamps)):
+    installed = [_origin(library) for library in libraries]
+    for part in (code_fingerprint(), repr(config), repr((command, arguments, installed)),
+                 repr(stamps)):
         digest.update(part.encode())
     directory = state_dir_or_none(config)
     path = directory / f"output-{command}-v{CACHE_FORMAT}.pickle" if directory else None
     return KeptOutput(path, digest.hexdigest(), stamps, started)
+
+
+def _origin(library: str) -> tuple[str, int, int] | None:
+    """Where a package is installed and its `__init__`'s size and mtime (found, not imported)."""
+    spec = importlib.util.find_spec(library)
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        info = os.stat(spec.origin)
+    except OSError:
+        return None
+    return spec.origin, info.st_size, info.st_mtime_ns
