@@ -50,6 +50,7 @@ def install(workdir: Path, name: str, argv: list[str], program: Path) -> Path | 
     if program.exists():
         return program
     print(f"installing {name} into {workdir} ...", file=sys.stderr, flush=True)
+    workdir.mkdir(parents=True, exist_ok=True)
     try:
         result = subprocess.run(argv, cwd=workdir, capture_output=True, text=True, check=False)
         error = result.stderr.strip()[-300:]

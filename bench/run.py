@@ -66,6 +66,8 @@ class Scenario:
     baseline: bool = False
     #: Where the command runs (default: the project).
     cwd: Path | None = None
+    #: Why a scenario without a command is skipped.
+    missing: str = "not on this branch"
 
 
 @dataclass
@@ -213,7 +215,7 @@ def peer_scenarios(project: Path, workdir: Path, names: list[str]) -> list[Scena
             continue
         peer: Peer | None = make(project, workdir / "peers")
         found.append(Scenario(name, peer.argv, after=peer.verify, cwd=peer.cwd) if peer
-                     else Scenario(name, [], cwd=project))
+                     else Scenario(name, [], missing="not installed"))
     return found
 
 
@@ -257,7 +259,7 @@ def measure(scenario: Scenario, baseline: Scenario, project: Path, runs: int) ->
     """
     result = Measurement(scenario.name)
     if not scenario.argv:
-        result.note = "not on this branch: skipped"
+        result.note = f"{scenario.missing}: skipped"
         return result
     for attempt in range(runs + 1):
         if not scenario.baseline:
