@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from issuelog.cli import daily as cli_module
-from issuelog.core.frontmatter_edit import today
+from issuelog.core.clock import today
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 ISSUELOG = Path(sys.executable).with_name("issuelog")

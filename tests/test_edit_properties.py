@@ -17,9 +17,10 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from issuelog.core.clock import today
 from issuelog.core.config import Config
 from issuelog.core.edits import change_status, file_problems, update_issue
-from issuelog.core.frontmatter_edit import EMPTY, today
+from issuelog.core.frontmatter_edit import EMPTY
 from issuelog.core.model import SafeIssueLoader, split_frontmatter
 from issuelog.errors import IssueFileError
 

@@ -18,13 +18,14 @@ PACKAGE = Path(__file__).resolve().parent.parent / "issuelog"
 #: An entry names a module or a package (every module under it).
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("errors", ("issuelog", "issuelog.errors")),
+    ("core: clock", ("issuelog.core.clock",)),
     ("core: config", ("issuelog.core.config",)),
     ("core: model", ("issuelog.core.model", "issuelog.core.sections")),
     ("core: frontmatter editor", ("issuelog.core.frontmatter_edit",)),
     ("core: store", ("issuelog.core.store",)),
     # The git plumbing: the one module that runs git, below everything that asks git anything.
     ("git plumbing", ("issuelog.git.gitrepo",)),
-    ("core: cache", ("issuelog.core.cache",)),
+    ("core: cache", ("issuelog.core.cache", "issuelog.core.outputs")),
     ("core: edits", ("issuelog.core.edits", "issuelog.core.timeline")),
     ("log: stats", ("issuelog.log.stats", "issuelog.log.timings")),
     ("log: charts, listing", ("issuelog.log.charts", "issuelog.log.listing")),

@@ -22,11 +22,14 @@ from issuelog.cli.common import (
     print_problems,
 )
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
+from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
+from issuelog.core.outputs import KeptOutput, kept_output
 from issuelog.errors import IssueFileError, ProblemsFound, UsageError
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
     from issuelog.core.model import Issue
+    from issuelog.log.listing import Filters
 
 commands = Commands()
 
@@ -257,16 +260,7 @@ def list_issues(
     repo: RepoOption = None,
 ) -> None:
     """List issues: the open ones by default, most severe first."""
-    from issuelog.log.formatting import plain_table
-    from issuelog.log.listing import (
-        TABLE_COLUMNS,
-        Filters,
-        issue_record,
-        list_issues,
-        table_rows,
-        to_csv,
-        to_json,
-    )
+    from issuelog.log.listing import Filters
 
     config = project_config(database)
     filters = Filters(
@@ -274,22 +268,47 @@ def list_issues(
         category=tuple(category or ()), component=tuple(component or ()), tag=tuple(tag or ()),
         assignee=tuple(assignee or ()), include_closed=show_all, grep=grep,
     )
+    terminal = output_format is ListFormat.table and stdout_is_terminal()
+    # Ages in the table count to today: the day is part of what a kept output was made from.
+    kept = (kept_output(config, "list", filters, sort, output_format.value, clock_today().isoformat())
+            if database is None and not terminal else None)
+    text = kept.value() if kept is not None else None
+    if not isinstance(text, str):
+        text = _listing(config, filters, sort, output_format, terminal, database, repo, kept)
+    if text:
+        typer.echo(text, nl=False)
+
+
+def _listing(config: Config, filters: Filters, sort: str | None, output_format: ListFormat,
+             terminal: bool, database: str | None, repo: list[str] | None,
+             kept: KeptOutput | None) -> str:
+    """`list`'s output for a pipe (kept while the files are unchanged and have no problems); on
+    a terminal the table is printed here and nothing returned."""
+    from issuelog.log.formatting import plain_table
+    from issuelog.log.listing import TABLE_COLUMNS, issue_record, list_issues, table_rows, to_csv, to_json
+
+    stamps = kept.stamps if kept is not None else None
     issues, problems = list_issues(
-        config, filters, sort, load=lambda bodies: issues_from(config, database, repo, bodies=bodies))
+        config, filters, sort,
+        load=lambda bodies: issues_from(config, database, repo, bodies=bodies, stamps=stamps))
     if problems:
         typer.echo(f"issuelog: {len(problems)} problem(s) in the issue files; "
                    "see `issuelog check`", err=True)
     if output_format is ListFormat.json:
-        typer.echo(to_json([issue_record(issue, config) for issue in issues]))
+        text = to_json([issue_record(issue, config) for issue in issues]) + "\n"
     elif output_format is ListFormat.csv:
-        typer.echo(to_csv(issues, config), nl=False)
+        text = to_csv(issues, config)
     elif not issues:
         typer.echo("no matching issues", err=True)
-    elif stdout_is_terminal():
+        return ""
+    elif terminal:
         _print_rich_table(issues, config)
+        return ""
     else:
-        headers = [name.upper() for name in TABLE_COLUMNS]
-        typer.echo(plain_table(headers, table_rows(issues)), nl=False)
+        text = plain_table([name.upper() for name in TABLE_COLUMNS], table_rows(issues))
+    if kept is not None and not problems:
+        kept.keep(text)
+    return text
 
 
 def _print_rich_table(issues: list[Issue], config: Config) -> None:
@@ -359,7 +378,7 @@ def show(
 
 def _age(issue: Issue) -> int | None:
     """Days an issue has been (or was) open, counted to today (`stats.days_open`)."""
-    from issuelog.core.frontmatter_edit import today
+    from issuelog.core.clock import today
     from issuelog.log.stats import days_open
 
     return days_open(issue, today())

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from issuelog.core.cache import load_issues
+from issuelog.core.cache import Stamp, load_issues
 from issuelog.core.config import Config, load_config, load_project
 from issuelog.core.store import IssueSet
 
@@ -25,14 +25,15 @@ def project_config(database: str | None) -> Config:
 
 
 def issues_from(config: Config, database: str | None, repos: list[str] | None,
-                *, bodies: bool = True) -> IssueSet:
-    """The project's issues, or with --database every published one (IDs `repo:ID`)."""
+                *, bodies: bool = True, stamps: list[Stamp] | None = None) -> IssueSet:
+    """The project's issues, or with --database every published one (IDs `repo:ID`); `stamps`:
+    the caller's fresh scan of the issue files, if it has one."""
     if database is None:
         if repos:
             from issuelog.errors import UsageError
 
             raise UsageError("--repo needs --database")
-        return load_issues(config, bodies=bodies)
+        return load_issues(config, bodies=bodies, stamps=stamps)
     from issuelog.integrations.publish import database_dsn, read_published
     from issuelog.integrations.rows import issue_from_record
 

@@ -10,7 +10,9 @@ from typing import Annotated
 import typer
 
 from issuelog.cli.common import Commands, Format, print_problems, refuse_with_problems
-from issuelog.core.config import load_project
+from issuelog.core.config import Config, load_project
+from issuelog.core.model import Problem
+from issuelog.core.outputs import kept_output
 from issuelog.errors import ProblemsFound
 
 commands = Commands()
@@ -28,13 +30,9 @@ def check(
              "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
-    from issuelog.core.cache import load_issues
-    from issuelog.core.store import typo_hints
-
     config = load_project()
-    result = load_issues(config, bodies=False)
-    hints = typo_hints(result.issues, config)
-    problems = sorted(result.problems + hints) if strict else result.problems
+    found, hints, checked = _checked(config)
+    problems = sorted(found + hints) if strict else found
     if against is not None:
         from issuelog.git.renumber import base_id_conflicts
 
@@ -54,9 +52,27 @@ def check(
         if problems:
             typer.echo(f"{len(problems)} problem(s) in {files} file(s){warned}", err=True)
         else:
-            typer.echo(f"{len(result.issues)} issue(s) checked, no problems{warned}", err=True)
+            typer.echo(f"{checked} issue(s) checked, no problems{warned}", err=True)
     if problems:
         raise ProblemsFound()
+
+
+def _checked(config: Config) -> tuple[list[Problem], list[Problem], int]:
+    """The problems of the issue files, the typo hints and the number of issues checked; kept in
+    the cache while the files, the configuration and the code are unchanged."""
+    kept = kept_output(config, "check")
+    found = kept.value()
+    if not (isinstance(found, tuple) and len(found) == 3):
+        from issuelog.core.cache import load_issues
+        from issuelog.core.store import typo_hints
+
+        result = load_issues(config, bodies=False, stamps=kept.stamps)
+        found = ([(p.path, p.line, p.message) for p in result.problems],
+                 [(h.path, h.line, h.message) for h in typo_hints(result.issues, config)],
+                 len(result.issues))
+        kept.keep(found)
+    problems, hints, checked = found
+    return [Problem(*p) for p in problems], [Problem(*h) for h in hints], checked
 
 
 @commands.add(example="issuelog render --check")

@@ -10,7 +10,9 @@ import typer
 
 from issuelog.cli.common import Commands, Format, parse_date, print_problems, refuse_with_problems
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
+from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
+from issuelog.core.outputs import KeptOutput, kept_output
 from issuelog.errors import ProblemsFound, UsageError
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
@@ -159,28 +161,52 @@ def analyze(
     repo: RepoOption = None,
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
-    from issuelog.integrations.rows import recurring_data, recurring_errors, recurring_text
+    config = project_config(database)
+    kept = kept_output(config, "analyze", days, output_format.value, today) if database is None else None
+    text = kept.value() if kept is not None else None
+    if not isinstance(text, str):
+        text = _analysis(config, days, output_format, today, database, repo, kept)
+    typer.echo(text, nl=False)
+
+
+def _analysis(config: Config, days: int, output_format: Format, today: str | None,
+              database: str | None, repo: list[str] | None, kept: KeptOutput | None) -> str:
+    """`analyze`'s output, kept for the next run on the same files."""
     from issuelog.log.stats import analyze as analyze_issues
     from issuelog.ops.analysis import analysis_data, analysis_text
 
-    config = project_config(database)
-    result = issues_from(config, database, repo, bodies=False)
+    result = issues_from(config, database, repo, bodies=False,
+                         stamps=kept.stamps if kept is not None else None)
     if result.problems:
         refuse_with_problems(result.problems, "not analysing")
     analysis = analyze_issues(result.issues, config, days, parse_date(today, "--today"))
-    # Across repositories: the errors that recur in several of them, by fingerprint.
-    recurring = recurring_errors(result.issues, config) if database is not None else None
+    recurring = None
+    if database is not None:
+        # Across repositories: the errors that recur in several of them, by fingerprint.
+        from issuelog.integrations.rows import recurring_errors
+
+        recurring = recurring_errors(result.issues, config)
     if output_format is Format.json:
         from issuelog.log.listing import to_json
 
         data = analysis_data(analysis)
         if recurring is not None:
+            from issuelog.integrations.rows import recurring_data
+
             data["recurring_across_repositories"] = recurring_data(recurring)
-        typer.echo(to_json(data))
-    else:
-        typer.echo(analysis_text(analysis), nl=False)
-        if recurring is not None:
-            typer.echo(recurring_text(recurring), nl=False)
+        return _kept(kept, to_json(data) + "\n")
+    text = analysis_text(analysis)
+    if recurring is not None:
+        from issuelog.integrations.rows import recurring_text
+
+        text += recurring_text(recurring)
+    return _kept(kept, text)
+
+
+def _kept(kept: KeptOutput | None, text: str) -> str:
+    if kept is not None:
+        kept.keep(text)
+    return text
 
 
 @commands.add(example="issuelog metrics -o /var/lib/node_exporter/issuelog.prom")
@@ -200,7 +226,6 @@ def metrics(
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
     from issuelog.core.store import check_output_path, write_atomic
-    from issuelog.ops.metrics import metrics_text
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")
@@ -212,10 +237,18 @@ def metrics(
     if serve:
         _serve(config, host, port)
         return
-    result = issues_from(config, database, repo, bodies=False)
-    if result.problems:
-        refuse_with_problems(result.problems, "no metrics written")
-    text = metrics_text(result.issues, config)
+    # Ages count to today: the day is part of what the kept output was made from.
+    kept = (kept_output(config, "metrics", clock_today().isoformat(), libraries=("prometheus_client",))
+            if database is None else None)
+    text = kept.value() if kept is not None else None
+    if not isinstance(text, str):
+        from issuelog.ops.metrics import metrics_text
+
+        result = issues_from(config, database, repo, bodies=False,
+                             stamps=kept.stamps if kept is not None else None)
+        if result.problems:
+            refuse_with_problems(result.problems, "no metrics written")
+        text = _kept(kept, metrics_text(result.issues, config))
     if output is None:
         typer.echo(text, nl=False)
         return

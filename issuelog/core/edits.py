@@ -15,8 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.clock import today
 from issuelog.core.config import Config
-from issuelog.core.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document, today
+from issuelog.core.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document
 from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.core.sections import replace_section
 from issuelog.core.store import (

@@ -10,7 +10,6 @@ import contextlib
 import io
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -335,13 +334,3 @@ def parse_value(text: str) -> Any:
 def read_frontmatter(text: str, name: str = "<issue>") -> CommentedMap:
     """The frontmatter as ruamel.yaml round-trip data (for reading values before an edit)."""
     return _Document(text, name).data
-
-
-def today() -> date:
-    """Today's date; the one place edits ask the clock (the rendered log never does)."""
-    return date.today()
-
-
-def now() -> datetime:
-    """The local time to the minute, for timeline moments (`issuelog ack`): the clock's other door."""
-    return datetime.now().replace(second=0, microsecond=0)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
+from issuelog.core.clock import now
 from issuelog.core.config import Config
 from issuelog.core.edits import Edit, edit_issue
-from issuelog.core.frontmatter_edit import now
 from issuelog.core.model import TIMELINE_FIELDS
 from issuelog.errors import UsageError
 

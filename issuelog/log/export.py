@@ -7,8 +7,8 @@ import hashlib
 from datetime import date
 from typing import Any
 
+from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config
-from issuelog.core.frontmatter_edit import today as clock_today
 from issuelog.core.model import Issue
 from issuelog.core.sections import read_sections
 from issuelog.log.charts import colour_for, severity_pie, weekly_chart

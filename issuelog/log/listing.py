@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from issuelog.core.cache import load_issues
+from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config
 from issuelog.core.model import FIELD_ORDER, LIST_FIELDS, REFERENCE_KEYS, Issue, Problem
 from issuelog.core.store import IssueSet, sort_key
@@ -267,14 +268,6 @@ def _csv_cell(value: Any) -> str:
     # The csv module quotes a cell with "\n" but not one with a lone "\r": make every newline LF.
     text = _NEWLINES.sub("\n", str(value))
     return "'" + text if text.startswith(_FORMULA_STARTS) else text
-
-
-def clock_today() -> date:
-    """Today, for ages (`frontmatter_edit.today`, imported here only when a table needs it)."""
-    # ruamel.yaml comes with it, and `list --format json` and completion need neither.
-    from issuelog.core.frontmatter_edit import today
-
-    return today()
 
 
 def table_rows(issues: Iterable[Issue], today: date | None = None) -> list[list[str]]:

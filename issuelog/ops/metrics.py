@@ -21,8 +21,8 @@ from prometheus_client.registry import Collector
 from prometheus_client.utils import floatToGoString
 
 from issuelog.core.cache import load_issues
+from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config
-from issuelog.core.frontmatter_edit import today as clock_today
 from issuelog.core.model import Issue
 from issuelog.log.stats import metric_counts
 

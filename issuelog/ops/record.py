@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any, BinaryIO, TextIO
 
 from issuelog.core.cache import IssueIndex
+from issuelog.core.clock import today
 from issuelog.core.config import Config
 from issuelog.core.edits import file_problems, reopened_status, status_changes
-from issuelog.core.frontmatter_edit import edit_frontmatter, split_document, today
+from issuelog.core.frontmatter_edit import edit_frontmatter, split_document
 from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, as_date, parse_issue
 from issuelog.core.sections import read_section, replace_section
 from issuelog.core.store import display_path, read_text, sort_key, write_atomic, write_lock
