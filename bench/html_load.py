@@ -83,16 +83,21 @@ class DevTools:
             pass
 
     def close(self) -> None:
-        """Stop the browser."""
-        self.process.kill()
-        self.process.wait()
+        """Close the browser (and its helper processes), or stop it if it does not close."""
+        try:
+            os.write(self._write, json.dumps({"id": 0, "method": "Browser.close"}).encode() + b"\0")
+            self.process.wait(timeout=20)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
         os.close(self._read)
         os.close(self._write)
 
 
 def load_once(browser: str, page: Path) -> tuple[float, float]:
     """Milliseconds to the end of the `load` event, and to the first frame after it."""
-    with tempfile.TemporaryDirectory(prefix="issuelog-chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="issuelog-chromium-",
+                                     ignore_cleanup_errors=True) as profile:
         tools = DevTools(browser, Path(profile))
         try:
             target = tools.send("Target.createTarget", {"url": "about:blank"})["targetId"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -31,6 +32,8 @@ FORMATS = ("json", "csv", "html")
 EXPORT_VERSION = 1
 HTML_TEMPLATE = "export.html.j2"
 ARTICLE_TEMPLATE = "export-issue.html.j2"
+#: The page's script turns a group of articles into elements at a time (one <noscript> each).
+ARTICLES_PER_GROUP = 100
 FILTER_SCRIPT = "export-filter.js"
 UNKNOWN_COLOUR = "#57606a"
 
@@ -100,7 +103,7 @@ def html_page(issues: list[Issue], config: Config, today: date | None = None, *,
         **log_context(summary, config),
         "anchors": anchors,
         "known_ids": set(known_ids),
-        "articles": articles(summary.issues),
+        "article_groups": _groups(articles(summary.issues), ARTICLES_PER_GROUP),
         "severity_colour": lambda name: severity_colours.get(name, UNKNOWN_COLOUR),
         "status_colour": lambda name: status_colours.get(name, UNKNOWN_COLOUR),
         "charts": {"severity": trusted_html(severity_pie(summary)),
@@ -112,9 +115,17 @@ def html_page(issues: list[Issue], config: Config, today: date | None = None, *,
     return stream_html(html_template(HTML_TEMPLATE, config, filters), context)
 
 
+def _groups(items: Iterator[str], size: int) -> Iterator[list[str]]:
+    """`items` in lists of `size` (the last may be shorter), each made when it is reached."""
+    while group := list(itertools.islice(items, size)):
+        yield group
+
+
 def html_filters(config: Config, severity_colours: Mapping[str, str],
                  status_colours: Mapping[str, str]) -> dict[str, Callable[..., Any]]:
-    """The page's filters: `name | severity_badge`, `name | status_badge`, `issue | resolution_time`.
+    """The page's filters: `name | severity_badge`, `name | status_badge`, `issue | resolution_time`,
+    and `issues | capped`, the first `log_rows` of a table's issues (as in ISSUES.md, the full
+    list is a click away: the page's All Issues).
 
     Each configured badge is built once: the page shows one or two for each of its rows.
     """
@@ -123,7 +134,9 @@ def html_filters(config: Config, severity_colours: Mapping[str, str],
                  for level in levels}
         return lambda name: built.get(name) or html_badge(format_value(name), UNKNOWN_COLOUR)
 
+    limit = config.log_rows
     return {
+        "capped": lambda members: members[:limit] if limit else members,
         "severity_badge": badges(config.severities, severity_colours),
         "status_badge": badges(config.statuses, status_colours),
         "resolution_time": lambda issue: format_elapsed(time_to_resolve(issue))
