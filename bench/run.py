@@ -168,6 +168,9 @@ def scenarios(project: Path, command: list[str]) -> list[Scenario]:
         Scenario("complete show 1<Tab>", completion(command, "issuelog show 1", "1")),
         Scenario("complete set 7 sev<Tab>", completion(command, "issuelog set 7 sev", "sev")),
     ]
+    # The HTML page written to a file, its articles kept in the cache by the warm-up run.
+    found.append(Scenario("export --format html",
+                          [*command, "export", "--format", "html", "--output", "export.html"]))
     return found
 
 

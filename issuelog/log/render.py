@@ -238,8 +238,11 @@ def _check_size(size: int) -> None:
 
 def code_spans_html(value: Any) -> Markup:
     """One line of text as HTML, escaped, with its `code spans` shown as code (titles)."""
+    text = format_value(value)
+    if "`" not in text:
+        return escape_html(text)
     parts = []
-    for code, part in code_spans(format_value(value)):
+    for code, part in code_spans(text):
         if not code:
             parts.append(str(escape_html(part)))
             continue
