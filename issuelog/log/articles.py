@@ -39,7 +39,7 @@ Asked = tuple[tuple[str, str, Any], ...]
 Entry = tuple[int, int, Asked, int, int]
 
 
-class _Noted:
+class _Noted(Mapping[str, str]):
     """A read-only mapping that notes each key asked about, and the answer, for the cache."""
 
     def __init__(self, name: str, data: Mapping[str, str], asked: list[tuple[str, str, Any]]) -> None:
@@ -53,6 +53,9 @@ class _Noted:
     def __getitem__(self, key: str) -> str:
         self._asked.append((self._name, key, self._data.get(key)))
         return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        raise TypeError("an article may ask about one link at a time, not list them all")
 
     def __len__(self) -> int:
         return len(self._data)
@@ -118,7 +121,7 @@ class Articles:
         anchors = _Noted("anchors", self.links["anchors"], asked)
         context = {"issue": issue, "config": self.config,
                    "known_ids": _Noted("ids", self.links["ids"], asked),
-                   "body": markdown_html(body, anchors)}  # type: ignore[arg-type]
+                   "body": markdown_html(body, anchors)}
         return render_fragment(self.template, context), tuple(asked)
 
     def holds(self, entry: Entry | None, stamp: tuple[int, int] | None) -> bool:
@@ -141,8 +144,8 @@ class Articles:
             old = None
         try:
             index = _read_index(old, key) if old is not None else {}
-            stale = [issue for issue in issues
-                     if not self.holds(index.get(issue.path.name), self.stamps.get(issue.path.name))]
+            stale = any(not self.holds(index.get(issue.path.name), self.stamps.get(issue.path.name))
+                        for issue in issues)
             if path is None or not stale:
                 yield from self._from_cache(issues, index, old)
             else:
@@ -159,8 +162,11 @@ class Articles:
     def _cached(self, entry: Entry | None, old: Any) -> str | None:
         if entry is None or old is None:
             return None
-        data = os.pread(old.fileno(), entry[4], entry[3])
-        return data.decode("utf-8") if len(data) == entry[4] else None
+        try:
+            data = os.pread(old.fileno(), entry[4], entry[3])
+            return data.decode("utf-8") if len(data) == entry[4] else None
+        except (OSError, ValueError):  # a damaged file: render the article again
+            return None
 
     def _renewing(self, issues: list[Issue], index: dict[str, Entry], old: Any, path: Path,
                   key: str) -> Iterator[str]:
@@ -172,10 +178,10 @@ class Articles:
                 name = issue.path.name
                 stamp = self.stamps.get(name) if self.stamps is not None else None
                 entry = index.get(name)
-                text = self._cached(entry, old) if self.holds(entry, stamp) else None
-                asked = entry[2] if text is not None and entry is not None else ()
-                keep = text is not None
-                if text is None:
+                text = self._cached(entry, old) if entry and self.holds(entry, stamp) else None
+                if text is not None and entry is not None:
+                    asked, keep = entry[2], True
+                else:
                     text, asked, keep = self._fresh(issue)
                 yield trusted_html(text)
                 if keep and stamp is not None:
