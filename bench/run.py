@@ -45,6 +45,7 @@ READING = ("check", "list --format json", "show", "analyze", "metrics", "diff")
 RATIO_TARGETS = {
     "render, no cache": 0.9, "render, unchanged": 0.15, "render, one file changed": 0.3,
     **{name: 0.3 for name in READING}, **{f"{name}, cold": 1.0 for name in READING},
+    "export --format html": 1.0,
 }
 SECONDS_TARGETS = {"complete show 1<Tab>": 0.1, "complete set 7 sev<Tab>": 0.1}
 #: Peak memory of every issuelog command: at most 100 MB, and 500 MB from LARGE issues up.
@@ -176,6 +177,8 @@ def scenarios(project: Path, command: list[str]) -> list[Scenario]:
         "analyze": present("analyze", [*command, "analyze"]),
         "metrics": present("metrics", [*command, "metrics"]),
         "diff": present("diff", [*command, "diff", "bench-before", "bench-after"]),
+        # The HTML page written to a file (its articles kept in the cache by the warm-up run).
+        "export --format html": [*command, "export", "--format", "html", "--output", "export.html"],
     }
     checks = {"diff": mentions(DIFF_ISSUE), "metrics": mentions("issuelog_issues")}
     warm = [Scenario(name, argv, after=checks.get(name, lambda stdout: None))

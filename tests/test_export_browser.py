@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -22,6 +24,7 @@ from issuelog.log.export import export_html
 from tests.conftest import GOLDEN_TREE
 
 DOCS_SCREENSHOT = Path(__file__).parent.parent / "docs" / "export-html.png"
+BENCH = Path(__file__).parent.parent / "bench"
 BROWSER = shutil.which("chromium") or shutil.which("chromium-browser")
 WINDOW = (1200, 1500)
 
@@ -107,11 +110,80 @@ def test_filter_narrows_the_list_by_text_severity_and_status(page: Path, tmp_pat
     url = page.as_uri() + "?severity=critical&status=open&q=logs"
     dom = _chromium(url, tmp_path / "profile", "--dump-dom").stdout
     assert '<output id="filter-count">1 of 13 shown</output>' in dom
-    assert '<article class="issue" id="ISSUE-004" data-severity="critical" ' \
-           'data-status="open">' in dom
-    assert '<article class="issue" id="ISSUE-003" data-severity="critical" ' \
-           'data-status="resolved" hidden="">' in dom
-    assert '<tr data-issue="ISSUE-001" hidden="">' in dom
+    # Each issue is once in the <noscript> text; the script made an element of the match only.
+    article = '<article class="issue" id="ISSUE-004" data-severity="critical" data-status="open">'
+    assert dom.count(article) == 2
+    assert dom.count('id="ISSUE-003"') == 1
+    assert dom.count('<tr data-issue="ISSUE-004"') == 2 and dom.count('<tr data-issue="ISSUE-001"') == 1
+
+
+@pytest.fixture(scope="module")
+def large_page(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated project of 300 issues exported as HTML (three pages of the list)."""
+    root = tmp_path_factory.mktemp("large") / "n300"
+    subprocess.run([sys.executable, str(BENCH / "generate.py"), str(root), "300"], check=True,
+                   capture_output=True)
+    config = load_config(root)
+    target = root / "log.html"
+    target.write_text(export_html(load_issues(config).issues, config, today=date(2026, 1, 31)),
+                      encoding="utf-8")
+    return target
+
+
+def _elements(dom: str) -> str:
+    """The DOM without the text of its <noscript> blocks (which the dump shows as it was written)."""
+    return re.sub(r"<noscript>.*?</noscript>", "", dom, flags=re.DOTALL)
+
+
+def test_a_long_list_shows_a_page_of_issues_with_their_bodies(large_page: Path, tmp_path: Path) -> None:
+    dom = _elements(_chromium(large_page.as_uri(), tmp_path / "profile", "--dump-dom").stdout)
+    assert '<output id="filter-count">100 of 300 matching shown (300 issues)</output>' in dom
+    assert dom.count('<article class="issue"') == 100 and dom.count('<tr data-issue="ISSUE-') == 100
+    assert dom.count("<h4>Description</h4>") == 100 and "<h4>Steps to Reproduce</h4>" in dom
+    assert '<p id="more">' in dom  # the button for the next page is shown
+
+
+def test_a_long_list_filters_every_issue_and_links_reach_any(large_page: Path, tmp_path: Path) -> None:
+    source = large_page.read_text(encoding="utf-8")
+    title = re.search(r'id="ISSUE-287" data-severity="(\w+)" data-status="(\w+)">\n<h3>'
+                      r'<a href="#ISSUE-287">ISSUE-287</a> ([^<]+)</h3>', source)
+    assert title is not None
+    severity, status, words = title.groups()
+    url = f"{large_page.as_uri()}?severity={severity}&status={status}&q={words.replace(' ', '+')}"
+    dom = _elements(_chromium(url, tmp_path / "profile", "--dump-dom").stdout)
+    assert 'id="ISSUE-287"' in dom and '<p id="more" hidden="">' in dom
+    shown = re.search(r'<output id="filter-count">(\d+) of 300 shown</output>', dom)
+    assert shown is not None and 1 <= int(shown.group(1)) < 100
+    # A link to an issue beyond the first page shows its article above the list.
+    dom = _elements(_chromium(large_page.as_uri() + "#ISSUE-250", tmp_path / "profile2",
+                              "--dump-dom").stdout)
+    assert dom.count('<article class="issue" id="ISSUE-250"') == 1
+
+
+def test_without_javascript_every_issue_is_shown(large_page: Path, tmp_path: Path) -> None:
+    sys.path.insert(0, str(BENCH))
+    from html_load import DevTools  # the DevTools protocol over a pipe, as the benchmark drives it
+
+    assert BROWSER is not None
+    tools = DevTools(BROWSER, tmp_path / "profile")
+    try:
+        target = tools.send("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = tools.send("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        tools.send("Emulation.setScriptExecutionDisabled", {"value": True}, session=session)
+        tools.send("Page.enable", session=session)
+        tools.send("Page.navigate", {"url": large_page.as_uri()}, session=session)
+        tools.wait_for("Page.loadEventFired")
+        root = tools.send("DOM.getDocument", session=session)["root"]["nodeId"]
+        counts = {selector: len(tools.send("DOM.querySelectorAll", {
+            "nodeId": root, "selector": selector}, session=session)["nodeIds"])
+            for selector in ("article.issue", "table.index tr[data-issue]", "article h4",
+                             "form#filter[hidden]")}
+    finally:
+        tools.close()
+    # Elements, not text: the <noscript> blocks were parsed as the page without a script sees them.
+    assert counts == {"article.issue": 300, "table.index tr[data-issue]": 300,
+                      "article h4": counts["article h4"], "form#filter[hidden]": 1}
+    assert counts["article h4"] >= 300 * 5
 
 
 def test_screenshot(page: Path, tmp_path: Path) -> None:

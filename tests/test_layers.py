@@ -31,6 +31,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("log: charts, listing", ("issuelog.log.charts", "issuelog.log.listing")),
     ("log: formatting", ("issuelog.log.formatting", "issuelog.log.sandbox", "issuelog.log.yaml_text")),
     ("log: render", ("issuelog.log.render",)),
+    ("log: articles", ("issuelog.log.articles",)),
     ("log: export", ("issuelog.log.export",)),
     ("project", ("issuelog.project",)),
     ("git, ops, importer, integrations",

@@ -140,21 +140,32 @@ def export(
         help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
-    from issuelog.core.cache import load_issues
-    from issuelog.core.store import check_output_path, display_path, write_atomic
+    from issuelog.core.cache import load_issues, scan_issue_files
+    from issuelog.core.store import atomic_file, check_output_path, display_path
     from issuelog.log.export import export as export_issues
+    from issuelog.log.export import html_page
 
     config = load_project()
     if output is not None:
         check_output_path(output, config)
-    result = load_issues(config)
+    # The page is written as it renders, each body read when its article is reached: ten
+    # thousand issues never sit in memory with their bodies, nor the page in one piece.
+    stamps = scan_issue_files(config) if output_format is ExportFormat.html else None
+    result = load_issues(config, bodies=stamps is None, stamps=stamps)
     if result.problems:
         refuse_with_problems(result.problems, "not exporting")
-    text = export_issues(result.issues, config, output_format.value)
+    if stamps is not None:
+        pieces = html_page(result.issues, config,
+                           stamps={name: (size, mtime) for name, size, mtime in stamps})
+    else:
+        pieces = iter([export_issues(result.issues, config, output_format.value)])
     if output is None:
-        typer.echo(text, nl=False)
+        for piece in pieces:
+            typer.echo(piece, nl=False)
         return
-    write_atomic(output, text)
+    with atomic_file(output) as handle:
+        for piece in pieces:
+            handle.write(piece.encode("utf-8"))
     typer.echo(f"wrote {display_path(output.resolve(), config)} "
                f"({len(result.issues)} issues, {output_format.value})", err=True)
 

@@ -117,7 +117,8 @@ class Config:
     log_rows: int = _key(
         50, "Rows each table of `ISSUES.md` shows at most (open issues per severity, resolved per "
         "phase, won't fix, each reference area); a line under a capped table gives the exact "
-        "number left out and the `issuelog list` command that lists them. `0`: every row. See "
+        "number left out and the `issuelog list` command that lists them. The HTML export caps "
+        "the same tables (its All Issues lists every issue). `0`: every row. See "
         "[The rendered log](#the-rendered-log).",
         "rows each table of the log shows at most; 0: every row")
     render_branches: tuple[str, ...] = _key(

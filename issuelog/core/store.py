@@ -10,10 +10,10 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from issuelog.core.config import Config
 from issuelog.core.model import (
@@ -417,6 +417,16 @@ def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None
     `durable` also waits until the data is on disk, so that a crash of the machine cannot leave
     the new name with missing content; a cache, which is checked when read, can skip that wait.
     """
+    with atomic_file(path, durable=durable) as handle:
+        handle.write(data)
+
+
+@contextlib.contextmanager
+def atomic_file(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
+    """A file to write in pieces that replaces `path` (`write_bytes_atomic`) when the block ends.
+
+    If the block fails, `path` is left as it was and the temporary file is removed.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor, temporary = _temporary_file(path)
@@ -424,14 +434,11 @@ def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None
         raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
     try:
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
+            yield handle
             if durable:
                 handle.flush()
                 os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        else:
-            os.chmod(temporary, 0o644)
+        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -198,9 +198,18 @@ def _failing_template(error: BaseException, template: jinja2.Template) -> str:
 
 
 def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
-    token = loop_budget.set([MAX_LOOP_ITERATIONS])
+    return "".join(_checked_output(template, context))
+
+
+def _checked_output(template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
+    """The rendered text in pieces, with failures turned into `TemplateError`s.
+
+    A template rendered while another renders (an article of the HTML page) shares its loop
+    budget, so that the page as a whole keeps within it.
+    """
+    token = loop_budget.set([MAX_LOOP_ITERATIONS]) if loop_budget.get(None) is None else None
     try:
-        return _bounded_output(template, context)
+        yield from _bounded_output(template, context)
     except jinja2.TemplateSyntaxError as error:
         raise TemplateError(f"{shown_path(error.filename) or template.name}:{error.lineno}: "
                             f"{error.message}") from None
@@ -221,26 +230,48 @@ def _render(template: jinja2.Template, context: dict[str, Any]) -> str:
         name = shown_path(template.filename) or template.name
         raise TemplateError(f"{name}: ran out of memory while rendering") from None
     finally:
-        loop_budget.reset(token)
+        if token is not None:
+            loop_budget.reset(token)
 
 
-def _bounded_output(template: jinja2.Template, context: dict[str, Any]) -> str:
-    """The rendered text, refused as soon as it grows past `MAX_RENDERED_CHARS`."""
-    parts: list[str] = []
+def _bounded_output(template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
+    """The rendered text in pieces of about `_PIECE` characters; a project's template (in the
+    sandbox) is refused as soon as its text grows past `MAX_RENDERED_CHARS`."""
+    # A page yields a few hundred thousand parts: joining them a batch at a time keeps the
+    # generators above this one from paying for each. The built-in templates' text grows
+    # with the issues only: the HTML page of 25,000 issues, written as it renders, is past it.
+    limit = MAX_RENDERED_CHARS if isinstance(template.environment, SandboxEnvironment) else None
     size = 0
+    batch: list[str] = []
+    batch_size = 0
     for part in template.generate(context):
-        size += len(part)
-        if size > MAX_RENDERED_CHARS:
-            raise SecurityError(f"the rendered text is over {MAX_RENDERED_CHARS // (1024 * 1024)} "
-                                "MiB (the limit)")
-        parts.append(part)
-    return "".join(parts)
+        batch.append(part)
+        batch_size += len(part)
+        if batch_size >= _PIECE:
+            size += batch_size
+            _check_size(size, limit)
+            yield "".join(batch)  # plain text, even when the parts are Markup
+            batch, batch_size = [], 0
+    _check_size(size + batch_size, limit)
+    yield "".join(batch)
+
+
+_PIECE = 64 * 1024
+
+
+def _check_size(size: int, limit: int | None) -> None:
+    if limit is not None and size > limit:
+        raise SecurityError(f"the rendered text is over {MAX_RENDERED_CHARS // (1024 * 1024)} "
+                            "MiB (the limit)")
 
 
 def code_spans_html(value: Any) -> Markup:
     """One line of text as HTML, escaped, with its `code spans` shown as code (titles)."""
+    text = format_value(value)
+    if "`" not in text:
+        return escape_html(text)
     parts = []
-    for code, part in code_spans(format_value(value)):
+    for code, part in code_spans(text):
         if not code:
             parts.append(str(escape_html(part)))
             continue
@@ -249,6 +280,12 @@ def code_spans_html(value: Any) -> Markup:
             inner = inner[1:-1]  # CommonMark strips one space each side
         parts.append(f"<code>{escape_html(inner)}</code>")
     return Markup("".join(parts))
+
+
+def html_badge(text: str, colour: str) -> Markup:
+    """A coloured label of the HTML page (a severity or a status), its text and colour escaped."""
+    return Markup(f'<span class="badge" style="background: {escape_html(colour)}">'
+                  f"{escape_html(text)}</span>")
 
 
 def trusted_html(text: str) -> Markup:
@@ -285,9 +322,52 @@ def load_template_source(name: str, config: Config) -> str:
 
 def render_html(name: str, context: dict[str, Any], config: Config) -> str:
     """Render an HTML template with autoescape; LF line endings and one trailing newline."""
-    template = _load(make_environment(config, html=True), name, config)
-    text = NEWLINES.sub("\n", _render(template, context))
-    return text.strip("\n") + "\n"
+    template = html_template(name, config)
+    return "".join(stream_html(template, context))
+
+
+def html_template(name: str, config: Config,
+                  filters: Mapping[str, Callable[..., Any]] | None = None) -> jinja2.Template:
+    """An HTML template (autoescape), loaded and compiled, with these filters besides the usual."""
+    return _load(make_environment(config, html=True, extra_filters=filters), name, config)
+
+
+def render_fragment(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """A template's text as it renders, e.g. one article of a page (`stream_html` normalises it)."""
+    return _render(template, context)
+
+
+def stream_html(template: jinja2.Template, context: dict[str, Any]) -> Iterator[str]:
+    """An HTML template's text in pieces as it renders, as `render_html` gives it in one."""
+    return _one_trailing_newline(_checked_output(template, context))
+
+
+def _one_trailing_newline(parts: Iterable[str]) -> Iterator[str]:
+    """The text of `parts` with LF line endings, no newline first and exactly one last.
+
+    A CR at the end of one part may be the start of a CRLF, so it waits for the next part;
+    newlines wait until text follows them, so that none is left at the end but the last.
+    """
+    carried_cr = False
+    started = False
+    newlines = ""
+    for part in parts:
+        if carried_cr:
+            part, carried_cr = "\r" + part, False
+        if part.endswith("\r"):
+            part, carried_cr = part[:-1], True
+        if "\r" in part:
+            part = NEWLINES.sub("\n", part)
+        if not started:
+            part = part.lstrip("\n")
+            started = bool(part)
+        text = part.rstrip("\n")
+        if not text:
+            newlines += part
+            continue
+        yield newlines + text if newlines else text
+        newlines = part[len(text):]
+    yield "\n"
 
 
 def normalize_output(text: str) -> str:
