@@ -6,15 +6,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuelog.core.cache import load_issues
+from issuelog.core.cache import issues_of_blobs, load_issues
 from issuelog.core.config import Config
-from issuelog.core.model import Issue, parse_issue
-from issuelog.core.store import SKIPPED_FILES
+from issuelog.core.model import Issue
+from issuelog.core.store import is_issue_file
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
+    blobs_at,
     default_branch,
-    files_at,
     merge_base,
+    read_objects,
     relative_to_work_tree,
     resolve_commit,
     work_tree_root,
@@ -32,19 +33,15 @@ class DiffResult:
 
 
 def issues_at(config: Config, commit: str) -> list[Issue]:
-    """The issues of the issues directory at a commit (files that do not parse are left out)."""
+    """The issues of the issues directory at a commit, bodies empty (files that do not parse are
+    left out). Contents the parse cache holds are neither read from git nor parsed again."""
     top = _top(config)
     directory = relative_to_work_tree(config.issues_path, top)
     if directory is None:
         raise UsageError(f"{config.issues_dir} lies outside the git work tree {top}")
-    issues = []
-    for name, data in files_at(top, commit, directory).items():
-        if not name.endswith(".md") or name in SKIPPED_FILES or name.startswith("."):
-            continue
-        issue, _ = parse_issue(config.issues_path / name, data.decode("utf-8", "replace"), name)
-        if issue is not None and issue.id:
-            issues.append(issue)
-    return issues
+    blobs = {name: blob for name, blob in blobs_at(top, commit, directory).items()
+             if is_issue_file(name)}
+    return issues_of_blobs(config, blobs, lambda wanted: read_objects(top, wanted))
 
 
 def diff_since(config: Config, rev: str | None = None, head: str | None = None) -> DiffResult:
@@ -57,7 +54,7 @@ def diff_since(config: Config, rev: str | None = None, head: str | None = None) 
     else:
         base, commit = rev, resolve_commit(top, rev)
     before = issues_at(config, commit)
-    after = issues_at(config, resolve_commit(top, head)) if head else load_issues(config).issues
+    after = issues_at(config, resolve_commit(top, head)) if head else load_issues(config, bodies=False).issues
     return DiffResult(base, commit, compare_issues(before, after, config))
 
 
