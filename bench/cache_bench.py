@@ -164,7 +164,7 @@ def scenarios(project: Path, command: list[str]) -> list[Scenario]:
 
     def fresh_clone() -> None:
         shutil.rmtree(restored, ignore_errors=True)
-        subprocess.run(["git", "clone", "-q", str(project), str(restored)], check=True)
+        subprocess.run(["git", "clone", "-q", "--no-hardlinks", str(project), str(restored)], check=True)
         shutil.copytree(cache, restored / ".issuelog" / "cache")
 
     return [

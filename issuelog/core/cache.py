@@ -38,6 +38,7 @@ from issuelog.core.parsing import (
     Known,
     ParsedFile,
     config_digest,
+    found_by_content,
     issue_from_state,
     parse_data,
     validated,
@@ -165,14 +166,15 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
         else:
             stale.append(path)
     # A stamp that changed (an edit, a fresh checkout, a restored cache) is looked up by content.
-    known = _by_content(cached) if stale and cached else None
-    fresh, parts = parse_files(stale, config, digest, minimum_for_workers, while_parsing, known)
+    found: dict[str, ParsedFile] = {}
+    if stale and cached:
+        found, stale = found_by_content(stale, _by_content(cached), config, digest)
+    fresh, parts = parse_files(stale, config, digest, minimum_for_workers, while_parsing)
+    results.update(found)
     results.update(fresh)
-    changed += fresh
-    by_content = sum(1 for entry in fresh.values()
-                     if known and isinstance(entry, ParsedFile) and entry.blob in known)
-    last_load.by_stamp, last_load.by_content = len(paths) - len(stale), by_content
-    last_load.parsed = len(stale) - by_content
+    changed += [*found, *fresh]
+    last_load.by_stamp = len(paths) - len(found) - len(stale)
+    last_load.by_content, last_load.parsed = len(found), len(stale)
     if cache_path is not None:
         update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, changed,
                             parts, started)

@@ -13,27 +13,26 @@ from typing import Any
 from issuelog.core.cache_files import load_plain
 from issuelog.core.config import Config
 from issuelog.core.model import Problem
-from issuelog.core.parsing import Known, ParsedFile, parse_file
+from issuelog.core.parsing import ParsedFile, parse_file
 
 #: Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_MINIMUM = 2000
 
 
 def parse_files(paths: list[Path], config: Config, digest: str, minimum_for_workers: int | None,
-                while_parsing: Callable[[], None],
-                known: Known | None = None) -> tuple[dict[str, ParsedFile | Problem], list[bytes]]:
+                while_parsing: Callable[[], None]) -> tuple[dict[str, ParsedFile | Problem], list[bytes]]:
     """Parse and validate files, in worker processes when there are many and more than one core.
 
     Returns what each file gave, by name, and, from worker processes, their results pickled as
     parts of a parse cache. `while_parsing` runs here while the workers parse (or after parsing,
-    without workers). A file whose blob ID is `known` is not parsed again.
+    without workers).
     """
     minimum = PARALLEL_MINIMUM if minimum_for_workers is None else minimum_for_workers
     workers = min(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1, 8)
     # Only `fork` starts workers cheaply (they inherit the loaded modules); elsewhere parse here.
     if len(paths) < minimum or workers < 2 or sys.platform != "linux":
         parsed: dict[str, ParsedFile | Problem] = {
-            path.name: parse_file(path, config.root, config, digest, known) for path in paths}
+            path.name: parse_file(path, config.root, config, digest) for path in paths}
         while_parsing()
         return parsed, []
     import multiprocessing  # only a large cold parse needs it
@@ -44,9 +43,7 @@ def parse_files(paths: list[Path], config: Config, digest: str, minimum_for_work
     results: dict[str, ParsedFile | Problem] = {}
     parts: list[bytes] = []
     context = multiprocessing.get_context("fork")
-    # Forked workers inherit `known` (initargs are not pickled under fork); sent with each chunk,
-    # ten thousand entries would be pickled again for every chunk.
-    with context.Pool(workers, initializer=_remember, initargs=(known,)) as pool:
+    with context.Pool(workers) as pool:
         pending = pool.imap(parse_chunk, chunks)
         while_parsing()
         # Each part is read here as it arrives, while the workers go on with the next ones.
@@ -60,15 +57,6 @@ def parse_files(paths: list[Path], config: Config, digest: str, minimum_for_work
     return results, parts
 
 
-#: In a worker process: the entries known by blob ID (set once, when the worker starts).
-_known: Known | None = None
-
-
-def _remember(known: Known | None) -> None:
-    global _known
-    _known = known
-
-
 def _parse_chunk(paths: list[Path], root: Path, config: Config,
                  digest: str) -> tuple[bytes, list[tuple[str, Problem]]]:
     """In a worker: parse files; what they gave, pickled as a part of the parse cache, and the
@@ -76,7 +64,7 @@ def _parse_chunk(paths: list[Path], root: Path, config: Config,
     entries: dict[str, tuple[Any, ...]] = {}
     problems: list[tuple[str, Problem]] = []
     for path in paths:
-        parsed = parse_file(path, root, config, digest, _known)
+        parsed = parse_file(path, root, config, digest)
         if isinstance(parsed, Problem):
             problems.append((path.name, parsed))
         else:

@@ -8,6 +8,7 @@ under the digest of the configuration they were found with.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import sys
 from pathlib import Path
@@ -43,18 +44,20 @@ def blob_id(data: bytes) -> bytes:
 
 
 def config_digest(config: Config) -> str:
-    """A digest of the configuration: what validation results are valid for."""
-    return hashlib.sha256(repr(config).encode()).hexdigest()
+    """A digest of the configuration: what validation results are valid for.
+
+    Without the project's location and file, on which validation does not depend: a checkout elsewhere
+    (another CI runner's directory) keeps the results.
+    """
+    return hashlib.sha256(repr(dataclasses.replace(config, root=Path(), source=None)).encode()).hexdigest()
 
 
 #: Cached entries by blob ID, each with the name of the file it was cached for.
 Known = dict[bytes, tuple[str, ParsedFile]]
 
 
-def parse_file(path: Path, root: Path, config: Config, digest: str,
-               known: Known | None = None) -> ParsedFile | Problem:
-    """Read, parse and validate one file for the cache; an entry `known` by its blob ID is reused
-    (validated again under another name: the ID must match the file name).
+def parse_file(path: Path, root: Path, config: Config, digest: str) -> ParsedFile | Problem:
+    """Read, parse and validate one file for the cache.
 
     A file that cannot be read gives its (uncached) problem.
     """
@@ -63,13 +66,8 @@ def parse_file(path: Path, root: Path, config: Config, digest: str,
     data, problem, info = read_stamped(path, path.name, root)
     if data is None or info is None:
         return problem or Problem(path.name, 1, "cannot read file")
-    blob = blob_id(data)
-    found = known.get(blob) if known else None
-    if found is not None:
-        return reused(path, found, config, digest)._replace(size=info.st_size,
-                                                            mtime_ns=info.st_mtime_ns)
     return parse_data(path, data, config, digest)._replace(
-        size=info.st_size, mtime_ns=info.st_mtime_ns, blob=blob)
+        size=info.st_size, mtime_ns=info.st_mtime_ns, blob=blob_id(data))
 
 
 def parse_data(path: Path, data: bytes, config: Config, digest: str) -> ParsedFile:
@@ -84,6 +82,26 @@ def parse_data(path: Path, data: bytes, config: Config, digest: str) -> ParsedFi
         return ParsedFile(0, 0, None, found, 0)
     checked = digest, [(p.line, p.message) for p in validate_issue(issue, config, path.name)]
     return ParsedFile(0, 0, state_of(issue), found, len(issue.body), checked)
+
+
+def found_by_content(paths: list[Path], known: Known, config: Config,
+                     digest: str) -> tuple[dict[str, ParsedFile], list[Path]]:
+    """The files whose content (blob ID) `known` holds, with their new stamps; and the others.
+
+    Reading and hashing a file costs a twentieth of parsing it: a fresh checkout of a tree the
+    cache knows parses nothing.
+    """
+    found: dict[str, ParsedFile] = {}
+    rest: list[Path] = []
+    for path in paths:
+        data, _, info = read_stamped(path, path.name, config.root)
+        entry = known.get(blob_id(data)) if data is not None and info is not None else None
+        if entry is None or info is None:
+            rest.append(path)
+        else:
+            found[path.name] = reused(path, entry, config, digest)._replace(
+                size=info.st_size, mtime_ns=info.st_mtime_ns)
+    return found, rest
 
 
 def reused(path: Path, found: tuple[str, ParsedFile], config: Config, digest: str) -> ParsedFile:
