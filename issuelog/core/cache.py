@@ -178,9 +178,11 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     if cache_path is not None:
         update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, changed,
                             parts, started)
-    shown_directory = display_path(config.issues_path, config)
-    return [_issue_of(path, _shown(shown_directory, path), results[path.name], bodies, config)
-            for path in paths]
+    # display_path for each of thousands of files costs more than using a cached one.
+    shown = display_path(config.issues_path, config)
+    prefix = "" if shown == "." else os.path.join(shown, "")
+    return [_issue_of(path, prefix + name, results[name], bodies, config)
+            for path, (name, _, _) in zip(paths, stamps, strict=True)]
 
 
 def _by_content(cached: dict[str, tuple[Any, ...]]) -> Known:
@@ -255,11 +257,6 @@ def issues_of_blobs(config: Config, blobs: Mapping[str, str],
         if state is not None and state["id"]:
             issues.append(issue_from_state(directory / name, dict(state), ""))
     return issues
-
-
-def _shown(directory: str, path: Path) -> str:
-    # display_path for each of thousands of files costs more than parsing a cached one.
-    return path.name if directory == "." else os.path.join(directory, path.name)
 
 
 def _issue_of(path: Path, shown: str, parsed: ParsedFile | Problem, bodies: bool,
