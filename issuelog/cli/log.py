@@ -131,7 +131,8 @@ def export(
     config = load_project()
     if output is not None:
         check_output_path(output, config)
-    result = load_issues(config)
+    # A CSV row holds no body: read the bodies only for JSON and HTML.
+    result = load_issues(config, bodies=output_format is not ExportFormat.csv)
     if result.problems:
         refuse_with_problems(result.problems, "not exporting")
     text = export_issues(result.issues, config, output_format.value)

@@ -35,7 +35,6 @@ from issuelog.core.config import Config
 from issuelog.core.model import Issue, Problem, parse_issue, validate_issue
 from issuelog.core.parallel import parse_files
 from issuelog.core.parsing import (
-    Known,
     ParsedFile,
     config_digest,
     found_by_content,
@@ -168,7 +167,7 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     # A stamp that changed (an edit, a fresh checkout, a restored cache) is looked up by content.
     found: dict[str, ParsedFile] = {}
     if stale and cached:
-        found, stale = found_by_content(stale, _by_content(cached), config, digest)
+        found, stale = found_by_content(stale, cached, config, digest)
     fresh, parts = parse_files(stale, config, digest, minimum_for_workers, while_parsing)
     results.update(found)
     results.update(fresh)
@@ -183,11 +182,6 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     prefix = "" if shown == "." else os.path.join(shown, "")
     return [_issue_of(path, prefix + name, results[name], bodies, config)
             for path, (name, _, _) in zip(paths, stamps, strict=True)]
-
-
-def _by_content(cached: dict[str, tuple[Any, ...]]) -> Known:
-    """The cached entries by blob ID, each with the name of its file."""
-    return {entry[6]: (name, ParsedFile(*entry)) for name, entry in cached.items()}
 
 
 def read_parsed_cache(path: Path, fingerprint: str) -> dict[str, tuple[Any, ...]]:

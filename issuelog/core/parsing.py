@@ -52,10 +52,6 @@ def config_digest(config: Config) -> str:
     return hashlib.sha256(repr(dataclasses.replace(config, root=Path(), source=None)).encode()).hexdigest()
 
 
-#: Cached entries by blob ID, each with the name of the file it was cached for.
-Known = dict[bytes, tuple[str, ParsedFile]]
-
-
 def parse_file(path: Path, root: Path, config: Config, digest: str) -> ParsedFile | Problem:
     """Read, parse and validate one file for the cache.
 
@@ -84,29 +80,31 @@ def parse_data(path: Path, data: bytes, config: Config, digest: str) -> ParsedFi
     return ParsedFile(0, 0, state_of(issue), found, len(issue.body), checked)
 
 
-def found_by_content(paths: list[Path], known: Known, config: Config,
+def found_by_content(paths: list[Path], cached: dict[str, tuple[Any, ...]], config: Config,
                      digest: str) -> tuple[dict[str, ParsedFile], list[Path]]:
-    """The files whose content (blob ID) `known` holds, with their new stamps; and the others.
+    """The files whose content (blob ID) a `cached` entry holds, with their new stamps; and the
+    others.
 
     Reading and hashing a file costs a twentieth of parsing it: a fresh checkout of a tree the
     cache knows parses nothing.
     """
+    names = {entry[6]: name for name, entry in cached.items()}
     found: dict[str, ParsedFile] = {}
     rest: list[Path] = []
     for path in paths:
         data, _, info = read_stamped(path, path.name, config.root)
-        entry = known.get(blob_id(data)) if data is not None and info is not None else None
-        if entry is None or info is None:
+        name = names.get(blob_id(data)) if data is not None and info is not None else None
+        if name is None or info is None:
             rest.append(path)
         else:
-            found[path.name] = reused(path, entry, config, digest)._replace(
+            found[path.name] = reused(path, name, ParsedFile(*cached[name]), config, digest)._replace(
                 size=info.st_size, mtime_ns=info.st_mtime_ns)
     return found, rest
 
 
-def reused(path: Path, found: tuple[str, ParsedFile], config: Config, digest: str) -> ParsedFile:
-    """An entry found by blob ID for the file at `path`, validated for its name and `config`."""
-    name, entry = found
+def reused(path: Path, name: str, entry: ParsedFile, config: Config, digest: str) -> ParsedFile:
+    """The entry cached for the file `name`, found by content for the file at `path`, validated
+    for its name and `config`."""
     if entry.state is not None:
         # A state of its own: two files of the same content become two issues.
         entry = entry._replace(state=dict(entry.state),
