@@ -169,7 +169,8 @@ def test_a_damaged_or_foreign_cache_counts_as_empty(golden: Path) -> None:
     # A cache file naming any other class is refused before anything of it is run.
     payload = {"fingerprint": cache_files.code_fingerprint(), "payload": {"x": Path("/")}}
     (directory / cache_files.PARSED_CACHE).write_bytes(pickle.dumps(payload))
-    assert cache_files.read_cache(directory / cache_files.PARSED_CACHE, cache_files.code_fingerprint()) is None
+    fingerprint = cache_files.code_fingerprint()
+    assert cache_files.read_cache(directory / cache_files.PARSED_CACHE, fingerprint) is None
     assert [i.id for i in load_issues(config).issues][:2] == ["ISSUE-001", "ISSUE-002"]
 
 
