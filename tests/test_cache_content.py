@@ -13,7 +13,7 @@ import pytest
 from conftest import Invoke, issue_text, make_tree
 from test_cache import GOLDEN, age_files
 
-from issuelog.core import cache
+from issuelog.core import cache, cache_files
 from issuelog.core.cache import issues_of_blobs
 from issuelog.core.config import load_config
 from issuelog.core.parsing import blob_id
@@ -150,3 +150,16 @@ def test_diff_reads_from_git_only_what_the_cache_lacks(origin: Path, cli: Invoke
         "Secrets written to logs"]
     changes = cli("diff", "HEAD~1", "HEAD").stdout
     assert "Secrets printed to logs" in changes and "ISSUE-004" in changes
+
+
+def test_the_code_fingerprint_follows_contents_not_time_stamps() -> None:
+    """A fresh installation of the same code (new mtimes, as in every CI run) reads the caches
+    another one wrote."""
+    source = Path(cache_files.__file__)
+    before = source.stat()
+    fingerprint = cache_files.code_fingerprint()
+    try:
+        os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns + 10**12))
+        assert cache_files.code_fingerprint() == fingerprint
+    finally:
+        os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
