@@ -4,6 +4,7 @@ same bytes."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from collections.abc import Sequence
