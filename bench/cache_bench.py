@@ -43,22 +43,6 @@ def _disable(trick: str) -> None:
         cache.cycle_collector_paused = contextlib.nullcontext  # type: ignore[assignment]
     elif trick == "workers":
         parallel.PARALLEL_MINIMUM = 10**9
-    elif trick == "worker-parts":
-        keep = cache.update_parsed_cache
-
-        def without_parts(*args: Any) -> None:
-            keep(*args[:-2], [], args[-1])
-
-        cache.update_parsed_cache = without_parts
-    elif trick == "while-parsing":
-        parse = cache.parse_files
-
-        def parse_then(*args: Any) -> Any:
-            result = parse(*args[:-1], lambda: None)
-            args[-1]()
-            return result
-
-        cache.parse_files = parse_then
     elif trick == "no-fsync":
         write = cache_files.write_bytes_atomic
         cache_files.write_bytes_atomic = lambda path, data, durable=True: write(path, data)
@@ -89,8 +73,6 @@ def _disable(trick: str) -> None:
 TRICKS = {
     "gc-pause": ("check", "render, one edit", "render, no cache"),
     "workers": ("render, no cache",),
-    "worker-parts": ("render, no cache",),
-    "while-parsing": ("render, no cache",),
     "no-fsync": ("render, no cache",),
     "validation-cache": ("check", "render, one edit"),
     "restricted-unpickler": ("check", "render, one edit"),

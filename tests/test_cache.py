@@ -218,8 +218,8 @@ def test_parsing_in_worker_processes_gives_the_same_issues(golden: Path) -> None
     ]
 
 
-def test_a_cache_written_from_worker_parts_serves_the_next_run(project: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cache_written_after_worker_processes_serves_the_next_run(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(project, {f"issues/ISSUE-{n:03d}-x.md": issue_text(f"ISSUE-{n:03d}", title=f"T {n}")
                         for n in range(1, 151)})
     make_tree(project, {"issues/ISSUE-151-bad.md": "---\ntitle: [unclosed\n---\n"})
@@ -227,8 +227,8 @@ def test_a_cache_written_from_worker_parts_serves_the_next_run(project: Path,
     config = load_config(project)
     cold = cache.parsed_issue_files(config, minimum_for_workers=1)
     stored = cache_files.read_cache(project / ".issuelog" / "cache" / cache_files.PARSED_CACHE,
-                               cache_files.code_fingerprint())
-    assert isinstance(stored, list) and len(stored) > 1  # the workers' parts, as they came
+                                    cache_files.code_fingerprint())
+    assert isinstance(stored, dict) and len(stored) == 151
     monkeypatch.setattr(parsing, "parse_issue", no_parsing)
     warm = cache.parsed_issue_files(config, minimum_for_workers=1)
     assert [(p.shown, p.problems, p.issue and vars(p.issue)) for p in warm] == [
@@ -236,7 +236,7 @@ def test_a_cache_written_from_worker_parts_serves_the_next_run(project: Path,
     assert len(warm) == 151 and warm[-1].issue is None and warm[-1].problems
 
 
-def test_files_too_recent_to_cache_are_left_out_of_worker_parts(project: Path) -> None:
+def test_files_too_recent_to_cache_are_left_out_after_worker_processes(project: Path) -> None:
     make_tree(project, {f"issues/ISSUE-{n:03d}-x.md": issue_text(f"ISSUE-{n:03d}", title=f"T {n}")
                         for n in range(1, 131)})
     age_files(project / "issues")
@@ -271,29 +271,23 @@ def test_issue_problems_come_before_a_template_that_is_not_utf8(golden: Path, cl
     assert "ISSUE-099-broken.md" in result.stderr and "UTF-8" not in result.stderr
 
 
-def test_a_damaged_part_empties_the_parse_cache(golden: Path) -> None:
+def test_a_foreign_payload_empties_the_parse_cache(golden: Path) -> None:
     config = load_config(golden)
     cache.parsed_issue_files(config)
     path = golden / ".issuelog" / "cache" / cache_files.PARSED_CACHE
     fingerprint = cache_files.code_fingerprint()
-    parts = cache_files.read_cache(path, fingerprint)
-    cache_files.write_cache(path, fingerprint, [*parts, b"not a pickle"])
+    cache_files.write_cache(path, fingerprint, [b"not a pickle"])
     assert cache.read_parsed_cache(path, fingerprint) == {}
     assert [p.issue.title for p in cache.parsed_issue_files(config) if p.issue][0]
 
 
 @pytest.mark.parametrize("minimum_for_workers", [1, 10_000])
-def test_the_template_is_compiled_while_workers_parse(golden: Path, minimum_for_workers: int,
+def test_the_log_is_the_same_parsed_in_workers_or_not(golden: Path, minimum_for_workers: int,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(golden)
-    calls: list[str] = []
-    result = cache.parsed_issue_files(config, minimum_for_workers=minimum_for_workers,
-                                      while_parsing=lambda: calls.append("meanwhile"))
-    assert calls == ["meanwhile"] and len(result) == 13
-    # The log rendered with the template compiled meanwhile, in workers or not, is the same.
-    shutil.rmtree(golden / ".issuelog")
     monkeypatch.setattr(parallel, "PARALLEL_MINIMUM", minimum_for_workers)
     assert logfile.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+    assert cache.last_load.parsed == 13
 
 
 def test_issue_problems_are_reported_before_a_broken_template(golden: Path) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
-import pickle
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -26,7 +25,6 @@ from issuelog.core.cache_files import (
     Stamp,
     code_fingerprint,
     is_racy,
-    load_plain,
     read_cache,
     state_dir_or_none,
     write_cache,
@@ -122,23 +120,20 @@ def cycle_collector_paused() -> Iterator[None]:
 
 def parsed_issue_files(config: Config, *, bodies: bool = True,
                        minimum_for_workers: int | None = None,
-                       stamps: list[Stamp] | None = None,
-                       while_parsing: Callable[[], None] = lambda: None) -> list[ParsedIssue]:
+                       stamps: list[Stamp] | None = None) -> list[ParsedIssue]:
     """Every issue file parsed and validated, from the cache while the file and config are unchanged.
 
     Problems found across files (duplicate IDs) are `store.cross_file_problems`' job.
 
     `stamps` is a `scan_issue_files` the caller has just made, so as not to examine every file twice.
-    `while_parsing` is work of the caller's to do meanwhile (it runs once, in this process).
     `minimum_for_workers` overrides `parallel.PARALLEL_MINIMUM`.
     """
     with cycle_collector_paused():  # worker processes inherit the pause
-        return _parsed_issue_files(config, bodies, minimum_for_workers, stamps, while_parsing)
+        return _parsed_issue_files(config, bodies, minimum_for_workers, stamps)
 
 
 def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int | None,
-                        stamps: list[Stamp] | None,
-                        while_parsing: Callable[[], None]) -> list[ParsedIssue]:
+                        stamps: list[Stamp] | None) -> list[ParsedIssue]:
     # Before any file is read: a file modified within RACY_NS of this moment is not cached, even
     # when parsing takes long (its content could change again within the same timestamp).
     started = time.time_ns()
@@ -168,7 +163,7 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     found: dict[str, ParsedFile] = {}
     if stale and cached:
         found, stale = found_by_content(stale, cached, config, digest)
-    fresh, parts = parse_files(stale, config, digest, minimum_for_workers, while_parsing)
+    fresh = parse_files(stale, config, digest, minimum_for_workers)
     results.update(found)
     results.update(fresh)
     changed += [*found, *fresh]
@@ -176,7 +171,7 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     last_load.by_content, last_load.parsed = len(found), len(stale)
     if cache_path is not None:
         update_parsed_cache(cache_path / PARSED_CACHE, fingerprint, cached, results, changed,
-                            parts, started)
+                            started)
     # display_path for each of thousands of files costs more than using a cached one.
     shown = display_path(config.issues_path, config)
     prefix = "" if shown == "." else os.path.join(shown, "")
@@ -185,43 +180,22 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
 
 
 def read_parsed_cache(path: Path, fingerprint: str) -> dict[str, tuple[Any, ...]]:
-    """The parse cache's entries by file name; empty when it is missing, foreign or damaged.
-
-    The cache is a list of parts, each a pickled mapping of file names to entries: one part when
-    this process wrote it, or the parts worker processes sent back, written as they came.
-    """
-    parts = read_cache(path, fingerprint)
-    entries: dict[str, tuple[Any, ...]] = {}
-    for part in parts if isinstance(parts, list) else ():
-        loaded = load_plain(part) if isinstance(part, bytes) else None
-        if not isinstance(loaded, dict):
-            return {}
-        entries.update(loaded)
-    return entries
+    """The parse cache's entries by file name; empty when it is missing, foreign or damaged."""
+    entries = read_cache(path, fingerprint)
+    return entries if isinstance(entries, dict) else {}
 
 
 def update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[Any, ...]],
                         results: Mapping[str, ParsedFile | Problem], changed: list[str],
-                        parts: list[bytes], now: int) -> None:
-    """Rewrite the parse cache when it would hold something new or a file has gone.
-
-    `parts` are the workers' pickled results: when they are all there is to keep (nothing was
-    cached before, and no file is too recent to cache), they are written as they are, and this
-    process need not pickle ten thousand entries again. `now` is when reading the files began.
-    """
-    keep = {name: entry for name, entry in results.items()
+                        now: int) -> None:
+    """Rewrite the parse cache when it would hold something new or a file has gone; `now` is
+    when reading the files began."""
+    keep = {name: tuple(entry) for name, entry in results.items()
             if isinstance(entry, ParsedFile) and not is_racy(entry.mtime_ns, now)}
     # A file edited a moment ago stays out of the cache until it is older than RACY_NS, so
     # rendering right after an edit does not pay for rewriting the whole cache.
-    if not (any(name in keep for name in changed) or not cached.keys() <= results.keys()):
-        return
-    parsed_files = sum(isinstance(entry, ParsedFile) for entry in results.values())
-    if parts and not cached and len(keep) == parsed_files:
-        write_cache(path, fingerprint, parts)
-    else:
-        part = pickle.dumps({name: tuple(entry) for name, entry in keep.items()},
-                            protocol=pickle.HIGHEST_PROTOCOL)
-        write_cache(path, fingerprint, [part])
+    if any(name in keep for name in changed) or not cached.keys() <= results.keys():
+        write_cache(path, fingerprint, keep)
 
 
 def issues_of_blobs(config: Config, blobs: Mapping[str, str],
@@ -284,17 +258,14 @@ def _fresh(path: Path, shown: str, config: Config) -> ParsedIssue:
 
 
 def load_issues(config: Config, *, bodies: bool = True,
-                stamps: list[Stamp] | None = None,
-                while_parsing: Callable[[], None] = lambda: None) -> IssueSet:
+                stamps: list[Stamp] | None = None) -> IssueSet:
     """Parse and validate every issue file; collect all problems instead of stopping at the first.
 
     Unchanged files come from the parse cache; `bodies=False` leaves each `body` empty; `stamps`
-    is the caller's fresh `cache.scan_issue_files`, if it has one; `while_parsing` is the
-    caller's work to do while worker processes parse.
+    is the caller's fresh `cache.scan_issue_files`, if it has one.
     """
     result = IssueSet()
-    for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps,
-                                     while_parsing=while_parsing):
+    for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps):
         result.problems.extend(parsed.problems)
         if parsed.issue is not None:
             result.issues.append(parsed.issue)

@@ -12,7 +12,6 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from issuelog.core.cache import load_issues, scan_issue_files
 from issuelog.core.cache_files import (
@@ -28,9 +27,6 @@ from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Problem
 from issuelog.core.store import write_bytes_atomic
 from issuelog.git.gitrepo import current_branch, work_tree_root
-
-if TYPE_CHECKING:
-    import jinja2
 
 
 @dataclass
@@ -53,25 +49,12 @@ def rendered_log(config: Config) -> RenderedLog:
         hit = read_cache(cache_path / RENDERED_CACHE, key)
         if isinstance(hit, tuple) and len(hit) == 3:
             return RenderedLog(hit[0], hit[1], [], hit[2])
-    prepared: list[jinja2.Template] = []
-
-    def prepare_template() -> None:
-        # While worker processes parse, this process would only wait: it imports Jinja2 and
-        # compiles the template meanwhile. A broken template is reported below, after any
-        # problems of the issue files, as without the overlap.
-        from issuelog.log.render import log_template
-
-        try:
-            prepared.append(log_template(config))
-        except Exception:  # render_log compiles it again, and reports the error then
-            return
-
-    result = load_issues(config, bodies=False, stamps=stamps, while_parsing=prepare_template)
+    result = load_issues(config, bodies=False, stamps=stamps)
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
     from issuelog.log.render import render_log
 
-    text = render_log(result.issues, config, prepared[0] if prepared else None)
+    text = render_log(result.issues, config)
     references = sum(1 for issue in result.issues if issue.reference_only)
     counted = len(result.issues) - references
     if cache_path is not None and not any(mtime_ns < 0 or is_racy(mtime_ns, started)
