@@ -19,7 +19,8 @@ from issuelog.core.cache import issues_of_blobs
 from issuelog.core.config import load_config
 from issuelog.core.parsing import blob_id
 from issuelog.git.gitrepo import blobs_at, read_objects
-from issuelog.git.history import issues_at
+from issuelog.git.history import diff_since, issues_at
+from issuelog.log.stats import compare_issues
 from tests.git_helpers import commit_all, git
 
 
@@ -164,3 +165,21 @@ def test_the_code_fingerprint_follows_contents_not_time_stamps() -> None:
         assert cache_files.code_fingerprint() == fingerprint
     finally:
         os.utime(source, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+
+def test_diff_of_two_revisions_compares_only_changed_files_with_the_same_result(origin: Path) -> None:
+    issues = origin / "issues"
+    edited = next(issues.glob("ISSUE-004-*.md"))
+    edited.write_text(edited.read_text(encoding="utf-8").replace("status: open", "status: resolved"),
+                      encoding="utf-8")
+    renamed = next(issues.glob("ISSUE-002-*.md"))
+    renamed.rename(issues / "ISSUE-002-renamed.md")
+    next(issues.glob("ISSUE-003-*.md")).unlink()
+    make_tree(origin, {"issues/ISSUE-020-new.md": issue_text("ISSUE-020", "Added")})
+    commit_all(origin, "changes")
+    config = load_config(origin)
+    full = compare_issues(issues_at(config, "HEAD~1"), issues_at(config, "HEAD"), config)
+    result = diff_since(config, "HEAD~1", "HEAD")
+    assert result.diff == full
+    assert {change.kind for change in full.changes} >= {"opened", "removed"}
+    assert len(full.changes) >= 3

@@ -36,11 +36,19 @@ def issues_at(config: Config, commit: str) -> list[Issue]:
     """The issues of the issues directory at a commit, bodies empty (files that do not parse are
     left out). Contents the parse cache holds are neither read from git nor parsed again."""
     top = _top(config)
+    return _issues_of(config, top, _blobs_at(config, top, commit))
+
+
+def _blobs_at(config: Config, top: Path, commit: str) -> dict[str, str]:
+    """`{file name: blob ID}` of the issue files at a commit."""
     directory = relative_to_work_tree(config.issues_path, top)
     if directory is None:
         raise UsageError(f"{config.issues_dir} lies outside the git work tree {top}")
-    blobs = {name: blob for name, blob in blobs_at(top, commit, directory).items()
-             if is_issue_file(name)}
+    return {name: blob for name, blob in blobs_at(top, commit, directory).items()
+            if is_issue_file(name)}
+
+
+def _issues_of(config: Config, top: Path, blobs: dict[str, str]) -> list[Issue]:
     return issues_of_blobs(config, blobs, lambda wanted: read_objects(top, wanted))
 
 
@@ -53,9 +61,18 @@ def diff_since(config: Config, rev: str | None = None, head: str | None = None) 
         commit = merge_base(top, resolve_commit(top, base), resolve_commit(top, head or "HEAD"))
     else:
         base, commit = rev, resolve_commit(top, rev)
-    before = issues_at(config, commit)
-    after = issues_at(config, resolve_commit(top, head)) if head else load_issues(config, bodies=False).issues
-    return DiffResult(base, commit, compare_issues(before, after, config))
+    before = _blobs_at(config, top, commit)
+    if head is None:
+        after = load_issues(config, bodies=False).issues
+        return DiffResult(base, commit, compare_issues(_issues_of(config, top, before), after, config))
+    after_blobs = _blobs_at(config, top, resolve_commit(top, head))
+    # A file of the same name and content on both sides pairs with itself and shows no change
+    # (stats.match_issues pairs such files first): only the others are built and compared.
+    same = {name for name, blob in before.items() if after_blobs.get(name) == blob}
+    changed_before = {name: blob for name, blob in before.items() if name not in same}
+    changed_after = {name: blob for name, blob in after_blobs.items() if name not in same}
+    return DiffResult(base, commit, compare_issues(_issues_of(config, top, changed_before),
+                                                   _issues_of(config, top, changed_after), config))
 
 
 def _top(config: Config) -> Path:
