@@ -155,8 +155,10 @@ def test_files_edited_a_moment_ago_are_not_cached(project: Path) -> None:
     config = load_config(project)
     logfile.rendered_log(config)
     directory = project / ".issuelog" / "cache"
-    assert not (directory / cache_files.RENDERED_CACHE).exists()
     assert not (directory / cache_files.PARSED_CACHE).exists()
+    # The log is kept under its files' contents only, never under their stamps.
+    last = logfile._last_log(directory)
+    assert last is not None and last[0] == "" and last[1]
 
 
 def test_a_damaged_or_foreign_cache_counts_as_empty(golden: Path) -> None:
@@ -347,7 +349,8 @@ def test_symbolic_links_are_read_anew_each_time(project: Path) -> None:
     config = load_config(project)
     assert cache.scan_issue_files(config) == [("ISSUE-001-linked.md", -1, -1)]
     assert "First target" in (logfile.rendered_log(config).text or "")
-    assert not (project / ".issuelog" / "cache" / cache_files.RENDERED_CACHE).exists()
+    last = logfile._last_log(project / ".issuelog" / "cache")
+    assert last is not None and last[0] == ""  # never found by stamps: the link is read each time
     (project / "issues" / "ISSUE-001-linked.md").unlink()
     (project / "issues" / "ISSUE-001-linked.md").symlink_to(project / "notes" / "b.md")
     assert "Other target" in (logfile.rendered_log(config).text or "")

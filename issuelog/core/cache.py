@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import hashlib
 import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -59,6 +60,7 @@ class ParsedIssue:
     shown: str
     issue: Issue | None
     problems: list[Problem]
+    blob: bytes = b""  # the content's git blob ID, when it was read and hashed
 
 
 @dataclass
@@ -233,7 +235,7 @@ def _issue_of(path: Path, shown: str, parsed: ParsedFile | Problem, bodies: bool
         return ParsedIssue(shown, None, [Problem(shown, parsed.line, parsed.message)])
     problems = [Problem(shown, line, message) for line, message in parsed.problems]
     if parsed.state is None:
-        return ParsedIssue(shown, None, problems)
+        return ParsedIssue(shown, None, problems, parsed.blob)
     if parsed.checked is not None:
         problems += [Problem(shown, line, message) for line, message in parsed.checked[1]]
     if bodies and parsed.body_length:
@@ -243,8 +245,8 @@ def _issue_of(path: Path, shown: str, parsed: ParsedFile | Problem, bodies: bool
             # Changed since it was stamped: parse what is there now rather than mix two versions.
             return _fresh(path, shown, config)
         return ParsedIssue(shown, issue_from_state(path, parsed.state, text[len(text) - parsed.body_length:]),
-                           problems)
-    return ParsedIssue(shown, issue_from_state(path, parsed.state, ""), problems)
+                           problems, parsed.blob)
+    return ParsedIssue(shown, issue_from_state(path, parsed.state, ""), problems, parsed.blob)
 
 
 def _fresh(path: Path, shown: str, config: Config) -> ParsedIssue:
@@ -265,10 +267,15 @@ def load_issues(config: Config, *, bodies: bool = True,
     is the caller's fresh `cache.scan_issue_files`, if it has one.
     """
     result = IssueSet()
+    contents = hashlib.sha256()
+    known = True
     for parsed in parsed_issue_files(config, bodies=bodies, stamps=stamps):
         result.problems.extend(parsed.problems)
         if parsed.issue is not None:
             result.issues.append(parsed.issue)
+        contents.update(os.path.basename(parsed.shown).encode() + b"\0" + parsed.blob)
+        known = known and bool(parsed.blob)
+    result.contents = contents.hexdigest() if known else ""
     result.problems.extend(cross_file_problems(result.issues, config))
     result.problems.sort()
     return result
