@@ -191,3 +191,10 @@ def test_diff_of_two_revisions_compares_only_changed_files_with_the_same_result(
     assert result.diff == full
     assert {change.kind for change in full.changes} == {"opened", "removed", "resolved"}
     assert len(full.changes) >= 3
+    # Against the files on disk (blob IDs from the parse cache), edited and not yet committed.
+    make_tree(origin, {"issues/ISSUE-021-draft.md": issue_text("ISSUE-021", "Draft")})
+    edited.write_text(edited.read_text(encoding="utf-8").replace("Secrets", "Keys"), encoding="utf-8")
+    on_disk = compare_issues(issues_at(config, "HEAD~1"), cache.load_issues(config, bodies=False).issues,
+                             config)
+    assert diff_since(config, "HEAD~1").diff == on_disk
+    assert len(on_disk.changes) == len(full.changes) + 1

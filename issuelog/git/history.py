@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuelog.core.cache import issues_of_blobs, load_issues
+from issuelog.core.cache import issues_of_blobs, parsed_issue_files
 from issuelog.core.config import Config
 from issuelog.core.model import Issue
 from issuelog.core.store import is_issue_file
@@ -62,17 +63,21 @@ def diff_since(config: Config, rev: str | None = None, head: str | None = None) 
     else:
         base, commit = rev, resolve_commit(top, rev)
     before = _blobs_at(config, top, commit)
-    if head is None:
-        after = load_issues(config, bodies=False).issues
-        return DiffResult(base, commit, compare_issues(_issues_of(config, top, before), after, config))
-    after_blobs = _blobs_at(config, top, resolve_commit(top, head))
+    on_disk: dict[str, Issue] = {}
+    if head is None:  # the files on disk, with their blob IDs from the parse cache
+        parsed = [item for item in parsed_issue_files(config, bodies=False) if item.issue]
+        on_disk = {os.path.basename(item.shown): item.issue for item in parsed if item.issue}
+        after_blobs = {os.path.basename(item.shown): item.blob.hex() for item in parsed if item.blob}
+    else:
+        after_blobs = _blobs_at(config, top, resolve_commit(top, head))
     # A file of the same name and content on both sides pairs with itself and shows no change
     # (stats.match_issues pairs such files first): only the others are built and compared.
     same = {name for name, blob in before.items() if after_blobs.get(name) == blob}
-    changed_before = {name: blob for name, blob in before.items() if name not in same}
-    changed_after = {name: blob for name, blob in after_blobs.items() if name not in same}
-    return DiffResult(base, commit, compare_issues(_issues_of(config, top, changed_before),
-                                                   _issues_of(config, top, changed_after), config))
+    old = _issues_of(config, top, {name: blob for name, blob in before.items() if name not in same})
+    new = ([issue for name, issue in on_disk.items() if name not in same] if head is None
+           else _issues_of(config, top, {name: blob for name, blob in after_blobs.items()
+                                         if name not in same}))
+    return DiffResult(base, commit, compare_issues(old, new, config))
 
 
 def _top(config: Config) -> Path:
