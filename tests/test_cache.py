@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Invoke, issue_text, make_tree
 
-from issuelog.core import cache
+from issuelog.core import cache, cache_files, parallel, parsing
 from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
 from issuelog.errors import TemplateError
@@ -56,13 +56,13 @@ def test_warm_render_is_byte_identical_to_cold(golden: Path, monkeypatch: pytest
     config = load_config(golden)
     cold = logfile.rendered_log(config)
     assert cold.text == GOLDEN.read_text(encoding="utf-8")
-    assert (golden / ".issuelog" / "cache" / cache.PARSED_CACHE).is_file()
-    assert (golden / ".issuelog" / "cache" / cache.RENDERED_CACHE).is_file()
+    assert (golden / ".issuelog" / "cache" / cache_files.PARSED_CACHE).is_file()
+    assert (golden / ".issuelog" / "cache" / cache_files.RENDERED_CACHE).is_file()
     warm = logfile.rendered_log(config)
     assert warm.text == cold.text and warm.issue_count == 13
     # Without the rendered log, the issues come from the parse cache and are rendered again.
-    (golden / ".issuelog" / "cache" / cache.RENDERED_CACHE).unlink()
-    monkeypatch.setattr(cache, "parse_issue", no_parsing)
+    (golden / ".issuelog" / "cache" / cache_files.RENDERED_CACHE).unlink()
+    monkeypatch.setattr(parsing, "parse_issue", no_parsing)
     assert logfile.rendered_log(config).text == cold.text
 
 
@@ -120,7 +120,7 @@ def test_problems_are_the_same_from_the_cache(project: Path) -> None:
     config = load_config(project)
     cold = load_issues(config).problems
     assert len(cold) == 3
-    assert (project / ".issuelog" / "cache" / cache.PARSED_CACHE).is_file()
+    assert (project / ".issuelog" / "cache" / cache_files.PARSED_CACHE).is_file()
     assert load_issues(config).problems == cold
     result = logfile.rendered_log(config)
     assert result.text is None and result.problems == cold
@@ -136,7 +136,7 @@ def test_validation_is_cached_for_one_configuration_only(project: Path,
     assert [p.message for p in cold] == [
         "unknown severity 'urgent' (allowed: critical, high, medium, low)"]
     # From the cache, without validating again: the same problem.
-    monkeypatch.setattr(cache, "validate_issue", lambda *args: [])
+    monkeypatch.setattr(parsing, "validate_issue", lambda *args: [])
     assert load_issues(load_config(project)).problems == cold
     monkeypatch.undo()
     # A configuration that allows the value: the cached result no longer holds.
@@ -155,21 +155,24 @@ def test_files_edited_a_moment_ago_are_not_cached(project: Path) -> None:
     config = load_config(project)
     logfile.rendered_log(config)
     directory = project / ".issuelog" / "cache"
-    assert not (directory / cache.RENDERED_CACHE).exists()
-    assert not (directory / cache.PARSED_CACHE).exists()
+    assert not (directory / cache_files.PARSED_CACHE).exists()
+    # The log is kept under its files' contents only, never under their stamps.
+    last = logfile._last_log(directory)
+    assert last is not None and last[0] == "" and last[1]
 
 
 def test_a_damaged_or_foreign_cache_counts_as_empty(golden: Path) -> None:
     config = load_config(golden)
     expected = logfile.rendered_log(config).text
     directory = golden / ".issuelog" / "cache"
-    (directory / cache.RENDERED_CACHE).write_bytes(b"not a pickle")
-    (directory / cache.PARSED_CACHE).write_bytes(b"\x80\x05garbage")
+    (directory / cache_files.RENDERED_CACHE).write_bytes(b"not a pickle")
+    (directory / cache_files.PARSED_CACHE).write_bytes(b"\x80\x05garbage")
     assert logfile.rendered_log(config).text == expected
     # A cache file naming any other class is refused before anything of it is run.
-    payload = {"fingerprint": cache.code_fingerprint(), "payload": {"x": Path("/")}}
-    (directory / cache.PARSED_CACHE).write_bytes(pickle.dumps(payload))
-    assert cache.read_cache(directory / cache.PARSED_CACHE, cache.code_fingerprint()) is None
+    payload = {"fingerprint": cache_files.code_fingerprint(), "payload": {"x": Path("/")}}
+    (directory / cache_files.PARSED_CACHE).write_bytes(pickle.dumps(payload))
+    fingerprint = cache_files.code_fingerprint()
+    assert cache_files.read_cache(directory / cache_files.PARSED_CACHE, fingerprint) is None
     assert [i.id for i in load_issues(config).issues][:2] == ["ISSUE-001", "ISSUE-002"]
 
 
@@ -185,7 +188,7 @@ def test_an_unwritable_cache_only_makes_things_slower(golden: Path,
     def refuse(*args: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(cache, "state_dir", refuse)
+    monkeypatch.setattr(cache_files, "state_dir", refuse)
     config = load_config(golden)
     assert logfile.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
     assert not (golden / ".issuelog").exists()
@@ -217,25 +220,25 @@ def test_parsing_in_worker_processes_gives_the_same_issues(golden: Path) -> None
     ]
 
 
-def test_a_cache_written_from_worker_parts_serves_the_next_run(project: Path,
-                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_cache_written_after_worker_processes_serves_the_next_run(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     make_tree(project, {f"issues/ISSUE-{n:03d}-x.md": issue_text(f"ISSUE-{n:03d}", title=f"T {n}")
                         for n in range(1, 151)})
     make_tree(project, {"issues/ISSUE-151-bad.md": "---\ntitle: [unclosed\n---\n"})
     age_files(project / "issues")
     config = load_config(project)
     cold = cache.parsed_issue_files(config, minimum_for_workers=1)
-    stored = cache.read_cache(project / ".issuelog" / "cache" / cache.PARSED_CACHE,
-                               cache.code_fingerprint())
-    assert isinstance(stored, list) and len(stored) > 1  # the workers' parts, as they came
-    monkeypatch.setattr(cache, "parse_issue", no_parsing)
+    stored = cache_files.read_cache(project / ".issuelog" / "cache" / cache_files.PARSED_CACHE,
+                                    cache_files.code_fingerprint())
+    assert isinstance(stored, dict) and len(stored) == 151
+    monkeypatch.setattr(parsing, "parse_issue", no_parsing)
     warm = cache.parsed_issue_files(config, minimum_for_workers=1)
     assert [(p.shown, p.problems, p.issue and vars(p.issue)) for p in warm] == [
         (p.shown, p.problems, p.issue and vars(p.issue)) for p in cold]
     assert len(warm) == 151 and warm[-1].issue is None and warm[-1].problems
 
 
-def test_files_too_recent_to_cache_are_left_out_of_worker_parts(project: Path) -> None:
+def test_files_too_recent_to_cache_are_left_out_after_worker_processes(project: Path) -> None:
     make_tree(project, {f"issues/ISSUE-{n:03d}-x.md": issue_text(f"ISSUE-{n:03d}", title=f"T {n}")
                         for n in range(1, 131)})
     age_files(project / "issues")
@@ -244,17 +247,17 @@ def test_files_too_recent_to_cache_are_left_out_of_worker_parts(project: Path) -
     issues = {p.issue.id: p.issue for p in cache.parsed_issue_files(config, minimum_for_workers=1)
               if p.issue}
     assert issues["ISSUE-007"].title == "Just now"
-    cached = cache._read_parsed_cache(project / ".issuelog" / "cache" / cache.PARSED_CACHE,
-                                      cache.code_fingerprint())
+    cached = cache.read_parsed_cache(project / ".issuelog" / "cache" / cache_files.PARSED_CACHE,
+                                      cache_files.code_fingerprint())
     assert len(cached) == 129 and "ISSUE-007-x.md" not in cached
 
 
 def test_a_cache_whose_values_cannot_be_built_counts_as_empty(golden: Path) -> None:
     # Random damage can make the allowed timedelta overflow: still only an empty cache.
     damaged = b"cdatetime\ntimedelta\n(I999999999999\ntR."  # timedelta(999999999999 days)
-    assert cache._load_plain(damaged) is None
+    assert cache_files.load_plain(damaged) is None
     config = load_config(golden)
-    path = golden / ".issuelog" / "cache" / cache.PARSED_CACHE
+    path = golden / ".issuelog" / "cache" / cache_files.PARSED_CACHE
     path.parent.mkdir(parents=True)
     path.write_bytes(damaged)
     assert len(load_issues(config).issues) == 13
@@ -270,31 +273,23 @@ def test_issue_problems_come_before_a_template_that_is_not_utf8(golden: Path, cl
     assert "ISSUE-099-broken.md" in result.stderr and "UTF-8" not in result.stderr
 
 
-def test_a_damaged_part_empties_the_parse_cache(golden: Path) -> None:
+def test_a_foreign_payload_empties_the_parse_cache(golden: Path) -> None:
     config = load_config(golden)
     cache.parsed_issue_files(config)
-    path = golden / ".issuelog" / "cache" / cache.PARSED_CACHE
-    fingerprint = cache.code_fingerprint()
-    parts = cache.read_cache(path, fingerprint)
-    cache.write_cache(path, fingerprint, [*parts, b"not a pickle"])
-    assert cache._read_parsed_cache(path, fingerprint) == {}
+    path = golden / ".issuelog" / "cache" / cache_files.PARSED_CACHE
+    fingerprint = cache_files.code_fingerprint()
+    cache_files.write_cache(path, fingerprint, [b"not a pickle"])
+    assert cache.read_parsed_cache(path, fingerprint) == {}
     assert [p.issue.title for p in cache.parsed_issue_files(config) if p.issue][0]
 
 
 @pytest.mark.parametrize("minimum_for_workers", [1, 10_000])
-def test_the_template_is_compiled_while_workers_parse(golden: Path, minimum_for_workers: int,
+def test_the_log_is_the_same_parsed_in_workers_or_not(golden: Path, minimum_for_workers: int,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     config = load_config(golden)
-    calls: list[str] = []
-    result = cache.parsed_issue_files(config, minimum_for_workers=minimum_for_workers,
-                                      while_parsing=lambda: calls.append("meanwhile"))
-    assert calls == ["meanwhile"] and len(result) == 13
-    # The log rendered with the template compiled meanwhile, in workers or not, is the same.
-    shutil.rmtree(golden / ".issuelog")
-    monkeypatch.setattr(cache.parsed_issue_files, "__kwdefaults__",
-                        {**(cache.parsed_issue_files.__kwdefaults__ or {}),
-                         "minimum_for_workers": minimum_for_workers})
+    monkeypatch.setattr(parallel, "PARALLEL_MINIMUM", minimum_for_workers)
     assert logfile.rendered_log(config).text == GOLDEN.read_text(encoding="utf-8")
+    assert cache.last_load.parsed == 13
 
 
 def test_issue_problems_are_reported_before_a_broken_template(golden: Path) -> None:
@@ -342,7 +337,7 @@ def test_a_date_that_does_not_exist_is_kept_in_the_cache(project: Path,
     age_files(project / "issues")
     config = load_config(project)
     fresh = load_issues(config).issues[0]
-    monkeypatch.setattr(cache, "parse_issue", no_parsing)
+    monkeypatch.setattr(parsing, "parse_issue", no_parsing)
     assert vars(load_issues(config).issues[0]) == vars(fresh)
 
 
@@ -354,7 +349,8 @@ def test_symbolic_links_are_read_anew_each_time(project: Path) -> None:
     config = load_config(project)
     assert cache.scan_issue_files(config) == [("ISSUE-001-linked.md", -1, -1)]
     assert "First target" in (logfile.rendered_log(config).text or "")
-    assert not (project / ".issuelog" / "cache" / cache.RENDERED_CACHE).exists()
+    last = logfile._last_log(project / ".issuelog" / "cache")
+    assert last is not None and last[0] == ""  # never found by stamps: the link is read each time
     (project / "issues" / "ISSUE-001-linked.md").unlink()
     (project / "issues" / "ISSUE-001-linked.md").symlink_to(project / "notes" / "b.md")
     assert "Other target" in (logfile.rendered_log(config).text or "")

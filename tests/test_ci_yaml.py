@@ -53,7 +53,7 @@ def workflow() -> dict[str, Any]:
 
 def scripts() -> list[str]:
     """Every shell script of the shipped YAML and of the README's team workflow."""
-    found = [step["run"] for step in action()["runs"]["steps"]]
+    found = [step["run"] for step in action()["runs"]["steps"] if "run" in step]
     for job in include().values():
         found += [*job.get("before_script", []), *job.get("script", [])]
     for block in fenced(team_section(), "yaml"):
@@ -83,17 +83,36 @@ def test_the_action_is_composite_and_installs_from_its_own_checkout() -> None:
     data = action()
     assert data["runs"]["using"] == "composite"
     steps = data["runs"]["steps"]
-    assert [step["id"] for step in steps] == ["install", "ci", "commit"]
+    assert [step["id"] for step in steps] == ["install", "cache", "ci", "commit"]
     assert '"$ACTION_PATH"' in steps[0]["run"]
     assert steps[0]["env"]["ACTION_PATH"] == "${{ github.action_path }}"
-    for step in steps:
+    for step in (step for step in steps if "uses" not in step):
         assert step["shell"] == "bash"
         # Values reach scripts through env only: no expression is pasted into shell code.
         assert "${{" not in step["run"]
 
 
+def step(name: str) -> dict[str, Any]:
+    """The action's step of this id."""
+    found: dict[str, Any] = next(step for step in action()["runs"]["steps"] if step["id"] == name)
+    return found
+
+
+def test_the_action_restores_and_saves_the_parse_cache() -> None:
+    cache = step("cache")
+    assert cache["uses"] == "actions/cache@v4" and cache["if"] == "inputs.cache == 'true'"
+    assert cache["with"]["path"] == "${{ inputs.working-directory }}/.issuelog/cache"
+    # A key of the issues' content: an unchanged tree hits it exactly (nothing saved again); a
+    # changed one restores the newest cache by the prefix and saves a new one after the job.
+    assert cache["with"]["key"].startswith("issuelog-${{ runner.os }}-${{ hashFiles(")
+    assert cache["with"]["restore-keys"] == "issuelog-${{ runner.os }}-"
+    assert action()["inputs"]["cache"]["default"] == "true"
+    gitlab = include()[".issuelog"]["cache"]
+    assert gitlab["paths"] == ["$ISSUELOG_DIR/.issuelog/cache/"] and gitlab["when"] == "always"
+
+
 def test_the_commit_step_never_rebases_and_starts_again_from_the_tip() -> None:
-    script = action()["runs"]["steps"][2]["run"]
+    script = step("commit")["run"]
     assert "rebase" not in script.replace("Never rebase", "") and "merge" not in script.split("\n", 1)[1]
     order = [script.index(word) for word in
              ("git fetch", "git reset --quiet --hard", "issuelog ci", "git commit", "git push")]
@@ -117,7 +136,7 @@ def test_the_gitlab_include_has_both_jobs() -> None:
 def test_the_readme_shows_the_shipped_files_as_they_are() -> None:
     section = team_section()
     assert INCLUDE.read_text(encoding="utf-8") in fenced(section, "yaml")
-    assert action()["runs"]["steps"][2]["run"] in fenced(section, "sh")
+    assert step("commit")["run"] in fenced(section, "sh")
 
 
 def test_the_readme_workflow() -> None:

@@ -25,6 +25,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core: store", ("issuelog.core.store",)),
     # The git plumbing: the one module that runs git, below everything that asks git anything.
     ("git plumbing", ("issuelog.git.gitrepo",)),
+    ("core: cache files, parsing",
+     ("issuelog.core.cache_files", "issuelog.core.parsing", "issuelog.core.parallel")),
     ("core: cache", ("issuelog.core.cache", "issuelog.core.outputs")),
     ("core: edits", ("issuelog.core.edits", "issuelog.core.timeline")),
     ("log: stats", ("issuelog.log.stats", "issuelog.log.timings")),

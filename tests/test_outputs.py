@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.cache_files import CACHE_FORMAT
 from issuelog.core.config import Config
 from issuelog.core.outputs import kept_output
 from tests.conftest import Invoke, issue_text, make_tree
@@ -54,7 +55,7 @@ def two_issues(project: Path) -> Path:
 def test_an_output_is_kept_reused_and_made_again_when_a_file_changes(
         two_issues: Path, cli: Invoke, args: tuple[str, ...]) -> None:
     first = fresh_output(two_issues, cli, *args)
-    kept = two_issues / ".issuelog" / "cache" / f"output-{args[0]}-v3.pickle"
+    kept = two_issues / ".issuelog" / "cache" / f"output-{args[0]}-v{CACHE_FORMAT}.pickle"
     assert kept.is_file()
     assert output(cli, *args) == first
     # A new issue and an edited one, both older than the racy window: the output follows them.
@@ -71,7 +72,7 @@ def test_an_output_is_kept_reused_and_made_again_when_a_file_changes(
 def test_files_changed_within_the_racy_window_are_never_kept(project: Path, cli: Invoke) -> None:
     make_tree(project, {"issues/ISSUE-001-first.md": issue_text()})
     cli("analyze")
-    assert not (project / ".issuelog" / "cache" / "output-analyze-v3.pickle").exists()
+    assert not (project / ".issuelog" / "cache" / f"output-analyze-v{CACHE_FORMAT}.pickle").exists()
 
 
 def test_problems_found_are_kept_and_still_fail(project: Path, cli: Invoke) -> None:

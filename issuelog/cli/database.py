@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from issuelog.core.cache import Stamp, load_issues
+from issuelog.core.cache import load_issues
+from issuelog.core.cache_files import Stamp
 from issuelog.core.config import Config, load_config, load_project
 from issuelog.core.store import IssueSet
 

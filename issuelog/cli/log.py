@@ -149,9 +149,11 @@ def export(
     if output is not None:
         check_output_path(output, config)
     # The page is written as it renders, each body read when its article is reached: ten
-    # thousand issues never sit in memory with their bodies, nor the page in one piece.
+    # thousand issues never sit in memory with their bodies, nor the page in one piece. A CSV
+    # row holds no body either.
     stamps = scan_issue_files(config) if output_format is ExportFormat.html else None
-    result = load_issues(config, bodies=stamps is None, stamps=stamps)
+    result = load_issues(config, bodies=stamps is None and output_format is not ExportFormat.csv,
+                         stamps=stamps)
     if result.problems:
         refuse_with_problems(result.problems, "not exporting")
     if stamps is not None:

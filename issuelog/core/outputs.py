@@ -17,13 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuelog.core.cache import (
+from issuelog.core.cache import scan_issue_files
+from issuelog.core.cache_files import (
     CACHE_FORMAT,
     Stamp,
     code_fingerprint,
     is_racy,
     read_cache,
-    scan_issue_files,
     state_dir_or_none,
     write_cache,
 )

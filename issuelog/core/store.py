@@ -40,6 +40,9 @@ class IssueSet:
 
     issues: list[Issue] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    #: A digest of every file's name and git blob ID: the same for the same contents, wherever
+    #: and whenever they were checked out ("" when a file's content is unknown).
+    contents: str = ""
 
     def by_id(self) -> dict[str, Issue]:
         """Issues keyed by ID (the first file wins when IDs collide)."""

@@ -327,13 +327,6 @@ def blobs_at(top: Path, commit: str, directory: str) -> dict[str, str]:
     return blobs
 
 
-def files_at(top: Path, commit: str, directory: str) -> dict[str, bytes]:
-    """`{file name: contents}` of the files directly in `directory` at `commit` (empty if absent)."""
-    blobs = blobs_at(top, commit, directory)
-    names = sorted(blobs)
-    return dict(zip(names, read_objects(top, [blobs[name] for name in names]), strict=True))
-
-
 def merge_head(top: Path) -> str | None:
     """The commit being merged in while a merge is under way (`MERGE_HEAD`), else None."""
     try:

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from issuelog.core.cache import load_issues
+from issuelog.core.cache import issues_of_blobs, parsed_issue_files
 from issuelog.core.config import Config
-from issuelog.core.model import Issue, parse_issue
-from issuelog.core.store import SKIPPED_FILES
+from issuelog.core.model import Issue
+from issuelog.core.store import is_issue_file
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
+    blobs_at,
     default_branch,
-    files_at,
     merge_base,
+    read_objects,
     relative_to_work_tree,
     resolve_commit,
     work_tree_root,
@@ -32,19 +34,23 @@ class DiffResult:
 
 
 def issues_at(config: Config, commit: str) -> list[Issue]:
-    """The issues of the issues directory at a commit (files that do not parse are left out)."""
+    """The issues of the issues directory at a commit, bodies empty (files that do not parse are
+    left out). Contents the parse cache holds are neither read from git nor parsed again."""
     top = _top(config)
+    return _issues_of(config, top, _blobs_at(config, top, commit))
+
+
+def _blobs_at(config: Config, top: Path, commit: str) -> dict[str, str]:
+    """`{file name: blob ID}` of the issue files at a commit."""
     directory = relative_to_work_tree(config.issues_path, top)
     if directory is None:
         raise UsageError(f"{config.issues_dir} lies outside the git work tree {top}")
-    issues = []
-    for name, data in files_at(top, commit, directory).items():
-        if not name.endswith(".md") or name in SKIPPED_FILES or name.startswith("."):
-            continue
-        issue, _ = parse_issue(config.issues_path / name, data.decode("utf-8", "replace"), name)
-        if issue is not None and issue.id:
-            issues.append(issue)
-    return issues
+    return {name: blob for name, blob in blobs_at(top, commit, directory).items()
+            if is_issue_file(name)}
+
+
+def _issues_of(config: Config, top: Path, blobs: dict[str, str]) -> list[Issue]:
+    return issues_of_blobs(config, blobs, lambda wanted: read_objects(top, wanted))
 
 
 def diff_since(config: Config, rev: str | None = None, head: str | None = None) -> DiffResult:
@@ -56,9 +62,22 @@ def diff_since(config: Config, rev: str | None = None, head: str | None = None) 
         commit = merge_base(top, resolve_commit(top, base), resolve_commit(top, head or "HEAD"))
     else:
         base, commit = rev, resolve_commit(top, rev)
-    before = issues_at(config, commit)
-    after = issues_at(config, resolve_commit(top, head)) if head else load_issues(config).issues
-    return DiffResult(base, commit, compare_issues(before, after, config))
+    before = _blobs_at(config, top, commit)
+    on_disk: dict[str, Issue] = {}
+    if head is None:  # the files on disk, with their blob IDs from the parse cache
+        parsed = [item for item in parsed_issue_files(config, bodies=False) if item.issue]
+        on_disk = {os.path.basename(item.shown): item.issue for item in parsed if item.issue}
+        after_blobs = {os.path.basename(item.shown): item.blob.hex() for item in parsed if item.blob}
+    else:
+        after_blobs = _blobs_at(config, top, resolve_commit(top, head))
+    # A file of the same name and content on both sides pairs with itself and shows no change
+    # (stats.match_issues pairs such files first): only the others are built and compared.
+    same = {name for name, blob in before.items() if after_blobs.get(name) == blob}
+    old = _issues_of(config, top, {name: blob for name, blob in before.items() if name not in same})
+    new = ([issue for name, issue in on_disk.items() if name not in same] if head is None
+           else _issues_of(config, top, {name: blob for name, blob in after_blobs.items()
+                                         if name not in same}))
+    return DiffResult(base, commit, compare_issues(old, new, config))
 
 
 def _top(config: Config) -> Path:

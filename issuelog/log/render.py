@@ -469,17 +469,12 @@ def log_filters(config: Config) -> dict[str, Callable[..., str | int | None]]:
     }
 
 
-def log_template(config: Config) -> jinja2.Template:
-    """The master log's template, loaded and compiled, ready for `render_log`."""
-    return _load(make_environment(config, extra_filters=log_filters(config)), LOG_TEMPLATE, config)
-
-
-def render_log(issues: list[Issue], config: Config, template: jinja2.Template | None = None) -> str:
-    """The complete text of ISSUES.md for these issues (with `log_template`'s template, if given)."""
+def render_log(issues: list[Issue], config: Config) -> str:
+    """The complete text of ISSUES.md for these issues."""
     from issuelog.log.stats import summarize
 
     summary = summarize(issues, config)
-    template = template or log_template(config)
+    template = _load(make_environment(config, extra_filters=log_filters(config)), LOG_TEMPLATE, config)
     return normalize_output(_render(template, log_context(summary, config)))
 
 

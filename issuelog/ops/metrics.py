@@ -137,7 +137,7 @@ class _CachedMetrics:
         with self.lock:
             stamps = scan_issue_files(self.config)
             if stamps != self.stamps:
-                result = load_issues(self.config)
+                result = load_issues(self.config, bodies=False, stamps=stamps)
                 text = metrics_text(result.issues, self.config, len(result.problems))
                 self.text, self.stamps = text.encode("utf-8"), stamps
                 self.builds += 1

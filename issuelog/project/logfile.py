@@ -12,26 +12,21 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from issuelog.core.cache import (
+from issuelog.core.cache import load_issues, scan_issue_files
+from issuelog.core.cache_files import (
     RENDERED_CACHE,
-    Stamp,
     code_fingerprint,
     is_racy,
-    load_issues,
     read_cache,
-    scan_issue_files,
     state_dir_or_none,
     write_cache,
 )
 from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Problem
+from issuelog.core.parsing import config_digest
 from issuelog.core.store import write_bytes_atomic
 from issuelog.git.gitrepo import current_branch, work_tree_root
-
-if TYPE_CHECKING:
-    import jinja2
 
 
 @dataclass
@@ -45,53 +40,65 @@ class RenderedLog:
 
 
 def rendered_log(config: Config) -> RenderedLog:
-    """The master log's text, reused while nothing it is made from has changed."""
+    """The master log's text, reused while nothing it is made from has changed.
+
+    The last log is found by the files' stamps without reading them, else, once they are read,
+    by their contents (a fresh checkout with a restored cache renders nothing).
+    """
     started = time.time_ns()  # before the files are examined: see _parsed_issue_files
     stamps = scan_issue_files(config)
-    key = _log_key(config, stamps)
+    inputs = _inputs_digest(config)
+    key = _digest(inputs, repr(config), repr(stamps))
     cache_path = state_dir_or_none(config)
-    if cache_path is not None:
-        hit = read_cache(cache_path / RENDERED_CACHE, key)
-        if isinstance(hit, tuple) and len(hit) == 3:
-            return RenderedLog(hit[0], hit[1], [], hit[2])
-    prepared: list[jinja2.Template] = []
-
-    def prepare_template() -> None:
-        # While worker processes parse, this process would only wait: it imports Jinja2 and
-        # compiles the template meanwhile. A broken template is reported below, after any
-        # problems of the issue files, as without the overlap.
-        from issuelog.log.render import log_template
-
-        try:
-            prepared.append(log_template(config))
-        except Exception:  # render_log compiles it again, and reports the error then
-            return
-
-    result = load_issues(config, bodies=False, stamps=stamps, while_parsing=prepare_template)
+    last = _last_log(cache_path)
+    if last is not None and last[0] == key:
+        return RenderedLog(last[2], last[3], [], last[4])
+    result = load_issues(config, bodies=False, stamps=stamps)
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
-    from issuelog.log.render import render_log
+    # Not of where the project lies: the same files and settings render the same log anywhere.
+    contents = _digest(inputs, config_digest(config), result.contents) if result.contents else ""
+    if last is not None and contents and last[1] == contents:
+        text = last[2]
+    else:
+        from issuelog.log.render import render_log
 
-    text = render_log(result.issues, config, prepared[0] if prepared else None)
+        text = render_log(result.issues, config)
     references = sum(1 for issue in result.issues if issue.reference_only)
     counted = len(result.issues) - references
-    if cache_path is not None and not any(mtime_ns < 0 or is_racy(mtime_ns, started)
-                                          for _, _, mtime_ns in stamps):
-        write_cache(cache_path / RENDERED_CACHE, key, (text, counted, references))
+    # Found by stamps only when no file is too recent to trust its stamp; by contents always.
+    stamped = not any(mtime_ns < 0 or is_racy(mtime_ns, started) for _, _, mtime_ns in stamps)
+    keys = (key if stamped else "", contents)
+    if cache_path is not None and any(keys) and (last is None or last[:2] != keys):
+        write_cache(cache_path / RENDERED_CACHE, code_fingerprint(), (*keys, text, counted, references))
     return RenderedLog(text, counted, [], references)
 
 
-def _log_key(config: Config, stamps: list[Stamp]) -> str:
-    """A digest of everything the log is made from: code, configuration, templates, files."""
+def _last_log(cache_path: Path | None) -> tuple[str, str, str, int, int] | None:
+    """The last rendered log: (stamps key, contents key, text, issues, reference entries)."""
+    last = read_cache(cache_path / RENDERED_CACHE, code_fingerprint()) if cache_path else None
+    if (isinstance(last, tuple) and len(last) == 5 and all(isinstance(x, str) for x in last[:3])
+            and all(isinstance(x, int) for x in last[3:])):
+        return last
+    return None
+
+
+def _inputs_digest(config: Config) -> bytes:
+    """A digest of what the log is made from besides the files and settings: code, templates."""
     digest = hashlib.sha256()
     digest.update(code_fingerprint().encode())
-    digest.update(repr(config).encode())
     for directory in (config.templates_path, builtin_templates_dir()):
         for path in sorted(directory.rglob("*")) if directory.is_dir() else ():
             if path.is_file():
                 digest.update(repr(path.relative_to(directory)).encode())
                 digest.update(path.read_bytes())
-    digest.update(repr(stamps).encode())
+    return digest.digest()
+
+
+def _digest(inputs: bytes, *parts: str) -> str:
+    digest = hashlib.sha256(inputs)
+    for part in parts:
+        digest.update(part.encode() + b"\0")
     return digest.hexdigest()
 
 

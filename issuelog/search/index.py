@@ -25,12 +25,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from issuelog.core.cache import (
+from issuelog.core.cache import load_issues, scan_issue_files
+from issuelog.core.cache_files import (
     code_fingerprint,
     is_racy,
-    load_issues,
     read_cache,
-    scan_issue_files,
     state_dir_or_none,
     write_cache,
 )

@@ -1,0 +1,123 @@
+"""The files under `.issuelog/cache/`: where they live, what code they are valid for, and how
+they are read and written.
+
+A cache file is a pickle of `{"fingerprint": ..., "payload": ...}`: read back only by code with
+the same fingerprint, and only as plain values and dates (`load_plain`), so that a cache file,
+restored from a CI cache or planted in a checkout, can never run code. Written atomically and
+without fsync: a cache damaged by a crash of the machine reads as empty.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import io
+import pickle
+import sys
+from pathlib import Path
+from typing import Any
+
+from issuelog import __version__
+from issuelog.core.config import Config
+from issuelog.core.store import state_dir, write_bytes_atomic
+from issuelog.errors import IssueFileError
+
+#: Bumped whenever the layout of a cache file changes; part of every cache file's name.
+CACHE_FORMAT = 4
+PARSED_CACHE = f"parsed-v{CACHE_FORMAT}.pickle"
+RENDERED_CACHE = f"rendered-v{CACHE_FORMAT}.pickle"
+
+#: A file modified this close to the moment a cache is written is not trusted to it: an edit that
+#: keeps the size within the file system's timestamp granularity would keep the mtime too.
+RACY_NS = 2_000_000_000
+
+#: The libraries whose behaviour decides what a file parses or renders to.
+_LIBRARIES = ("yaml", "frontmatter", "jinja2")
+
+#: What a cache file may contain besides plain values: the types YAML's safe loader produces,
+#: and the stand-in for a date that does not exist (kept among unknown keys' values).
+_ALLOWED_GLOBALS = frozenset({
+    ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),
+    ("datetime", "timedelta"), ("builtins", "frozenset"), ("builtins", "set"),
+    ("issuelog.core.model", "InvalidDate"),
+})
+
+Stamp = tuple[str, int, int]
+"""A file's name, size and mtime in nanoseconds: what decides whether a cache entry still holds."""
+
+
+class _PlainUnpickler(pickle.Unpickler):
+    """Loads only plain values and dates: a cache file can never run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED_GLOBALS:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in a cache file")
+        return super().find_class(module, name)
+
+
+def code_fingerprint() -> str:
+    """A digest of the code that turns files into issues and issues into a log.
+
+    Made of the sources' contents, not their time stamps: a fresh checkout or installation of
+    the same code reads the caches that another one wrote.
+    """
+    parts: list[object] = [CACHE_FORMAT, __version__, sys.version]
+    package = Path(__file__).parent.parent  # issuelog/, above core/
+    sources = sorted(package.rglob("*.py"))
+    for library in _LIBRARIES:
+        spec = importlib.util.find_spec(library)
+        if spec is not None and spec.origin:
+            sources.append(Path(spec.origin))
+    digest = hashlib.sha256(repr(parts).encode())
+    for path in sources:
+        digest.update(str(path.relative_to(package) if path.is_relative_to(package) else path.name)
+                      .encode())
+        try:
+            digest.update(path.read_bytes())
+        except OSError:
+            digest.update(b"\0missing")
+    return digest.hexdigest()
+
+
+def read_cache(path: Path, fingerprint: str) -> Any:
+    """The payload of a cache file written by this code, or None (missing, foreign, damaged)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    stored = load_plain(data)
+    if not isinstance(stored, dict) or stored.get("fingerprint") != fingerprint:
+        return None
+    return stored.get("payload")
+
+
+def load_plain(data: bytes) -> Any:
+    """Unpickle plain values and dates only; None for anything damaged or foreign."""
+    try:
+        return _PlainUnpickler(io.BytesIO(data)).load()
+    except Exception:  # damaged bytes fail in many ways (a huge timedelta: OverflowError)
+        return None
+
+
+def write_cache(path: Path, fingerprint: str, payload: Any) -> None:
+    """Replace a cache file atomically; a cache that cannot be written is simply not kept."""
+    try:
+        data = pickle.dumps({"fingerprint": fingerprint, "payload": payload},
+                            protocol=pickle.HIGHEST_PROTOCOL)
+        write_bytes_atomic(path, data, durable=False)
+    # write_bytes_atomic reports an OSError as IssueFileError; a very deep value cannot be pickled.
+    except (OSError, IssueFileError, RecursionError):
+        return
+
+
+def is_racy(mtime_ns: int, now_ns: int) -> bool:
+    """Whether a file changed so recently that a later change could keep the same time stamp."""
+    return mtime_ns >= now_ns - RACY_NS
+
+
+def state_dir_or_none(config: Config) -> Path | None:
+    """The cache directory, or None where it cannot be created (a read-only checkout)."""
+    try:
+        return state_dir(config)
+    except OSError:
+        return None
