@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -205,3 +207,15 @@ def test_an_unclosed_template_block_is_reported_at_its_opening_line(project: Pat
     (templates / "ISSUES.md.j2").write_text("# Log\n{% for issue in issues %}\n{% if issue %}x{% endif %}\n"
                                             "more\nlines\n")
     assert "ISSUES.md.j2:2: Unexpected end of template" in cli("render", code=1).stderr
+
+
+def test_render_warns_of_misspelt_keys_as_check_does_cached_or_not(project: Path, cli: Invoke) -> None:
+    cli("new", "A bug", "-s", "high")
+    path = next((project / "issues").glob("*.md"))
+    path.write_text(path.read_text().replace("assignee:", "asignee: bob\nassignee:", 1))
+    past = time.time_ns() - 60_000_000_000  # older than the caches' racy window: kept by stamp
+    os.utime(path, ns=(past, past))
+    warning = cli("check").stderr.splitlines()[0]
+    assert "warning: unknown key 'asignee'" in warning and "did you mean 'assignee'?" in warning
+    assert warning in cli("render").stderr.splitlines()
+    assert warning in cli("render").stderr.splitlines()  # the log reused from the cache

@@ -99,6 +99,8 @@ def render(
     update = update_log(config, output=output, write=not check_only)
     if update.text is None:
         refuse_with_problems(update.problems, "not rendering")
+    for hint in update.warnings:  # as `check` warns, on stderr
+        typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     shown = display_path(update.target.resolve(), config)
     counted = _issue_count(update.issue_count, update.reference_only)
     if update.current:

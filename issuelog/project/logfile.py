@@ -12,6 +12,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from issuelog.core.cache import load_issues, scan_issue_files
 from issuelog.core.cache_files import (
@@ -25,7 +26,7 @@ from issuelog.core.cache_files import (
 from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Problem
 from issuelog.core.parsing import config_digest
-from issuelog.core.store import write_bytes_atomic
+from issuelog.core.store import typo_hints, write_bytes_atomic
 from issuelog.git.gitrepo import current_branch, work_tree_root
 
 
@@ -37,6 +38,7 @@ class RenderedLog:
     issue_count: int  # counted as the log's Total counts: without reference-only entries
     problems: list[Problem]
     reference_only: int = 0
+    warnings: list[Problem] = field(default_factory=list)  # `check`'s did-you-mean hints
 
 
 def rendered_log(config: Config) -> RenderedLog:
@@ -52,7 +54,7 @@ def rendered_log(config: Config) -> RenderedLog:
     cache_path = state_dir_or_none(config)
     last = _last_log(cache_path)
     if last is not None and last[0] == key:
-        return RenderedLog(last[2], last[3], [], last[4])
+        return RenderedLog(last[2], last[3], [], last[4], [Problem(*hint) for hint in last[5]])
     result = load_issues(config, bodies=False, stamps=stamps)
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
@@ -66,19 +68,23 @@ def rendered_log(config: Config) -> RenderedLog:
         text = render_log(result.issues, config)
     references = sum(1 for issue in result.issues if issue.reference_only)
     counted = len(result.issues) - references
+    warnings = typo_hints(result.issues, config)
+    kept_warnings = tuple((hint.path, hint.line, hint.message) for hint in warnings)
     # Found by stamps only when no file is too recent to trust its stamp; by contents always.
     stamped = not any(mtime_ns < 0 or is_racy(mtime_ns, started) for _, _, mtime_ns in stamps)
     keys = (key if stamped else "", contents)
     if cache_path is not None and any(keys) and (last is None or last[:2] != keys):
-        write_cache(cache_path / RENDERED_CACHE, code_fingerprint(), (*keys, text, counted, references))
-    return RenderedLog(text, counted, [], references)
+        write_cache(cache_path / RENDERED_CACHE, code_fingerprint(),
+                    (*keys, text, counted, references, kept_warnings))
+    return RenderedLog(text, counted, [], references, warnings)
 
 
-def _last_log(cache_path: Path | None) -> tuple[str, str, str, int, int] | None:
-    """The last rendered log: (stamps key, contents key, text, issues, reference entries)."""
+def _last_log(cache_path: Path | None) -> tuple[str, str, str, int, int, tuple[Any, ...]] | None:
+    """The last rendered log: (stamps key, contents key, text, issues, reference entries,
+    warnings as (path, line, message))."""
     last = read_cache(cache_path / RENDERED_CACHE, code_fingerprint()) if cache_path else None
-    if (isinstance(last, tuple) and len(last) == 5 and all(isinstance(x, str) for x in last[:3])
-            and all(isinstance(x, int) for x in last[3:])):
+    if (isinstance(last, tuple) and len(last) == 6 and all(isinstance(x, str) for x in last[:3])
+            and all(isinstance(x, int) for x in last[3:5]) and isinstance(last[5], tuple)):
         return last
     return None
 
@@ -121,6 +127,7 @@ class LogUpdate:
     reference_only: int = 0
     current: bool = False  # the file already held this text (CRLF read as LF)
     written: bool = False
+    warnings: list[Problem] = field(default_factory=list)
 
 
 def update_log(config: Config, *, output: Path | None = None, write: bool = True) -> LogUpdate:
@@ -135,7 +142,8 @@ def update_log(config: Config, *, output: Path | None = None, write: bool = True
     data = result.text.encode("utf-8")
     existing = target.read_bytes() if target.is_file() else None
     current = existing is not None and existing.replace(b"\r\n", b"\n") == data
-    update = LogUpdate(target, result.text, [], result.issue_count, result.reference_only, current)
+    update = LogUpdate(target, result.text, [], result.issue_count, result.reference_only, current,
+                       warnings=result.warnings)
     if write and not current:
         write_bytes_atomic(target, data)
         update.written = True
