@@ -19,6 +19,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "issuelog"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("errors", ("issuelog", "issuelog.errors")),
     ("core: config", ("issuelog.core.config",)),
+    ("core: atomic writes", ("issuelog.core.atomic_write",)),
     ("core: model", ("issuelog.core.model", "issuelog.core.sections")),
     ("core: frontmatter editor", ("issuelog.core.frontmatter_edit",)),
     ("core: store", ("issuelog.core.store",)),

@@ -124,8 +124,9 @@ def export(
         help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
+    from issuelog.core.atomic_write import write_atomic
     from issuelog.core.cache import load_issues
-    from issuelog.core.store import check_output_path, display_path, write_atomic
+    from issuelog.core.store import check_output_path, display_path
     from issuelog.log.export import export as export_issues
 
     config = load_project()

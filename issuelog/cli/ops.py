@@ -199,7 +199,8 @@ def metrics(
     repo: RepoOption = None,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
-    from issuelog.core.store import check_output_path, write_atomic
+    from issuelog.core.atomic_write import write_atomic
+    from issuelog.core.store import check_output_path
     from issuelog.ops.metrics import metrics_text
 
     if serve and output is not None:

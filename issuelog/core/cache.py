@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from issuelog import __version__
+from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.core.config import Config
 from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.core.store import (
@@ -39,7 +40,6 @@ from issuelog.core.store import (
     read_stamped,
     read_text,
     state_dir,
-    write_bytes_atomic,
 )
 from issuelog.errors import IssueFileError
 

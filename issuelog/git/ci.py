@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from issuelog.core.atomic_write import write_atomic
 from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Problem
-from issuelog.core.store import write_atomic
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     current_branch,

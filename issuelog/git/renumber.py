@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.atomic_write import write_atomic
 from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.frontmatter_edit import edit_frontmatter, read_frontmatter
@@ -37,7 +38,6 @@ from issuelog.core.store import (
     slugify,
     sort_key,
     state_dir,
-    write_atomic,
     write_lock,
 )
 from issuelog.errors import IssueFileError, IssuelogError, UsageError

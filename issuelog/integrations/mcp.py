@@ -281,7 +281,8 @@ def check(limit: int = 50) -> dict[str, Any]:
 
 def render() -> dict[str, Any]:
     """Rebuild ISSUES.md from the issue files; refuses (with the problems) while any is invalid."""
-    from issuelog.core.store import display_path, write_bytes_atomic, write_lock
+    from issuelog.core.atomic_write import write_bytes_atomic
+    from issuelog.core.store import display_path, write_lock
     from issuelog.project.logfile import rendered_log
 
     config = _project()

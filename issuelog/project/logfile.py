@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.core.cache import (
     RENDERED_CACHE,
     Stamp,
@@ -27,7 +28,6 @@ from issuelog.core.cache import (
 )
 from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Problem
-from issuelog.core.store import write_bytes_atomic
 from issuelog.git.gitrepo import current_branch, work_tree_root
 
 if TYPE_CHECKING:
