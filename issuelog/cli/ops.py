@@ -160,7 +160,7 @@ def analyze(
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
     from issuelog.integrations.rows import recurring_data, recurring_errors, recurring_text
-    from issuelog.log.stats import analyze as analyze_issues
+    from issuelog.log.error_analysis import analyze as analyze_issues
     from issuelog.ops.analysis import analysis_data, analysis_text
 
     config = project_config(database)

@@ -15,7 +15,7 @@ from issuelog.log.charts import colour_for, severity_pie, weekly_chart
 from issuelog.log.listing import iso, to_csv, to_json
 from issuelog.log.listing import issue_record as frontmatter_record
 from issuelog.log.render import load_template_source, log_context, render_html, trusted_html
-from issuelog.log.stats import summarize
+from issuelog.log.summary import summarize
 
 FORMATS = ("json", "csv", "html")
 EXPORT_VERSION = 1

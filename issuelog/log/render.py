@@ -49,7 +49,8 @@ from issuelog.log.sandbox import (
 )
 
 if TYPE_CHECKING:
-    from issuelog.log.stats import IssueDiff, Summary
+    from issuelog.log.changes import IssueDiff
+    from issuelog.log.summary import Summary
 
 DIFF_TEMPLATE = "diff.md.j2"
 # The statistics and charts modules are imported on first use: `new` renders an issue file without
@@ -369,7 +370,7 @@ def log_template(config: Config) -> jinja2.Template:
 
 def render_log(issues: list[Issue], config: Config, template: jinja2.Template | None = None) -> str:
     """The complete text of ISSUES.md for these issues (with `log_template`'s template, if given)."""
-    from issuelog.log.stats import summarize
+    from issuelog.log.summary import summarize
 
     summary = summarize(issues, config)
     template = template or log_template(config)
@@ -394,7 +395,7 @@ DIFF_VALUE_CHARS = 80
 
 def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_base: str = "") -> str:
     """Markdown for a pull request comment: the issues opened, resolved, reopened or changed."""
-    from issuelog.log.stats import CHANGE_KINDS
+    from issuelog.log.changes import CHANGE_KINDS
 
     environment = make_environment(config)
     template = _load(environment, DIFF_TEMPLATE, config)
