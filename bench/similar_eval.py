@@ -129,7 +129,8 @@ def build_project(root: Path) -> list[str]:
     from issuelog.core.edits import change_status, resolved_status
     from issuelog.core.sections import replace_section
     from issuelog.core.store import find_issue_file, write_lock
-    from issuelog.ops.record import ErrorEvent, record_event
+    from issuelog.ops.events import ErrorEvent
+    from issuelog.ops.record import record_event
     from issuelog.project.scaffold import create_reference
 
     root.mkdir(parents=True, exist_ok=True)

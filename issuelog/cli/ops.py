@@ -77,7 +77,9 @@ def record(
         help="Print the best known fix of the same issue, if one is written (on stderr).")] = True,
 ) -> None:
     """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
-    from issuelog.ops.record import ErrorEvent, parse_context, read_stack_trace, record_event
+    from issuelog.ops.events import ErrorEvent, parse_context
+    from issuelog.ops.record import record_event
+    from issuelog.ops.stack_trace import read_stack_trace
 
     event_options = {"--error": error, "--title": title, "--error-type": error_type,
                      "--component": component, "--severity": severity, "--category": category,
@@ -128,7 +130,8 @@ def _refingerprint(config: Config) -> None:
 def _record_from(config: Config, source: str) -> None:
     """`record --from`: every line recorded on its own; bad lines reported, exit 1 if any."""
     from issuelog.core.model import Problem
-    from issuelog.ops.record import RecordTally, read_event_lines, record_lines
+    from issuelog.ops.events import read_event_lines
+    from issuelog.ops.record import RecordTally, record_lines
 
     lines, shown = read_event_lines(source, sys.stdin)
     on_terminal = sys.stdout.isatty()

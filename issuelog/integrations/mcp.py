@@ -200,7 +200,8 @@ def record(error: str = "", stack_trace: str = "", component: str = "", error_ty
            fixes: list[str] | None = None) -> dict[str, Any]:
     """Record an error: count it on its issue, reopen a fixed one, or create one; with the fix
     known for the same issue, if any."""
-    from issuelog.ops.record import ErrorEvent, record_event
+    from issuelog.ops.events import ErrorEvent
+    from issuelog.ops.record import record_event
     from issuelog.search.similar import best_known_fix
 
     config = _project()
