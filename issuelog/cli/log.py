@@ -36,7 +36,7 @@ def check(
     hints = typo_hints(result.issues, config)
     problems = sorted(result.problems + hints) if strict else result.problems
     if against is not None:
-        from issuelog.git.renumber import base_id_conflicts
+        from issuelog.git.base_clashes import base_id_conflicts
 
         problems = sorted(problems + base_id_conflicts(config, against))
     if not strict:

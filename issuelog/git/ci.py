@@ -221,7 +221,7 @@ def _check_pull_request(config: Config, context: CiContext, decision: Decision, 
 
 
 def _check_ids_against_base(config: Config, base_ref: str, report: CiReport) -> None:
-    from issuelog.git.renumber import base_id_conflicts
+    from issuelog.git.base_clashes import base_id_conflicts
 
     taken = base_id_conflicts(config, base_ref)
     report.problems.extend(taken)
