@@ -69,6 +69,7 @@ class RenumberPlan:
 
 JOURNAL = "renumber-journal.json"
 
+
 def _journal_path(config: Config) -> Path:
     return state_dir(config) / JOURNAL
 

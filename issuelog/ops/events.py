@@ -21,6 +21,7 @@ EVENT_KEYS = (
     "changes", "stack_trace", "context", "date",
 )
 
+
 @dataclass
 class ErrorEvent:
     """One occurrence of an error, as given to `issuelog record`."""

@@ -14,14 +14,12 @@ from issuelog.errors import UsageError
 
 #: A stored stack trace keeps at most this much: its first and last halves, cut at line ends.
 MAX_STORED_TRACE_BYTES = 64 * 1024
-
 #: `--stack-trace` reads at most this much from standard input or a pipe (`/dev/zero` never ends);
 #: from a regular file it reads only the head and the tail, whatever the file's size.
 MAX_TRACE_INPUT_BYTES = 64 * 1024 * 1024
-
 _TRACE_HALF = MAX_STORED_TRACE_BYTES // 2
-
 _CHUNK = 64 * 1024
+
 
 def bound_stack_trace(text: str) -> str:
     """The trace as stored: whole when small, else its head and tail with a line saying what was cut."""
