@@ -124,11 +124,13 @@ def make_events() -> list[dict[str, Any]]:
 
 def build_project(root: Path) -> list[str]:
     """A project holding the 50 issues (every fifth a reference entry); their IDs in order."""
+    from issuelog.core.atomic_write import write_atomic
     from issuelog.core.config import load_config
     from issuelog.core.edits import change_status, resolved_status
     from issuelog.core.sections import replace_section
-    from issuelog.core.store import find_issue_file, write_atomic, write_lock
-    from issuelog.ops.record import ErrorEvent, record_event
+    from issuelog.core.store import find_issue_file, write_lock
+    from issuelog.ops.events import ErrorEvent
+    from issuelog.ops.record import record_event
     from issuelog.project.scaffold import create_reference
 
     root.mkdir(parents=True, exist_ok=True)

@@ -10,7 +10,7 @@ import pytest
 
 from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.log.stats import analyze, daily_trend
+from issuelog.log.error_analysis import analyze, daily_trend
 from tests.conftest import Invoke, issue_text, make_tree
 
 FIXTURE = {

@@ -21,7 +21,7 @@ from issuelog.core.parsing import blob_id
 from issuelog.git.gitrepo import blobs_at, read_objects
 from issuelog.git.history import diff_since, issues_at
 from issuelog.log import render
-from issuelog.log.stats import compare_issues
+from issuelog.log.changes import compare_issues
 from tests.git_helpers import commit_all, git
 
 

@@ -1,4 +1,4 @@
-"""The weekly series and severity shares in stats.py, and the Mermaid charts of ISSUES.md."""
+"""The weekly series and severity shares (log/weeks.py, log/summary.py); the Mermaid charts of ISSUES.md."""
 
 from __future__ import annotations
 
@@ -12,7 +12,8 @@ from issuelog.core.config import Config, Severity, load_config
 from issuelog.core.model import Issue
 from issuelog.errors import ConfigError
 from issuelog.log.render import render_log
-from issuelog.log.stats import open_severity_counts, summarize, weekly_activity
+from issuelog.log.summary import open_severity_counts, summarize
+from issuelog.log.weeks import weekly_activity
 from tests.conftest import Invoke, issue_text, make_tree
 
 

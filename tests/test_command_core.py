@@ -15,7 +15,8 @@ from issuelog.errors import UsageError
 from issuelog.importer.reader import Draft
 from issuelog.importer.report import DRAFT_COLUMNS, draft_record, draft_row
 from issuelog.log.listing import Filters, list_issues
-from issuelog.ops.record import RecordResult, RecordTally, read_event_lines
+from issuelog.ops.events import read_event_lines
+from issuelog.ops.record import RecordResult, RecordTally
 from issuelog.project.scaffold import new_issue_fields, require_fields
 from tests.conftest import issue_text, make_tree
 

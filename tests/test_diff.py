@@ -14,7 +14,7 @@ import pytest
 
 from issuelog.core.config import load_config
 from issuelog.core.model import Issue
-from issuelog.log.stats import compare_issues
+from issuelog.log.changes import compare_issues
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, git
 

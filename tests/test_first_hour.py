@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import pty
 import re
@@ -149,11 +150,18 @@ def test_set_stores_comma_separated_list_fields_as_lists(project: Path, cli: Inv
 BASH = shutil.which("bash")
 
 
+@functools.cache
+def bash_script() -> str:
+    """issuelog's bash completion script, as `issuelog --show-completion bash` prints it (the
+    same in every directory: asked once a session)."""
+    return subprocess.run([sys.executable, "-m", "issuelog", "--show-completion", "bash"],
+                          capture_output=True, text=True, check=True).stdout
+
+
 def bash_complete(project: Path, words: list[str]) -> list[str]:
     """Run issuelog's own bash completion function, as bash calls it, for `words` (the last is
     the word under the cursor; bash splits `severity=h` into `severity`, `=`, `h`)."""
-    script = subprocess.run([sys.executable, "-m", "issuelog", "--show-completion", "bash"],
-                            cwd=project, capture_output=True, text=True, check=True).stdout
+    script = bash_script()
     line = "".join(word if word == "=" or (index and words[index - 1] == "=") else
                    (" " if index else "") + word for index, word in enumerate(words))
     program = Path(sys.executable).with_name("issuelog")

@@ -27,7 +27,8 @@ from issuelog.core.model import Problem, parse_issue, validate_issue
 from issuelog.core.store import cross_file_problems
 from issuelog.errors import IssueFileError, IssuelogError
 from issuelog.importer import import_drafts, plan_ids, read_log
-from issuelog.ops.record import EVENT_KEYS, RecordResult, record_lines
+from issuelog.ops.events import EVENT_KEYS
+from issuelog.ops.record import RecordResult, record_lines
 from tests.conftest import issue_text
 
 pytestmark = pytest.mark.slow  # the default run skips it; .ci/run runs it, then again with random examples

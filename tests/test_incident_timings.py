@@ -15,8 +15,10 @@ import pytest
 
 from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
+from issuelog.log.error_analysis import analyze
+from issuelog.log.metric_counts import metric_counts
 from issuelog.log.render import render_log
-from issuelog.log.stats import analyze, metric_counts, summarize
+from issuelog.log.summary import summarize
 from issuelog.log.timings import nearest_rank
 from tests.conftest import Invoke, issue_text
 

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from issuelog.core.atomic_write import remove_stale_temporaries, write_atomic
 from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.core.store import remove_stale_temporaries, write_atomic
 from issuelog.errors import IssueFileError
 from issuelog.log.render import render_log
 from tests.conftest import issue_text, make_tree
@@ -215,7 +215,7 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
     def disk_full(*args: object) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("issuelog.core.store.os.fsync", disk_full)
+    monkeypatch.setattr("issuelog.core.atomic_write.os.fsync", disk_full)
     with pytest.raises(IssueFileError, match="No space left on device"):
         write_atomic(target, "new\n")
     assert target.read_text() == "old\n"

@@ -19,7 +19,8 @@ from mcp.client.stdio import stdio_client  # noqa: E402
 
 from issuelog.core.cache import load_issues  # noqa: E402
 from issuelog.core.config import load_config  # noqa: E402
-from issuelog.ops.record import ErrorEvent, record_event  # noqa: E402
+from issuelog.ops.events import ErrorEvent
+from issuelog.ops.record import record_event  # noqa: E402
 from issuelog.project.scaffold import create_reference  # noqa: E402
 
 EXPECTED_TOOLS = {"list", "search", "similar", "show", "new", "record", "set_status", "resolve",

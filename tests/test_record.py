@@ -18,14 +18,8 @@ from issuelog.core.model import Issue, Problem
 from issuelog.core.sections import read_section
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.ops import fingerprint
-from issuelog.ops.record import (
-    ErrorEvent,
-    default_title,
-    event_from_mapping,
-    record_event,
-    record_lines,
-    refingerprint,
-)
+from issuelog.ops.events import ErrorEvent, event_from_mapping
+from issuelog.ops.record import default_title, record_event, record_lines, refingerprint
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 
@@ -375,7 +369,7 @@ def test_a_recorder_killed_mid_batch_leaves_valid_files(project: Path) -> None:
 
 
 def test_json_lines_keep_unicode_line_separators_inside_strings() -> None:
-    from issuelog.ops.record import json_lines
+    from issuelog.ops.events import json_lines
 
     text = '{"error": "a\u2028b\u0085c"}\r\n{"error": "second"}\n'
     assert json_lines(text) == ['{"error": "a\u2028b\u0085c"}', '{"error": "second"}']

@@ -18,8 +18,9 @@ from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.frontmatter_edit import edit_frontmatter
 from issuelog.core.model import parse_issue
+from issuelog.ops.events import ErrorEvent
 from issuelog.ops.fingerprint import ErrorSignature
-from issuelog.ops.record import ErrorEvent, record_event
+from issuelog.ops.record import record_event
 from tests.conftest import issue_text
 from tests.test_interrupted_writes import kill_after, temporary_files
 

@@ -13,7 +13,9 @@ from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.model import Issue, parse_issue, validate_issue
 from issuelog.importer import log_date, read_log
-from issuelog.log.stats import analyze, summarize, time_to_resolve
+from issuelog.log.error_analysis import analyze
+from issuelog.log.stats import time_to_resolve
+from issuelog.log.summary import summarize
 from issuelog.ops.metrics import metrics_text
 from issuelog.project.scaffold import create_issue
 from tests.conftest import Invoke, issue_text, make_tree

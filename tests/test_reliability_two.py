@@ -103,7 +103,7 @@ def _long_trace(lines: int) -> str:
 
 def test_a_long_trace_keeps_head_and_tail_and_counts_repeats(project: Path, cli: Invoke) -> None:
     from issuelog.core.model import MAX_FILE_BYTES
-    from issuelog.ops.record import MAX_STORED_TRACE_BYTES
+    from issuelog.ops.stack_trace import MAX_STORED_TRACE_BYTES
 
     trace = _long_trace(40_000)
     assert len(trace) > 2 * 1024 * 1024
@@ -137,7 +137,7 @@ def test_a_long_trace_in_a_json_line_is_bounded(project: Path, cli: Invoke) -> N
 
 
 def test_a_trace_with_a_character_cut_at_the_edges_still_reads() -> None:
-    from issuelog.ops.record import MAX_STORED_TRACE_BYTES, bound_stack_trace
+    from issuelog.ops.stack_trace import MAX_STORED_TRACE_BYTES, bound_stack_trace
 
     text = "é" * MAX_STORED_TRACE_BYTES  # no line end: the cut falls inside a character
     bounded = bound_stack_trace(text)

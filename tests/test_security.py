@@ -14,8 +14,8 @@ from issuelog.core.config import builtin_templates_dir, load_config
 from issuelog.core.frontmatter_edit import edit_frontmatter, read_frontmatter
 from issuelog.core.model import parse_issue
 from issuelog.errors import IssueFileError, TemplateError
+from issuelog.log.changes import IssueDiff
 from issuelog.log.render import make_environment, render_diff, render_log
-from issuelog.log.stats import IssueDiff
 from tests.conftest import Invoke, files_snapshot, issue_text, make_tree
 
 PACKAGE = Path(__file__).resolve().parents[1] / "issuelog"

@@ -12,7 +12,8 @@ import pytest
 
 from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
-from issuelog.ops.record import ErrorEvent, record_event
+from issuelog.ops.events import ErrorEvent
+from issuelog.ops.record import record_event
 from issuelog.project.scaffold import create_reference
 from issuelog.search.similar import SAME_ISSUE_SCORE, find_similar
 from tests.conftest import Invoke

@@ -11,7 +11,7 @@ import pytest
 
 from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
-from issuelog.git.renumber import base_id_conflicts
+from issuelog.git.base_clashes import base_id_conflicts
 from tests.conftest import Invoke, issue_text, make_tree
 from tests.git_helpers import commit_all, git, serve_from_bare
 

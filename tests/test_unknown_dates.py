@@ -13,7 +13,9 @@ from issuelog.core.cache import load_issues
 from issuelog.core.config import Config, load_config
 from issuelog.core.model import Issue, parse_issue, validate_issue
 from issuelog.importer import read_log
-from issuelog.log.stats import analyze, summarize, time_to_resolve
+from issuelog.log.error_analysis import analyze
+from issuelog.log.stats import time_to_resolve
+from issuelog.log.summary import summarize
 from tests.conftest import Invoke, issue_text, make_tree
 
 SHOWN = "issues/ISSUE-002-lost-date.md"

@@ -118,7 +118,7 @@ def used_values(config: Config) -> dict[str, list[str]]:
 
 def write_cache(config: Config, table: Mapping[str, CommandSpec]) -> Cache:
     """Build the cache from the command table and the issues, write it, and return it."""
-    from issuelog.core.store import write_atomic
+    from issuelog.core.atomic_write import write_atomic
 
     stamp = issues_stamp(config)  # before reading: a change meanwhile makes it stale, not lost
     data: Cache = {"code": code_stamp(), "issues": stamp, "commands": dict(table),

@@ -34,7 +34,7 @@ def check(
     found, hints, checked = _checked(config)
     problems = sorted(found + hints) if strict else found
     if against is not None:
-        from issuelog.git.renumber import base_id_conflicts
+        from issuelog.git.base_clashes import base_id_conflicts
 
         problems = sorted(problems + base_id_conflicts(config, against))
     if not strict:
@@ -142,8 +142,9 @@ def export(
         help="Write to PATH instead of standard output.")] = None,
 ) -> None:
     """Export every issue as JSON, CSV or a browsable HTML page."""
+    from issuelog.core.atomic_write import atomic_file
     from issuelog.core.cache import load_issues, scan_issue_files
-    from issuelog.core.store import atomic_file, check_output_path, display_path
+    from issuelog.core.store import check_output_path, display_path
     from issuelog.log.export import export as export_issues
     from issuelog.log.export import html_page
 

@@ -79,7 +79,9 @@ def record(
         help="Print the best known fix of the same issue, if one is written (on stderr).")] = True,
 ) -> None:
     """Record an error: count it on its issue, reopen it as a regression, or create an issue."""
-    from issuelog.ops.record import ErrorEvent, parse_context, read_stack_trace, record_event
+    from issuelog.ops.events import ErrorEvent, parse_context
+    from issuelog.ops.record import record_event
+    from issuelog.ops.stack_trace import read_stack_trace
 
     event_options = {"--error": error, "--title": title, "--error-type": error_type,
                      "--component": component, "--severity": severity, "--category": category,
@@ -130,7 +132,8 @@ def _refingerprint(config: Config) -> None:
 def _record_from(config: Config, source: str) -> None:
     """`record --from`: every line recorded on its own; bad lines reported, exit 1 if any."""
     from issuelog.core.model import Problem
-    from issuelog.ops.record import RecordTally, read_event_lines, record_lines
+    from issuelog.ops.events import read_event_lines
+    from issuelog.ops.record import RecordTally, record_lines
 
     lines, shown = read_event_lines(source, sys.stdin)
     on_terminal = sys.stdout.isatty()
@@ -172,7 +175,7 @@ def analyze(
 def _analysis(config: Config, days: int, output_format: Format, today: str | None,
               database: str | None, repo: list[str] | None, kept: KeptOutput | None) -> str:
     """`analyze`'s output, kept for the next run on the same files."""
-    from issuelog.log.stats import analyze as analyze_issues
+    from issuelog.log.error_analysis import analyze as analyze_issues
     from issuelog.ops.analysis import analysis_data, analysis_text
 
     result = issues_from(config, database, repo, bodies=False,
@@ -225,7 +228,8 @@ def metrics(
     repo: RepoOption = None,
 ) -> None:
     """Prometheus metrics of the issues: print them, write them, or serve them."""
-    from issuelog.core.store import check_output_path, write_atomic
+    from issuelog.core.atomic_write import write_atomic
+    from issuelog.core.store import check_output_path
 
     if serve and output is not None:
         raise UsageError("--output cannot be combined with --serve")

@@ -13,7 +13,8 @@ from issuelog.core.config import Config, load_project
 from issuelog.errors import ProblemsFound, UsageError
 
 if TYPE_CHECKING:
-    from issuelog.ops.record import ErrorEvent, RecordResult
+    from issuelog.ops.events import ErrorEvent
+    from issuelog.ops.record import RecordResult
 
 commands = Commands()
 
@@ -59,7 +60,7 @@ def search(
 
 def _read_message(message: str | None, stack_trace: str | None) -> tuple[str, str]:
     """The message and stack trace `similar` compares: arguments, a file, or standard input."""
-    from issuelog.ops.record import read_stack_trace
+    from issuelog.ops.stack_trace import read_stack_trace
 
     trace = read_stack_trace(stack_trace, sys.stdin.buffer) if stack_trace else ""
     text = message or ""

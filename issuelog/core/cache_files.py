@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from issuelog import __version__
+from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.core.config import Config
-from issuelog.core.store import state_dir, write_bytes_atomic
+from issuelog.core.store import state_dir
 from issuelog.errors import IssueFileError
 
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.

@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.core.clock import today
 from issuelog.core.config import Config
 from issuelog.core.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document
@@ -27,7 +28,6 @@ from issuelog.core.store import (
     load_issue,
     read_text,
     state_dir,
-    write_bytes_atomic,
     write_lock,
 )
 from issuelog.errors import IssueFileError, UsageError

@@ -1,4 +1,6 @@
-"""All issues of a project: discovery, loading, cross-file checks, ID allocation, atomic writes."""
+"""All issues of a project: discovery, safe reading, cross-file checks, IDs in file names, the lock.
+
+Writes go through `core.atomic_write`."""
 
 from __future__ import annotations
 
@@ -6,15 +8,14 @@ import contextlib
 import os
 import re
 import stat
-import tempfile
-import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
+from issuelog.core.atomic_write import publish_new, write_atomic
 from issuelog.core.config import Config
 from issuelog.core.model import (
     MAX_FILE_BYTES,
@@ -359,34 +360,16 @@ def create_issue_file(
         wanted = config.id_pattern.match(preferred_id) if preferred_id else None
         if preferred_id and wanted and int(wanted.group(1)) not in id_numbers(names, config):
             path = directory / f"{preferred_id}-{slug}.md"
-            if _publish_new(path, render(preferred_id).encode("utf-8")):
+            if publish_new(path, render(preferred_id).encode("utf-8")):
                 return preferred_id, path
         number = next_number()
         while True:
             issue_id = config.format_id(number)
             path = directory / f"{issue_id}-{slug}.md"
-            if not _publish_new(path, render(issue_id).encode("utf-8")):
+            if not publish_new(path, render(issue_id).encode("utf-8")):
                 number += 1
                 continue
             return issue_id, path
-
-
-def _publish_new(path: Path, data: bytes) -> bool:
-    """Write a complete file under a temporary name, then link it into place unless taken."""
-    descriptor, temporary = _temporary_file(path)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, 0o644)
-        try:
-            os.link(temporary, path)
-        except FileExistsError:
-            return False
-        return True
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def check_output_path(path: Path, config: Config, *, rendered_log: bool = False) -> None:
@@ -407,115 +390,3 @@ def check_output_path(path: Path, config: Config, *, rendered_log: bool = False)
         protected.add(config.source.resolve())
     if target in protected or config.templates_path.resolve() in target.parents:
         raise UsageError(f"{path}: is issuelog's configuration or a template; write elsewhere")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text with LF line endings via a temporary file in the same directory and a rename."""
-    write_bytes_atomic(path, text.encode("utf-8"))
-
-
-def write_bytes_atomic(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Replace `path` with `data` so that readers see the old or the new file, never a partial one.
-
-    `durable` also waits until the data is on disk, so that a crash of the machine cannot leave
-    the new name with missing content; a cache, which is checked when read, can skip that wait.
-    """
-    with atomic_file(path, durable=durable) as handle:
-        handle.write(data)
-
-
-@contextlib.contextmanager
-def atomic_file(path: Path, *, durable: bool = True) -> Iterator[BinaryIO]:
-    """A file to write in pieces that replaces `path` (`write_bytes_atomic`) when the block ends.
-
-    If the block fails, `path` is left as it was and the temporary file is removed.
-    """
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = _temporary_file(path)
-    except OSError as error:
-        raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            yield handle
-            if durable:
-                handle.flush()
-                os.fsync(handle.fileno())
-        os.chmod(temporary, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(temporary, path)
-    except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
-        raise IssueFileError(f"{path}: cannot write: {error.strerror or error}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-#: A temporary file of a writer: `.NAME.PID-RANDOM.tmp` beside the file it will become.
-_TEMPORARY_NAME = re.compile(r"^\..+\.(\d+)-[a-z0-9_]+\.tmp$")
-#: Past this age a temporary file is stale even if a process of the same PID runs (PIDs are reused).
-STALE_TEMPORARY_SECONDS = 3600
-_swept_directories: set[Path] = set()
-
-
-def _temporary_file(path: Path) -> tuple[int, str]:
-    """Create the temporary file a write goes through, after sweeping stale ones once per process."""
-    if path.parent not in _swept_directories:
-        remove_stale_temporaries(path.parent)
-        _swept_directories.add(path.parent)
-    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
-
-
-def remove_stale_temporaries(directory: Path) -> list[Path]:
-    """Delete temporary files left by writers that were killed before they could clean up.
-
-    A temporary file is stale when the process named in it no longer runs, or when it is older
-    than an hour; the files of live writers are left alone. Returns what was removed.
-    """
-    removed: list[Path] = []
-    now = time.time()
-    try:
-        entries = list(os.scandir(directory))
-    except OSError:
-        return removed
-    for entry in entries:
-        # Most names are issue files: two string tests rule them out before the pattern does.
-        if not (entry.name.startswith(".") and entry.name.endswith(".tmp")):
-            continue
-        match = _TEMPORARY_NAME.match(entry.name)
-        if match is None or not entry.is_file(follow_symlinks=False):
-            continue
-        try:
-            age = now - entry.stat(follow_symlinks=False).st_mtime
-        except FileNotFoundError:
-            continue  # its writer finished meanwhile
-        if _process_is_running(int(match.group(1))) and age < STALE_TEMPORARY_SECONDS:
-            continue
-        Path(entry.path).unlink(missing_ok=True)
-        removed.append(Path(entry.path))
-    return removed
-
-
-def sweep_project(config: Config) -> list[Path]:
-    """Remove stale temporary files from every directory issuelog writes in.
-
-    A write sweeps its own directory first; this also covers directories that the next run
-    does not write in (an `init` re-run that finds every file in place).
-    """
-    directories = {config.root, config.issues_path, config.templates_path,
-                   config.output_path.parent, config.root / ".issuelog" / "cache"}
-    return [path for directory in sorted(directories) for path in remove_stale_temporaries(directory)]
-
-
-def _process_is_running(pid: int) -> bool:
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # another user's process
-    except (OverflowError, OSError):
-        return False
-    return True

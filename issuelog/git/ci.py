@@ -19,10 +19,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from issuelog.core.atomic_write import write_atomic
 from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Problem
-from issuelog.core.store import write_atomic
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     current_branch,
@@ -221,7 +221,7 @@ def _check_pull_request(config: Config, context: CiContext, decision: Decision, 
 
 
 def _check_ids_against_base(config: Config, base_ref: str, report: CiReport) -> None:
-    from issuelog.git.renumber import base_id_conflicts
+    from issuelog.git.base_clashes import base_id_conflicts
 
     taken = base_id_conflicts(config, base_ref)
     report.problems.extend(taken)

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from issuelog.core.store import write_bytes_atomic
+from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.errors import IssuelogError, UsageError
 
 # A tree object holds entries `<mode> <name>\0<raw object id>`; 20 bytes with SHA-1, 32 with SHA-256.

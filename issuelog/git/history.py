@@ -21,7 +21,7 @@ from issuelog.git.gitrepo import (
     resolve_commit,
     work_tree_root,
 )
-from issuelog.log.stats import IssueDiff, compare_issues
+from issuelog.log.changes import IssueDiff, compare_issues
 
 
 @dataclass(frozen=True)

@@ -25,9 +25,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from issuelog.core.atomic_write import write_atomic
 from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
-from issuelog.core.store import cross_file_problems, display_path, write_atomic, write_lock
+from issuelog.core.store import cross_file_problems, display_path, write_lock
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import (
     GitUnavailable,

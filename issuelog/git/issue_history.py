@@ -16,7 +16,7 @@ from issuelog.core.model import Issue, parse_issue
 from issuelog.core.store import find_issue_file
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import GitUnavailable, read_objects, relative_to_work_tree, run_git, work_tree_root
-from issuelog.log.stats import FieldChange, shown_value
+from issuelog.log.changes import FieldChange, shown_value
 
 _FIELD, _RECORD = "\x1f", "\x1e"
 _NO_BLOB = "0" * 40

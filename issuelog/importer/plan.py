@@ -12,12 +12,13 @@ import re
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.atomic_write import write_atomic
 from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.edits import update_issue
 from issuelog.core.frontmatter_edit import EMPTY
 from issuelog.core.model import Issue
-from issuelog.core.store import display_path, read_text, slugify, write_atomic
+from issuelog.core.store import display_path, read_text, slugify
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.importer.drafts import Draft, ImportPlan
 from issuelog.importer.fields import normalize_label

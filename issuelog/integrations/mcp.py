@@ -200,7 +200,8 @@ def record(error: str = "", stack_trace: str = "", component: str = "", error_ty
            fixes: list[str] | None = None) -> dict[str, Any]:
     """Record an error: count it on its issue, reopen a fixed one, or create one; with the fix
     known for the same issue, if any."""
-    from issuelog.ops.record import ErrorEvent, record_event
+    from issuelog.ops.events import ErrorEvent
+    from issuelog.ops.record import record_event
     from issuelog.search.similar import best_known_fix
 
     config = _project()
@@ -281,7 +282,8 @@ def check(limit: int = 50) -> dict[str, Any]:
 
 def render() -> dict[str, Any]:
     """Rebuild ISSUES.md from the issue files; refuses (with the problems) while any is invalid."""
-    from issuelog.core.store import display_path, write_bytes_atomic, write_lock
+    from issuelog.core.atomic_write import write_bytes_atomic
+    from issuelog.core.store import display_path, write_lock
     from issuelog.project.logfile import rendered_log
 
     config = _project()

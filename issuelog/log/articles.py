@@ -21,11 +21,12 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from issuelog.core.atomic_write import atomic_file
 from issuelog.core.cache_files import code_fingerprint, is_racy, state_dir_or_none
 from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Issue, parse_issue
 from issuelog.core.parsing import config_digest
-from issuelog.core.store import atomic_file, decode_text, read_stamped
+from issuelog.core.store import decode_text, read_stamped
 from issuelog.log.render import markdown_html, render_fragment, trusted_html
 
 if TYPE_CHECKING:

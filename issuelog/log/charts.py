@@ -1,6 +1,6 @@
 """Charts as inline SVG for the HTML page: drawn in Python, so they need no script and no network.
 
-Every figure comes from `stats.Summary`; this module only places it on a canvas.
+Every figure comes from `summary.Summary`; this module only places it on a canvas.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from datetime import date
 from html import escape
 
 from issuelog.core.config import Config
-from issuelog.log.stats import Count, Summary
+from issuelog.log.summary import Count, Summary
 
 # The colours of the emoji the default severities and statuses use, so charts and badges
 # match what readers see in ISSUES.md; anything else takes the next colour of the palette.

@@ -26,7 +26,8 @@ from issuelog.log.render import (
     stream_html,
     trusted_html,
 )
-from issuelog.log.stats import summarize, time_to_resolve
+from issuelog.log.stats import time_to_resolve
+from issuelog.log.summary import summarize
 
 FORMATS = ("json", "csv", "html")
 EXPORT_VERSION = 1

@@ -49,7 +49,8 @@ from issuelog.log.sandbox import (
 )
 
 if TYPE_CHECKING:
-    from issuelog.log.stats import IssueDiff, Summary
+    from issuelog.log.changes import IssueDiff
+    from issuelog.log.summary import Summary
 
 DIFF_TEMPLATE = "diff.md.j2"
 # The statistics and charts modules are imported on first use: `new` renders an issue file without
@@ -471,7 +472,7 @@ def log_filters(config: Config) -> dict[str, Callable[..., str | int | None]]:
 
 def render_log(issues: list[Issue], config: Config) -> str:
     """The complete text of ISSUES.md for these issues."""
-    from issuelog.log.stats import summarize
+    from issuelog.log.summary import summarize
 
     summary = summarize(issues, config)
     template = _load(make_environment(config, extra_filters=log_filters(config)), LOG_TEMPLATE, config)
@@ -502,7 +503,7 @@ DIFF_VALUE_CHARS = 80
 
 def render_diff(diff: IssueDiff, base: str, commit: str, config: Config, link_base: str = "") -> str:
     """Markdown for a pull request comment: the issues opened, resolved, reopened or changed."""
-    from issuelog.log.stats import CHANGE_KINDS
+    from issuelog.log.changes import CHANGE_KINDS
 
     environment = make_environment(config)
     template = _load(environment, DIFF_TEMPLATE, config)

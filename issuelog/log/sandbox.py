@@ -442,7 +442,8 @@ class Helper:
 
 def _data_types() -> frozenset[type]:
     """issuelog's data classes, whose fields templates read."""
-    from issuelog.log.stats import Capped, Count, PhaseRow, ResolutionRow, Summary
+    from issuelog.log.log_tables import Capped
+    from issuelog.log.summary import Count, PhaseRow, ResolutionRow, Summary
 
     return frozenset({Issue, Config, Severity, Status, Summary, Count, PhaseRow, ResolutionRow,
                       Capped})

@@ -1,4 +1,4 @@
-"""`issuelog analyze` output: the figures of `stats.analyze` as JSON data or as text."""
+"""`issuelog analyze` output: the figures of `error_analysis.analyze` as JSON data or as text."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import timedelta
 from typing import Any
 
 from issuelog.core.config import format_duration
+from issuelog.log.error_analysis import Analysis
 from issuelog.log.formatting import format_elapsed, plain_table
-from issuelog.log.stats import Analysis
 
 
 def _seconds(delta: timedelta | None) -> int | None:

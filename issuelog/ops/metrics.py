@@ -1,4 +1,4 @@
-"""Prometheus metrics of the issues, built with prometheus-client from `stats.metric_counts`."""
+"""Prometheus metrics of the issues, built with prometheus-client from `metric_counts.metric_counts`."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from issuelog.core.cache import load_issues
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config
 from issuelog.core.model import Issue
-from issuelog.log.stats import metric_counts
+from issuelog.log.metric_counts import metric_counts
 
 #: Upper bounds (seconds) of the interval histograms: 5m, 15m, 30m, 1h, 4h, 1d, 3d, 1w.
 INTERVAL_BUCKETS = (300.0, 900.0, 1800.0, 3600.0, 14400.0, 86400.0, 259200.0, 604800.0)

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-import difflib
 import json
-import os
-import stat
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import Any
 
+from issuelog.core.atomic_write import write_atomic
 from issuelog.core.cache import IssueIndex
 from issuelog.core.clock import today
 from issuelog.core.config import Config
 from issuelog.core.edits import file_problems, reopened_status, status_changes
 from issuelog.core.frontmatter_edit import edit_frontmatter, split_document
-from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, as_date, parse_issue
+from issuelog.core.model import Issue, Problem, as_date, parse_issue
 from issuelog.core.sections import read_section, replace_section
-from issuelog.core.store import display_path, read_text, sort_key, write_atomic, write_lock
+from issuelog.core.store import display_path, read_text, sort_key, write_lock
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
 from issuelog.log.formatting import code_fence
 from issuelog.log.stats import REGRESSION_TAG
+from issuelog.ops.events import ErrorEvent, event_from_line
 from issuelog.ops.fingerprint import (
     CURRENT_VERSION,
     LEGACY_VERSION,
@@ -37,36 +36,6 @@ CHANGES_SECTION = "System Changes Needed"
 REGRESSIONS_SECTION = "Regressions"
 MAX_TITLE_LENGTH = 100
 
-#: The keys of one line of a `--from` JSON Lines file.
-EVENT_KEYS = (
-    "title", "error", "error_type", "component", "severity", "category", "phase", "tags", "fixes",
-    "changes", "stack_trace", "context", "date",
-)
-
-
-@dataclass
-class ErrorEvent:
-    """One occurrence of an error, as given to `issuelog record`."""
-
-    error: str = ""
-    title: str = ""
-    error_type: str = ""
-    component: str = ""
-    severity: str = ""
-    category: str = ""
-    phase: str = ""
-    tags: list[str] = field(default_factory=list)
-    fixes: list[str] = field(default_factory=list)
-    changes: list[str] = field(default_factory=list)
-    stack_trace: str = ""
-    context: dict[str, Any] = field(default_factory=dict)
-    seen: date | None = None
-
-    def signature(self) -> ErrorSignature:
-        """The parts of the event that its fingerprint is made of."""
-        return ErrorSignature.from_parts(self.error, self.error_type, self.component,
-                                         self.stack_trace)
-
 
 @dataclass(frozen=True)
 class RecordResult:
@@ -76,25 +45,6 @@ class RecordResult:
     issue_id: str
     path: Path
     occurrences: int
-
-
-def json_lines(text: str) -> list[str]:
-    """The lines of a JSON Lines text: split on LF only (JSON strings may hold U+2028 and such)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line[:-1] if line.endswith("\r") else line for line in lines]
-
-
-def read_event_lines(source: str, stdin: TextIO) -> tuple[list[str], str]:
-    """The JSON lines `record --from SOURCE` records ('-': `stdin`), and the name messages give it."""
-    if source == "-":
-        return json_lines(stdin.read()), "<stdin>"
-    try:
-        return json_lines(Path(source).read_text(encoding="utf-8")), source
-    except (OSError, UnicodeDecodeError) as error:
-        reason = getattr(error, "strerror", None) or str(error)
-        raise UsageError(f"{source}: cannot read: {reason}") from None
 
 
 @dataclass
@@ -291,102 +241,6 @@ def _refuse_invalid(path: Path, text: str, config: Config) -> None:
                              + "\n".join(str(problem) for problem in problems))
 
 
-def _text_list(value: Any, key: str) -> list[str]:
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return list(value)
-    raise UsageError(f"'{key}' must be text or a list of text")
-
-
-def _event_date(value: Any) -> date:
-    if isinstance(value, str):
-        try:
-            text = value.strip()
-            if len(text) > 10:
-                return datetime.fromisoformat(text).date()
-            return date.fromisoformat(text)
-        except ValueError:
-            pass
-    raise UsageError(f"'date' must be a date like 2026-01-10, got {value!r}")
-
-
-def event_from_mapping(data: Mapping[str, Any]) -> ErrorEvent:
-    """An event from one decoded JSON object; unknown keys and wrong types are usage errors."""
-    for key in data:
-        if key not in EVENT_KEYS:
-            hint = difflib.get_close_matches(key, EVENT_KEYS, n=1)
-            suffix = f"did you mean '{hint[0]}'?" if hint else f"known: {', '.join(EVENT_KEYS)}"
-            raise UsageError(f"unknown field '{key}' ({suffix})")
-    event = ErrorEvent()
-    for key in ("title", "error", "error_type", "component", "severity", "category", "phase",
-                "stack_trace"):
-        value = data.get(key)
-        if value is None:
-            continue
-        if not isinstance(value, str):
-            raise UsageError(f"'{key}' must be text, got {type(value).__name__}")
-        setattr(event, key, value)
-    event.stack_trace = bound_stack_trace(event.stack_trace)
-    for key in ("tags", "fixes", "changes"):
-        if data.get(key) is not None:
-            setattr(event, key, _text_list(data[key], key))
-    if data.get("context") is not None:
-        if not isinstance(data["context"], dict):
-            raise UsageError("'context' must be a JSON object")
-        event.context = dict(data["context"])
-    if data.get("date") is not None:
-        event.seen = _event_date(data["date"])
-    return event
-
-
-def _json_problem(error: json.JSONDecodeError) -> str:
-    return f"{error.msg} (column {error.colno})"
-
-
-def _decode_json(text: str) -> Any:
-    """A JSON value nested at most `MAX_FLOW_NESTING` deep; deeper is a usage error, not a crash."""
-    try:
-        value = json.loads(text)
-    except RecursionError:
-        value = None
-        depth = MAX_FLOW_NESTING + 1
-    else:
-        depth = _depth(value)
-    if depth > MAX_FLOW_NESTING:
-        raise UsageError(f"JSON nested more than {MAX_FLOW_NESTING} levels deep")
-    return value
-
-
-def _depth(value: Any) -> int:
-    """How deeply lists and objects nest in a decoded JSON value (counted without recursion)."""
-    deepest = 0
-    pending = [(value, 1)]
-    while pending:
-        item, level = pending.pop()
-        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
-        if children is None:
-            continue
-        deepest = max(deepest, level)
-        if deepest > MAX_FLOW_NESTING:
-            return deepest
-        pending.extend((child, level + 1) for child in children)
-    return deepest
-
-
-def parse_context(text: str) -> dict[str, Any]:
-    """The `--context` option: a JSON object."""
-    try:
-        value = _decode_json(text)
-    except json.JSONDecodeError as error:
-        raise UsageError(f"--context is not valid JSON: {_json_problem(error)}") from None
-    except UsageError as error:
-        raise UsageError(f"--context: {error}") from None
-    if not isinstance(value, dict):
-        raise UsageError("--context must be a JSON object, like '{\"host\": \"web-1\"}'")
-    return value
-
-
 def record_lines(
     config: Config, lines: Iterable[str], source: str
 ) -> Iterator[tuple[int, RecordResult | Problem]]:
@@ -399,18 +253,7 @@ def record_lines(
         if not line.strip():
             continue
         try:
-            data = _decode_json(line)
-        except json.JSONDecodeError as error:
-            yield number, Problem(source, number, f"not valid JSON: {_json_problem(error)}")
-            continue
-        except UsageError as error:
-            yield number, Problem(source, number, str(error))
-            continue
-        if not isinstance(data, dict):
-            yield number, Problem(source, number, "each line must be a JSON object")
-            continue
-        try:
-            yield number, record_event(config, event_from_mapping(data), index)
+            yield number, record_event(config, event_from_line(line), index)
         except IssuelogError as error:
             yield number, Problem(source, number, str(error))
 
@@ -466,89 +309,3 @@ def shared_fingerprints(config: Config) -> list[list[str]]:
                   key=lambda ids: sort_key(ids[0]))
 
 
-#: A stored stack trace keeps at most this much: its first and last halves, cut at line ends.
-MAX_STORED_TRACE_BYTES = 64 * 1024
-#: `--stack-trace` reads at most this much from standard input or a pipe (`/dev/zero` never ends);
-#: from a regular file it reads only the head and the tail, whatever the file's size.
-MAX_TRACE_INPUT_BYTES = 64 * 1024 * 1024
-_TRACE_HALF = MAX_STORED_TRACE_BYTES // 2
-_CHUNK = 64 * 1024
-
-
-def bound_stack_trace(text: str) -> str:
-    """The trace as stored: whole when small, else its head and tail with a line saying what was cut."""
-    data = text.encode("utf-8")
-    if len(data) <= MAX_STORED_TRACE_BYTES:
-        return text
-    return _head_and_tail(data[:_TRACE_HALF], data[-_TRACE_HALF:], len(data), "stack_trace")
-
-
-def _head_and_tail(head: bytes, tail: bytes, total: int, shown: str) -> str:
-    """Join the first and last bytes of a long trace at line ends, saying how much was left out."""
-    head = head[:head.rindex(b"\n") + 1] if b"\n" in head else _whole_characters_head(head)
-    if b"\n" in tail:
-        tail = tail[tail.index(b"\n") + 1:]
-    else:
-        while tail and tail[0] & 0xC0 == 0x80:  # the rest of a character cut in two
-            tail = tail[1:]
-    cut = total - len(head) - len(tail)
-    note = (f"[... {cut:,} bytes cut by issuelog record: a stored trace keeps its first and last "
-            f"{_TRACE_HALF // 1024} KiB ...]")
-    return f"{_decode_trace(head, shown).rstrip(chr(10))}\n{note}\n{_decode_trace(tail, shown)}"
-
-
-def _whole_characters_head(data: bytes) -> bytes:
-    """`data` without a UTF-8 character cut at its end."""
-    for back in range(1, min(4, len(data)) + 1):
-        byte = data[-back]
-        if byte & 0xC0 == 0xC0:  # the lead byte of the last character
-            length = 2 if byte < 0xE0 else 3 if byte < 0xF0 else 4
-            return data[:-back] if back < length else data
-        if byte & 0x80 == 0:
-            return data
-    return data
-
-
-def read_stack_trace(source: str, stdin: BinaryIO | None = None) -> str:
-    """`--stack-trace FILE` (or `-`: standard input), bounded as `bound_stack_trace` stores it."""
-    try:
-        if source == "-":
-            return _read_bounded(stdin, "standard input") if stdin is not None else ""
-        with open(source, "rb") as handle:
-            info = os.fstat(handle.fileno())
-            if stat.S_ISREG(info.st_mode) and info.st_size > MAX_STORED_TRACE_BYTES:
-                # Only the two ends are kept: read those and nothing in between.
-                head = handle.read(_TRACE_HALF)
-                handle.seek(-_TRACE_HALF, os.SEEK_END)
-                tail = handle.read(_TRACE_HALF)
-                return _head_and_tail(head, tail, info.st_size, source)
-            return _read_bounded(handle, source)
-    except OSError as error:
-        raise UsageError(f"{source}: cannot read the stack trace: {error.strerror or error}") from None
-
-
-def _read_bounded(stream: BinaryIO, shown: str) -> str:
-    """A stream read in chunks, keeping only its head and tail; refused past the input limit."""
-    head = bytearray()
-    tail = bytearray()
-    total = 0
-    while chunk := stream.read(_CHUNK):
-        total += len(chunk)
-        if total > MAX_TRACE_INPUT_BYTES:
-            raise UsageError(f"{shown}: the stack trace is longer than "
-                             f"{MAX_TRACE_INPUT_BYTES // (1024 * 1024)} MiB, the most "
-                             "`record --stack-trace` reads; nothing was recorded")
-        room = max(_TRACE_HALF - len(head), 0)
-        head += chunk[:room]
-        tail += chunk[room:]
-        del tail[:-_TRACE_HALF]
-    if total <= MAX_STORED_TRACE_BYTES:
-        return _decode_trace(bytes(head + tail), shown)
-    return _head_and_tail(bytes(head), bytes(tail), total, shown)
-
-
-def _decode_trace(data: bytes, shown: str) -> str:
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise UsageError(f"{shown}: cannot read the stack trace: {error}") from None

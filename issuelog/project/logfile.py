@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.core.cache import load_issues, scan_issue_files
 from issuelog.core.cache_files import (
     RENDERED_CACHE,
@@ -26,7 +27,7 @@ from issuelog.core.cache_files import (
 from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Problem
 from issuelog.core.parsing import config_digest
-from issuelog.core.store import typo_hints, write_bytes_atomic
+from issuelog.core.store import typo_hints
 from issuelog.git.gitrepo import current_branch, work_tree_root
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from issuelog.core.atomic_write import sweep_project, write_atomic, write_bytes_atomic
 from issuelog.core.config import (
     CONFIG_FILE,
     builtin_templates_dir,
@@ -11,7 +12,6 @@ from issuelog.core.config import (
     find_config_file,
     load_config,
 )
-from issuelog.core.store import sweep_project, write_atomic, write_bytes_atomic
 from issuelog.errors import UsageError
 from issuelog.git.gitrepo import default_branch_name, work_tree_root
 from issuelog.project.logfile import update_log
