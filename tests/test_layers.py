@@ -37,6 +37,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
      ("issuelog.log.error_analysis", "issuelog.log.metric_counts", "issuelog.log.changes")),
     ("log: charts, listing", ("issuelog.log.charts", "issuelog.log.listing")),
     ("log: formatting", ("issuelog.log.formatting", "issuelog.log.sandbox", "issuelog.log.yaml_text")),
+    ("log: HTML values", ("issuelog.log.html_values",)),
     ("log: render", ("issuelog.log.render",)),
     ("log: articles", ("issuelog.log.articles",)),
     ("log: export", ("issuelog.log.export",)),

@@ -27,7 +27,8 @@ from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Issue, parse_issue
 from issuelog.core.parsing import config_digest
 from issuelog.core.store import decode_text, read_stamped
-from issuelog.log.render import markdown_html, render_fragment, trusted_html
+from issuelog.log.html_values import markdown_html, trusted_html
+from issuelog.log.render import render_fragment
 
 if TYPE_CHECKING:
     import jinja2

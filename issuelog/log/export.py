@@ -16,15 +16,14 @@ from issuelog.core.sections import read_sections
 from issuelog.log.articles import Articles, fill_bodies
 from issuelog.log.charts import colour_for, severity_pie, weekly_chart
 from issuelog.log.formatting import format_elapsed, format_value
+from issuelog.log.html_values import html_badge, trusted_html
 from issuelog.log.listing import iso, to_csv, to_json
 from issuelog.log.listing import issue_record as frontmatter_record
 from issuelog.log.render import (
-    html_badge,
     html_template,
     load_template_source,
     log_context,
     stream_html,
-    trusted_html,
 )
 from issuelog.log.stats import time_to_resolve
 from issuelog.log.summary import summarize

@@ -11,8 +11,6 @@ from urllib.parse import quote
 
 import jinja2
 from jinja2.exceptions import SecurityError
-from markupsafe import Markup
-from markupsafe import escape as escape_html
 
 from issuelog.core.config import (
     ISSUE_TEMPLATE,
@@ -29,9 +27,7 @@ from issuelog.log.formatting import (
     BLANK_RUNS,
     NEWLINES,
     URL_SAFE,
-    URL_SCHEME,
     code_fence,
-    code_spans,
     format_elapsed,
     format_sla,
     format_value,
@@ -40,6 +36,7 @@ from issuelog.log.formatting import (
     table_cell,
     yaml_scalar,
 )
+from issuelog.log.html_values import code_spans_html, markdown_html
 from issuelog.log.sandbox import (
     MAX_LOOP_ITERATIONS,
     MAX_RENDERED_CHARS,
@@ -264,51 +261,6 @@ def _check_size(size: int, limit: int | None) -> None:
     if limit is not None and size > limit:
         raise SecurityError(f"the rendered text is over {MAX_RENDERED_CHARS // (1024 * 1024)} "
                             "MiB (the limit)")
-
-
-def code_spans_html(value: Any) -> Markup:
-    """One line of text as HTML, escaped, with its `code spans` shown as code (titles)."""
-    text = format_value(value)
-    if "`" not in text:
-        return escape_html(text)
-    parts = []
-    for code, part in code_spans(text):
-        if not code:
-            parts.append(str(escape_html(part)))
-            continue
-        inner = part.strip("`")
-        if inner.startswith(" ") and inner.endswith(" ") and inner.strip():
-            inner = inner[1:-1]  # CommonMark strips one space each side
-        parts.append(f"<code>{escape_html(inner)}</code>")
-    return Markup("".join(parts))
-
-
-def html_badge(text: str, colour: str) -> Markup:
-    """A coloured label of the HTML page (a severity or a status), its text and colour escaped."""
-    return Markup(f'<span class="badge" style="background: {escape_html(colour)}">'
-                  f"{escape_html(text)}</span>")
-
-
-def trusted_html(text: str) -> Markup:
-    """Mark HTML that issuelog built itself (escaping what it took from issues) as safe."""
-    return Markup(text)  # the callers escape every value they put in
-
-
-def markdown_html(text: Any, anchors: Mapping[str, str] | None = None) -> Markup:
-    """An issue body as safe HTML; links to an issue file named in `anchors` become `#ID`."""
-    known = anchors or {}
-
-    def to_anchor(href: str) -> str:
-        if URL_SCHEME.match(href) or href.startswith("#"):
-            return href
-        name = PurePosixPath(href.split("#", 1)[0].split("?", 1)[0]).name
-        return f"#{known[name]}" if name in known else href
-
-    # Imported here: markdown-it-py is only needed for HTML, and `render` and `new` start faster.
-    from issuelog.core.sections import markdown_to_html
-
-    # markdown-it escapes the text and drops raw HTML (html=False), so the result is safe.
-    return Markup(markdown_to_html(format_value(text), heading_offset=2, rewrite_href=to_anchor))
 
 
 def load_template_source(name: str, config: Config) -> str:
