@@ -11,14 +11,10 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuelog.core import model
-from issuelog.core.model import (
-    InvalidDate,
-    IssueLoader,
-    SafeIssueLoader,
-    load_frontmatter,
-    parse_issue,
-)
+from issuelog.core import yaml_loader
+from issuelog.core.frontmatter_read import load_frontmatter
+from issuelog.core.model import parse_issue
+from issuelog.core.yaml_loader import InvalidDate, IssueLoader, SafeIssueLoader
 from tests.conftest import issue_text
 from tests.test_properties import PROPERTY_SETTINGS
 
@@ -157,5 +153,5 @@ def test_nesting_deeper_than_the_limit_is_refused_in_block_style_too() -> None:
 def test_only_short_plain_scalars_are_remembered() -> None:
     long_title = "a long title " * 20
     load_frontmatter(f"\nshort_value_to_remember: yes\ntitle: {long_title}\n")
-    assert "short_value_to_remember" in model._PLAIN_SCALAR_TAGS
-    assert long_title.strip() not in model._PLAIN_SCALAR_TAGS
+    assert "short_value_to_remember" in yaml_loader._PLAIN_SCALAR_TAGS
+    assert long_title.strip() not in yaml_loader._PLAIN_SCALAR_TAGS

@@ -19,6 +19,9 @@ PACKAGE = Path(__file__).resolve().parent.parent / "issuelog"
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("errors", ("issuelog", "issuelog.errors")),
     ("core: config", ("issuelog.core.config",)),
+    # Frontmatter read: PyYAML's loaders, the fast reader of flat blocks, the fences and split.
+    ("core: frontmatter reading",
+     ("issuelog.core.yaml_loader", "issuelog.core.flat_yaml", "issuelog.core.frontmatter_read")),
     ("core: model", ("issuelog.core.model", "issuelog.core.sections")),
     ("core: frontmatter editor", ("issuelog.core.frontmatter_edit",)),
     ("core: store", ("issuelog.core.store",)),

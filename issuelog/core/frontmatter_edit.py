@@ -20,7 +20,8 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
-from issuelog.core.model import alias_line, fence_hint, frontmatter_fences, short_tag
+from issuelog.core.frontmatter_read import fence_hint, frontmatter_fences
+from issuelog.core.yaml_loader import alias_line, short_tag
 from issuelog.errors import IssueFileError, UsageError
 
 _BOM = "\ufeff"

@@ -16,9 +16,10 @@ from issuelog.core.cache import IssueIndex
 from issuelog.core.config import Config
 from issuelog.core.edits import file_problems, reopened_status, status_changes
 from issuelog.core.frontmatter_edit import edit_frontmatter, split_document, today
-from issuelog.core.model import MAX_FLOW_NESTING, Issue, Problem, as_date, parse_issue
+from issuelog.core.model import Issue, Problem, as_date, parse_issue
 from issuelog.core.sections import read_section, replace_section
 from issuelog.core.store import display_path, read_text, sort_key, write_atomic, write_lock
+from issuelog.core.yaml_loader import MAX_FLOW_NESTING
 from issuelog.errors import IssueFileError, IssuelogError, UsageError
 from issuelog.log.formatting import code_fence
 from issuelog.log.stats import REGRESSION_TAG
