@@ -12,7 +12,9 @@ loader (`yaml_loader.load_yaml`). The native parsers are measured when installed
 
 `--tricks` instead times `model.parse_issue` over all files (and `store.read_stamped` over all
 paths) with and without each speed trick of the read path, paired in each round, and reports
-the median gain in CPU time.
+the median of the pairs' gains in CPU time. Each timed pass starts with an empty memo, as a
+process does. (The tricks of the full loader that the fast reader made obsolete were measured
+by this script at commit 005657c, see bench/README.md.)
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,8 +65,8 @@ def readers() -> dict[str, Callable[[str], Any]]:
     """Each candidate: a function from a frontmatter block to its value."""
     found: dict[str, Callable[[str], Any]] = {
         "yaml.load, CSafeLoader": lambda fm: yaml.load(fm, Loader=yaml.CSafeLoader),  # noqa: S506
-        "IssueLoader, PyYAML's constructor": _constructed,
-        "IssueLoader, node path (`load_yaml`)": lambda fm: yaml_loader.load_yaml(fm)[0],
+        "IssueLoader, PyYAML's constructor (values only)": _constructed,
+        "full loader (`yaml_loader.load_yaml`: SafeIssueLoader, values and key lines)": _full,
         "fast reader (`flat_yaml.read_flat`)": _flat_value,
         "`load_frontmatter` (fast, else full)": lambda fm: load_frontmatter(fm)[0],
     }
@@ -91,8 +93,8 @@ def _installed(module: str) -> bool:
 
 
 def _constructed(fm: str) -> Any:
-    """PyYAML's own construction with issuelog's loaders (before the node path)."""
-    loader = yaml_loader.SafeIssueLoader(fm) if "&" in fm else yaml_loader.IssueLoader(fm)
+    """PyYAML's own construction with issuelog's loader, without the alias check."""
+    loader = yaml_loader.IssueLoader(fm)
     try:
         return loader.get_single_data()
     finally:
@@ -159,46 +161,22 @@ def time_readers(blocks: list[str], runs: int) -> None:
               f"| {exact[name]} |")
 
 
-def _patched(target: Any, name: str, value: Any) -> AbstractContextManager[None]:
-    @contextmanager
-    def patch() -> Iterator[None]:
-        had = name in vars(target)
-        old = vars(target).get(name)
-        if value is _DELETE:
-            delattr(target, name)
-        else:
-            setattr(target, name, value)
-        try:
-            yield
-        finally:
-            if had:
-                setattr(target, name, old)
-            else:
-                delattr(target, name)
-    return patch()
-
-
-_DELETE = object()
-
-
-def _refuse(*_: Any) -> Any:
-    raise ValueError("trick off")
+@contextmanager
+def _patched(target: Any, name: str, value: Any) -> Iterator[None]:
+    old = getattr(target, name)
+    setattr(target, name, value)
+    try:
+        yield
+    finally:
+        setattr(target, name, old)
 
 
 def tricks() -> dict[str, Callable[[], AbstractContextManager[None]]]:
     """Each speed trick of the YAML read path, as the change that turns it off."""
-    found: dict[str, Callable[[], AbstractContextManager[None]]] = {
+    return {
         "fast reader (`flat_yaml.read_flat`)": lambda: _patched(flat_yaml, "ENABLED", False),
         "fast reader's memo of plain scalars": lambda: _patched(flat_yaml, "_MAX_REMEMBERED", 0),
     }
-    if "_plain_value" in vars(yaml_loader):
-        found["node path (`_plain_value`)"] = lambda: _patched(yaml_loader, "_plain_value", _refuse)
-        found["`IssueLoader` when no `&`"] = lambda: _patched(
-            yaml_loader, "IssueLoader", yaml_loader.SafeIssueLoader)
-    if "resolve" in vars(yaml_loader.IssueLoader):
-        found["memo of plain scalars' tags"] = lambda: _patched(yaml_loader.IssueLoader, "resolve",
-                                                                _DELETE)
-    return found
 
 
 def read_buffered(path: Path, shown: str, root: Path) -> tuple[bytes | None, Any, Any]:
@@ -211,39 +189,33 @@ def read_buffered(path: Path, shown: str, root: Path) -> tuple[bytes | None, Any
 
 
 def fresh() -> None:
-    """Empty the memos, as in a new process: each timed pass parses every file once, as one run does."""
+    """Empty the memo, as in a new process: each timed pass parses every file once, as one run does."""
     flat_yaml._VALUES.clear()
-    vars(yaml_loader).get("_PLAIN_SCALAR_TAGS", {}).clear()
 
 
-def time_tricks(paths: list[Path], texts: list[str], runs: int, fast: bool) -> None:
+def time_tricks(paths: list[Path], texts: list[str], runs: int) -> None:
     def parse_all() -> None:
         fresh()
         for path, text in zip(paths, texts, strict=True):
             model.parse_issue(path, text, path.name)
 
-    print(f"\n`parse_issue` over {len(paths):,} files, {runs} paired runs, CPU time, "
-          f"fast reader {'on' if fast else 'off'}\n")
+    print(f"`parse_issue` over {len(paths):,} files, {runs} paired runs, CPU time\n")
     print("| speed trick | with (µs per file) | without | gain |")
     print("|---|---:|---:|---:|")
-    with nullcontext() if fast else _patched(flat_yaml, "ENABLED", False):
-        for name, off in tricks().items():
-            if not fast and name.startswith("fast reader"):
-                continue
-            with_, without = [], []
-            for _ in range(runs):
-                with_.append(cpu_seconds(parse_all))
-                with off():
-                    without.append(cpu_seconds(parse_all))
-            _row(name, with_, without, len(paths))
-    if fast:
-        root = paths[0].parent.parent
+    for name, off in tricks().items():
         with_, without = [], []
         for _ in range(runs):
-            with_.append(cpu_seconds(lambda: [store.read_stamped(p, p.name, root) for p in paths]))
-            without.append(cpu_seconds(lambda: [read_buffered(p, p.name, root) for p in paths]))
-        _row("`store.read_stamped`: O_NOFOLLOW open, one `os.read` (the read, not `parse_issue`)",
-             with_, without, len(paths))
+            with_.append(cpu_seconds(parse_all))
+            with off():
+                without.append(cpu_seconds(parse_all))
+        _row(name, with_, without, len(paths))
+    root = paths[0].parent.parent
+    with_, without = [], []
+    for _ in range(runs):
+        with_.append(cpu_seconds(lambda: [store.read_stamped(p, p.name, root) for p in paths]))
+        without.append(cpu_seconds(lambda: [read_buffered(p, p.name, root) for p in paths]))
+    _row("`store.read_stamped`: O_NOFOLLOW open, one `os.read` (the read, not `parse_issue`)",
+         with_, without, len(paths))
 
 
 def _row(name: str, with_: list[float], without: list[float], count: int) -> None:
@@ -266,8 +238,7 @@ def main() -> None:
     paths = sorted((project / "issues").glob("*.md"))
     texts = [path.read_text(encoding="utf-8") for path in paths]
     if options.tricks:
-        time_tricks(paths, texts, options.runs, fast=True)
-        time_tricks(paths, texts, options.runs, fast=False)
+        time_tricks(paths, texts, options.runs)
         return
     blocks = []
     for text in texts:

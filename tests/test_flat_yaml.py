@@ -52,7 +52,8 @@ def assert_agrees(fm: str) -> tuple[Any, dict[str, int]] | None:
 TOKENS = [
     "a", "text", "two words", "é", "日本", "\u00a0", "'", "''", '"', ":", ": ", ":x", "#", " #",
     "# c", "- ", "-", "--", "[", "]", ",", ", ", "{", "}", "?", "? ", "&a", "*a", "!!str ", "!x",
-    "|", ">", "%", "@", "`", "\\", "\\n", "=", "<<", "~", "null", "Null", "yes", "No", "ON", "off",
+    "|", ">", "%", "@", "`", "\\", "\\n", '\\"', "\\t", "\\/", "\\u00e9", "\\ud83d", "\\x41", "\\0",
+    "=", "<<", "~", "null", "Null", "yes", "No", "ON", "off",
     "y", "true", "False", "010", "0o17", "0x1F", "0b101", "1_000", "1:20", "-1:30", "+12", "-0",
     "1.5", "1e3", "6.8523015e+5", ".inf", "-.Inf", ".nan", "._", "2026-01-10", "2026-02-30",
     "2026-1-5", "2026-01-10 09:30", "2026-01-10T09:30:00+02:00", "2026-01-10 09:30:00 Z",
@@ -111,7 +112,7 @@ def documents(draw: st.DrawFn) -> str:
 CLEAN = ["open", "high", "Phase 1", "Ada Lovelace", "app/x.py", "a, b", "it's", "C#", "a:b",
          "yes", "no", "~", "null", "010", "0x1F", "1_000", "1:20", "1.5", ".inf", "2026-01-10",
          "2026-02-30", "2026-01-10 09:30", "2026-01-10T09:30:00+02:00", "'quoted: #'", "''",
-         '"double # : [x]"', '""', "'it''s'", "é ü", "a  b", "-1", "--x"]
+         '"double # : [x]"', '""', "'it''s'", "é ü", "a  b", "-1", "--x", '"esc \\" \\\\ \\n \\u00e9"']
 
 
 @st.composite
@@ -160,6 +161,8 @@ HOSTILE = [
     "a:b\n", "a :b\n", "a : b\n", "a: b: c\n", "a: b:\n", "a: :b\n", "a: ?b\n", "a: ? b\n",
     "  a: b\n", " a: b\nc: d\n", "- a\n- b\n", "text\n", "a\n", "--- x\n", "...\n", "%YAML 1.1\n",
     "a: 'b\n", 'a: "b\n', "a: 'b''\n", "a: 'b'c'\n", 'a: "b\\"c"\n', 'a: "b\\nc"\n', "a: \"b\" c\n",
+    'a: "\\ud83d\\ude00"\n', 'a: "\\\\ud800"\n', 'a: "\\x41\\0\\e\\N\\_\\ \\U0001F600"\n', 'a: "\\u00"\n',
+    'a: "b\\\n  c"\n', 'a: ["\\u00e9", "\\t"]\n',
     "a: [b, c\n", "a: [b, c]]\n", "a: [b,]\n", "a: [b,,c]\n", "a: [,b]\n", "a: [b: c]\n",
     "a: [b:c]\n", "a: [? b]\n", "a: [[b]]\n", "a: [{b: c}]\n", "a: [b] [c]\n", "a: [- b]\n",
     "a: [-]\n", "a: ['b]', c]\n", "a: ['b'c]\n", "a: {b}\n", "a: {b: }\n", "a: {b:c}\n",
@@ -190,6 +193,7 @@ HANDLED = [
     "\nreference:\n  area: Auth\n  cause: A token's clock\n  solution: '`issuelog set`, then retry'\n",
     "\ntags:\n- a\n- b\nrelated:\n  - ISSUE-002\n# done\noccurrences: 3\nreference_only: true\n",
     "\r\ntitle: CRLF file\r\nstatus: open\r\n",
+    '\nerror_message: "Traceback:\\n  File \\"app.py\\", line 3\\nKeyError: \\u00e9\\t\\\\"\n',
     "",
 ]
 
@@ -235,3 +239,11 @@ def test_check_and_list_print_the_same_with_the_fast_reader_off(
     assert fast == full and fast.count("\n") > 100
     fast, full = run_both_ways(cli, monkeypatch, project, "list", "--format", "json", code=0)
     assert fast == full
+
+
+def test_only_short_plain_scalars_are_remembered() -> None:
+    long_title = "a long title " * 20
+    assert read_flat(f"\nshort_value_to_remember: yes\ntitle: {long_title}\n") is not None
+    assert flat_yaml._VALUES["short_value_to_remember"] == "short_value_to_remember"
+    assert flat_yaml._VALUES["yes"] is True
+    assert long_title.strip() not in flat_yaml._VALUES

@@ -13,6 +13,7 @@ and the full loader reads the block: every error, and its line, comes from there
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -27,7 +28,10 @@ _REFUSED = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
 #: A key: ASCII, not quoted, at most 128 characters (libyaml's simple keys end at 1024).
 _KEY = r"[A-Za-z_][A-Za-z0-9_-]{0,127}"
-_DOUBLE = r'"[^"\\\n]*"'  # no escapes
+#: Double-quoted, with JSON's escapes only (YAML's too, same meaning): what `yaml_scalar` writes.
+_DOUBLE = r'"(?:[^"\\\n]|\\["\\/bfnrt]|\\u[0-9A-Fa-f]{4})*"'
+#: An escaped UTF-16 surrogate, which JSON pairs and libyaml refuses.
+_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
 _SINGLE = r"'(?:[^'\n]|'')*'"
 #: A plain scalar on one line in block context: no indicator first (`-` only before text), no
 #: `: ` or `:` at the end (a mapping), no ` #` (a comment), no blanks at either end. Possessive
@@ -96,7 +100,7 @@ def _read(fm: str) -> tuple[dict[str, Any] | None, dict[str, int]]:
             if value is _EMPTY:
                 value = _plain(plain)
         elif double:
-            value = double[1:-1]
+            value = double[1:-1] if "\\" not in double else _unescaped(double)
         else:
             value = _other_value(top, single, flow_list, flow_map)
         if top:  # a top-level key
@@ -146,6 +150,13 @@ def _add(block: list[Any] | dict[str, Any], indent: str, key_indent: str, key: s
         raise _Unflat
 
 
+def _unescaped(double: str) -> str:
+    """A double-quoted scalar with escapes, quotes included: JSON's reading is YAML's."""
+    if _SURROGATE.search(double):
+        raise _Unflat
+    return str(json.loads(double))
+
+
 def _unflat() -> Any:
     raise _Unflat
 
@@ -181,7 +192,7 @@ def _flow_scalar(match: re.Match[str], group: int) -> Any:
     """The scalar of a flow item or entry whose double-quoted group is `group`."""
     double, single, plain = match.group(group, group + 1, group + 2)
     if double is not None:
-        return double[1:-1]
+        return double[1:-1] if "\\" not in double else _unescaped(double)
     if single is not None:
         return single[1:-1].replace("''", "'")
     return _flow_plain(plain)

@@ -39,37 +39,8 @@ def short_tag(tag: str) -> str:
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
-#: The tags of plain scalars met so far (`open`: str, `2026-01-10`: timestamp), up to a bound.
-_PLAIN_SCALAR_TAGS: dict[str, str] = {}
-_MAX_REMEMBERED_TAGS = 20_000
-#: Longer scalars (titles, messages) rarely repeat: remembering them would only crowd out the rest.
-_MAX_REMEMBERED_LENGTH = 64
-
-
 class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
     """PyYAML's safe loader (C speed) that refuses duplicate keys and reports bad dates."""
-
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool] | bool) -> str:
-        """The tag of a node, as PyYAML's resolver gives it, remembered for plain scalars.
-
-        The parser asks for every node of every file, and issue files repeat the same plain
-        scalars (keys, statuses, severities, names). Without path resolvers, which issuelog
-        never adds, a plain scalar's tag depends on its text alone.
-        """
-        if self.yaml_path_resolvers:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
-        if kind is yaml.ScalarNode and isinstance(implicit, tuple):
-            if not implicit[0]:
-                return self.DEFAULT_SCALAR_TAG  # type: ignore[no-any-return]
-            tag = _PLAIN_SCALAR_TAGS.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(value) <= _MAX_REMEMBERED_LENGTH and len(_PLAIN_SCALAR_TAGS) < _MAX_REMEMBERED_TAGS:
-                    _PLAIN_SCALAR_TAGS[value] = tag
-            return tag
-        if kind is yaml.MappingNode:
-            return self.DEFAULT_MAPPING_TAG  # type: ignore[no-any-return]
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
@@ -199,10 +170,7 @@ def load_yaml(fm: str) -> tuple[Any, dict[str, int]]:
     `fm` is the text between the `---` lines, from the end of the first one: its line N (from 0)
     is line N + 1 of the file. Raises PyYAML's errors (see `yaml_refusal`).
     """
-    # An alias (*name) must refer to an anchor (&name) defined before it: without an `&` there
-    # is nothing to refuse, and SafeIssueLoader's per-node alias check is costly, so the plain
-    # IssueLoader (also safe) reads such blocks.
-    loader = SafeIssueLoader(fm) if "&" in fm else IssueLoader(fm)
+    loader = SafeIssueLoader(fm)
     try:
         root = loader.get_single_node()
         if root is None:
@@ -212,59 +180,14 @@ def load_yaml(fm: str) -> tuple[Any, dict[str, int]]:
             for key_node, _ in root.value:
                 if isinstance(key_node, yaml.ScalarNode):
                     lines.setdefault(key_node.value, key_node.start_mark.line + 1)
-        if type(loader) is IssueLoader:
-            try:
-                return _plain_value(loader, root), lines
-            except Exception:  # the full constructor decides, as below
-                # Not plain, or an error: PyYAML's constructor reports errors in its own order
-                # (a repeated key before a bad value), so it gives the message and the line.
-                pass
         return loader.construct_document(root), lines
     finally:
         loader.dispose()
 
 
 _STR_TAG = "tag:yaml.org,2002:str"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
 _SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
                          for name in ("null", "bool", "int", "float", "timestamp"))
-
-
-class _NotPlain(Exception):
-    """A node that only PyYAML's full constructor builds (merge keys, other tags, repeated keys)."""
-
-
-def _plain_value(loader: IssueLoader, node: yaml.Node) -> Any:
-    """What `loader.construct_document(node)` gives, for text, numbers, dates, lists and mappings.
-
-    PyYAML's constructor spends most of loading an issue on bookkeeping that only aliases,
-    merge keys and other tags need; frontmatter rarely has any. Each scalar is still built by
-    the loader's own constructor for its tag, so values are exactly the same; errors are left
-    to the full constructor (see `load_frontmatter`).
-    """
-    kind = type(node)
-    if kind is yaml.ScalarNode:
-        if node.tag == _STR_TAG:
-            return node.value
-        if node.tag in _SCALAR_TAGS:
-            return loader.yaml_constructors[node.tag](loader, node)
-    elif kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
-        return [_plain_value(loader, item) for item in node.value]
-    elif kind is yaml.MappingNode and node.tag == _MAP_TAG:
-        mapping: dict[Any, Any] = {}
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            # Repeated keys are refused by IssueLoader.construct_mapping, with their line.
-            if type(key_node) is not yaml.ScalarNode or key_node.value in seen:
-                raise _NotPlain
-            seen.add(key_node.value)
-            key = key_node.value if key_node.tag == _STR_TAG else _plain_value(loader, key_node)
-            # Text values, the most common, without a call.
-            mapping[key] = (value_node.value if type(value_node) is yaml.ScalarNode
-                            and value_node.tag == _STR_TAG else _plain_value(loader, value_node))
-        return mapping
-    raise _NotPlain
 
 
 class _NotScalar:
@@ -273,9 +196,7 @@ class _NotScalar:
 
 #: What `plain_scalar` gives for text that the loader would not build with a scalar constructor.
 NOT_SCALAR: Final = _NotScalar()
-#: Values of short plain scalars met so far (`open`, `high`, `2026-01-10`), up to a bound: all
-#: immutable (text, numbers, booleans, None, dates, `InvalidDate`), so they can be shared.
-_PLAIN_VALUES: dict[str, Any] = {}
+#: For its resolver and scalar constructors, which keep no state between calls.
 _SCALAR_LOADER = IssueLoader("")
 
 
@@ -287,22 +208,15 @@ def plain_scalar(text: str) -> Any:
     `NOT_SCALAR` stands for another tag (`<<`, `=`) or a value its constructor refuses: only a
     full load says what that is.
     """
-    value = _PLAIN_VALUES.get(text, NOT_SCALAR)
-    if value is not NOT_SCALAR:
-        return value
     tag = _SCALAR_LOADER.resolve(yaml.ScalarNode, text, (True, False))
     if tag == _STR_TAG:
-        value = text
-    elif tag in _SCALAR_TAGS:
-        try:
-            value = _SCALAR_LOADER.yaml_constructors[tag](_SCALAR_LOADER, yaml.ScalarNode(tag, text))
-        except Exception:  # a full load reports it, with its line
-            return NOT_SCALAR
-    else:
+        return text
+    if tag not in _SCALAR_TAGS:
         return NOT_SCALAR
-    if len(text) <= _MAX_REMEMBERED_LENGTH and len(_PLAIN_VALUES) < _MAX_REMEMBERED_TAGS:
-        _PLAIN_VALUES[text] = value
-    return value
+    try:
+        return _SCALAR_LOADER.yaml_constructors[tag](_SCALAR_LOADER, yaml.ScalarNode(tag, text))
+    except Exception:  # a full load reports it, with its line
+        return NOT_SCALAR
 
 
 def yaml_refusal(fm: str, error: yaml.YAMLError | RecursionError) -> YamlRefusal:
