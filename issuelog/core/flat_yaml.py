@@ -1,14 +1,15 @@
 """A strict, exact reader for flat frontmatter: the `key: value` lines most issue files hold.
 
 It reads a small part of YAML and nothing else: top-level `key: value` lines whose values are
-plain scalars, quoted scalars on one line without escapes, or flow lists (`[a, b]`) and flow
-mappings (`{area: x, cause: "y"}`) of such scalars on one line; under a key with no value, a
-block list (`- item`) or a block mapping (`  area: x`) of such scalars; blank lines and
-full-line comments. Scalars are typed by IssueLoader's own resolver and constructors
-(`yaml_loader.plain_scalar`), so `yes`, `010`, `1:20`, `~` and `2026-01-10 09:30` come out
-exactly as a full load gives them. At the first thing it does not fully understand it gives up,
-and the full loader reads the block: every error, and its line, comes from there.
-`tests/test_flat_yaml.py` holds it to that on generated and hostile documents.
+plain scalars, quoted scalars on one line (double-quoted ones with JSON's escapes only), or flow
+lists (`[a, b]`) and flow mappings (`{area: x, cause: "y"}`) of such scalars on one line; under
+a key with no value, a block list (`- item`) or a one-level block mapping (`  area: x`) of such
+scalars; blank lines and full-line comments. Scalars are typed by IssueLoader's own resolver
+and constructors (`yaml_loader.plain_scalar`), so `yes`, `010`, `1:20`, `~` and
+`2026-01-10 09:30:00` come out exactly as a full load gives them. At the first thing it does
+not fully understand it gives up, and the full loader reads the block: every error, and its
+line, comes from there. `tests/test_flat_yaml.py` holds it to that on generated and hostile
+documents.
 """
 
 from __future__ import annotations
