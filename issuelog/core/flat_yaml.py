@@ -158,10 +158,6 @@ def _unescaped(double: str) -> str:
     return str(json.loads(double))
 
 
-def _unflat() -> Any:
-    raise _Unflat
-
-
 def _text_key(key: str) -> str:
     """The key, refused when YAML does not read it as text (`yes`, `null`)."""
     value = _VALUES.get(key, _EMPTY)
