@@ -27,7 +27,7 @@ from typing import Any
 
 import frontmatter
 
-from issuelog.core.model import load_frontmatter, split_frontmatter
+from issuelog.core.frontmatter_read import load_frontmatter, split_frontmatter
 
 HERE = Path(__file__).resolve().parent
 

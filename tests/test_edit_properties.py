@@ -21,7 +21,8 @@ from issuelog.core.clock import today
 from issuelog.core.config import Config
 from issuelog.core.edits import change_status, file_problems, update_issue
 from issuelog.core.frontmatter_edit import EMPTY
-from issuelog.core.model import SafeIssueLoader, split_frontmatter
+from issuelog.core.frontmatter_read import split_frontmatter
+from issuelog.core.yaml_loader import SafeIssueLoader
 from issuelog.errors import IssueFileError
 
 CONFIG = Config()

@@ -8,7 +8,7 @@ import pytest
 from conftest import Invoke, issue_text
 
 from issuelog.core.frontmatter_edit import edit_frontmatter, split_document
-from issuelog.core.model import split_frontmatter
+from issuelog.core.frontmatter_read import split_frontmatter
 from issuelog.errors import IssueFileError
 
 FOUR_DASHES = issue_text().replace("---\n", "----\n", 1)

@@ -1,4 +1,4 @@
-"""The quick way frontmatter is loaded gives exactly what PyYAML's full constructor gives."""
+"""`load_frontmatter` (the fast reader, else SafeIssueLoader) gives what PyYAML's own construction gives."""
 
 from __future__ import annotations
 
@@ -11,21 +11,16 @@ import yaml
 from hypothesis import given
 from hypothesis import strategies as st
 
-from issuelog.core import model
-from issuelog.core.model import (
-    InvalidDate,
-    IssueLoader,
-    SafeIssueLoader,
-    load_frontmatter,
-    parse_issue,
-)
+from issuelog.core.frontmatter_read import load_frontmatter
+from issuelog.core.model import parse_issue
+from issuelog.core.yaml_loader import InvalidDate, SafeIssueLoader
 from tests.conftest import issue_text
 from tests.test_properties import PROPERTY_SETTINGS
 
 
 def fully_constructed(fm: str) -> Any:
-    """The value PyYAML's own construction gives (what issuelog did before the quick path)."""
-    loader = SafeIssueLoader(fm) if "&" in fm else IssueLoader(fm)
+    """The value PyYAML's own construction gives with issuelog's loader."""
+    loader = SafeIssueLoader(fm)
     try:
         return loader.get_single_data()
     finally:
@@ -113,23 +108,6 @@ def test_any_document_loads_as_the_full_constructor_loads_it(document: dict[Any,
     assert quick == outcome(fully_constructed, fm)
 
 
-@pytest.mark.parametrize("text", ["open", "yes", "No", "~", "null", "", "2026-01-10",
-                                  "2026-01-10 09:30", "12", "0x1F", "1_000", "1.5", ".inf", "<<",
-                                  "=", "Title here", "-1", "+.5", "on", "TRUE"])
-def test_scalars_resolve_as_pyyaml_resolves_them(text: str) -> None:
-    ours, stock = IssueLoader(""), yaml.CSafeLoader("")
-    try:
-        for _ in range(2):  # worked out, then remembered
-            for implicit in ((True, False), (False, True)):
-                assert (ours.resolve(yaml.ScalarNode, text, implicit)
-                        == stock.resolve(yaml.ScalarNode, text, implicit))
-        for kind in (yaml.SequenceNode, yaml.MappingNode):
-            assert ours.resolve(kind, None, (True, False)) == stock.resolve(kind, None, (True, False))
-    finally:
-        ours.dispose()
-        stock.dispose()
-
-
 @pytest.mark.parametrize(("value", "message"), [
     ("!!bool maybe", "'maybe' is not a valid !!bool value"),
     ("!!float abc", "'abc' is not a valid !!float value"),
@@ -152,10 +130,3 @@ def test_nesting_deeper_than_the_limit_is_refused_in_block_style_too() -> None:
     shallow = "".join(f"{'  ' * level}k{level}:\n" for level in range(30)) + "  " * 30 + "end: 1\n"
     issue, problems = parse_issue(Path("issues/ISSUE-001-x.md"), issue_text(extra=shallow))
     assert issue is not None and problems == []
-
-
-def test_only_short_plain_scalars_are_remembered() -> None:
-    long_title = "a long title " * 20
-    load_frontmatter(f"\nshort_value_to_remember: yes\ntitle: {long_title}\n")
-    assert "short_value_to_remember" in model._PLAIN_SCALAR_TAGS
-    assert long_title.strip() not in model._PLAIN_SCALAR_TAGS

@@ -21,6 +21,9 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core: clock", ("issuelog.core.clock",)),
     ("core: config", ("issuelog.core.config",)),
     ("core: atomic writes", ("issuelog.core.atomic_write",)),
+    # Frontmatter read: PyYAML's loaders, the fast reader of flat blocks, the fences and split.
+    ("core: frontmatter reading",
+     ("issuelog.core.yaml_loader", "issuelog.core.flat_yaml", "issuelog.core.frontmatter_read")),
     ("core: model", ("issuelog.core.model", "issuelog.core.sections")),
     ("core: frontmatter editor", ("issuelog.core.frontmatter_edit",)),
     ("core: store", ("issuelog.core.store",)),

@@ -40,7 +40,7 @@ _LIBRARIES = ("yaml", "frontmatter", "jinja2")
 _ALLOWED_GLOBALS = frozenset({
     ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),
     ("datetime", "timedelta"), ("builtins", "frozenset"), ("builtins", "set"),
-    ("issuelog.core.model", "InvalidDate"),
+    ("issuelog.core.yaml_loader", "InvalidDate"),
 })
 
 Stamp = tuple[str, int, int]

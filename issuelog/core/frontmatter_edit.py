@@ -20,14 +20,13 @@ from ruamel.yaml.nodes import ScalarNode
 from ruamel.yaml.resolver import VersionedResolver
 from ruamel.yaml.scalarstring import PlainScalarString, SingleQuotedScalarString
 
-from issuelog.core.model import (
-    alias_line,
+from issuelog.core.frontmatter_read import (
     fence_hint,
     frontmatter_fences,
     load_frontmatter,
-    short_tag,
     split_frontmatter,
 )
+from issuelog.core.yaml_loader import alias_line, short_tag
 from issuelog.errors import IssueFileError, UsageError
 
 _BOM = "\ufeff"

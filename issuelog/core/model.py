@@ -10,10 +10,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-from frontmatter.default_handlers import YAMLHandler
-
 from issuelog.core.config import ISSUE_FIELDS, Config, Status, closest_name
+from issuelog.core.frontmatter_read import fence_hint, read_values, split_frontmatter
+from issuelog.core.yaml_loader import InvalidDate, YamlRefusal
 
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
@@ -42,34 +41,10 @@ SECTIONS = (
 
 #: Limits that keep one hostile file from exhausting time or memory (see SECURITY.md).
 MAX_FILE_BYTES = 1024 * 1024
-MAX_FRONTMATTER_CHARS = 256 * 1024
-MAX_FLOW_NESTING = 50
 MAX_TITLE_LENGTH = 500
-#: The frontmatter fence, opening and closing: a line of exactly three dashes (trailing blanks
-#: allowed). `----` is no fence and `...` closes nothing: `check`, `set`, `status` and every other
-#: reader or editor split a file here, through `frontmatter_fences`.
-FENCE = re.compile(r"^---\s*$", re.MULTILINE)
-
-
-
-class _FencedYAMLHandler(YAMLHandler):
-    """python-frontmatter's YAML handler with the one fence issuelog accepts."""
-
-    FM_BOUNDARY = FENCE
-
-
-_YAML_HANDLER = _FencedYAMLHandler()
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
 
 Day = date  # a `datetime` is a `date` too: both are accepted wherever a date is
-
-
-@dataclass(frozen=True)
-class InvalidDate:
-    """A value shaped like a date that is not one, such as 2026-02-30."""
-
-    text: str
-    reason: str
 
 
 @dataclass(frozen=True, order=True)
@@ -147,277 +122,12 @@ class Issue:
         return data
 
 
-def short_tag(tag: str) -> str:
-    """A YAML tag as it is written in a file: `tag:yaml.org,2002:bool` is `!!bool`."""
-    prefix = "tag:yaml.org,2002:"
-    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
-
-
-#: The tags of plain scalars met so far (`open`: str, `2026-01-10`: timestamp), up to a bound.
-_PLAIN_SCALAR_TAGS: dict[str, str] = {}
-_MAX_REMEMBERED_TAGS = 20_000
-#: Longer scalars (titles, messages) rarely repeat: remembering them would only crowd out the rest.
-_MAX_REMEMBERED_LENGTH = 64
-
-
-class IssueLoader(yaml.CSafeLoader if hasattr(yaml, "CSafeLoader") else yaml.SafeLoader):  # type: ignore[misc]
-    """PyYAML's safe loader (C speed) that refuses duplicate keys and reports bad dates."""
-
-    def resolve(self, kind: type[yaml.Node], value: Any, implicit: tuple[bool, bool] | bool) -> str:
-        """The tag of a node, as PyYAML's resolver gives it, remembered for plain scalars.
-
-        The parser asks for every node of every file, and issue files repeat the same plain
-        scalars (keys, statuses, severities, names). Without path resolvers, which issuelog
-        never adds, a plain scalar's tag depends on its text alone.
-        """
-        if self.yaml_path_resolvers:
-            return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
-        if kind is yaml.ScalarNode and isinstance(implicit, tuple):
-            if not implicit[0]:
-                return self.DEFAULT_SCALAR_TAG  # type: ignore[no-any-return]
-            tag = _PLAIN_SCALAR_TAGS.get(value)
-            if tag is None:
-                tag = super().resolve(kind, value, implicit)
-                if len(value) <= _MAX_REMEMBERED_LENGTH and len(_PLAIN_SCALAR_TAGS) < _MAX_REMEMBERED_TAGS:
-                    _PLAIN_SCALAR_TAGS[value] = tag
-            return tag
-        if kind is yaml.MappingNode:
-            return self.DEFAULT_MAPPING_TAG  # type: ignore[no-any-return]
-        return super().resolve(kind, value, implicit)  # type: ignore[no-any-return]
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        seen: set[Any] = set()
-        for key_node, _ in node.value:
-            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
-            if key is not None and key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"duplicate key '{key}'", key_node.start_mark
-                )
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)  # type: ignore[no-any-return]
-
-    def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node)
-        except ValueError as error:
-            # Keep loading so that the other fields are still checked; validation reports it.
-            return InvalidDate(node.value, str(error))
-
-    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
-        try:
-            return super().construct_yaml_int(node)
-        except ValueError:
-            # Python refuses to convert integers of more than 4300 digits; `!!int abc` is no number.
-            digits = sum(character.isdigit() for character in node.value)
-            reason = (f"number too large ({digits} digits)" if digits > 4300
-                      else f"'{node.value}' is not a whole number")
-            raise yaml.constructor.ConstructorError(None, None, reason, node.start_mark) from None
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        """Build one node's value; a value its explicit tag cannot hold is an error with its line."""
-        try:
-            return super().construct_object(node, deep=deep)
-        except (ValueError, KeyError, AttributeError, IndexError, TypeError, OverflowError) as error:
-            # PyYAML's constructors take `!!bool maybe` or `!!float abc` for granted and fail
-            # with Python errors; the user needs the place and the tag instead.
-            detail = f" ({error})" if isinstance(error, ValueError) else ""
-            raise yaml.constructor.ConstructorError(
-                None, None, f"'{node.value}' is not a valid {short_tag(node.tag)} value{detail}",
-                node.start_mark) from None
-
-    def construct_document_ordered_set(self, node: yaml.MappingNode) -> list[Any]:
-        """A `!!set` as a list in the order it is written: a Python set's order changes per run."""
-        return list(self.construct_mapping(node))
-
-
-IssueLoader.add_constructor("tag:yaml.org,2002:timestamp", IssueLoader.construct_yaml_timestamp)
-IssueLoader.add_constructor("tag:yaml.org,2002:int", IssueLoader.construct_yaml_int)
-IssueLoader.add_constructor("tag:yaml.org,2002:set", IssueLoader.construct_document_ordered_set)
-
-
-class SafeIssueLoader(IssueLoader):
-    """IssueLoader that also refuses aliases (`*name`), which could blow up into huge values."""
-
-    def __init__(self, stream: str) -> None:
-        self.source = stream
-        super().__init__(stream)
-
-    def get_single_node(self) -> Any:
-        """The document's node, after refusing any alias, also one that only a merge key uses."""
-        mark = _first_alias(self.source)
-        if mark is not None:
-            raise yaml.composer.ComposerError(
-                None, None, "YAML aliases (*name) are not allowed in issue files", mark)
-        return super().get_single_node()
-
-    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
-        if node in self.constructed_objects or node in self.recursive_objects:
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not allowed in issue files", node.start_mark
-            )
-        return super().construct_object(node, deep=deep)
-
-
-def alias_line(fm: str) -> int | None:
-    """The 0-based line of the first alias (`*name`) in frontmatter, or None (also when invalid)."""
-    if "*" not in fm:
-        return None
-    try:
-        mark = _first_alias(fm)
-    except yaml.YAMLError:
-        return None  # loading it reports the error with its line
-    return int(mark.line) if mark is not None else None
-
-
-def _first_alias(fm: str) -> Any:
-    """Where the first alias is, read from the parser's events: before anything composes it.
-
-    A merge key (`<<: *a`) copies an alias's entries without constructing the alias, so the
-    loader's own check never sees it, and older PyYAML expanded merges exponentially.
-    """
-    for event in yaml.parse(fm, Loader=IssueLoader):
-        if isinstance(event, yaml.AliasEvent):
-            return event.start_mark
-    return None
-
-
-def too_deep_at(fm: str) -> int | None:
-    """The 0-based line where collections nest deeper than `MAX_FLOW_NESTING`, or None.
-
-    Read as a stream of events and abandoned as soon as the limit is passed: libyaml takes
-    quadratic time on deeply nested flow collections and its composer overflows the C stack.
-    """
-    # The common case, decided at C speed: each level opens with a bracket, a `- ` or `? `
-    # entry, or one more space of indentation, so with few of them the limit cannot be reached.
-    openers = fm.count("[") + fm.count("{") + fm.count("- ") + fm.count("? ")
-    room = MAX_FLOW_NESTING - openers
-    if room > 0 and not fm.startswith(" " * room) and "\n" + " " * room not in fm:
-        return None
-    depth = 0
-    try:
-        for event in yaml.parse(fm, Loader=SafeIssueLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_FLOW_NESTING:
-                    return int(event.start_mark.line) if event.start_mark else 0
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-    except yaml.YAMLError:
-        return None  # loading it reports the error with its line
-    return None
-
-
 def title_problem(title: str) -> str | None:
     """Why a title cannot be used, or None when it is fine."""
     if len(title) > MAX_TITLE_LENGTH:
         return (f"title is {len(title)} characters long; the limit is {MAX_TITLE_LENGTH} "
                 "(put the details in the Description)")
     return None
-
-
-def frontmatter_fences(text: str) -> tuple[re.Match[str], re.Match[str]] | None:
-    """The opening and closing fences of the frontmatter block, or None when it has none or it
-    is not closed."""
-    opening = FENCE.match(text)
-    closing = FENCE.search(text, opening.end()) if opening is not None else None
-    return None if opening is None or closing is None else (opening, closing)
-
-
-def fence_hint(text: str) -> str:
-    """Why `text` has no usable frontmatter block, for an error message."""
-    first = text.split("\n", 1)[0].rstrip()
-    if FENCE.match(text) is None:
-        if first.startswith("---"):
-            return f"the frontmatter must open with a line of exactly '---', not '{first[:20]}'"
-        return "no YAML frontmatter: the file must start with a '---' line"
-    if re.search(r"^\.\.\.\s*$", text, re.MULTILINE):
-        return "frontmatter is not closed: add a '---' line after it ('...' does not close it)"
-    return "frontmatter is not closed: add a '---' line after it"
-
-
-def split_frontmatter(text: str) -> tuple[str, str] | None:
-    """Return (frontmatter, body) or None when the text has no closed frontmatter block."""
-    if not _YAML_HANDLER.detect(text):
-        return None
-    try:
-        fm, body = _YAML_HANDLER.split(text)
-    except ValueError:
-        return None
-    return fm, body
-
-
-def load_frontmatter(fm: str) -> tuple[Any, dict[str, int]]:
-    """The frontmatter's value, and the 1-based file line of each top-level key.
-
-    `fm` is the text between the `---` lines, from the end of the first one: its line N (from 0)
-    is line N + 1 of the file.
-    """
-    # An alias (*name) must refer to an anchor (&name) defined before it: without an `&` there
-    # is nothing to refuse, and SafeIssueLoader's per-node alias check is costly, so the plain
-    # IssueLoader (also safe) reads such blocks.
-    loader = SafeIssueLoader(fm) if "&" in fm else IssueLoader(fm)
-    try:
-        root = loader.get_single_node()
-        if root is None:
-            return None, {}
-        lines: dict[str, int] = {}
-        if isinstance(root, yaml.MappingNode):
-            for key_node, _ in root.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    lines.setdefault(key_node.value, key_node.start_mark.line + 1)
-        if type(loader) is IssueLoader:
-            try:
-                return _plain_value(loader, root), lines
-            except Exception:  # the full constructor decides, as below
-                # Not plain, or an error: PyYAML's constructor reports errors in its own order
-                # (a repeated key before a bad value), so it gives the message and the line.
-                pass
-        return loader.construct_document(root), lines
-    finally:
-        loader.dispose()
-
-
-_STR_TAG = "tag:yaml.org,2002:str"
-_SEQ_TAG = "tag:yaml.org,2002:seq"
-_MAP_TAG = "tag:yaml.org,2002:map"
-_SCALAR_TAGS = frozenset(f"tag:yaml.org,2002:{name}"
-                         for name in ("null", "bool", "int", "float", "timestamp"))
-
-
-class _NotPlain(Exception):
-    """A node that only PyYAML's full constructor builds (merge keys, other tags, repeated keys)."""
-
-
-def _plain_value(loader: IssueLoader, node: yaml.Node) -> Any:
-    """What `loader.construct_document(node)` gives, for text, numbers, dates, lists and mappings.
-
-    PyYAML's constructor spends most of loading an issue on bookkeeping that only aliases,
-    merge keys and other tags need; frontmatter rarely has any. Each scalar is still built by
-    the loader's own constructor for its tag, so values are exactly the same; errors are left
-    to the full constructor (see `load_frontmatter`).
-    """
-    kind = type(node)
-    if kind is yaml.ScalarNode:
-        if node.tag == _STR_TAG:
-            return node.value
-        if node.tag in _SCALAR_TAGS:
-            return loader.yaml_constructors[node.tag](loader, node)
-    elif kind is yaml.SequenceNode and node.tag == _SEQ_TAG:
-        return [_plain_value(loader, item) for item in node.value]
-    elif kind is yaml.MappingNode and node.tag == _MAP_TAG:
-        mapping: dict[Any, Any] = {}
-        seen: set[str] = set()
-        for key_node, value_node in node.value:
-            # Repeated keys are refused by IssueLoader.construct_mapping, with their line.
-            if type(key_node) is not yaml.ScalarNode or key_node.value in seen:
-                raise _NotPlain
-            seen.add(key_node.value)
-            key = key_node.value if key_node.tag == _STR_TAG else _plain_value(loader, key_node)
-            # Text values, the most common, without a call.
-            mapping[key] = (value_node.value if type(value_node) is yaml.ScalarNode
-                            and value_node.tag == _STR_TAG else _plain_value(loader, value_node))
-        return mapping
-    raise _NotPlain
 
 
 #: git's conflict markers: `<<<<<<<`, an optional `|||||||` base, `=======` and `>>>>>>>`, each
@@ -446,63 +156,15 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
     if parts is None:
         return None, [Problem(shown, 1, fence_hint(text))]
     fm, body = parts
-    if len(fm) > MAX_FRONTMATTER_CHARS:
-        return None, [Problem(shown, 1, f"frontmatter is {len(fm)} characters long; the limit is "
-                                        f"{MAX_FRONTMATTER_CHARS} (move long text into the body)")]
-    deep_line = too_deep_at(fm)
-    if deep_line is not None:
-        return None, [Problem(shown, deep_line + 1, "invalid YAML: lists or mappings nested more than "
-                                                    f"{MAX_FLOW_NESTING} deep")]
-    loaded = _loaded_frontmatter(fm, shown)
-    if isinstance(loaded, Problem):
-        return None, [loaded]
+    loaded = read_values(fm)
+    if isinstance(loaded, YamlRefusal):
+        return None, [Problem(shown, loaded.line, loaded.message)]
     data, lines = loaded
     if data is None:
         data = {}
     if not isinstance(data, dict):
         return None, [Problem(shown, 2, "frontmatter must be a mapping of keys to values")]
     return issue_from_mapping(path, data, body.lstrip("\r\n"), lines, shown)
-
-
-def _loaded_frontmatter(fm: str, shown: str) -> tuple[Any, dict[str, int]] | Problem:
-    """`load_frontmatter`, with a YAML error turned into the problem `check` reports."""
-    try:
-        return load_frontmatter(fm)
-    except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark else 1
-        reason = error.problem or error.context or "invalid YAML"
-        return Problem(shown, line, f"invalid YAML: {reason}{quoting_hint(fm, line - 1)}")
-    except yaml.reader.ReaderError as error:
-        line, code = _refused_character(fm, error)
-        return Problem(shown, line, f"invalid YAML: character U+{code:04X} is not allowed "
-                                    "(control characters cannot appear in YAML)")
-    except yaml.YAMLError as error:
-        return Problem(shown, 1, f"invalid YAML: {error}")
-    except RecursionError:
-        return Problem(shown, 1, "invalid YAML: nested too deeply")
-
-
-_PLAIN_KEY_LINE = re.compile(r"^(?P<key>[A-Za-z_][\w-]*):[ \t]+(?P<value>[^\s\"'\[{|>&*!#].*?)\s*$")
-
-
-def quoting_hint(fm: str, index: int) -> str:
-    """Advice for a `key: value` line whose value YAML misreads (`title: Slow: really slow`)."""
-    lines = fm.splitlines()
-    if not 0 <= index < len(lines):
-        return ""
-    match = _PLAIN_KEY_LINE.match(lines[index])
-    if match is None or not any(mark in match["value"] for mark in (": ", " #", "\t")):
-        return ""
-    quoted = match["value"].replace("\\", "\\\\").replace('"', '\\"')
-    return f"; put the value in quotes: {match['key']}: \"{quoted}\""
-
-
-def _refused_character(fm: str, error: yaml.reader.ReaderError) -> tuple[int, int]:
-    """The line and the code point of a character the YAML reader refused."""
-    if isinstance(error.character, int):  # libyaml: a byte offset and a code point
-        return fm.encode("utf-8")[:error.position].count(b"\n") + 1, error.character
-    return fm.count("\n", 0, error.position) + 1, ord(error.character)
 
 
 def issue_from_mapping(

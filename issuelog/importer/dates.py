@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime
 
 from issuelog.core.config import Status
+from issuelog.core.model import as_date
 from issuelog.importer.drafts import Draft, Notice, keep
 from issuelog.importer.fields import month_only, parse_date, parse_date_and_rest
 from issuelog.importer.labels import Given
@@ -33,13 +34,8 @@ def log_date(lines: list[str]) -> date | None:
         match = _LAST_UPDATED.search(line)
         day = parse_date_and_rest(match.group("rest"))[0] if match else None
         if day is not None:
-            found.append(day_of(day))
+            found.append(as_date(day))
     return max(found, default=None)
-
-
-def day_of(value: date) -> date:
-    """The day of a date or of a date with a time."""
-    return value.date() if isinstance(value, datetime) else value
 
 
 def date_text(value: date) -> str:
@@ -97,7 +93,7 @@ def settle_dates(draft: Draft, status: Status | None, knowledge: bool,
         notices.append(Notice(draft.line, f"'{draft.title}' is {status.label} but has a "
                               "resolved date; kept as legacy_resolved"))
     reported, resolved = draft.fields.get("reported"), draft.fields.get("resolved")
-    if reported is not None and resolved is not None and day_of(resolved) < day_of(reported):
+    if reported is not None and resolved is not None and as_date(resolved) < as_date(reported):
         keep(draft, "legacy_resolved", date_text(draft.fields.pop("resolved")))
         notices.append(Notice(draft.line, f"'{draft.title}' was resolved before it was "
                               "reported; kept the date as legacy_resolved"))

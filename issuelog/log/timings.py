@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from issuelog.core.config import Config, Severity
-from issuelog.core.model import Issue
+from issuelog.core.model import Issue, as_date
 
 
 @dataclass(frozen=True)
@@ -46,9 +46,7 @@ def elapsed(start: date, end: date) -> timedelta:
         if (start.tzinfo is None) != (end.tzinfo is None):
             start, end = start.replace(tzinfo=None), end.replace(tzinfo=None)
         return max(end - start, timedelta(0))
-    first = start.date() if isinstance(start, datetime) else start
-    last = end.date() if isinstance(end, datetime) else end
-    return max(last - first, timedelta(0))
+    return max(as_date(end) - as_date(start), timedelta(0))
 
 
 def interval_of(issue: Issue, interval: Interval, config: Config) -> timedelta | None:

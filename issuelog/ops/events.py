@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from issuelog.core.model import MAX_FLOW_NESTING
+from issuelog.core.yaml_loader import MAX_FLOW_NESTING
 from issuelog.errors import UsageError
 from issuelog.ops.fingerprint import ErrorSignature
 from issuelog.ops.stack_trace import bound_stack_trace

@@ -10,13 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from issuelog.core.config import Config
+from issuelog.core.frontmatter_read import fence_hint, frontmatter_fences
 from issuelog.core.model import (
     FIELD_ORDER,
     UNKNOWN_DATE_FIELDS,
     Problem,
     disallowed_values,
-    fence_hint,
-    frontmatter_fences,
     parse_issue,
     title_problem,
     validate_issue,
