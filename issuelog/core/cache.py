@@ -201,13 +201,14 @@ def update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[An
 
 
 def issues_of_blobs(config: Config, blobs: Mapping[str, str],
-                    read: Callable[[Sequence[str]], list[bytes]]) -> list[Issue]:
+                    read: Callable[[Sequence[str]], list[bytes]], *, use_cache: bool = True) -> list[Issue]:
     """The issues of files given by name and blob ID (hex), as at a git revision; bodies empty.
 
-    Contents the parse cache knows are not read: `read` fetches the others' bytes by blob ID.
+    Contents the parse cache knows are not read (unless `use_cache` is off, for a few blobs that
+    cost less to parse than the cache to load): `read` fetches the others' bytes by blob ID.
     Files that do not parse, or have no ID, are left out.
     """
-    cache_path = state_dir_or_none(config)
+    cache_path = state_dir_or_none(config) if use_cache else None
     cached = read_parsed_cache(cache_path / PARSED_CACHE, code_fingerprint()) if cache_path else {}
     known = {entry[6]: entry[2] for entry in cached.values()}
     directory = config.issues_path

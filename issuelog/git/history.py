@@ -49,8 +49,13 @@ def _blobs_at(config: Config, top: Path, commit: str) -> dict[str, str]:
             if is_issue_file(name)}
 
 
-def _issues_of(config: Config, top: Path, blobs: dict[str, str]) -> list[Issue]:
-    return issues_of_blobs(config, blobs, lambda wanted: read_objects(top, wanted))
+#: Loading the parse cache costs, per entry, about a thirteenth of reading and parsing one blob
+#: (10,000 issues: 0.06 s against about 80 µs a blob): `diff` loads it only for many changes.
+CACHE_ENTRIES_PER_PARSE = 13
+
+
+def _issues_of(config: Config, top: Path, blobs: dict[str, str], *, use_cache: bool = True) -> list[Issue]:
+    return issues_of_blobs(config, blobs, lambda wanted: read_objects(top, wanted), use_cache=use_cache)
 
 
 def diff_since(config: Config, rev: str | None = None, head: str | None = None) -> DiffResult:
@@ -73,10 +78,13 @@ def diff_since(config: Config, rev: str | None = None, head: str | None = None) 
     # A file of the same name and content on both sides pairs with itself and shows no change
     # (stats.match_issues pairs such files first): only the others are built and compared.
     same = {name for name, blob in before.items() if after_blobs.get(name) == blob}
-    old = _issues_of(config, top, {name: blob for name, blob in before.items() if name not in same})
+    changed = len(before) + len(after_blobs) - 2 * len(same)
+    use_cache = changed * CACHE_ENTRIES_PER_PARSE >= len(before)
+    old = _issues_of(config, top, {name: blob for name, blob in before.items() if name not in same},
+                     use_cache=use_cache)
     new = ([issue for name, issue in on_disk.items() if name not in same] if head is None
            else _issues_of(config, top, {name: blob for name, blob in after_blobs.items()
-                                         if name not in same}))
+                                         if name not in same}, use_cache=use_cache))
     return DiffResult(base, commit, compare_issues(old, new, config))
 
 
