@@ -32,6 +32,7 @@ import argparse
 import os
 import random
 import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -58,6 +59,9 @@ GOALS = ("ISSUES.md conflicts resolved by hand", "duplicate IDs that reached mai
          "pull requests whose CI never passed")
 KINDS = ("opened", "added", "resolved", "reopened", "changed", "removed", "renumbered")
 
+
+#: The first line of the script that plays actions/cache's restore (told apart from the action's own steps).
+CACHE_SCRIPT = "# actions/cache: restore\n"
 
 class RaceError(Exception):
     """Something the script did not expect (a bug in the race itself, or in issuelog)."""
@@ -243,9 +247,27 @@ class Race:
                 raise RaceError(f"the pull request {merge} does not merge:\n{result.stdout}")
         return clone
 
-    def github_steps(self, inputs: dict[str, str],
-                     github: dict[str, str]) -> list[tuple[str, dict[str, str], str]]:
-        """The action's steps as (working directory, env, script), `${{ }}` filled in."""
+    def github_job(self, inputs: dict[str, str], github: dict[str, str], clone: Path,
+                   env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+        """Run the action's steps in `clone` up to the first that fails; the result of the last
+        step that ran, the cache's steps aside (its save runs only when every step passed)."""
+        steps, saves = self.github_steps(inputs, github)
+        result = None
+        for directory, step_env, script in steps:
+            ran = self.bash(script, clone / directory, {**env, **step_env})
+            if not script.startswith(CACHE_SCRIPT) or ran.returncode != 0:
+                result = ran
+            if ran.returncode != 0:
+                return ran
+        for directory, step_env, script in saves:
+            self.bash(script, clone / directory, {**env, **step_env})
+        assert result is not None
+        return result
+
+    def github_steps(self, inputs: dict[str, str], github: dict[str, str]
+                     ) -> tuple[list[tuple[str, dict[str, str], str]], list[tuple[str, dict[str, str], str]]]:
+        """The action's steps as (working directory, env, script), `${{ }}` filled in, and the
+        steps that save the cache after them."""
         action = yaml.safe_load(ACTION.read_text(encoding="utf-8"))
         values = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
         values.update(inputs)
@@ -259,13 +281,25 @@ class Race:
                 return table[name]
             return re.sub(r"\$\{\{\s*([\w.-]+)\s*\}\}", one, str(text))
 
-        steps = []
+        steps, saves = [], []
         for step in action["runs"]["steps"]:
             if step.get("id") == "install":
                 continue  # issuelog is already installed here
+            if str(step.get("uses", "")).startswith("actions/cache@"):
+                if step.get("if") == "inputs.cache == 'true'" and values.get("cache") != "true":
+                    continue
+                # actions/cache, played by a folder shared by every job of the race: the last
+                # job's cache is restored into the next checkout, whatever branch it came from
+                # (restore-keys), and saved when the job succeeds.
+                path = shlex.quote(fill(step["with"]["path"]))
+                store = shlex.quote(str(self.root / "actions-cache"))
+                steps.append((".", {}, f"{CACHE_SCRIPT}if [ -d {store} ]; then mkdir -p {path} && "
+                                       f"cp -r {store}/. {path}/; fi"))
+                saves.append((".", {}, f"if [ -d {path} ]; then rm -rf {store} && cp -r {path} {store}; fi"))
+                continue
             env = {key: fill(value) for key, value in (step.get("env") or {}).items()}
             steps.append((fill(step.get("working-directory", ".")), env, fill(step["run"])))
-        return steps
+        return steps, saves
 
     def gitlab_script(self, job: str) -> tuple[dict[str, str], str]:
         """A job of the include as (variables, script): before_script then script, as GitLab runs them."""
@@ -296,12 +330,7 @@ class Race:
                    "GITHUB_SERVER_URL": "https://github.example", "GITHUB_REPOSITORY": "team/race",
                    "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_WORKSPACE": str(clone)}
             github = {"ref_name": f"{number}/merge", "action_path": str(REPO)}
-            result = None
-            for directory, step_env, script in self.github_steps(inputs, github):
-                result = self.bash(script, clone / directory, {**env, **step_env})
-                if result.returncode != 0:
-                    break
-            assert result is not None
+            result = self.github_job(inputs, github, clone, env)
         else:
             clone = self.checkout(f"mr-{branch.name}", head)
             env = {"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "merge_request_event",
@@ -337,10 +366,7 @@ class Race:
                    "GITHUB_WORKSPACE": str(clone)}
             github = {"ref_name": "main", "action_path": str(REPO)}
             inputs, _ = job_plan(readme_workflow()["jobs"]["render"])
-            for directory, step_env, script in self.github_steps(inputs, github):
-                result = self.bash(script, clone / directory, {**env, **step_env})
-                if result.returncode != 0:
-                    break
+            result = self.github_job(inputs, github, clone, env)
         else:
             self.git(clone, "checkout", "-q", "--detach")
             env = {"GITLAB_CI": "true", "CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main",
