@@ -211,6 +211,16 @@ def test_completion_answers_without_importing_the_command_line(project: Path, cl
     assert again == "ISSUE-001\n[]\n"
 
 
+def test_the_command_line_loads_without_the_core() -> None:
+    """`--help` and typer's setup import no parser, cache or template engine: commands import
+    the core when they run (a module-level import in a command module cost `--help` 30 ms)."""
+    probe = ("import sys, issuelog.cli.app\n"
+             "print(sorted(name for name in sys.modules if name.startswith(('yaml', 'jinja2', "
+             "'issuelog.core.cache', 'issuelog.core.model', 'issuelog.log', 'markdown_it'))))\n")
+    loaded = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert loaded.stdout == "[]\n"
+
+
 def test_new_components_reach_the_completion_cache(project: Path, cli: Invoke) -> None:
     cli("new", "One", "-s", "low", "--component", "auth")
     assert bash_complete(project, ["issuelog", "list", "--component", ""]) == ["auth"]

@@ -24,11 +24,11 @@ from issuelog.cli.common import (
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
-from issuelog.core.outputs import KeptOutput, kept_output
 from issuelog.errors import IssueFileError, ProblemsFound, UsageError
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
     from issuelog.core.model import Issue
+    from issuelog.core.outputs import KeptOutput
     from issuelog.log.listing import Filters
 
 commands = Commands()
@@ -270,6 +270,8 @@ def list_issues(
     )
     terminal = output_format is ListFormat.table and stdout_is_terminal()
     # Ages in the table count to today: the day is part of what a kept output was made from.
+    from issuelog.core.outputs import kept_output
+
     kept = (kept_output(config, "list", filters, sort, output_format.value, clock_today().isoformat())
             if database is None and not terminal else None)
     text = kept.value() if kept is not None else None

@@ -3,14 +3,15 @@ the PostgreSQL copy of every published repository instead of this project's file
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from issuelog.core.cache import load_issues
-from issuelog.core.cache_files import Stamp
 from issuelog.core.config import Config, load_config, load_project
-from issuelog.core.store import IssueSet
+
+if TYPE_CHECKING:  # the core is imported when a command runs: `--help` and Tab stay fast
+    from issuelog.core.cache_files import Stamp
+    from issuelog.core.store import IssueSet
 
 DatabaseOption = Annotated[str | None, typer.Option(
     "--database", metavar="DSN",
@@ -34,7 +35,10 @@ def issues_from(config: Config, database: str | None, repos: list[str] | None,
             from issuelog.errors import UsageError
 
             raise UsageError("--repo needs --database")
+        from issuelog.core.cache import load_issues
+
         return load_issues(config, bodies=bodies, stamps=stamps)
+    from issuelog.core.store import IssueSet
     from issuelog.integrations.publish import database_dsn, read_published
     from issuelog.integrations.rows import issue_from_record
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import os
 from enum import Enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from issuelog.cli.common import Commands, Format, print_problems, refuse_with_problems
 from issuelog.core.config import Config, load_project
-from issuelog.core.model import Problem
-from issuelog.core.outputs import kept_output
 from issuelog.errors import ProblemsFound
+
+if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
+    from issuelog.core.model import Problem
 
 commands = Commands()
 
@@ -60,6 +61,9 @@ def check(
 def _checked(config: Config) -> tuple[list[Problem], list[Problem], int]:
     """The problems of the issue files, the typo hints and the number of issues checked; kept in
     the cache while the files, the configuration and the code are unchanged."""
+    from issuelog.core.model import Problem
+    from issuelog.core.outputs import kept_output
+
     kept = kept_output(config, "check")
     found = kept.value()
     if not (isinstance(found, tuple) and len(found) == 3):

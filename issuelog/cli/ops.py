@@ -12,10 +12,10 @@ from issuelog.cli.common import Commands, Format, parse_date, print_problems, re
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
-from issuelog.core.outputs import KeptOutput, kept_output
 from issuelog.errors import ProblemsFound, UsageError
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
+    from issuelog.core.outputs import KeptOutput
     from issuelog.ops.record import RecordResult
 
 commands = Commands()
@@ -165,6 +165,8 @@ def analyze(
 ) -> None:
     """Statistics, most common errors and components, trend, time to resolve, suggestions."""
     config = project_config(database)
+    from issuelog.core.outputs import kept_output
+
     kept = kept_output(config, "analyze", days, output_format.value, today) if database is None else None
     text = kept.value() if kept is not None else None
     if not isinstance(text, str):
@@ -242,6 +244,8 @@ def metrics(
         _serve(config, host, port)
         return
     # Ages count to today: the day is part of what the kept output was made from.
+    from issuelog.core.outputs import kept_output
+
     kept = (kept_output(config, "metrics", clock_today().isoformat(), libraries=("prometheus_client",))
             if database is None else None)
     text = kept.value() if kept is not None else None
