@@ -127,7 +127,7 @@ def _many(count: int) -> list[Issue]:
     return issues
 
 
-@pytest.mark.parametrize("count", [10_000, 100_000])
+@pytest.mark.parametrize("count", [10_000, pytest.param(100_000, marks=pytest.mark.slow)])
 def test_the_log_stays_small_and_every_count_exact_at_any_size(count: int) -> None:
     text = render_log(_many(count), Config(phases=tuple(f"Phase {n}" for n in range(1, 13))))
     assert len(text.encode()) < 500_000
