@@ -8,6 +8,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -18,7 +20,7 @@ import issuelog.cli.daily as cli_module
 from issuelog.core.frontmatter_edit import edit_frontmatter, split_document
 from issuelog.core.store import slugify
 from issuelog.log.listing import fit_column_widths
-from tests.conftest import Invoke
+from tests.conftest import Invoke, issue_text, make_tree
 
 # --- slugs: titles in any script give readable, portable file names ------------------------------
 
@@ -219,3 +221,30 @@ def test_render_warns_of_misspelt_keys_as_check_does_cached_or_not(project: Path
     assert "warning: unknown key 'asignee'" in warning and "did you mean 'assignee'?" in warning
     assert warning in cli("render").stderr.splitlines()
     assert warning in cli("render").stderr.splitlines()  # the log reused from the cache
+
+
+# --- a newcomer's third trial ----------------------------------------------------------------------
+
+
+def test_output_piped_into_head_stops_quietly(project: Path, cli: Invoke) -> None:
+    """`issuelog export --format html | head -1`: the reader goes away after one line; issuelog
+    stops as a program killed by SIGPIPE does (141), without an internal error."""
+    make_tree(project, {f"issues/ISSUE-{n:03d}-issue-{n}.md": issue_text(f"ISSUE-{n:03d}", f"Issue {n}")
+                        for n in range(1, 301)})
+    process = subprocess.Popen([sys.executable, "-m", "issuelog", "export", "--format", "html"],
+                               cwd=project, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    assert process.stdout.readline().startswith(b"<!DOCTYPE html>")
+    process.stdout.close()  # more than a pipe's 64 KiB is still to come
+    error = process.stderr.read().decode()
+    assert process.wait() == 141, error
+    assert error == ""
+
+
+def test_similar_ignores_the_placeholders_of_untouched_issues(project: Path, cli: Invoke) -> None:
+    """An issue that names no error is no match for one: the template's hint in its Error section
+    ("Paste the error here") is not its text."""
+    cli("new", "Bare one", "-s", "low")
+    result = cli("similar", "KeyError: zebra", code=1)
+    assert "no similar issue" in result.stderr
+    assert "Bare one" not in cli("search", "paste").stdout

@@ -41,8 +41,9 @@ Adding a command group (say `issuelog/cli/search.py`):
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -74,6 +75,8 @@ class IssuelogGroup(TyperGroup):
             return super().invoke(ctx)
         except (TyperException, typer.Exit, typer.Abort):
             raise  # typer's own: usage errors (exit 2), typer.Exit, Ctrl-C
+        except BrokenPipeError:
+            _reader_went_away()
         except IssuelogError as error:
             if str(error):
                 typer.echo(f"issuelog: {error}", err=True)
@@ -166,3 +169,17 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("issuelog: interrupted", err=True)
         sys.exit(130)
+    except BrokenPipeError:  # while typer wrote help or usage
+        _reader_went_away()
+
+
+#: The exit status of a program killed by SIGPIPE, as git and the shell's tools give it.
+EXIT_BROKEN_PIPE = 141
+
+
+def _reader_went_away() -> NoReturn:
+    """Stop quietly when the reader of the output has gone (`issuelog search x | head -1`)."""
+    # Python flushes stdout once more on the way out: to /dev/null, so it cannot fail again.
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    raise SystemExit(EXIT_BROKEN_PIPE)

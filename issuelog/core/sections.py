@@ -12,6 +12,8 @@ from issuelog.core.markdown import markdown_to_html as markdown_to_html
 
 # markdown-it reads a lone carriage return as a line break; the section rule reads only "\n".
 _LONE_CARRIAGE_RETURN = re.compile(r"\r(?!\n)")
+#: An HTML comment, such as the placeholders `issuelog new` writes in each section: no reader sees it.
+_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,11 @@ def read_sections(text: str) -> dict[str, str]:
     for section in find_sections(text):
         found.setdefault(section.title, "\n".join(lines[section.start:section.stop]).strip())
     return found
+
+
+def without_comments(text: str) -> str:
+    """Text as a reader sees it: HTML comments (the template's placeholders) become a space."""
+    return _COMMENT.sub(" ", text) if "<!--" in text else text
 
 
 def read_section(text: str, title: str) -> str | None:

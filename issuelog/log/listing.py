@@ -97,13 +97,11 @@ def select_issues(issues: Iterable[Issue], config: Config, filters: Filters) -> 
     return chosen
 
 
-#: An HTML comment, such as the placeholders `issuelog new` writes: no reader sees it.
-_COMMENT = re.compile(r"<!--.*?-->", re.DOTALL)
-
-
 def _visible(body: str) -> str:
     """A body as `--grep` searches it: case-folded, without HTML comments."""
-    return _COMMENT.sub(" ", body).casefold() if "<!--" in body else body.casefold()
+    from issuelog.core.sections import without_comments
+
+    return without_comments(body).casefold()
 
 
 def _matches(value: str, wanted: tuple[str, ...]) -> bool:

@@ -35,7 +35,7 @@ from issuelog.core.cache_files import (
 )
 from issuelog.core.config import Config
 from issuelog.core.model import Issue
-from issuelog.core.sections import read_sections
+from issuelog.core.sections import read_sections, without_comments
 from issuelog.core.store import load_issue
 from issuelog.errors import IssuelogError, UsageError
 from issuelog.ops.fingerprint import parse_stack_trace
@@ -106,7 +106,9 @@ def issue_fields(issue: Issue) -> list[tuple[str, str, int]]:
     message for `SoftTimeLimitExceeded()`, whose type it cannot tell).
     """
     reference = issue.reference or {}
-    sections = read_sections(issue.body) if issue.body else {}
+    # The template's placeholders (HTML comments) are not the issue's words.
+    sections = ({name: without_comments(text) for name, text in read_sections(issue.body).items()}
+                if issue.body else {})
     error = f"{issue.error_type} {issue.error_message}".strip() or last_line(
         sections.get(ERROR_SECTION, ""))
     parts = [

@@ -19,7 +19,6 @@ common-issues reference.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from typing import Any
 
 from issuelog.core.config import Config
 from issuelog.core.model import Issue
-from issuelog.core.sections import read_sections
+from issuelog.core.sections import read_sections, without_comments
 from issuelog.core.store import sort_key
 from issuelog.errors import IssuelogError
 from issuelog.ops.fingerprint import NORMALIZERS, ErrorSignature, Frame, parse_stack_trace
@@ -49,7 +48,6 @@ EXCERPT_LENGTH = 300
 #: How many issues, best by the search index, are compared whole with an error.
 CANDIDATES = 50
 KNOWLEDGE_SECTIONS = ("Description", "Root Cause", "Resolution")
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
 _PLACEHOLDERS = frozenset({"uuid", "timestamp", "ip", "hex", "value", "path"})
 
 
@@ -94,7 +92,7 @@ def issue_document(issue: Issue) -> tuple[Counter[str], frozenset[Frame]]:
     """
     reference = issue.reference or {}
     sections = read_sections(issue.body) if issue.body else {}
-    trace = sections.get(ERROR_SECTION, "")
+    trace = without_comments(sections.get(ERROR_SECTION, ""))  # not the template's placeholder
     frames = parse_stack_trace(trace)
     error = message_words(" ".join((issue.title, issue.error_type, issue.error_message,
                                     last_line(trace), reference.get("cause", ""))))
@@ -224,7 +222,7 @@ def _described(issue: Issue, score: float, exact: bool, config: Config) -> Simil
 
 def _plain(text: str, length: int | None = EXCERPT_LENGTH) -> str:
     """A section on one line without HTML comments (template hints), cut to `length`."""
-    flat = " ".join(_COMMENT.sub(" ", text).split())
+    flat = " ".join(without_comments(text).split())
     return flat if length is None or len(flat) <= length else flat[:length - 1].rstrip() + "…"
 
 
