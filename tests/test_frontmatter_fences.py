@@ -18,13 +18,14 @@ GOOD = issue_text()
 
 @pytest.mark.parametrize(("text", "message"), [
     (FOUR_DASHES, "the frontmatter must open with a line of exactly '---', not '----'"),
-    (DOTS_CLOSING, "frontmatter is not closed: add a '---' line after it ('...' does not close it)"),
+    (DOTS_CLOSING, "frontmatter is not closed: '...' does not close it; write '---' instead"),
 ])
 def test_check_set_and_status_refuse_alike(project: Path, cli: Invoke, text: str, message: str) -> None:
     path = project / "issues" / "ISSUE-001-something-broke.md"
     path.write_text(text, encoding="utf-8")
     checked = cli("check", code=1)
-    assert f"issues/ISSUE-001-something-broke.md:1: {message}" in checked.stdout + checked.stderr
+    line = text.split("\n").index("...") + 1 if "\n...\n" in text else 1  # the line to fix
+    assert f"issues/ISSUE-001-something-broke.md:{line}: {message}" in checked.stdout + checked.stderr
     for args in (("set", "1", "severity=low"), ("status", "1", "resolved")):
         result = cli(*args, code=1)
         assert message in result.stderr, (args, result.stderr)

@@ -47,9 +47,32 @@ def fence_hint(text: str) -> str:
         if first.startswith("---"):
             return f"the frontmatter must open with a line of exactly '---', not '{first[:20]}'"
         return "no YAML frontmatter: the file must start with a '---' line"
-    if re.search(r"^\.\.\.\s*$", text, re.MULTILINE):
-        return "frontmatter is not closed: add a '---' line after it ('...' does not close it)"
+    line, closer = _near_closer(text)
+    if closer == "...":
+        return "frontmatter is not closed: '...' does not close it; write '---' instead"
+    if closer:
+        return f"frontmatter is not closed: the closing line must be exactly '---', not '{closer[:20]}'"
+    if line > 1:
+        return "frontmatter is not closed: add a '---' line above this heading"
     return "frontmatter is not closed: add a '---' line after it"
+
+
+def fence_line(text: str) -> int:
+    """The line `fence_hint` speaks of: the almost-closing line, or where the block should end."""
+    return 1 if FENCE.match(text) is None else _near_closer(text)[0]
+
+
+def _near_closer(text: str) -> tuple[int, str]:
+    """After the opening fence: the first line that nearly closes the block (`...`, `----`,
+    `--- x`) with its text, else the first Markdown heading's line with no text, else (1, "")."""
+    lines = text.split("\n")
+    for number, raw in enumerate(lines[1:], start=2):
+        line = raw.rstrip()
+        if line == "..." or (line.startswith("---") and line != "---"):
+            return number, line
+    heading = next((n for n, raw in enumerate(lines[1:], start=2) if raw.startswith("#")
+                    and raw.lstrip("#").startswith(" ")), 0)
+    return (heading, "") if heading else (1, "")
 
 
 def split_frontmatter(text: str) -> tuple[str, str] | None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from issuelog.core.config import ISSUE_FIELDS, Config, Status, closest_name
-from issuelog.core.frontmatter_read import fence_hint, read_values, split_frontmatter
+from issuelog.core.frontmatter_read import fence_hint, fence_line, read_values, split_frontmatter
 from issuelog.core.yaml_loader import InvalidDate, YamlRefusal
 
 FIELD_ORDER = ISSUE_FIELDS
@@ -154,7 +154,7 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
                                                "<<<<<<<, ======= and >>>>>>> lines, then `git add` it")]
     parts = split_frontmatter(text)
     if parts is None:
-        return None, [Problem(shown, 1, fence_hint(text))]
+        return None, [Problem(shown, fence_line(text), fence_hint(text))]
     fm, body = parts
     loaded = read_values(fm)
     if isinstance(loaded, YamlRefusal):
