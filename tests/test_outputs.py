@@ -92,3 +92,14 @@ def test_the_key_holds_the_arguments_and_the_configuration(two_issues: Path, con
     assert kept_output(config, "analyze", "2026-01-01").key != day_one
     other = dataclasses.replace(config, log_rows=config.log_rows + 1)
     assert kept_output(other, "metrics", "2026-01-01").key != day_one
+
+
+def test_kept_check_shows_paths_from_where_it_runs(two_issues: Path, cli: Invoke,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = two_issues / "issues" / "ISSUE-001-first.md"
+    bad.write_text(bad.read_text().replace("severity: high", "severity: lowx"))
+    age(two_issues)
+    monkeypatch.chdir(two_issues / "issues")
+    assert "ISSUE-001-first.md:" in cli("check", code=1).stdout
+    monkeypatch.chdir(two_issues)
+    assert "issues/ISSUE-001-first.md:" in cli("check", code=1).stdout

@@ -28,6 +28,7 @@ from issuelog.core.cache_files import (
     write_cache,
 )
 from issuelog.core.config import Config
+from issuelog.core.store import display_path
 
 
 @dataclass
@@ -59,7 +60,9 @@ def kept_output(config: Config, command: str, *arguments: object,
     stamps = scan_issue_files(config)
     digest = hashlib.sha256()
     installed = [_origin(library) for library in libraries]
-    for part in (code_fingerprint(), repr(config), repr((command, arguments, installed)),
+    # Paths in an output are shown from the current directory: where it ran is part of the key.
+    shown = display_path(config.issues_path, config)
+    for part in (code_fingerprint(), repr(config), repr((command, arguments, installed, shown)),
                  repr(stamps)):
         digest.update(part.encode())
     directory = state_dir_or_none(config)

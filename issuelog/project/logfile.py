@@ -27,7 +27,7 @@ from issuelog.core.cache_files import (
 from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.model import Problem
 from issuelog.core.parsing import config_digest
-from issuelog.core.store import typo_hints
+from issuelog.core.store import display_path, typo_hints
 from issuelog.git.gitrepo import current_branch, work_tree_root
 
 
@@ -51,7 +51,8 @@ def rendered_log(config: Config) -> RenderedLog:
     started = time.time_ns()  # before the files are examined: see _parsed_issue_files
     stamps = scan_issue_files(config)
     inputs = _inputs_digest(config)
-    key = _digest(inputs, repr(config), repr(stamps))
+    # The kept warnings show paths from the current directory: where it runs is part of the key.
+    key = _digest(inputs, repr(config), repr(stamps), display_path(config.issues_path, config))
     cache_path = state_dir_or_none(config)
     last = _last_log(cache_path)
     if last is not None and last[0] == key:
