@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import os
 import pickle
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ from typing import Any
 
 from issuelog import __version__
 from issuelog.core.atomic_write import write_bytes_atomic
-from issuelog.core.config import Config
+from issuelog.core.config import Config, builtin_templates_dir
 from issuelog.core.store import state_dir
 from issuelog.errors import IssueFileError
 
@@ -109,6 +110,30 @@ def write_cache(path: Path, fingerprint: str, payload: Any) -> None:
     # write_bytes_atomic reports an OSError as IssueFileError; a very deep value cannot be pickled.
     except (OSError, IssueFileError, RecursionError):
         return
+
+
+def library_stamp(library: str) -> tuple[str, int, int] | None:
+    """Where a package is installed and its `__init__`'s size and mtime (found, not imported):
+    what a cache of its output is keyed on, so that an upgrade makes it again."""
+    spec = importlib.util.find_spec(library)
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        info = os.stat(spec.origin)
+    except OSError:
+        return None
+    return spec.origin, info.st_size, info.st_mtime_ns
+
+
+def templates_digest(config: Config) -> bytes:
+    """A digest of every template file, the project's and the built-in ones, names and bytes."""
+    digest = hashlib.sha256()
+    for directory in (config.templates_path, builtin_templates_dir()):
+        for path in sorted(directory.rglob("*")) if directory.is_dir() else ():
+            if path.is_file():
+                digest.update(repr(path.relative_to(directory)).encode())
+                digest.update(path.read_bytes())
+    return digest.digest()
 
 
 def is_racy(mtime_ns: int, now_ns: int) -> bool:

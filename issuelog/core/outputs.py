@@ -10,8 +10,6 @@ then examine the files' stamps instead of loading 10,000 issues.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
-import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from issuelog.core.cache_files import (
     Stamp,
     code_fingerprint,
     is_racy,
+    library_stamp,
     read_cache,
     state_dir_or_none,
     write_cache,
@@ -59,7 +58,7 @@ def kept_output(config: Config, command: str, *arguments: object,
     started = time.time_ns()  # before the files are examined, as for the rendered log
     stamps = scan_issue_files(config)
     digest = hashlib.sha256()
-    installed = [_origin(library) for library in libraries]
+    installed = [library_stamp(library) for library in libraries]
     # Paths in an output are shown from the current directory: where it ran is part of the key.
     shown = display_path(config.issues_path, config)
     for part in (code_fingerprint(), repr(config), repr((command, arguments, installed, shown)),
@@ -68,15 +67,3 @@ def kept_output(config: Config, command: str, *arguments: object,
     directory = state_dir_or_none(config)
     path = directory / f"output-{command}-v{CACHE_FORMAT}.pickle" if directory else None
     return KeptOutput(path, digest.hexdigest(), stamps, started)
-
-
-def _origin(library: str) -> tuple[str, int, int] | None:
-    """Where a package is installed and its `__init__`'s size and mtime (found, not imported)."""
-    spec = importlib.util.find_spec(library)
-    if spec is None or spec.origin is None:
-        return None
-    try:
-        info = os.stat(spec.origin)
-    except OSError:
-        return None
-    return spec.origin, info.st_size, info.st_mtime_ns

@@ -11,7 +11,6 @@ most of the work of a page; a second export of ten thousand issues renders none.
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import io
 import os
 import pickle
@@ -22,8 +21,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from issuelog.core.atomic_write import atomic_file
-from issuelog.core.cache_files import code_fingerprint, is_racy, state_dir_or_none
-from issuelog.core.config import Config, builtin_templates_dir
+from issuelog.core.cache_files import (
+    code_fingerprint,
+    is_racy,
+    library_stamp,
+    state_dir_or_none,
+    templates_digest,
+)
+from issuelog.core.config import Config
 from issuelog.core.model import Issue, parse_issue
 from issuelog.core.parsing import config_digest
 from issuelog.core.store import decode_text, read_stamped
@@ -74,15 +79,8 @@ class _RestrictedUnpickler(pickle.Unpickler):
 def cache_key(config: Config) -> str:
     """A digest of everything an article depends on besides its file and its links."""
     parts: list[object] = [code_fingerprint(), config_digest(config)]
-    for library in ("markdown_it", "markupsafe"):  # their files' stamps: cheaper than importing
-        spec = importlib.util.find_spec(library)
-        origin = Path(spec.origin) if spec is not None and spec.origin else None
-        parts.append(origin and (str(origin), origin.stat().st_size, origin.stat().st_mtime_ns))
-    for directory in (config.templates_path, builtin_templates_dir()):
-        if directory.is_dir():
-            for path in sorted(directory.rglob("*")):
-                if path.is_file():
-                    parts += [str(path.relative_to(directory)), path.read_bytes()]
+    parts += [library_stamp(library) for library in ("markdown_it", "markupsafe")]
+    parts.append(templates_digest(config))
     return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 

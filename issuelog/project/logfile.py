@@ -22,9 +22,10 @@ from issuelog.core.cache_files import (
     is_racy,
     read_cache,
     state_dir_or_none,
+    templates_digest,
     write_cache,
 )
-from issuelog.core.config import Config, builtin_templates_dir
+from issuelog.core.config import Config
 from issuelog.core.model import Problem
 from issuelog.core.parsing import config_digest
 from issuelog.core.store import display_path, typo_hints
@@ -95,11 +96,7 @@ def _inputs_digest(config: Config) -> bytes:
     """A digest of what the log is made from besides the files and settings: code, templates."""
     digest = hashlib.sha256()
     digest.update(code_fingerprint().encode())
-    for directory in (config.templates_path, builtin_templates_dir()):
-        for path in sorted(directory.rglob("*")) if directory.is_dir() else ():
-            if path.is_file():
-                digest.update(repr(path.relative_to(directory)).encode())
-                digest.update(path.read_bytes())
+    digest.update(templates_digest(config))
     return digest.digest()
 
 
