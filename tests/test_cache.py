@@ -347,7 +347,7 @@ def test_symbolic_links_are_read_anew_each_time(project: Path) -> None:
     (project / "issues" / "ISSUE-001-linked.md").symlink_to(project / "notes" / "a.md")
     age_files(project / "notes")
     config = load_config(project)
-    assert cache.scan_issue_files(config) == [("ISSUE-001-linked.md", -1, -1)]
+    assert cache.scan_issue_files(config) == [("ISSUE-001-linked.md", cache_files.UNSTAMPED)]
     assert "First target" in (logfile.rendered_log(config).text or "")
     last = logfile._last_log(project / ".issuelog" / "cache")
     assert last is not None and last[0] == ""  # never found by stamps: the link is read each time

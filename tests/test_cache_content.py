@@ -107,7 +107,7 @@ def test_cold_warm_incremental_and_restored_renders_are_identical(
     cold = render(origin)
     assert cold == GOLDEN.read_bytes()
     age_files(origin / ".issuelog")
-    (origin / ".issuelog" / "cache" / "rendered-v4.pickle").unlink()
+    (origin / ".issuelog" / "cache" / cache_files.RENDERED_CACHE).unlink()
     assert render(origin) == cold  # warm parse cache, log rendered again
     path = next((origin / "issues").glob("ISSUE-004-*.md"))
     original = path.read_text(encoding="utf-8")

@@ -26,7 +26,7 @@ def _streamed(config: Config) -> str:
     stamps = scan_issue_files(config)
     issues = load_issues(config, bodies=False, stamps=stamps).issues
     assert all(issue.body == "" for issue in issues)
-    pieces = html_page(issues, config, TODAY, stamps={name: (size, mtime) for name, size, mtime in stamps})
+    pieces = html_page(issues, config, TODAY, stamps=dict(stamps))
     return "".join(pieces)
 
 

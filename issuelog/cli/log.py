@@ -165,7 +165,7 @@ def export(
         refuse_with_problems(result.problems, "not exporting")
     if stamps is not None:
         pieces = html_page(result.issues, config,
-                           stamps={name: (size, mtime) for name, size, mtime in stamps})
+                           stamps=dict(stamps))
     else:
         pieces = iter([export_issues(result.issues, config, output_format.value)])
     if output is None:

@@ -1,12 +1,13 @@
 """The parse cache under `.issuelog/cache/`: every issue file parsed and validated, each parsed
 again only when its content changed; `load_issues`, the one way every command reads the issues.
 
-Never stale: an entry is found by the file's name, size and mtime_ns (the cheap first test),
-else by its content (git's blob ID of the bytes), so that a fresh checkout of a known tree with
-a restored `.issuelog/cache/` (a CI cache) parses nothing; its validation problems hold only for
-the configuration they were found under (by digest), and the whole cache only for the code that
-wrote it. Safe to delete: everything is rebuilt, and an unreadable or foreign cache file counts
-as empty. Written atomically, and never required: a read-only checkout works, only slower.
+Never stale: an entry is found by the file's name and stamp (size, mtime, ctime and inode: the
+cheap first test), else by its content (git's blob ID of the bytes), so that a fresh checkout of
+a known tree with a restored `.issuelog/cache/` (a CI cache) parses nothing; its validation
+problems hold only for the configuration they were found under (by digest), and the whole cache
+only for the code that wrote it. Safe to delete: everything is rebuilt, and an unreadable or
+foreign cache file counts as empty. Written atomically, and never required: a read-only checkout
+works, only slower.
 """
 
 from __future__ import annotations
@@ -23,9 +24,12 @@ from typing import Any
 
 from issuelog.core.cache_files import (
     PARSED_CACHE,
+    UNSTAMPED,
+    FileStamp,
     Stamp,
     code_fingerprint,
-    is_racy,
+    file_stamp,
+    is_trusted,
     read_cache,
     state_dir_or_none,
     write_cache,
@@ -77,10 +81,10 @@ last_load = LoadCounts()
 
 
 def scan_issue_files(config: Config) -> list[Stamp]:
-    """Name, size and mtime of every issue file, sorted by name, as `store.issue_files` lists them.
+    """Name and stamp of every issue file, sorted by name, as `store.issue_files` lists them.
 
-    A file that cannot be examined, or is a symbolic link, gets size and mtime -1, which no cache
-    entry matches and which keeps the rendered log out of the cache.
+    A file that cannot be examined, or is a symbolic link, is UNSTAMPED, which no cache entry
+    matches and which keeps the rendered log out of the cache.
     """
     stamps: list[Stamp] = []
     try:
@@ -96,9 +100,9 @@ def scan_issue_files(config: Config) -> list[Stamp]:
                 raise OSError
             info = entry.stat()
         except OSError:
-            stamps.append((entry.name, -1, -1))
+            stamps.append((entry.name, UNSTAMPED))
             continue
-        stamps.append((entry.name, info.st_size, info.st_mtime_ns))
+        stamps.append((entry.name, file_stamp(info)))
     stamps.sort()
     return stamps
 
@@ -142,7 +146,7 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     directory = config.issues_path
     if stamps is None:
         stamps = scan_issue_files(config)
-    paths = [directory / name for name, _, _ in stamps]
+    paths = [directory / name for name, _ in stamps]
     fingerprint = code_fingerprint()
     digest = config_digest(config)
     cache_path = state_dir_or_none(config)
@@ -152,9 +156,9 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     results: dict[str, ParsedFile | Problem] = {}
     stale: list[Path] = []
     changed: list[str] = []
-    for path, (name, size, mtime_ns) in zip(paths, stamps, strict=True):
+    for path, (name, stamp) in zip(paths, stamps, strict=True):
         entry = cached.get(name)
-        if entry is not None and entry[0] == size and entry[1] == mtime_ns:
+        if entry is not None and entry[0] == stamp:
             parsed = ParsedFile(*entry)
             results[name] = checked = validated(path, parsed, config, digest)
             if checked is not parsed:
@@ -178,7 +182,7 @@ def _parsed_issue_files(config: Config, bodies: bool, minimum_for_workers: int |
     shown = display_path(config.issues_path, config)
     prefix = "" if shown == "." else os.path.join(shown, "")
     return [_issue_of(path, prefix + name, results[name], bodies, config)
-            for path, (name, _, _) in zip(paths, stamps, strict=True)]
+            for path, (name, _) in zip(paths, stamps, strict=True)]
 
 
 def read_parsed_cache(path: Path, fingerprint: str) -> dict[str, tuple[Any, ...]]:
@@ -193,7 +197,7 @@ def update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[An
     """Rewrite the parse cache when it would hold something new or a file has gone; `now` is
     when reading the files began."""
     keep = {name: tuple(entry) for name, entry in results.items()
-            if isinstance(entry, ParsedFile) and not is_racy(entry.mtime_ns, now)}
+            if isinstance(entry, ParsedFile) and is_trusted(entry.stamp, now)}
     # A file edited a moment ago stays out of the cache until it is older than RACY_NS, so
     # rendering right after an edit does not pay for rewriting the whole cache.
     if any(name in keep for name in changed) or not cached.keys() <= results.keys():
@@ -210,7 +214,7 @@ def issues_of_blobs(config: Config, blobs: Mapping[str, str],
     """
     cache_path = state_dir_or_none(config) if use_cache else None
     cached = read_parsed_cache(cache_path / PARSED_CACHE, code_fingerprint()) if cache_path else {}
-    known = {entry[6]: entry[2] for entry in cached.values()}
+    known = {entry[5]: entry[1] for entry in cached.values()}
     directory = config.issues_path
     states: dict[str, dict[str, Any] | None] = {}
     missing: list[str] = []
@@ -241,7 +245,7 @@ def _issue_of(path: Path, shown: str, parsed: ParsedFile | Problem, bodies: bool
         problems += [Problem(shown, line, message) for line, message in parsed.checked[1]]
     if bodies and parsed.body_length:
         data, _ = read_bytes(path, shown, config.root)
-        text = decode_text(data, shown)[0] if data is not None and len(data) == parsed.size else None
+        text = decode_text(data, shown)[0] if data is not None and len(data) == parsed.stamp[0] else None
         if text is None:
             # Changed since it was stamped: parse what is there now rather than mix two versions.
             return _fresh(path, shown, config)
@@ -293,17 +297,17 @@ class IssueIndex:
 
     def __init__(self, config: Config) -> None:
         self.config = config
-        self._entries: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+        self._entries: dict[Path, tuple[FileStamp, Issue | None]] = {}
 
     def issues(self) -> list[Issue]:
         """Every parsable issue file as it is on disk now."""
-        current: dict[Path, tuple[tuple[int, int, int], Issue | None]] = {}
+        current: dict[Path, tuple[FileStamp, Issue | None]] = {}
         for path in issue_files(self.config):
             try:
                 info = path.stat()
             except FileNotFoundError:
                 continue
-            key = (info.st_ino, info.st_size, info.st_mtime_ns)
+            key = file_stamp(info)
             cached = self._entries.get(path)
             if cached is not None and cached[0] == key:
                 current[path] = cached

@@ -15,6 +15,7 @@ import io
 import os
 import pickle
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ from issuelog.core.store import state_dir
 from issuelog.errors import IssueFileError
 
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.
-CACHE_FORMAT = 4
+CACHE_FORMAT = 5
 PARSED_CACHE = f"parsed-v{CACHE_FORMAT}.pickle"
 RENDERED_CACHE = f"rendered-v{CACHE_FORMAT}.pickle"
 
@@ -44,8 +45,21 @@ _ALLOWED_GLOBALS = frozenset({
     ("issuelog.core.yaml_loader", "InvalidDate"),
 })
 
-Stamp = tuple[str, int, int]
-"""A file's name, size and mtime in nanoseconds: what decides whether a cache entry still holds."""
+FileStamp = tuple[int, int, int, int]
+"""A file's size, mtime and ctime in nanoseconds, and inode: what decides whether a cache entry
+still holds. As in git's index, the ctime and inode catch the changes that keep size and mtime:
+a file swapped with `mv`, reset with `touch -d` or `cp -p`, or made unreadable by `chmod`."""
+
+#: The stamp of a file that cannot be examined (or a symbolic link): matches no cache entry.
+UNSTAMPED: FileStamp = (-1, -1, -1, -1)
+
+Stamp = tuple[str, FileStamp]
+"""A file's name and stamp."""
+
+
+def file_stamp(info: os.stat_result) -> FileStamp:
+    """The stamp of a file examined with `os.stat`."""
+    return info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino
 
 
 class _PlainUnpickler(pickle.Unpickler):
@@ -136,9 +150,18 @@ def templates_digest(config: Config) -> bytes:
     return digest.digest()
 
 
-def is_racy(mtime_ns: int, now_ns: int) -> bool:
-    """Whether a file changed so recently that a later change could keep the same time stamp."""
-    return mtime_ns >= now_ns - RACY_NS
+def is_trusted(stamp: FileStamp, now_ns: int) -> bool:
+    """Whether a cache may keep a file by this stamp, taken at `now_ns`: it was examined, and its
+    mtime is older than RACY_NS, so a later change cannot keep the same time stamp.
+
+    As in git, the racy rule reads the mtime only; the ctime is compared for equality.
+    """
+    return 0 <= stamp[1] < now_ns - RACY_NS
+
+
+def all_trusted(stamps: Iterable[Stamp], now_ns: int) -> bool:
+    """Whether every file of a scan `is_trusted`: an output made from them may be kept by stamps."""
+    return all(is_trusted(stamp, now_ns) for _, stamp in stamps)
 
 
 def state_dir_or_none(config: Config) -> Path | None:

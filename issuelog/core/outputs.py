@@ -1,8 +1,8 @@
 """The last output of a command that only reads, reused while nothing it is made from changed.
 
 Like the rendered log, an output is kept in `.issuelog/cache/` under a digest of issuelog's code,
-the configuration, the command's arguments (with the day, where ages count to it) and the name,
-size and mtime of every issue file; one output a command, written only when no issue file
+the configuration, the command's arguments (with the day, where ages count to it) and the name
+and stamp of every issue file; one output a command, written only when no issue file
 changed within the racy window. `analyze`, `metrics`, `list` and `check` on an unchanged project
 then examine the files' stamps instead of loading 10,000 issues.
 """
@@ -19,8 +19,8 @@ from issuelog.core.cache import scan_issue_files
 from issuelog.core.cache_files import (
     CACHE_FORMAT,
     Stamp,
+    all_trusted,
     code_fingerprint,
-    is_racy,
     library_stamp,
     read_cache,
     state_dir_or_none,
@@ -46,8 +46,7 @@ class KeptOutput:
 
     def keep(self, value: Any) -> None:
         """Keep an output (plain values only), unless a file changed too recently to trust."""
-        if self.path is not None and not any(mtime_ns < 0 or is_racy(mtime_ns, self.started)
-                                             for _, _, mtime_ns in self.stamps):
+        if self.path is not None and all_trusted(self.stamps, self.started):
             write_cache(self.path, self.key, value)
 
 

@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from issuelog.core.cache_files import UNSTAMPED, FileStamp, file_stamp
 from issuelog.core.config import Config
 from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
 from issuelog.core.store import decode_text, read_stamped
@@ -27,8 +28,7 @@ class ParsedFile(NamedTuple):
     git blob ID (20 bytes).
     """
 
-    size: int
-    mtime_ns: int
+    stamp: FileStamp
     state: dict[str, Any] | None
     problems: list[tuple[int, str]]
     body_length: int
@@ -62,8 +62,7 @@ def parse_file(path: Path, root: Path, config: Config, digest: str) -> ParsedFil
     data, problem, info = read_stamped(path, path.name, root)
     if data is None or info is None:
         return problem or Problem(path.name, 1, "cannot read file")
-    return parse_data(path, data, config, digest)._replace(
-        size=info.st_size, mtime_ns=info.st_mtime_ns, blob=blob_id(data))
+    return parse_data(path, data, config, digest)._replace(stamp=file_stamp(info), blob=blob_id(data))
 
 
 def parse_data(path: Path, data: bytes, config: Config, digest: str) -> ParsedFile:
@@ -71,13 +70,13 @@ def parse_data(path: Path, data: bytes, config: Config, digest: str) -> ParsedFi
     text, problem = decode_text(data, path.name)
     if text is None:
         assert problem is not None
-        return ParsedFile(0, 0, None, [(problem.line, problem.message)], 0)
+        return ParsedFile(UNSTAMPED, None, [(problem.line, problem.message)], 0)
     issue, problems = parse_issue(path, text, path.name)
     found = [(p.line, p.message) for p in problems]
     if issue is None:
-        return ParsedFile(0, 0, None, found, 0)
+        return ParsedFile(UNSTAMPED, None, found, 0)
     checked = digest, [(p.line, p.message) for p in validate_issue(issue, config, path.name)]
-    return ParsedFile(0, 0, state_of(issue), found, len(issue.body), checked)
+    return ParsedFile(UNSTAMPED, state_of(issue), found, len(issue.body), checked)
 
 
 def found_by_content(paths: list[Path], cached: dict[str, tuple[Any, ...]], config: Config,
@@ -88,7 +87,7 @@ def found_by_content(paths: list[Path], cached: dict[str, tuple[Any, ...]], conf
     Reading and hashing a file costs a twentieth of parsing it: a fresh checkout of a tree the
     cache knows parses nothing.
     """
-    names = {entry[6]: name for name, entry in cached.items()}
+    names = {entry[5]: name for name, entry in cached.items()}
     found: dict[str, ParsedFile] = {}
     rest: list[Path] = []
     for path in paths:
@@ -98,7 +97,7 @@ def found_by_content(paths: list[Path], cached: dict[str, tuple[Any, ...]], conf
             rest.append(path)
         else:
             found[path.name] = reused(path, name, ParsedFile(*cached[name]), config, digest)._replace(
-                size=info.st_size, mtime_ns=info.st_mtime_ns)
+                stamp=file_stamp(info))
     return found, rest
 
 

@@ -3,7 +3,7 @@
 An article (`templates/export-issue.html.j2`, with the body's Markdown as HTML) depends on its
 issue file, the configuration, the templates, issuelog's code, and the page's other issues only
 through the links it asks about. So exports keep each article in `.issuelog/cache/` under its
-file's stamp (size and mtime, as the parse cache does), with the answers to those questions: an
+file's stamp (as the parse cache has it), with the answers to those questions: an
 entry is used only while all of them hold, and the cache is safe to delete. Rendering Markdown is
 most of the work of a page; a second export of ten thousand issues renders none.
 """
@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 
 from issuelog.core.atomic_write import atomic_file
 from issuelog.core.cache_files import (
+    FileStamp,
     code_fingerprint,
-    is_racy,
+    file_stamp,
+    is_trusted,
     library_stamp,
     state_dir_or_none,
     templates_digest,
@@ -43,8 +45,8 @@ _MAGIC = b"issuelog export articles\n"
 _INDEX_END = struct.Struct(">Q")
 #: What an article asked of the page: (which mapping, key, the answer it got).
 Asked = tuple[tuple[str, str, Any], ...]
-#: A cache entry: file size, mtime in nanoseconds, what it asked, offset and length of its text.
-Entry = tuple[int, int, Asked, int, int]
+#: A cache entry: the file's stamp, what it asked, offset and length of its text.
+Entry = tuple[FileStamp, Asked, int, int]
 
 
 class _Noted(Mapping[str, str]):
@@ -103,13 +105,13 @@ def _read_index(handle: Any, key: str) -> dict[str, Entry]:
 class Articles:
     """Each issue's article as the page reaches it: from the cache while its entry holds.
 
-    `stamps` are the issue files' (size, mtime) by name when the issues were loaded, without
+    `stamps` are the issue files' stamps by name when the issues were loaded, without
     their bodies: a body is read from its file when its article is rendered. Without `stamps`
     the issues carry their bodies, and nothing is cached.
     """
 
     def __init__(self, config: Config, template: jinja2.Template, anchors: Mapping[str, str],
-                 known_ids: Mapping[str, str], stamps: Mapping[str, tuple[int, int]] | None) -> None:
+                 known_ids: Mapping[str, str], stamps: Mapping[str, FileStamp] | None) -> None:
         self.config = config
         self.template = template
         self.links = {"anchors": anchors, "ids": known_ids}
@@ -125,10 +127,10 @@ class Articles:
                    "body": markdown_html(body, anchors)}
         return render_fragment(self.template, context), tuple(asked)
 
-    def holds(self, entry: Entry | None, stamp: tuple[int, int] | None) -> bool:
+    def holds(self, entry: Entry | None, stamp: FileStamp | None) -> bool:
         """Whether a cache entry is for this version of the file and these links."""
-        return entry is not None and stamp == entry[:2] and all(
-            self.links.get(name, {}).get(key) == answer for name, key, answer in entry[2])
+        return entry is not None and stamp == entry[0] and all(
+            self.links.get(name, {}).get(key) == answer for name, key, answer in entry[1])
 
     def __call__(self, issues: list[Issue]) -> Iterator[str]:
         """The articles, in the order of `issues`, as safe HTML."""
@@ -164,8 +166,8 @@ class Articles:
         if entry is None or old is None:
             return None
         try:
-            data = os.pread(old.fileno(), entry[4], entry[3])
-            return data.decode("utf-8") if len(data) == entry[4] else None
+            data = os.pread(old.fileno(), entry[3], entry[2])
+            return data.decode("utf-8") if len(data) == entry[3] else None
         except (OSError, ValueError):  # a damaged file: render the article again
             return None
 
@@ -181,13 +183,13 @@ class Articles:
                 entry = index.get(name)
                 text = self._cached(entry, old) if entry and self.holds(entry, stamp) else None
                 if text is not None and entry is not None:
-                    asked, keep = entry[2], True
+                    asked, keep = entry[1], True
                 else:
                     text, asked, keep = self._fresh(issue)
                 yield trusted_html(text)
                 if keep and stamp is not None:
                     data = text.encode("utf-8")
-                    entries[name] = (*stamp, asked, new.tell(), len(data))
+                    entries[name] = (stamp, asked, new.tell(), len(data))
                     new.write(data)
             start = new.tell()
             pickle.dump(entries, new, protocol=pickle.HIGHEST_PROTOCOL)
@@ -197,7 +199,7 @@ class Articles:
         """The article rendered from the file's body now; whether it may be cached."""
         body, stamp = read_body(issue, self.config.root)
         expected = self.stamps.get(issue.path.name) if self.stamps is not None else None
-        keep = stamp is not None and stamp == expected and not is_racy(stamp[1], self.started)
+        keep = stamp is not None and stamp == expected and is_trusted(stamp, self.started)
         issue.body = body  # for the template, while it renders this article
         try:
             text, asked = self.render(issue, body)
@@ -206,14 +208,14 @@ class Articles:
         return text, asked, keep
 
 
-def read_body(issue: Issue, root: Path) -> tuple[str, tuple[int, int] | None]:
+def read_body(issue: Issue, root: Path) -> tuple[str, FileStamp | None]:
     """An issue's body read from its file now, and the file's stamp (None if it cannot be read)."""
     data, _, info = read_stamped(issue.path, issue.path.name, root)
     text = decode_text(data, issue.path.name)[0] if data is not None else None
     parsed = parse_issue(issue.path, text, issue.path.name)[0] if text is not None else None
     if parsed is None or info is None:
         return "", None
-    return parsed.body, (info.st_size, info.st_mtime_ns)
+    return parsed.body, file_stamp(info)
 
 
 def fill_bodies(issues: list[Issue], root: Path) -> None:

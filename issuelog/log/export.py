@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from issuelog.core.cache_files import FileStamp
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, Severity, Status
 from issuelog.core.model import Issue
@@ -79,10 +80,10 @@ def export_html(issues: list[Issue], config: Config, today: date | None = None) 
 
 
 def html_page(issues: list[Issue], config: Config, today: date | None = None, *,
-              stamps: Mapping[str, tuple[int, int]] | None = None) -> Iterator[str]:
+              stamps: Mapping[str, FileStamp] | None = None) -> Iterator[str]:
     """`export_html`'s page in pieces as it renders, for writing out without holding it all.
 
-    With `stamps` (each file's size and mtime by name, as `cache.scan_issue_files` gives them)
+    With `stamps` (each file's stamp by name, as `cache.scan_issue_files` gives them)
     the issues were loaded without their bodies: each body is read when its article is written,
     and articles are kept in the cache (`articles.Articles`).
     """

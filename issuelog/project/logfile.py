@@ -18,8 +18,8 @@ from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.core.cache import load_issues, scan_issue_files
 from issuelog.core.cache_files import (
     RENDERED_CACHE,
+    all_trusted,
     code_fingerprint,
-    is_racy,
     read_cache,
     state_dir_or_none,
     templates_digest,
@@ -74,7 +74,7 @@ def rendered_log(config: Config) -> RenderedLog:
     warnings = typo_hints(result.issues, config)
     kept_warnings = tuple((hint.path, hint.line, hint.message) for hint in warnings)
     # Found by stamps only when no file is too recent to trust its stamp; by contents always.
-    stamped = not any(mtime_ns < 0 or is_racy(mtime_ns, started) for _, _, mtime_ns in stamps)
+    stamped = all_trusted(stamps, started)
     keys = (key if stamped else "", contents)
     if cache_path is not None and any(keys) and (last is None or last[:2] != keys):
         write_cache(cache_path / RENDERED_CACHE, code_fingerprint(),

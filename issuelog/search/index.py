@@ -6,7 +6,7 @@ Prevention sections. A word in the title counts three times, in the error, tags 
 twice (a short field that names the problem outweighs a long body mentioning it once).
 
 The index (postings as packed integers) is cached under the state directory, keyed by the code
-and every issue file's name, size and mtime: a search with nothing changed reads one file and
+and every issue file's name and stamp: a search with nothing changed reads one file and
 the few issue files it shows. bm25s was measured against this (bench/README.md): it was no
 faster on warm queries at 10,000 issues and would add numpy, so the index is our own.
 """
@@ -27,8 +27,10 @@ from typing import Any
 
 from issuelog.core.cache import load_issues, scan_issue_files
 from issuelog.core.cache_files import (
+    FileStamp,
+    all_trusted,
     code_fingerprint,
-    is_racy,
+    is_trusted,
     read_cache,
     state_dir_or_none,
     write_cache,
@@ -198,9 +200,9 @@ def load_index(config: Config) -> SearchIndex:
         if isinstance(hit, tuple) and len(hit) == 5:
             return SearchIndex(*hit)
     known = read_cache(cache_dir / COUNTS_CACHE, code) if cache_dir is not None else None
-    kept: dict[str, tuple[int, int, Document]] = known if isinstance(known, dict) else {}
-    changed = [name for name, size, mtime in stamps
-               if (entry := kept.get(name)) is None or entry[:2] != (size, mtime)]
+    kept: dict[str, tuple[FileStamp, Document]] = known if isinstance(known, dict) else {}
+    changed = [name for name, stamp in stamps
+               if (entry := kept.get(name)) is None or entry[0] != stamp]
     fresh: dict[str, Document] = {}
     if len(changed) > REREAD_ONE_BY_ONE:
         # Many changes: the parse cache and its worker processes read them fastest.
@@ -214,19 +216,19 @@ def load_index(config: Config) -> SearchIndex:
                 fresh[name] = issue_document(load_issue(config, config.issues_path / name)[1])
             except IssuelogError:  # unusable file: not searchable until fixed, as in `list`
                 continue
-    entries: dict[str, tuple[int, int, Document]] = {}
-    for name, size, mtime in stamps:
+    entries: dict[str, tuple[FileStamp, Document]] = {}
+    for name, stamp in stamps:
         if name in fresh:
-            entries[name] = (size, mtime, fresh[name])
+            entries[name] = (stamp, fresh[name])
         elif name not in changed:
             entries[name] = kept[name]
-    index = index_documents(entry[2] for entry in entries.values())
+    index = index_documents(entry[1] for entry in entries.values())
     if cache_dir is not None:
         # A file changed within the racy window could change again unseen by its mtime.
         write_cache(cache_dir / COUNTS_CACHE, code,
                      {name: entry for name, entry in entries.items()
-                      if entry[1] >= 0 and not is_racy(entry[1], started)})
-        if not any(mtime < 0 or is_racy(mtime, started) for _, _, mtime in stamps):
+                      if is_trusted(entry[0], started)})
+        if all_trusted(stamps, started):
             write_cache(cache_dir / INDEX_CACHE, digest,
                          (index.ids, index.paths, index.facets, index.lengths, index.postings))
     return index
