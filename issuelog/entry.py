@@ -1,4 +1,5 @@
-"""The `issuelog` program: Tab completion from a small cache, everything else through `cli/app.py`.
+"""The `issuelog` program: Tab completion from a small cache, `check` and `render` as hooks and CI
+call them (`cli/every_commit.py`), everything else through `cli/app.py`.
 
 Kept free of typer and of the core's heavy modules: a Tab key press is answered before they
 would have finished loading.
@@ -14,6 +15,9 @@ def main() -> None:
     """Console entry point."""
     if os.environ.get("_ISSUELOG_COMPLETE"):
         _complete()
+    from issuelog.cli.every_commit import run_without_typer
+
+    run_without_typer(sys.argv[1:])
     from issuelog.cli.app import main as cli_main
 
     cli_main()

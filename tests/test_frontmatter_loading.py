@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from issuelog.core.frontmatter_read import load_frontmatter
 from issuelog.core.model import parse_issue
-from issuelog.core.yaml_loader import InvalidDate, SafeIssueLoader
+from issuelog.core.yaml_loader import SafeIssueLoader
+from issuelog.core.yaml_values import InvalidDate
 from tests.conftest import issue_text
 from tests.test_properties import PROPERTY_SETTINGS
 

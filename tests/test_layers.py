@@ -23,7 +23,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("core: atomic writes", ("issuelog.core.atomic_write",)),
     # Frontmatter read: PyYAML's loaders, the fast reader of flat blocks, the fences and split.
     ("core: frontmatter reading",
-     ("issuelog.core.yaml_loader", "issuelog.core.flat_yaml", "issuelog.core.frontmatter_read")),
+     ("issuelog.core.yaml_values", "issuelog.core.yaml_loader", "issuelog.core.flat_yaml",
+      "issuelog.core.frontmatter_read")),
     ("core: model", ("issuelog.core.model", "issuelog.core.sections")),
     ("core: frontmatter editor", ("issuelog.core.frontmatter_edit",)),
     ("core: store", ("issuelog.core.store",)),
@@ -163,7 +164,7 @@ def test_the_checks_see_lazy_imports_and_cycles() -> None:
         "issuelog.core.store:3: issuelog.core.store (core: store) imports issuelog.core.cache (core: cache)"]
     assert cycles(graph) == [["issuelog.core.cache", "issuelog.core.store", "issuelog.core.cache"]]
     # `render` imports the log's module inside the command function only
-    commands = imported_modules(PACKAGE / "cli" / "log.py", all_modules())
+    commands = imported_modules(PACKAGE / "cli" / "every_commit.py", all_modules())
     assert "issuelog.project.logfile" in commands
 
 

@@ -1,4 +1,4 @@
-"""The `issuelog` command line: the typer app, its root options, and the one place errors are caught.
+"""The `issuelog` command line: the typer app and its root options.
 
 The commands live in one module per command group, each a short function that parses its
 arguments, calls the core and prints:
@@ -31,7 +31,7 @@ Adding a command group (say `issuelog/cli/search.py`):
    STATUS, PHASE and CATEGORY list the configured values in the help by themselves; ID, NAME,
    TAG, PATH and the others in `_COMPLETED_METAVARS` are completed on Tab.
    `tests/test_first_hour.py::test_every_help_reads_like_gits` checks every command.
-4. No error handling in the command: raise an `issuelog.errors` error. `IssuelogGroup` turns it
+4. No error handling in the command: raise an `issuelog.errors` error. `every_commit.fail` turns it
    into `issuelog: message` on stderr and its exit code (`ProblemsFound` when the problems were
    already printed: exit 1); anything else is an internal error (exit 70), never a traceback.
    The core is imported inside the command, so that `--help` and Tab stay fast; logic that is
@@ -41,9 +41,7 @@ Adding a command group (say `issuelog/cli/search.py`):
 from __future__ import annotations
 
 import contextlib
-import os
-import sys
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from typer.core import TyperGroup
@@ -52,7 +50,7 @@ from typer.exceptions import TyperException
 from issuelog import __version__
 from issuelog.cli import daily, importing, incidents, log, ops, publish, search, setup
 from issuelog.cli.completion import BASH_SCRIPT, CommandSpec, Kind
-from issuelog.errors import IssuelogError, exit_code
+from issuelog.cli.every_commit import fail
 
 if TYPE_CHECKING:  # typer vendors click (typer._click) and exports no name for these types
     from typer._click import Command, Context, Parameter
@@ -75,16 +73,8 @@ class IssuelogGroup(TyperGroup):
             return super().invoke(ctx)
         except (TyperException, typer.Exit, typer.Abort):
             raise  # typer's own: usage errors (exit 2), typer.Exit, Ctrl-C
-        except BrokenPipeError:
-            _reader_went_away()
-        except IssuelogError as error:
-            if str(error):
-                typer.echo(f"issuelog: {error}", err=True)
-            raise SystemExit(exit_code(error)) from None
         except Exception as error:  # noqa: BLE001 - the last line of defence for users
-            typer.echo(f"issuelog: internal error: {type(error).__name__}: {error}", err=True)
-            typer.echo("issuelog: please report this with the command you ran", err=True)
-            raise SystemExit(exit_code(error)) from error
+            fail(error)
 
 
 app = typer.Typer(
@@ -166,20 +156,5 @@ def main() -> None:
         # One name however it is started (`python -m issuelog` too): in usage lines, and in the
         # completion scripts, which call the program and name its variable _ISSUELOG_COMPLETE.
         app(prog_name="issuelog")
-    except KeyboardInterrupt:
-        typer.echo("issuelog: interrupted", err=True)
-        sys.exit(130)
-    except BrokenPipeError:  # while typer wrote help or usage
-        _reader_went_away()
-
-
-#: The exit status of a program killed by SIGPIPE, as git and the shell's tools give it.
-EXIT_BROKEN_PIPE = 141
-
-
-def _reader_went_away() -> NoReturn:
-    """Stop quietly when the reader of the output has gone (`issuelog search x | head -1`)."""
-    # Python flushes stdout once more on the way out: to /dev/null, so it cannot fail again.
-    with contextlib.suppress(OSError, ValueError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    raise SystemExit(EXIT_BROKEN_PIPE)
+    except (KeyboardInterrupt, BrokenPipeError) as error:  # while typer wrote help or usage
+        fail(error)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from typer.core import TyperCommand
@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from typer._click import Context, HelpFormatter  # typer vendors click and exports neither
 
     from issuelog.core.edits import Edit
-    from issuelog.core.model import Problem
 
 Callback = TypeVar("Callback", bound=Callable[..., object])
 
@@ -41,19 +40,6 @@ def parse_date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option} must be a date like 2026-01-10, got '{text}'") from None
-
-
-def print_problems(problems: list[Problem], err: bool = False) -> None:
-    """Each problem as `path:line: message`, one a line."""
-    for problem in problems:
-        typer.echo(str(problem), err=err)
-
-
-def refuse_with_problems(problems: list[Problem], refusal: str) -> NoReturn:
-    """Print every problem, then stop with exit 1: commands that read all issues need valid files."""
-    print_problems(problems, err=True)
-    raise IssuelogError(f"{refusal}: {len(problems)} problem(s) in the issue files "
-                        "(see `issuelog check`)")
 
 
 # typer's own completion, for shells and scripts that issuelog.entry leaves to it (PowerShell,

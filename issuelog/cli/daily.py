@@ -19,9 +19,9 @@ from issuelog.cli.common import (
     completer,
     parse_date,
     print_edit,
-    print_problems,
 )
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
+from issuelog.cli.every_commit import print_problems
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
 from issuelog.errors import IssueFileError, ProblemsFound, UsageError

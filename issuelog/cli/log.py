@@ -9,12 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from issuelog.cli.common import Commands, Format, print_problems, refuse_with_problems
-from issuelog.core.config import Config, load_project
+from issuelog.cli import every_commit
+from issuelog.cli.common import Commands, Format
+from issuelog.cli.every_commit import refuse_with_problems
+from issuelog.core.config import load_project
 from issuelog.errors import ProblemsFound
 
 if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
-    from issuelog.core.model import Problem
+    pass
 
 commands = Commands()
 
@@ -31,52 +33,7 @@ def check(
              "base, e.g. origin/main) uses for a different issue.")] = None,
 ) -> None:
     """Validate every issue file; print each problem as path:line: message."""
-    config = load_project()
-    found, hints, checked = _checked(config)
-    problems = sorted(found + hints) if strict else found
-    if against is not None:
-        from issuelog.git.base_clashes import base_id_conflicts
-
-        problems = sorted(problems + base_id_conflicts(config, against))
-    if not strict:
-        # Warnings, on stderr: the exit code and the JSON on stdout stay those of the problems.
-        for hint in hints:
-            typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
-    if output_format is Format.json:
-        from issuelog.log.listing import to_json
-
-        typer.echo(to_json([{"path": p.path, "line": p.line, "message": p.message} for p in problems]))
-    else:
-        print_problems(problems)
-        files = len({p.path for p in problems})
-        warned = f", {len(hints)} warning(s)" if hints and not strict else ""
-        if problems:
-            typer.echo(f"{len(problems)} problem(s) in {files} file(s){warned}", err=True)
-        else:
-            typer.echo(f"{checked} issue(s) checked, no problems{warned}", err=True)
-    if problems:
-        raise ProblemsFound()
-
-
-def _checked(config: Config) -> tuple[list[Problem], list[Problem], int]:
-    """The problems of the issue files, the typo hints and the number of issues checked; kept in
-    the cache while the files, the configuration and the code are unchanged."""
-    from issuelog.core.model import Problem
-    from issuelog.core.outputs import kept_output
-
-    kept = kept_output(config, "check")
-    found = kept.value()
-    if not (isinstance(found, tuple) and len(found) == 3):
-        from issuelog.core.cache import load_issues
-        from issuelog.core.store import typo_hints
-
-        result = load_issues(config, bodies=False, stamps=kept.stamps)
-        found = ([(p.path, p.line, p.message) for p in result.problems],
-                 [(h.path, h.line, h.message) for h in typo_hints(result.issues, config)],
-                 len(result.issues))
-        kept.keep(found)
-    problems, hints, checked = found
-    return [Problem(*p) for p in problems], [Problem(*h) for h in hints], checked
+    every_commit.check(as_json=output_format is Format.json, strict=strict, against=against)
 
 
 @commands.add(example="issuelog render --check")
@@ -88,44 +45,7 @@ def render(
         help="Where to write (default: the configured output, ISSUES.md).")] = None,
 ) -> None:
     """Rebuild ISSUES.md from the issue files and the templates."""
-    from issuelog.core.store import check_output_path, display_path
-    from issuelog.project.logfile import render_skipped_on, update_log
-
-    config = load_project()
-    if output is not None:
-        check_output_path(output, config, rendered_log=True)
-    if output is None:
-        branch = render_skipped_on(config)
-        if branch is not None:
-            typer.echo(f"issuelog: {config.output} is rendered on {', '.join(config.render_branches)} "
-                       f"only (render_branches): skipped on '{branch}'", err=True)
-            return
-    update = update_log(config, output=output, write=not check_only)
-    if update.text is None:
-        refuse_with_problems(update.problems, "not rendering")
-    for hint in update.warnings:  # as `check` warns, on stderr
-        typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
-    shown = display_path(update.target.resolve(), config)
-    counted = _issue_count(update.issue_count, update.reference_only)
-    if update.current:
-        typer.echo(f"{shown} is up to date" + ("" if check_only else f" ({counted})"), err=True)
-        return
-    if check_only:
-        from issuelog.log.formatting import unified_diff
-
-        current = update.target.read_bytes() if update.target.is_file() else b""
-        old = current.replace(b"\r\n", b"\n").decode("utf-8", "replace")
-        typer.echo(unified_diff(old, update.text or "", shown), nl=False)
-        raise ProblemsFound(f"{shown} is stale: run `issuelog render`")
-    typer.echo(f"wrote {shown} ({counted})", err=True)
-
-
-def _issue_count(issues: int, references: int) -> str:
-    """`10 issues`, as the log's Total counts them, and the reference-only entries apart."""
-    text = f"{issues} issue{'' if issues == 1 else 's'}"
-    if references:
-        text += f", {references} reference-only entr{'y' if references == 1 else 'ies'}"
-    return text
+    every_commit.render(check_only=check_only, output=output)
 
 
 class ExportFormat(str, Enum):

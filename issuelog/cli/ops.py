@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from issuelog.cli.common import Commands, Format, parse_date, print_problems, refuse_with_problems
+from issuelog.cli.common import Commands, Format, parse_date
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
+from issuelog.cli.every_commit import print_problems, refuse_with_problems
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
 from issuelog.errors import ProblemsFound, UsageError

@@ -42,7 +42,7 @@ _LIBRARIES = ("yaml", "frontmatter", "jinja2")
 _ALLOWED_GLOBALS = frozenset({
     ("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"),
     ("datetime", "timedelta"), ("builtins", "frozenset"), ("builtins", "set"),
-    ("issuelog.core.yaml_loader", "InvalidDate"),
+    ("issuelog.core.yaml_values", "InvalidDate"),
 })
 
 FileStamp = tuple[int, int, int, int]

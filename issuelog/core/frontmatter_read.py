@@ -14,7 +14,8 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from issuelog.core.flat_yaml import read_flat
-from issuelog.core.yaml_loader import MAX_FLOW_NESTING, YamlRefusal, load_yaml, too_deep_at, yaml_refusal
+from issuelog.core.yaml_loader import MAX_FLOW_NESTING, load_yaml, too_deep_at, yaml_refusal
+from issuelog.core.yaml_values import YamlRefusal
 
 MAX_FRONTMATTER_CHARS = 256 * 1024
 #: The frontmatter fence, opening and closing: a line of exactly three dashes (trailing blanks

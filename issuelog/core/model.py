@@ -11,8 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from issuelog.core.config import ISSUE_FIELDS, Config, Status, closest_name
-from issuelog.core.frontmatter_read import fence_hint, fence_line, read_values, split_frontmatter
-from issuelog.core.yaml_loader import InvalidDate, YamlRefusal
+from issuelog.core.yaml_values import InvalidDate, YamlRefusal
 
 FIELD_ORDER = ISSUE_FIELDS
 TEXT_FIELDS = (
@@ -152,8 +151,13 @@ def parse_issue(path: Path, text: str, display: str | None = None) -> tuple[Issu
             line = text.count("\n", 0, conflict.start()) + 1
             return None, [Problem(shown, line, "unresolved merge conflict: keep one side, delete the "
                                                "<<<<<<<, ======= and >>>>>>> lines, then `git add` it")]
+    # Here, not above: a command that finds every issue in the cache never loads PyYAML.
+    from issuelog.core.frontmatter_read import read_values, split_frontmatter
+
     parts = split_frontmatter(text)
     if parts is None:
+        from issuelog.core.frontmatter_read import fence_hint, fence_line
+
         return None, [Problem(shown, fence_line(text), fence_hint(text))]
     fm, body = parts
     loaded = read_values(fm)

@@ -10,27 +10,13 @@ the value these loaders give one plain scalar, for `flat_yaml`'s fast reader.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any, Final, NamedTuple
+from typing import Any, Final
 
 import yaml
 
+from issuelog.core.yaml_values import InvalidDate, YamlRefusal
+
 MAX_FLOW_NESTING = 50
-
-
-@dataclass(frozen=True)
-class InvalidDate:
-    """A value shaped like a date that is not one, such as 2026-02-30."""
-
-    text: str
-    reason: str
-
-
-class YamlRefusal(NamedTuple):
-    """Why a frontmatter block cannot be read: the 1-based line and the message."""
-
-    line: int
-    message: str
 
 
 def short_tag(tag: str) -> str:
