@@ -23,6 +23,7 @@ from issuelog.core.cache_files import (
     code_fingerprint,
     library_stamp,
     read_cache,
+    stamps_bytes,
     state_dir_or_none,
     write_cache,
 )
@@ -60,9 +61,9 @@ def kept_output(config: Config, command: str, *arguments: object,
     installed = [library_stamp(library) for library in libraries]
     # Paths in an output are shown from the current directory: where it ran is part of the key.
     shown = display_path(config.issues_path, config)
-    for part in (code_fingerprint(), repr(config), repr((command, arguments, installed, shown)),
-                 repr(stamps)):
+    for part in (code_fingerprint(), repr(config), repr((command, arguments, installed, shown))):
         digest.update(part.encode())
+    digest.update(stamps_bytes(stamps))
     directory = state_dir_or_none(config)
     path = directory / f"output-{command}-v{CACHE_FORMAT}.pickle" if directory else None
     return KeptOutput(path, digest.hexdigest(), stamps, started)

@@ -21,6 +21,7 @@ from issuelog.core.cache_files import (
     all_trusted,
     code_fingerprint,
     read_cache,
+    stamps_bytes,
     state_dir_or_none,
     templates_digest,
     write_cache,
@@ -53,7 +54,8 @@ def rendered_log(config: Config) -> RenderedLog:
     stamps = scan_issue_files(config)
     inputs = _inputs_digest(config)
     # The kept warnings show paths from the current directory: where it runs is part of the key.
-    key = _digest(inputs, repr(config), repr(stamps), display_path(config.issues_path, config))
+    key = _digest(inputs, repr(config).encode(), stamps_bytes(stamps),
+                  display_path(config.issues_path, config).encode())
     cache_path = state_dir_or_none(config)
     last = _last_log(cache_path)
     if last is not None and last[0] == key:
@@ -62,7 +64,8 @@ def rendered_log(config: Config) -> RenderedLog:
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
     # Not of where the project lies: the same files and settings render the same log anywhere.
-    contents = _digest(inputs, config_digest(config), result.contents) if result.contents else ""
+    contents = (_digest(inputs, config_digest(config).encode(), result.contents.encode())
+                if result.contents else "")
     if last is not None and contents and last[1] == contents:
         text = last[2]
     else:
@@ -100,10 +103,10 @@ def _inputs_digest(config: Config) -> bytes:
     return digest.digest()
 
 
-def _digest(inputs: bytes, *parts: str) -> str:
+def _digest(inputs: bytes, *parts: bytes) -> str:
     digest = hashlib.sha256(inputs)
     for part in parts:
-        digest.update(part.encode() + b"\0")
+        digest.update(part + b"\0")
     return digest.hexdigest()
 
 

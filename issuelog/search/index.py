@@ -32,6 +32,7 @@ from issuelog.core.cache_files import (
     code_fingerprint,
     is_trusted,
     read_cache,
+    stamps_bytes,
     state_dir_or_none,
     write_cache,
 )
@@ -193,7 +194,7 @@ def load_index(config: Config) -> SearchIndex:
     started = time.time_ns()
     stamps = scan_issue_files(config)
     code = code_fingerprint()
-    digest = hashlib.sha256(f"{INDEX_FORMAT}{code}{stamps!r}".encode()).hexdigest()
+    digest = hashlib.sha256(f"{INDEX_FORMAT}{code}".encode() + stamps_bytes(stamps)).hexdigest()
     cache_dir = state_dir_or_none(config)
     if cache_dir is not None:
         hit = read_cache(cache_dir / INDEX_CACHE, digest)
