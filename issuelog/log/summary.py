@@ -87,9 +87,8 @@ class FingerprintRow:
 def fingerprint_rows(issues: list[Issue]) -> list[FingerprintRow]:
     """Occurrences per fingerprint, most first (ties by fingerprint); issues in ID order."""
     groups: dict[str, list[Issue]] = {}
-    for issue in in_id_order(issues):
-        if issue.fingerprint:
-            groups.setdefault(issue.fingerprint, []).append(issue)
+    for issue in in_id_order([issue for issue in issues if issue.fingerprint]):
+        groups.setdefault(issue.fingerprint, []).append(issue)
     rows = [FingerprintRow(name, [i.id for i in members], sum(i.occurrences for i in members))
             for name, members in groups.items()]
     return sorted(rows, key=lambda row: (-row.occurrences, row.fingerprint))
