@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from conftest import Invoke, issue_text, make_tree
 
-from issuelog.core import cache, cache_files, parallel, parsing
+from issuelog.core import cache, cache_files, outputs, parallel, parsing
 from issuelog.core.cache import load_issues
 from issuelog.core.config import load_config
 from issuelog.errors import TemplateError
@@ -41,6 +41,14 @@ def edit_keeping_size(path: Path, old: str, new: str) -> None:
     assert path.stat().st_size == before.st_size
 
 
+def kept(directory: Path, command: str) -> tuple[str, str, Any]:
+    """What the cache keeps of a command's output: (stamps key, contents key, output)."""
+    stored = cache_files.read_cache(directory / outputs.kept_file_name(command),
+                                    cache_files.code_fingerprint())
+    assert isinstance(stored, tuple) and len(stored) == 3
+    return stored
+
+
 def no_parsing(*args: object, **kwargs: object) -> None:
     raise AssertionError("a file was parsed although the cache holds it")
 
@@ -57,11 +65,11 @@ def test_warm_render_is_byte_identical_to_cold(golden: Path, monkeypatch: pytest
     cold = logfile.rendered_log(config)
     assert cold.text == GOLDEN.read_text(encoding="utf-8")
     assert (golden / ".issuelog" / "cache" / cache_files.PARSED_CACHE).is_file()
-    assert (golden / ".issuelog" / "cache" / cache_files.RENDERED_CACHE).is_file()
+    assert (golden / ".issuelog" / "cache" / outputs.kept_file_name("render")).is_file()
     warm = logfile.rendered_log(config)
     assert warm.text == cold.text and warm.issue_count == 13
     # Without the rendered log, the issues come from the parse cache and are rendered again.
-    (golden / ".issuelog" / "cache" / cache_files.RENDERED_CACHE).unlink()
+    (golden / ".issuelog" / "cache" / outputs.kept_file_name("render")).unlink()
     monkeypatch.setattr(parsing, "parse_issue", no_parsing)
     assert logfile.rendered_log(config).text == cold.text
 
@@ -157,15 +165,15 @@ def test_files_edited_a_moment_ago_are_not_cached(project: Path) -> None:
     directory = project / ".issuelog" / "cache"
     assert not (directory / cache_files.PARSED_CACHE).exists()
     # The log is kept under its files' contents only, never under their stamps.
-    last = logfile._last_log(directory)
-    assert last is not None and last[0] == "" and last[1]
+    stamps_key, contents_key, _ = kept(directory, "render")
+    assert stamps_key == "" and contents_key
 
 
 def test_a_damaged_or_foreign_cache_counts_as_empty(golden: Path) -> None:
     config = load_config(golden)
     expected = logfile.rendered_log(config).text
     directory = golden / ".issuelog" / "cache"
-    (directory / cache_files.RENDERED_CACHE).write_bytes(b"not a pickle")
+    (directory / outputs.kept_file_name("render")).write_bytes(b"not a pickle")
     (directory / cache_files.PARSED_CACHE).write_bytes(b"\x80\x05garbage")
     assert logfile.rendered_log(config).text == expected
     # A cache file naming any other class is refused before anything of it is run.
@@ -349,8 +357,8 @@ def test_symbolic_links_are_read_anew_each_time(project: Path) -> None:
     config = load_config(project)
     assert cache.scan_issue_files(config) == [("ISSUE-001-linked.md", cache_files.UNSTAMPED)]
     assert "First target" in (logfile.rendered_log(config).text or "")
-    last = logfile._last_log(project / ".issuelog" / "cache")
-    assert last is not None and last[0] == ""  # never found by stamps: the link is read each time
+    # Never found by stamps: the link is read each time.
+    assert kept(project / ".issuelog" / "cache", "render")[0] == ""
     (project / "issues" / "ISSUE-001-linked.md").unlink()
     (project / "issues" / "ISSUE-001-linked.md").symlink_to(project / "notes" / "b.md")
     assert "Other target" in (logfile.rendered_log(config).text or "")

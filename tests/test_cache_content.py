@@ -17,6 +17,7 @@ from test_cache import GOLDEN, age_files
 from issuelog.core import cache, cache_files
 from issuelog.core.cache import issues_of_blobs
 from issuelog.core.config import load_config
+from issuelog.core.outputs import kept_file_name
 from issuelog.core.parsing import blob_id
 from issuelog.git.gitrepo import blobs_at, read_objects
 from issuelog.git.history import diff_since, issues_at
@@ -107,7 +108,7 @@ def test_cold_warm_incremental_and_restored_renders_are_identical(
     cold = render(origin)
     assert cold == GOLDEN.read_bytes()
     age_files(origin / ".issuelog")
-    (origin / ".issuelog" / "cache" / cache_files.RENDERED_CACHE).unlink()
+    (origin / ".issuelog" / "cache" / kept_file_name("render")).unlink()
     assert render(origin) == cold  # warm parse cache, log rendered again
     path = next((origin / "issues").glob("ISSUE-004-*.md"))
     original = path.read_text(encoding="utf-8")

@@ -11,9 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from issuelog.core.cache_files import CACHE_FORMAT
 from issuelog.core.config import Config
-from issuelog.core.outputs import kept_output
+from issuelog.core.outputs import kept_file_name, kept_output
 from tests.conftest import Invoke, issue_text, make_tree
 
 COMMANDS = [("analyze",), ("analyze", "--format", "json"), ("metrics",),
@@ -55,7 +54,7 @@ def two_issues(project: Path) -> Path:
 def test_an_output_is_kept_reused_and_made_again_when_a_file_changes(
         two_issues: Path, cli: Invoke, args: tuple[str, ...]) -> None:
     first = fresh_output(two_issues, cli, *args)
-    kept = two_issues / ".issuelog" / "cache" / f"output-{args[0]}-v{CACHE_FORMAT}.pickle"
+    kept = two_issues / ".issuelog" / "cache" / kept_file_name(args[0])
     assert kept.is_file()
     assert output(cli, *args) == first
     # A new issue and an edited one, both older than the racy window: the output follows them.
@@ -72,7 +71,7 @@ def test_an_output_is_kept_reused_and_made_again_when_a_file_changes(
 def test_files_changed_within_the_racy_window_are_never_kept(project: Path, cli: Invoke) -> None:
     make_tree(project, {"issues/ISSUE-001-first.md": issue_text()})
     cli("analyze")
-    assert not (project / ".issuelog" / "cache" / f"output-analyze-v{CACHE_FORMAT}.pickle").exists()
+    assert not (project / ".issuelog" / "cache" / kept_file_name("analyze")).exists()
 
 
 def test_problems_found_are_kept_and_still_fail(project: Path, cli: Invoke) -> None:

@@ -30,7 +30,6 @@ from issuelog.errors import IssueFileError
 #: Bumped whenever the layout of a cache file changes; part of every cache file's name.
 CACHE_FORMAT = 5
 PARSED_CACHE = f"parsed-v{CACHE_FORMAT}.pickle"
-RENDERED_CACHE = f"rendered-v{CACHE_FORMAT}.pickle"
 
 #: A file modified this close to the moment a cache is written is not trusted to it: an edit that
 #: keeps the size within the file system's timestamp granularity would keep the mtime too.

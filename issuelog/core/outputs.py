@@ -1,17 +1,27 @@
 """The last output of a command that only reads, reused while nothing it is made from changed.
 
-Like the rendered log, an output is kept in `.issuelog/cache/` under a digest of issuelog's code,
-the configuration, the command's arguments (with the day, where ages count to it) and the name
-and stamp of every issue file; one output a command, written only when no issue file
-changed within the racy window. `analyze`, `metrics`, `list` and `check` on an unchanged project
-then examine the files' stamps instead of loading 10,000 issues.
+One home for "do not make again what was made from the same inputs": the rendered log (`render`,
+`project.logfile`), `check`, `list`, `analyze` and `metrics`. An output is kept in
+`.issuelog/cache/`, one a command, under two keys, both digests of issuelog's code, the
+configuration, the command's arguments (with the day, where ages count to it), the current
+directory (outputs show paths from it) and the templates when the command renders them:
+
+- the stamps key adds the name and stamp of every issue file: found without reading a file.
+  Kept only when no issue file changed within the racy window;
+- the contents key, for an output that costs more to make than the issues to load (the log),
+  adds the files' contents (their git blob IDs, once `load_issues` has read them) and leaves
+  out where the project lies: a fresh checkout with a restored CI cache finds the log made
+  from the same files in another directory.
+
+`analyze`, `metrics`, `list`, `check` and `render` on an unchanged project then examine the files'
+stamps instead of loading 10,000 issues.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,45 +35,86 @@ from issuelog.core.cache_files import (
     read_cache,
     stamps_bytes,
     state_dir_or_none,
+    templates_digest,
     write_cache,
 )
 from issuelog.core.config import Config
+from issuelog.core.parsing import config_digest
 from issuelog.core.store import display_path
 
 
 @dataclass
 class KeptOutput:
-    """Where one command's output is kept, under what key, and the scan the key was made from."""
+    """Where one command's output is kept, under what keys, and the scan the keys were made from."""
 
     path: Path | None  # None where the cache directory cannot be created
-    key: str
+    key: str  # the stamps key
+    #: What the contents key is made of, besides the files' contents.
+    inputs: bytes
     #: The issue files' stamps: pass them on to `load_issues`, which then scans no more.
     stamps: list[Stamp]
     started: int  # time.time_ns() before the scan
+    _stored: tuple[str, str, Any] | None = field(default=None, repr=False)
+
+    def _read(self) -> tuple[str, str, Any]:
+        """The kept (stamps key, contents key, output), read once."""
+        if self._stored is None:
+            kept = read_cache(self.path, code_fingerprint()) if self.path is not None else None
+            if isinstance(kept, tuple) and len(kept) == 3 and all(isinstance(key, str) for key in kept[:2]):
+                self._stored = (kept[0], kept[1], kept[2])
+            else:
+                self._stored = ("", "", None)
+        return self._stored
 
     def value(self) -> Any:
-        """The output kept for this key, or None."""
-        return read_cache(self.path, self.key) if self.path is not None else None
+        """The output kept for these files, found by their stamps; None when there is none."""
+        stamps_key, _, value = self._read()
+        return value if stamps_key and stamps_key == self.key else None
 
-    def keep(self, value: Any) -> None:
-        """Keep an output (plain values only), unless a file changed too recently to trust."""
-        if self.path is not None and all_trusted(self.stamps, self.started):
-            write_cache(self.path, self.key, value)
+    def value_for_contents(self, contents: str) -> Any:
+        """The output kept for files of these contents (`IssueSet.contents`), or None."""
+        _, contents_key, value = self._read()
+        return value if contents and contents_key == self._contents_key(contents) else None
+
+    def keep(self, value: Any, contents: str = "") -> None:
+        """Keep an output (plain values only): under the stamps key unless a file changed too
+        recently to trust its stamp, under the contents key when `contents` is known."""
+        keys = (self.key if all_trusted(self.stamps, self.started) else "",
+                self._contents_key(contents) if contents else "")
+        if self.path is not None and any(keys) and self._read()[:2] != keys:
+            write_cache(self.path, code_fingerprint(), (*keys, value))
+            self._stored = (*keys, value)
+
+    def _contents_key(self, contents: str) -> str:
+        return hashlib.sha256(self.inputs + contents.encode()).hexdigest()
+
+
+def kept_file_name(command: str) -> str:
+    """The name of the file in `.issuelog/cache/` that keeps a command's output."""
+    return f"output-{command}-v{CACHE_FORMAT}.pickle"
 
 
 def kept_output(config: Config, command: str, *arguments: object,
-                libraries: tuple[str, ...] = ()) -> KeptOutput:
+                libraries: tuple[str, ...] = (), templates: bool = False) -> KeptOutput:
     """The kept output of `command` run with `arguments` on the issue files as they are now;
-    `libraries`: the packages that write the output, beyond those `code_fingerprint` covers."""
-    started = time.time_ns()  # before the files are examined, as for the rendered log
+    `libraries`: the packages that write the output, beyond those `code_fingerprint` covers;
+    `templates`: whether the output is rendered from the templates."""
+    started = time.time_ns()  # before the files are examined (see cache._parsed_issue_files)
     stamps = scan_issue_files(config)
-    digest = hashlib.sha256()
     installed = [library_stamp(library) for library in libraries]
     # Paths in an output are shown from the current directory: where it ran is part of the key.
     shown = display_path(config.issues_path, config)
-    for part in (code_fingerprint(), repr(config), repr((command, arguments, installed, shown))):
-        digest.update(part.encode())
-    digest.update(stamps_bytes(stamps))
+    common = hashlib.sha256()
+    for part in (code_fingerprint(), repr((command, arguments, installed, shown))):
+        common.update(part.encode() + b"\0")
+    if templates:
+        common.update(templates_digest(config))
+    inputs = common.copy()
+    # Not where the project lies: the same files and settings give the same output anywhere.
+    inputs.update(config_digest(config).encode())
+    located = common.copy()
+    located.update(repr(config).encode())
+    located.update(stamps_bytes(stamps))
     directory = state_dir_or_none(config)
-    path = directory / f"output-{command}-v{CACHE_FORMAT}.pickle" if directory else None
-    return KeptOutput(path, digest.hexdigest(), stamps, started)
+    path = directory / kept_file_name(command) if directory else None
+    return KeptOutput(path, located.hexdigest(), inputs.digest(), stamps, started)

@@ -8,28 +8,16 @@ and the code are unchanged (`.issuelog/cache/`); `update_log` compares it with t
 
 from __future__ import annotations
 
-import hashlib
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from issuelog.core.atomic_write import write_bytes_atomic
-from issuelog.core.cache import load_issues, scan_issue_files
-from issuelog.core.cache_files import (
-    RENDERED_CACHE,
-    all_trusted,
-    code_fingerprint,
-    read_cache,
-    stamps_bytes,
-    state_dir_or_none,
-    templates_digest,
-    write_cache,
-)
+from issuelog.core.cache import load_issues
 from issuelog.core.config import Config
 from issuelog.core.model import Problem
-from issuelog.core.parsing import config_digest
-from issuelog.core.store import display_path, typo_hints
+from issuelog.core.outputs import kept_output
+from issuelog.core.store import typo_hints
 from issuelog.git.gitrepo import current_branch, work_tree_root
 
 
@@ -45,29 +33,21 @@ class RenderedLog:
 
 
 def rendered_log(config: Config) -> RenderedLog:
-    """The master log's text, reused while nothing it is made from has changed.
+    """The master log's text, reused while nothing it is made from has changed (`core.outputs`).
 
     The last log is found by the files' stamps without reading them, else, once they are read,
     by their contents (a fresh checkout with a restored cache renders nothing).
     """
-    started = time.time_ns()  # before the files are examined: see _parsed_issue_files
-    stamps = scan_issue_files(config)
-    inputs = _inputs_digest(config)
-    # The kept warnings show paths from the current directory: where it runs is part of the key.
-    key = _digest(inputs, repr(config).encode(), stamps_bytes(stamps),
-                  display_path(config.issues_path, config).encode())
-    cache_path = state_dir_or_none(config)
-    last = _last_log(cache_path)
-    if last is not None and last[0] == key:
-        return RenderedLog(last[2], last[3], [], last[4], [Problem(*hint) for hint in last[5]])
-    result = load_issues(config, bodies=False, stamps=stamps)
+    kept = kept_output(config, "render", templates=True)
+    last = _rendered(kept.value())
+    if last is not None:
+        return last
+    result = load_issues(config, bodies=False, stamps=kept.stamps)
     if result.problems:
         return RenderedLog(None, len(result.issues), result.problems)
-    # Not of where the project lies: the same files and settings render the same log anywhere.
-    contents = (_digest(inputs, config_digest(config).encode(), result.contents.encode())
-                if result.contents else "")
-    if last is not None and contents and last[1] == contents:
-        text = last[2]
+    found = _rendered(kept.value_for_contents(result.contents))
+    if found is not None:
+        text = found.text
     else:
         from issuelog.log.render import render_log
 
@@ -75,39 +55,17 @@ def rendered_log(config: Config) -> RenderedLog:
     references = sum(1 for issue in result.issues if issue.reference_only)
     counted = len(result.issues) - references
     warnings = typo_hints(result.issues, config)
-    kept_warnings = tuple((hint.path, hint.line, hint.message) for hint in warnings)
-    # Found by stamps only when no file is too recent to trust its stamp; by contents always.
-    stamped = all_trusted(stamps, started)
-    keys = (key if stamped else "", contents)
-    if cache_path is not None and any(keys) and (last is None or last[:2] != keys):
-        write_cache(cache_path / RENDERED_CACHE, code_fingerprint(),
-                    (*keys, text, counted, references, kept_warnings))
+    kept.keep((text, counted, references, tuple((w.path, w.line, w.message) for w in warnings)),
+              result.contents)
     return RenderedLog(text, counted, [], references, warnings)
 
 
-def _last_log(cache_path: Path | None) -> tuple[str, str, str, int, int, tuple[Any, ...]] | None:
-    """The last rendered log: (stamps key, contents key, text, issues, reference entries,
-    warnings as (path, line, message))."""
-    last = read_cache(cache_path / RENDERED_CACHE, code_fingerprint()) if cache_path else None
-    if (isinstance(last, tuple) and len(last) == 6 and all(isinstance(x, str) for x in last[:3])
-            and all(isinstance(x, int) for x in last[3:5]) and isinstance(last[5], tuple)):
-        return last
+def _rendered(kept: Any) -> RenderedLog | None:
+    """A kept log: (text, issues, reference-only entries, warnings as (path, line, message))."""
+    if (isinstance(kept, tuple) and len(kept) == 4 and isinstance(kept[0], str)
+            and isinstance(kept[1], int) and isinstance(kept[2], int) and isinstance(kept[3], tuple)):
+        return RenderedLog(kept[0], kept[1], [], kept[2], [Problem(*hint) for hint in kept[3]])
     return None
-
-
-def _inputs_digest(config: Config) -> bytes:
-    """A digest of what the log is made from besides the files and settings: code, templates."""
-    digest = hashlib.sha256()
-    digest.update(code_fingerprint().encode())
-    digest.update(templates_digest(config))
-    return digest.digest()
-
-
-def _digest(inputs: bytes, *parts: bytes) -> str:
-    digest = hashlib.sha256(inputs)
-    for part in parts:
-        digest.update(part + b"\0")
-    return digest.hexdigest()
 
 
 def render_skipped_on(config: Config) -> str | None:
