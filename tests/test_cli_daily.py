@@ -367,6 +367,22 @@ def test_new_takes_the_error_type_from_the_message_as_record_does(project: Path,
     assert "no problems" in cli("check").stderr
 
 
+def test_an_error_filed_with_new_is_the_issue_record_counts_it_on(project: Path, cli: Invoke) -> None:
+    """`new --error` writes the fingerprint `record` writes: the same error recorded later is
+    counted on that issue, not filed twice; a knowledge entry is never counted on."""
+    path = Path(cli("new", "Slow query", "-s", "low", "--component", "db",
+                    "--error", "TimeoutError: query took 31s").stdout.strip())
+    assert "fingerprint: " in path.read_text(encoding="utf-8")
+    assert "no problems" in cli("check").stderr
+    counted = cli("record", "--error", "TimeoutError: query took 45s", "--component", "db")
+    assert path.name.split("-slow")[0] in counted.stdout + counted.stderr
+    assert "occurrences: 2\n" in path.read_text(encoding="utf-8")
+    assert len(list((project / "issues").glob("*.md"))) == 1
+    entry = Path(cli("new", "Pool exhausted", "--reference", "--error", "PoolError: no slots",
+                     "--component", "db").stdout.strip())
+    assert "fingerprint" not in entry.read_text(encoding="utf-8")
+
+
 def test_list_sorts_by_a_key_of_the_projects_own(three: Path, cli: Invoke) -> None:
     path = next((three / "issues").glob("ISSUE-002-*.md"))
     path.write_text(path.read_text(encoding="utf-8").replace(

@@ -191,6 +191,12 @@ def new(
     _ask_missing(fields, config)
     if reference:
         _, path = create_reference(config, fields, area=area, cause=cause, solution=solution)
+    elif error:
+        from issuelog.ops.fingerprint import ErrorSignature, fingerprint_fields
+
+        # As `record` writes it: a later `record` of the same error counts it on this issue.
+        signature = ErrorSignature.from_parts(error, error_type or "", str(fields["component"] or ""))
+        _, path = create_issue(config, fields, extra=fingerprint_fields(signature))
     else:
         _, path = create_issue(config, fields)
     typer.echo(shell_path(path))  # for `$EDITOR "$(issuelog new ...)"` in any subdirectory

@@ -147,3 +147,10 @@ class ErrorSignature:
         parts = [f"v{version}", self.error_type, self.component, normalize(self.message),
                  *(str(frame) for frame in self.frames)]
         return hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
+def fingerprint_fields(signature: ErrorSignature) -> dict[str, object]:
+    """The frontmatter by which `record` finds the issue of an error: its fingerprint under the
+    current rules, and their version."""
+    return {"fingerprint": signature.fingerprint(CURRENT_VERSION),
+            "fingerprint_version": CURRENT_VERSION}

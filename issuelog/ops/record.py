@@ -27,6 +27,7 @@ from issuelog.ops.fingerprint import (
     LEGACY_VERSION,
     NORMALIZERS,
     ErrorSignature,
+    fingerprint_fields,
 )
 from issuelog.project.scaffold import check_values, create_issue, default_severity
 
@@ -169,8 +170,7 @@ def _create(
         "error_message": error_text,
         "reported": seen,
     }
-    extra = {"fingerprint": signature.fingerprint(CURRENT_VERSION),
-             "fingerprint_version": CURRENT_VERSION, "occurrences": 1, "last_seen": seen}
+    extra = {**fingerprint_fields(signature), "occurrences": 1, "last_seen": seen}
     issue_id, path = create_issue(config, fields, today=seen, extra=extra, sections=sections)
     return RecordResult("created", issue_id, path, 1)
 
@@ -286,14 +286,13 @@ def refingerprint(config: Config) -> list[Refingerprinted]:
                                                   issue.component, stack)
             if not signature.message and not signature.frames:
                 continue
-            new = signature.fingerprint(CURRENT_VERSION)
+            fields = fingerprint_fields(signature)
             shown = display_path(issue.path, config)
             text = issue.path.read_text(encoding="utf-8")
-            new_text = edit_frontmatter(
-                text, {"fingerprint": new, "fingerprint_version": CURRENT_VERSION}, name=shown)
+            new_text = edit_frontmatter(text, fields, name=shown)
             _refuse_invalid(issue.path, new_text, config)
             write_atomic(issue.path, new_text)
-            changed.append(Refingerprinted(issue.id, issue.fingerprint, new,
+            changed.append(Refingerprinted(issue.id, issue.fingerprint, str(fields["fingerprint"]),
                                            version or LEGACY_VERSION))
     return sorted(changed, key=lambda item: sort_key(item.issue_id))
 
