@@ -237,6 +237,23 @@ def test_set_refusals_name_the_file_and_line_and_touch_nothing(three: Path, cli:
     assert files_snapshot(three) == before
 
 
+def test_set_unset_deletes_a_misspelt_key_and_nothing_else(three: Path, cli: Invoke) -> None:
+    path = three / "issues/ISSUE-002-typo-in-help.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("severity: low\n", "severity: low\nsevrity: high  # oops\n"),
+                    encoding="utf-8")
+    assert "did you mean 'severity'" in cli("check").stderr
+    result = cli("set", "2", "--unset", "sevrity")
+    assert result.stdout == "ISSUE-002 sevrity: high -> (removed)\n"
+    assert path.read_text(encoding="utf-8") == text  # every other byte as it was
+    assert "warning" not in cli("check").stderr
+    assert "unchanged" in cli("set", "2", "--unset", "sevrity").stderr
+    before = files_snapshot(three)
+    assert "missing required field 'title'" in cli("set", "2", "--unset", "title", code=1).stderr
+    assert "KEY=VALUE, or --unset KEY" in cli("set", "2", code=2).stderr
+    assert files_snapshot(three) == before
+
+
 def test_edited_files_render(three: Path, cli: Invoke) -> None:
     cli("resolve", "1", "--date", "2026-01-11")
     cli("render")

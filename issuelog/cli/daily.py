@@ -446,21 +446,28 @@ def assign(
     print_edit(update_issue(config, issue_id, {"assignee": name.strip() or EMPTY}), config)
 
 
-@commands.add("set", example="issuelog set 7 severity=high tags=db,timeout")
+@commands.add("set", example="issuelog set 7 severity=high tags=db,timeout\n"
+                             "issuelog set 7 --unset sevrity")
 def set_fields(
     issue_id: IdArgument,
-    assignments: Annotated[list[str], typer.Argument(
+    assignments: Annotated[list[str] | None, typer.Argument(
         metavar="KEY=VALUE...", help="Values in YAML: severity=high, tags=a,b (a list), "
-        "occurrences=3; an empty value empties the key.", autocompletion=completer("assignment"))],
+        "occurrences=3; an empty value empties the key.", autocompletion=completer("assignment"))] = None,
+    unset: Annotated[list[str] | None, typer.Option(
+        "--unset", metavar="KEY", help="Delete KEY from the frontmatter, such as a misspelt key "
+        "(repeatable).")] = None,
 ) -> None:
     """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
     from issuelog.core.edits import parse_assignments, update_issue
     from issuelog.core.model import misspelt_field
 
+    if not assignments and not unset:
+        raise UsageError("say what to change: KEY=VALUE, or --unset KEY")
     config = load_project()
-    changes = parse_assignments(assignments)
+    assigned = parse_assignments(assignments or [])
+    changes = {**assigned, **dict.fromkeys(unset or [])}  # None deletes a key
     print_edit(update_issue(config, issue_id, changes), config)
-    for key in changes:
+    for key in assigned:
         field_name = misspelt_field(key)
         if field_name is not None:
             typer.echo(f"issuelog: warning: '{key}' is not a known field (kept as your own data): "

@@ -71,8 +71,14 @@ class Edit:
         return not self.changed and not self.resolution_changed
 
 
+#: What an edit's summary shows after a key that was deleted.
+REMOVED = "(removed)"
+
+
 def shown_value(value: object) -> str:
     """A frontmatter value as an edit's summary shows it: as YAML writes it, `(empty)` for none."""
+    if value is REMOVED:
+        return REMOVED
     if value in (None, "", []):
         return "(empty)"
     if isinstance(value, bool):
@@ -144,9 +150,9 @@ def edit_issue(config: Config, issue_id: str, plan: Plan, *, resolution: str | N
     with write_lock(config):
         text, issue = load_issue(config, path)
         current = issue.to_dict()
-        changes = {
-            key: value for key, value in plan(issue).items() if not _same(current.get(key), value)
-        }
+        changes = {key: value for key, value in plan(issue).items()
+                   # None deletes a key wherever it is written, an empty one too.
+                   if (key in issue.key_lines if value is None else not _same(current.get(key), value))}
         new_text = apply_edit(text, changes, resolution=resolution, name=shown)
         if new_text == text:
             return Edit(issue.id or issue_id, path, {})
@@ -159,14 +165,15 @@ def edit_issue(config: Config, issue_id: str, plan: Plan, *, resolution: str | N
         write_bytes_atomic(path, new_text.encode("utf-8"))
     after = parse_issue(path, new_text, shown)[0]
     after_values = after.to_dict() if after is not None else {}
-    changed = {key: (current.get(key), after_values.get(key)) for key in changes}
+    changed = {key: (current.get(key), REMOVED if changes[key] is None else after_values.get(key))
+               for key in changes}
     body_changed = resolution is not None and split_document(text)[1] != split_document(new_text)[1]
     return Edit(issue.id or issue_id, path, changed, body_changed)
 
 
 def _same(current: Any, wanted: Any) -> bool:
     """Whether a key already holds the wanted value, so that its line is left alone."""
-    if wanted is EMPTY or wanted is None:
+    if wanted is EMPTY:
         return current in (None, "", [])
     if isinstance(current, list) and isinstance(wanted, list):
         return list(current) == list(wanted)
