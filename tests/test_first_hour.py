@@ -240,7 +240,9 @@ def _commands() -> list[str]:
             if not group.get_command(context, name).hidden]
 
 
-METAVAR = re.compile(r"^(?:[A-Z][A-Z0-9_]*(?:=[A-Z]+)?(?:\.\.\.)?|YYYY-MM-DD|\[[A-Z]+\])$")
+#: An argument as git shows one (`ID`, `KEY=VALUE...`, `YYYY-MM-DD`), in brackets when optional.
+_ARGUMENT = r"[A-Z][A-Z0-9_]*(?:=[A-Z]+)?(?:\.\.\.)?|YYYY-MM-DD"
+METAVAR = re.compile(rf"^(?:{_ARGUMENT}|\[(?:{_ARGUMENT})\])$")
 
 
 @pytest.mark.parametrize("command", _commands())
