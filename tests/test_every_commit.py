@@ -94,3 +94,33 @@ def test_any_other_command_line_goes_through_typer(rendered: Path) -> None:
     code, _, stderr = run(ENTRY_TELLING, ["check", "--strict"], rendered)
     assert code == 1 and stderr.endswith("typer loaded: True\n")
     assert run(ENTRY, ["render", "--bogus"], rendered)[0] == 2  # typer's usage error
+
+
+@pytest.mark.parametrize("program", [ENTRY, TYPER])
+def test_text_the_output_cannot_encode(rendered: Path, program: str) -> None:
+    """A problem naming a value in an ASCII locale: `?` for what ASCII lacks, as typer's echo
+    writes it, never an internal error."""
+    (rendered / "issues" / "ISSUE-003-third.md").write_text(
+        issue_text("ISSUE-003", severity="bögus"), encoding="utf-8")
+    process = subprocess.run([sys.executable, "-c", program, "check"], cwd=rendered,
+                             capture_output=True, timeout=60,
+                             env={**os.environ, "PYTHONIOENCODING": "ascii"})
+    assert process.returncode == 1, process.stderr
+    assert b"ISSUE-003-third.md:5: unknown severity 'b?gus'" in process.stdout
+
+
+@pytest.mark.parametrize("program", [ENTRY, TYPER])
+@pytest.mark.parametrize(("arguments", "closed", "expected"), [
+    (["check"], "2>&-", 0), (["render"], "2>&-", 0), (["render", "--check"], ">&-", 1)])
+def test_a_closed_output(rendered: Path, program: str, arguments: list[str], closed: str,
+                         expected: int) -> None:
+    """Run with stdout or stderr closed, as some hook runners do: the exit code is still the
+    command's (typer's echo writes nothing to a closed stream)."""
+    if expected:  # a stale log: `render --check` writes the diff to stdout
+        path = rendered / "issues" / "ISSUE-001-first.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("Something broke", "Disk full"),
+                        encoding="utf-8")
+    script = f'"$0" -c "$1" {" ".join(arguments)} {closed}'
+    process = subprocess.run(["sh", "-c", script, sys.executable, program], cwd=rendered,
+                             capture_output=True, timeout=60)
+    assert process.returncode == expected, process

@@ -29,9 +29,18 @@ EXIT_INTERRUPTED = 130
 
 
 def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    """Write a line of output (to stderr with `err`), flushed at once, as typer's echo does."""
+    """Write a line of output (to stderr with `err`), flushed at once, as typer's echo does:
+    nothing where the stream is closed (`issuelog check >&-`), and a character the stream's
+    encoding lacks (PYTHONIOENCODING=ascii, a Latin-1 locale) as `?`, never an error."""
     stream = sys.stderr if err else sys.stdout
-    stream.write(text + "\n" if nl else text)
+    if stream is None:
+        return
+    line = text + "\n" if nl else text
+    try:
+        stream.write(line)
+    except UnicodeEncodeError:
+        encoding = stream.encoding or "utf-8"
+        stream.write(line.encode(encoding, "replace").decode(encoding))
     stream.flush()
 
 
