@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from issuelog.core.cache import load_issues
-from issuelog.core.config import LOG_TEMPLATE, Config, load_config
+from issuelog.core.config import Config, load_config
 from issuelog.errors import TemplateError
 from issuelog.log.formatting import format_elapsed, table_cell, yaml_scalar
 from issuelog.log.render import normalize_output, render_log, url_path
@@ -191,32 +191,3 @@ def test_configured_labels_cannot_break_the_log(tmp_path: Path) -> None:
     assert "<i>" not in text and "<b>" not in text
     assert "| \\| **Pipe \\| &lt;i&gt;x&lt;/i&gt;** |" in text
 
-
-def test_compiled_templates_are_reused_but_never_across_the_sandbox(project: Path) -> None:
-    """A render after an edit compiles nothing; the built-in log template compiled without the
-    sandbox (no project templates) is never what the sandbox runs (a project template added)."""
-    from issuelog.log import render
-
-    config = load_config(project)
-    filters = render.log_filters(config)
-    plain = render.make_environment(config, extra_filters=filters)
-    assert plain.bytecode_cache is not None
-    log = render._load(plain, LOG_TEMPLATE, config)
-    again = render.make_environment(config, extra_filters=filters)
-    compiled: list[str] = []
-    original = again.compile
-
-    def counted(*args: object, **kwargs: object) -> object:
-        compiled.append(str(args[1] if len(args) > 1 else kwargs.get("name")))
-        return original(*args, **kwargs)  # type: ignore[arg-type]
-
-    again.compile = counted  # type: ignore[method-assign]
-    assert render._load(again, LOG_TEMPLATE, config).filename == log.filename
-    assert compiled == []  # from the compiled templates, not compiled again
-    config.templates_path.mkdir(parents=True)
-    (config.templates_path / "issue.md.j2").write_text("---\ntitle: {{ issue.title }}\n---\n",
-                                                       encoding="utf-8")
-    sandboxed = render.make_environment(config, extra_filters=filters)
-    assert isinstance(sandboxed, render.SandboxEnvironment) and sandboxed.bytecode_cache is not None
-    key = plain.bytecode_cache.get_cache_key(LOG_TEMPLATE, log.filename)
-    assert sandboxed.bytecode_cache.get_cache_key(LOG_TEMPLATE, log.filename) != key

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, timedelta
@@ -13,7 +12,6 @@ from urllib.parse import quote
 import jinja2
 from jinja2.exceptions import SecurityError
 
-from issuelog.core.cache_files import code_fingerprint
 from issuelog.core.config import (
     ISSUE_TEMPLATE,
     LOG_TEMPLATE,
@@ -135,40 +133,10 @@ def make_environment(
         filters["code"] = code_spans_html
     filters.update(extra_filters or {})
     if has_project_templates(config):
-        return SandboxEnvironment(root=config.root, filters=filters, loader=_loader(config),
-                                  bytecode_cache=compiled_templates(SandboxEnvironment, html),
-                                  **options)
-    environment = jinja2.Environment(loader=_ContainedLoader([str(builtin_templates_dir())]),
-                                     bytecode_cache=compiled_templates(jinja2.Environment, html),
-                                     **options)
+        return SandboxEnvironment(root=config.root, filters=filters, loader=_loader(config), **options)
+    environment = jinja2.Environment(loader=_ContainedLoader([str(builtin_templates_dir())]), **options)
     environment.filters.update(filters)
     return environment
-
-
-class CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Templates as Jinja2 compiled them, kept between runs: a render after an edit compiles
-    nothing. In Jinja2's own directory for them, private to the user and checked to be; never in
-    the project's `.issuelog/cache/`, which a CI cache or a checkout can bring in, because
-    compiled code runs as it is loaded. Each entry is for one template file's source (Jinja2
-    checks it), and for the environment, its options and issuelog's code (the key), which decide
-    what the source compiles to: the sandbox's checks are compiled in."""
-
-    def __init__(self, salt: str) -> None:
-        super().__init__()
-        self.salt = salt
-
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        """The entry's name: the template's, its file's and the environment's."""
-        return hashlib.sha256(f"{self.salt}\0{name}\0{filename}".encode()).hexdigest()
-
-
-def compiled_templates(kind: type[jinja2.Environment], html: bool) -> CompiledTemplates | None:
-    """The compiled templates of environments of this kind; None where Jinja2's directory for
-    them cannot be made private to the user (templates are then compiled each time)."""
-    try:
-        return CompiledTemplates(f"{code_fingerprint()}\0{kind.__qualname__}\0{html}")
-    except (RuntimeError, OSError):
-        return None
 
 
 def _load(environment: jinja2.Environment, name: str, config: Config) -> jinja2.Template:
