@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,6 +74,8 @@ def _temporary_file(path: Path) -> tuple[int, str]:
     if path.parent not in _swept_directories:
         remove_stale_temporaries(path.parent)
         _swept_directories.add(path.parent)
+    import tempfile  # only to write: a command that finds its output kept writes nothing
+
     return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}-", suffix=".tmp", dir=path.parent)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import json
 import re
 import tomllib
 from collections import Counter
@@ -247,6 +246,8 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    import json  # only `init` writes TOML: every command loads this module
+
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a TOML basic string
 
 
@@ -470,8 +471,8 @@ def _check_lists(where: str, config: Config) -> None:
         if status.open and status.resolved:
             raise ConfigError(f"{where}: status '{status.name}' cannot be both open and resolved")
     for key in config.required:
-        hint = closest_name(key, ISSUE_FIELDS, cutoff=0.75)
-        if key not in ISSUE_FIELDS and hint:
+        hint = closest_name(key, ISSUE_FIELDS, cutoff=0.75) if key not in ISSUE_FIELDS else None
+        if hint:
             raise ConfigError(f"{where}: 'required' lists '{key}'. Did you mean '{hint}'?")
     if any(not pattern.strip() for pattern in config.render_branches):
         raise ConfigError(f"{where}: 'render_branches' must not contain empty names")

@@ -6,7 +6,6 @@ loading of `[[severities]]` / `[[statuses]]` tables, merged into the defaults.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
@@ -110,6 +109,8 @@ _STATUS_KEYS = {f.name for f in fields(Status)} | {"before"}
 
 def closest_name(name: str, known: Iterable[str], *, cutoff: float = 0.6) -> str | None:
     """The known name that `name` most likely misspells (difflib ratio >= cutoff), or None."""
+    import difflib  # only for a name that is not known: every command loads this module
+
     found = difflib.get_close_matches(name, sorted(known), n=1, cutoff=cutoff)
     return found[0] if found else None
 

@@ -18,7 +18,6 @@ from issuelog.core.config import Config
 from issuelog.core.model import Problem
 from issuelog.core.outputs import kept_output
 from issuelog.core.store import typo_hints
-from issuelog.git.gitrepo import current_branch, work_tree_root
 
 
 @dataclass
@@ -72,6 +71,8 @@ def render_skipped_on(config: Config) -> str | None:
     """The current branch when `render_branches` says ISSUES.md is not rendered on it, else None."""
     if not config.render_branches:
         return None
+    from issuelog.git.gitrepo import current_branch, work_tree_root  # git only when it matters
+
     branch = current_branch(work_tree_root(config.root))
     return None if config.renders_on(branch) else branch
 
