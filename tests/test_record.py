@@ -213,6 +213,7 @@ def test_older_fingerprint_versions_keep_matching_until_refingerprinted(
     # A later release ships version 2 of the rules (here: case-insensitive messages).
     monkeypatch.setitem(fingerprint.NORMALIZERS, 2, _lowercase_v2)
     monkeypatch.setattr("issuelog.ops.record.CURRENT_VERSION", 2)
+    monkeypatch.setattr("issuelog.ops.fingerprint.CURRENT_VERSION", 2)
     again = record_event(config, ErrorEvent(error="Disk FULL on volume 4", component="storage",
                                             seen=date(2026, 1, 11)))
     assert (again.action, again.issue_id) == ("counted", first.issue_id)
