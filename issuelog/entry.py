@@ -1,5 +1,5 @@
-"""The `issuelog` program: Tab completion from a small cache, `check` and `render` as hooks and CI
-call them (`cli/every_commit.py`), everything else through `cli/app.py`.
+"""The `issuelog` program: Tab completion from a small cache, `check`, `render` and `git-hook` as
+hooks and CI call them (`cli/every_commit.py`), everything else through `cli/app.py`.
 
 Kept free of typer and of the core's heavy modules: a Tab key press is answered before they
 would have finished loading.

@@ -109,15 +109,18 @@ def test_outside_a_project(tmp_path: Path, arguments: list[str], capsys: pytest.
     assert code == 2 and stderr.startswith("issuelog: ") and "Traceback" not in stderr
 
 
-@pytest.mark.parametrize("arguments", COMMAND_LINES)
+@pytest.mark.parametrize("arguments", [*COMMAND_LINES, ["git-hook", "post-merge", "0"]])
 def test_the_entry_point_runs_them_without_typer(rendered: Path, arguments: list[str]) -> None:
-    code, _, stderr = run(ENTRY_TELLING, arguments, rendered)
+    code, stdout, stderr = run(ENTRY_TELLING, arguments, rendered)
     assert code == 0 and stderr.endswith("typer loaded: False\n")
+    if arguments[0] == "git-hook":  # what typer's `git-hook` says and does
+        assert run(TYPER, arguments, rendered)[:2] == (code, stdout)
 
 
 def test_any_other_command_line_goes_through_typer(rendered: Path) -> None:
     code, _, stderr = run(ENTRY_TELLING, ["check", "--strict"], rendered)
     assert code == 1 and stderr.endswith("typer loaded: True\n")
+    assert run(ENTRY_TELLING, ["git-hook", "--help"], rendered)[2].endswith("typer loaded: True\n")
     assert run(ENTRY, ["render", "--bogus"], rendered)[0] == 2  # typer's usage error
 
 

@@ -1,10 +1,11 @@
-"""`check` and `render`, the commands that hooks and CI run on every commit, and how any command's
-errors reach the user.
+"""`check`, `render` and `git-hook`, the commands that hooks and CI run on every commit, and how
+any command's errors reach the user.
 
-Free of typer: `issuelog check`, `issuelog render` and `issuelog render --check`, exactly as the
-hooks, the pre-commit hook and CI call them, run from `issuelog.entry` without loading typer and
-the other commands (a fifth of an unchanged render's time at 10,000 issues). With any other
-argument, typer parses the command line and its `check` and `render` call the functions here.
+Free of typer: `issuelog check`, `issuelog render`, `issuelog render --check` and
+`issuelog git-hook NAME ARGS...`, exactly as the hooks, the pre-commit hooks and CI call them,
+run from `issuelog.entry` without loading typer and the other commands (a third of an unchanged
+render's time at 10,000 issues). With any other argument, typer parses the command line and its
+commands call the functions here.
 """
 
 from __future__ import annotations
@@ -172,6 +173,19 @@ def issue_count(issues: int, references: int) -> str:
     return text
 
 
+def git_hook(name: str, arguments: list[str]) -> None:
+    """`issuelog git-hook NAME ARGS...`, which the hooks of `install-hooks` run: keep ISSUES.md
+    current in merges and rebases, and give git the hook's answer as the exit code."""
+    from issuelog.core.config import load_project
+    from issuelog.git.hooks import run_hook
+
+    result = run_hook(name, arguments, load_project())
+    if result.message:
+        echo(result.message, err=True)
+    if result.exit_code:  # the hook's own answer to git, not an error of issuelog's
+        raise SystemExit(result.exit_code)
+
+
 #: The command lines run without typer, exactly as hooks and CI write them.
 WITHOUT_TYPER: dict[tuple[str, ...], Callable[[], None]] = {
     ("check",): check,
@@ -180,9 +194,19 @@ WITHOUT_TYPER: dict[tuple[str, ...], Callable[[], None]] = {
 }
 
 
-def run_without_typer(arguments: list[str]) -> None:
-    """Run a command line of WITHOUT_TYPER and exit; return at once for any other."""
+def _command_line(arguments: list[str]) -> Callable[[], None] | None:
+    """What to run for a command line of WITHOUT_TYPER, or a `git-hook` as the installed hooks
+    call it (a hook's name, then git's arguments, none of them an option); else None."""
     command = WITHOUT_TYPER.get(tuple(arguments))
+    if command is None and len(arguments) >= 2 and arguments[0] == "git-hook" and not any(
+            argument.startswith("-") for argument in arguments[1:]):
+        return lambda: git_hook(arguments[1], arguments[2:])
+    return command
+
+
+def run_without_typer(arguments: list[str]) -> None:
+    """Run a command line `_command_line` knows and exit; return at once for any other."""
+    command = _command_line(arguments)
     if command is None:
         return
     try:

@@ -46,10 +46,6 @@ def git_hook(
         metavar="ARGS...", help="The hook's arguments.")] = None,
 ) -> None:
     """Run by the hooks `install-hooks` installs: keep ISSUES.md current in merges and rebases."""
-    from issuelog.git.hooks import run_hook
+    from issuelog.cli.every_commit import git_hook as run
 
-    result = run_hook(name, arguments or [], load_project())
-    if result.message:
-        typer.echo(result.message, err=True)
-    if result.exit_code:  # the hook's own answer to git, not an error of issuelog's
-        raise typer.Exit(result.exit_code)
+    run(name, arguments or [])
