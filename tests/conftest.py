@@ -25,6 +25,12 @@ MINIMAL_CONFIG = 'project = "Demo"\n'
 GOLDEN_TREE = Path(__file__).parent / "fixtures" / "golden"
 
 
+def examples(count: int) -> int:
+    """How many examples a property test tries: all `count` in CI (`.ci/run` sets
+    ISSUELOG_ALL_EXAMPLES=1), a third of them in the default run, which stays within a minute."""
+    return count if os.environ.get("ISSUELOG_ALL_EXAMPLES") else max(10, count // 3)
+
+
 def make_tree(root: Path, files: dict[str, str]) -> None:
     """Create files from `{relative path: text}`; text is dedented."""
     for name, text in files.items():

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from conftest import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -159,7 +160,7 @@ def _frontmatter(text: str) -> dict[str, Any]:
     return loaded
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(60), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=entries(), edits=operations())
 def test_edits_change_exactly_the_keys_asked_for(
     document: list[Entry], edits: list[tuple[str, Any]]
@@ -219,7 +220,7 @@ NEW_KEYS = st.dictionaries(st.sampled_from(["imported_from", "reference_only", "
                            max_size=4)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(document=entries(), values=NEW_KEYS, crlf=st.booleans())
 def test_adding_keys_quickly_writes_what_the_full_edit_writes(
     document: list[Entry], values: dict[str, Any], crlf: bool

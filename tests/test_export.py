@@ -23,7 +23,7 @@ from issuelog.core.model import FIELD_ORDER, Issue
 from issuelog.core.sections import markdown_to_html
 from issuelog.log.export import export_csv, export_html, export_json
 from issuelog.log.listing import CSV_COLUMNS
-from tests.conftest import GOLDEN_TREE, Invoke, files_snapshot, issue_text, make_tree
+from tests.conftest import GOLDEN_TREE, Invoke, examples, files_snapshot, issue_text, make_tree
 
 HOSTILE_TITLE = "<script>alert(1)</script> a | b\nsecond line"
 HOSTILE_BODY = """\
@@ -289,7 +289,7 @@ def _benign_page() -> _Collector:
     return _parse(export_html([_titled("Plain")], _CONFIG))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(title=_TITLES)
 @example(title="`0` and `<b>x</b>`")
 def test_any_title_survives_every_format(title: str) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from conftest import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -129,14 +130,14 @@ def test_fingerprint_is_stable_and_versioned() -> None:
         signature.fingerprint(99)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80))
 def test_normalizing_twice_changes_nothing(message: str) -> None:
     once = normalize_message_v1(message)
     assert normalize_message_v1(once) == once
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=examples(100), deadline=None)
 @given(st.integers(min_value=0, max_value=10**9), st.integers(min_value=0, max_value=10**9),
        st.sampled_from(["ms", "s", " seconds", " MiB", "GB", "%", ""]))
 def test_any_number_with_any_unit_is_the_same_error(first: int, second: int, unit: str) -> None:

@@ -25,7 +25,7 @@ from issuelog.importer import (
 from issuelog.importer.fields import is_missing, map_severity, map_status, parse_date
 from issuelog.log.render import render_log
 from issuelog.project.scaffold import check_values
-from tests.conftest import issue_text
+from tests.conftest import examples, issue_text
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"
 DAY = date(2026, 2, 1)
@@ -502,7 +502,7 @@ _FRAGMENTS = [
 ]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.lists(st.sampled_from(_FRAGMENTS), max_size=25))
 def test_any_mix_of_shapes_gives_drafts_that_check_accepts(parts: list[str]) -> None:
     plan = read_log("".join(parts), CONFIG)

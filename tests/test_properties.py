@@ -15,10 +15,10 @@ from issuelog.core.frontmatter_edit import edit_frontmatter
 from issuelog.core.model import SECTIONS, parse_issue, validate_issue
 from issuelog.core.sections import read_section, read_sections, replace_section
 from issuelog.log.render import render_log
-from tests.conftest import issue_text
+from tests.conftest import examples, issue_text
 
 PATH = Path("issues/ISSUE-001-something-broke.md")
-PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, derandomize=True,
+PROPERTY_SETTINGS = settings(max_examples=examples(150), deadline=None, derandomize=True,
                              suppress_health_check=[HealthCheck.too_slow])
 
 # Text a person could type into a field: anything but surrogates and the control characters
@@ -102,7 +102,7 @@ def test_replacing_a_section_changes_that_section_only(body: tuple[str, list[str
         assert replace_section(edited, target, content) == edited  # idempotent
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=examples(40), deadline=None, derandomize=True)
 @given(title=typed_text, component=typed_text, assignee=typed_text, area=typed_text, cause=multiline_text)
 def test_any_value_keeps_every_table_row_intact(tmp_path_factory: Any, title: str, component: str,
                                                 assignee: str, area: str, cause: str) -> None:

@@ -21,7 +21,7 @@ from issuelog.core.model import parse_issue
 from issuelog.ops.events import ErrorEvent
 from issuelog.ops.fingerprint import ErrorSignature
 from issuelog.ops.record import record_event
-from tests.conftest import issue_text
+from tests.conftest import examples, issue_text
 from tests.test_interrupted_writes import kill_after, temporary_files
 
 RECORD_KILL_TRIALS = int(os.environ.get("ISSUELOG_RECORD_KILL_TRIALS", "8"))
@@ -102,7 +102,7 @@ def test_four_processes_recording_and_creating_at_once_count_every_event(project
 
 # --- fingerprints ------------------------------------------------------------------------------
 
-@settings(max_examples=150, deadline=None, derandomize=True)
+@settings(max_examples=examples(150), deadline=None, derandomize=True)
 @given(st.text(alphabet="0123456789e", min_size=16, max_size=16)
        | st.text(alphabet="0123456789abcdef", min_size=16, max_size=16))
 def test_a_stored_fingerprint_reads_back_as_the_same_text(fingerprint: str) -> None:
@@ -117,7 +117,7 @@ messages = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
     str.strip)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
+@settings(max_examples=examples(40), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(message=messages, component=st.sampled_from(["", "api", "db: primary"]))
 def test_recording_an_error_twice_counts_it_on_the_issue_it_created(

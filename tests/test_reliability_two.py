@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from issuelog.core.config import Config
 from issuelog.core.model import parse_issue
 from issuelog.core.sections import read_section, replace_section
-from tests.conftest import Invoke, issue_text, make_tree
+from tests.conftest import Invoke, examples, issue_text, make_tree
 
 # Characters that `str.splitlines` takes for line breaks and markdown-it does not.
 ODD_BREAKS = "\f\v\x1c\x1d\x1e\x85\u2028\u2029"
@@ -66,7 +66,7 @@ _SECTION_TITLES = ["Description", "Root Cause", "Resolution", "Notes"]
 _body_text = st.text(st.sampled_from(list("ab \t\n\r") + list(ODD_BREAKS)), max_size=30)
 
 
-@settings(max_examples=300, deadline=None, derandomize=True,
+@settings(max_examples=examples(300), deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.too_slow])
 @given(parts=st.lists(st.tuples(st.sampled_from(_SECTION_TITLES), _body_text), max_size=4),
        target=st.sampled_from(_SECTION_TITLES),
