@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from issuelog.core.cache_files import (
     PARSED_CACHE,
@@ -196,12 +196,14 @@ def update_parsed_cache(path: Path, fingerprint: str, cached: dict[str, tuple[An
                         now: int) -> None:
     """Rewrite the parse cache when it would hold something new or a file has gone; `now` is
     when reading the files began."""
-    keep = {name: tuple(entry) for name, entry in results.items()
-            if isinstance(entry, ParsedFile) and is_trusted(entry.stamp, now)}
+    def kept(entry: ParsedFile | Problem) -> TypeGuard[ParsedFile]:
+        return isinstance(entry, ParsedFile) and is_trusted(entry.stamp, now)
+
     # A file edited a moment ago stays out of the cache until it is older than RACY_NS, so
     # rendering right after an edit does not pay for rewriting the whole cache.
-    if any(name in keep for name in changed) or not cached.keys() <= results.keys():
-        write_cache(path, fingerprint, keep)
+    if any(kept(results[name]) for name in changed) or not cached.keys() <= results.keys():
+        write_cache(path, fingerprint,
+                    {name: tuple(entry) for name, entry in results.items() if kept(entry)})
 
 
 def issues_of_blobs(config: Config, blobs: Mapping[str, str],
