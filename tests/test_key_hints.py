@@ -95,9 +95,11 @@ def test_strict_check_makes_hints_problems(project: Path, cli: Invoke) -> None:
 def test_set_warns_about_a_misspelt_key_and_keeps_it(project: Path, cli: Invoke) -> None:
     cli("new", "Crash", "-s", "high")
     result = cli("set", "1", "ocurrences=3")
-    assert ("issuelog: warning: 'ocurrences' is not a known field (kept as your own data): "
-            "did you mean 'occurrences'?") in result.stderr
-    assert "ocurrences: 3" in next((project / "issues").glob("ISSUE-001-*.md")).read_text()
+    lines = next((project / "issues").glob("ISSUE-001-*.md")).read_text().splitlines()
+    line = lines.index("ocurrences: 3") + 1
+    # As the README says and as `check` and `edit` warn: the file and line of the key.
+    assert result.stderr == (f"issues/ISSUE-001-crash.md:{line}: warning: unknown key "
+                             "'ocurrences' (kept as your own data): did you mean 'occurrences'?\n")
     assert "warning" not in cli("set", "1", "customer_ref=AB-1").stderr
 
 

@@ -466,12 +466,23 @@ def set_fields(
     config = load_project()
     assigned = parse_assignments(assignments or [])
     changes = {**assigned, **dict.fromkeys(unset or [])}  # None deletes a key
-    print_edit(update_issue(config, issue_id, changes), config)
-    for key in assigned:
-        field_name = misspelt_field(key)
-        if field_name is not None:
-            typer.echo(f"issuelog: warning: '{key}' is not a known field (kept as your own data): "
-                       f"did you mean '{field_name}'?", err=True)
+    result = update_issue(config, issue_id, changes)
+    print_edit(result, config)
+    misspelt = {key for key in assigned if misspelt_field(key) is not None}
+    if misspelt:  # as `check` and `edit` warn: path:line, to jump to
+        _warn_misspelt_keys(result.path, config, misspelt)
+
+
+def _warn_misspelt_keys(path: Path, config: Config, keys: set[str]) -> None:
+    """Warn, as `path:line: warning: ...`, of the keys just set that look like typos."""
+    from issuelog.core.model import key_hints, parse_issue
+    from issuelog.core.store import display_path, read_text
+
+    shown = display_path(path, config)
+    text, _ = read_text(path, shown)
+    issue = parse_issue(path, text, shown)[0] if text is not None else None
+    for hint in key_hints(issue, shown, only=keys) if issue is not None else []:
+        typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
 
 
 @commands.add(example="issuelog edit 7")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -450,14 +450,17 @@ def misspelt_field(key: str) -> str | None:
     return closest_name(key.lower(), FIELD_ORDER, cutoff=KEY_TYPO_CUTOFF)
 
 
-def key_hints(issue: Issue, shown: str) -> list[Problem]:
-    """A did-you-mean hint for each unknown key that looks like a typo of a known field.
+def key_hints(issue: Issue, shown: str, only: Collection[str] | None = None) -> list[Problem]:
+    """A did-you-mean hint for each unknown key (of `only`, if given) that looks like a typo of a
+    known field.
 
     Unknown keys are the user's data and stay valid; the hint only says that `ocurrences: 3`
     is not counted as `occurrences`.
     """
     hints = []
     for key in issue.extra:
+        if only is not None and str(key) not in only:
+            continue
         field_name = misspelt_field(str(key))
         if field_name is not None:
             hints.append(Problem(shown, issue.line_of(str(key)),
