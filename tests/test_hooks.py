@@ -126,6 +126,10 @@ def test_render_branches_skips_render_and_check_elsewhere(hooked_repo: Path, cli
     cli("new", "Only the issue file", "-s", "low", "--date", "2026-01-05")
     skipped = cli("render", "--check")
     assert "skipped on 'feature'" in skipped.stderr
+    # The configured log named with --output is the same log: skipped as well.
+    assert "skipped on 'feature'" in cli("render", "--check", "--output", "./ISSUES.md").stderr
+    stale = cli("render", "--check", "--output", "other.md", code=1).stderr
+    assert "other.md is stale: run `issuelog render --output other.md`" in stale
     before = files_snapshot(hooked_repo)
     cli("render")
     assert files_snapshot(hooked_repo) == before

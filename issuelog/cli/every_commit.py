@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -133,12 +134,14 @@ def _checked(config: Config) -> tuple[list[Problem], list[Problem], int]:
 def render(*, check_only: bool = False, output: Path | None = None) -> None:
     """`issuelog render`: write the log, or with `check_only` show how it is stale (exit 1)."""
     from issuelog.core.config import load_project
-    from issuelog.core.store import check_output_path, display_path
+    from issuelog.core.store import check_output_path, display_path, shell_path
     from issuelog.project.logfile import render_skipped_on, update_log
 
     config = load_project()
     if output is not None:
         check_output_path(output, config, rendered_log=True)
+        if output.resolve() == config.output_path.resolve():
+            output = None  # the configured log, named: rendered on `render_branches` only too
     if output is None:
         branch = render_skipped_on(config)
         if branch is not None:
@@ -161,7 +164,8 @@ def render(*, check_only: bool = False, output: Path | None = None) -> None:
         current = update.target.read_bytes() if update.target.is_file() else b""
         old = current.replace(b"\r\n", b"\n").decode("utf-8", "replace")
         echo(unified_diff(old, update.text or "", shown), nl=False)
-        raise ProblemsFound(f"{shown} is stale: run `issuelog render`")
+        again = "issuelog render" + (f" --output {shlex.quote(shell_path(output))}" if output else "")
+        raise ProblemsFound(f"{shown} is stale: run `{again}`")
     echo(f"wrote {shown} ({counted})", err=True)
 
 
