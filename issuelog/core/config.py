@@ -123,8 +123,8 @@ class Config:
     render_branches: tuple[str, ...] = _key(
         (), "Branches (glob patterns such as `\"release/*\"`) on which `ISSUES.md` is rendered and "
         "checked. Empty: every branch. Elsewhere `render`, `render --check` (also with `--output` "
-        "naming this log) and the hooks skip it, and `issuelog ci` fails a pull request that changes it (see [Team workflow]"
-        "(#team-workflow)). `issuelog init` inside a git repository writes "
+        "naming this log) and the hooks skip it, and `issuelog ci` fails a pull request that "
+        "changes it (see [Team workflow](#team-workflow)). `issuelog init` inside a git repository writes "
         "`[\"<default branch>\"]`.",
         'where the log is rendered and checked, e.g. ["main"]; empty: everywhere')
     default_branch: str = _key(
