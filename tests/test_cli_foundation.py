@@ -158,7 +158,7 @@ def test_concurrent_new_never_shares_an_id(project: Path) -> None:
 
 
 BAD_INPUTS = {
-    "invalid-yaml": ("---\nid: ISSUE-001\ntitle: [oops\n---\n", ":4: invalid YAML"),
+    "invalid-yaml": ("---\nid: ISSUE-001\ntitle: [oops\n---\n", ":3: invalid YAML"),
     "no-frontmatter": ("# Title only\n", ":1: no YAML frontmatter"),
     "missing-field": (issue_text().replace("severity: high\n", ""), ":1: missing required field 'severity'"),
     "unknown-severity": (issue_text(severity="urgent"), ":5: unknown severity 'urgent'"),

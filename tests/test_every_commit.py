@@ -96,7 +96,7 @@ def test_problems_in_the_files(rendered: Path, arguments: list[str],
     (rendered / "issues" / "ISSUE-003-broken.md").write_text("---\ntitle: [unclosed\n---\n",
                                                              encoding="utf-8")
     code, stdout, stderr = both_ways(rendered, arguments, capsys)
-    assert code == 1 and "ISSUE-003-broken.md:3: invalid YAML" in stdout + stderr
+    assert code == 1 and "ISSUE-003-broken.md:2: invalid YAML" in stdout + stderr
     assert "Traceback" not in stderr
 
 

@@ -68,7 +68,7 @@ def test_bom_and_crlf_are_accepted() -> None:
         ("# Just a heading\n", "issues/ISSUE-001-something-broke.md:1: no YAML frontmatter"),
         ("---\nid: ISSUE-001\ntitle: x\n",
          "issues/ISSUE-001-something-broke.md:1: frontmatter is not closed"),
-        ("---\nid: ISSUE-001\ntitle: [unclosed\n---\n", ":4: invalid YAML"),
+        ("---\nid: ISSUE-001\ntitle: [unclosed\n---\n", ":3: invalid YAML"),
         ("---\nid: ISSUE-001\n\ttitle: x\n---\n", ":3: invalid YAML"),
         ("---\n- a\n- b\n---\n", ":2: frontmatter must be a mapping"),
         ("---\nid: ISSUE-001\nid: ISSUE-002\n---\n", ":3: invalid YAML: duplicate key 'id'"),

@@ -205,9 +205,20 @@ def plain_scalar(text: str) -> Any:
         return NOT_SCALAR
 
 
+#: PyYAML's contexts of an error in a quoted value or a bracketed list or mapping, which it
+#: reports where it noticed the error, often the line after the one to fix.
+_OPENED_CONTEXTS = frozenset({"while scanning a quoted scalar", "while parsing a flow sequence",
+                              "while parsing a flow mapping"})
+
+
 def yaml_refusal(fm: str, error: yaml.YAMLError | RecursionError) -> YamlRefusal:
     """The line and message `check` reports for an error raised while loading `fm`."""
     if isinstance(error, yaml.MarkedYAMLError):
+        if error.context_mark and error.problem and error.context in _OPENED_CONTEXTS:
+            # An unclosed quote or bracket is noticed lines later: name the line that opened it.
+            return YamlRefusal(error.context_mark.line + 1,
+                               f"invalid YAML: {error.problem} {error.context} that starts "
+                               "on this line: is it closed?")
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else 1
         reason = error.problem or error.context or "invalid YAML"
