@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import date
@@ -252,6 +253,18 @@ def test_set_unset_deletes_a_misspelt_key_and_nothing_else(three: Path, cli: Inv
     assert "missing required field 'title'" in cli("set", "2", "--unset", "title", code=1).stderr
     assert "KEY=VALUE, or --unset KEY" in cli("set", "2", code=2).stderr
     assert files_snapshot(three) == before
+
+
+def test_related_ids_written_another_way(three: Path, cli: Invoke) -> None:
+    """`related: [1]` names no issue, and `check` says which ID it likely means; `set` writes
+    `related=1` as ISSUE-001, as `new --related 1` does."""
+    path = three / "issues/ISSUE-002-typo-in-help.md"
+    path.write_text(re.sub(r"(?m)^related:.*$", "related: [1]", path.read_text(encoding="utf-8")),
+                    encoding="utf-8")
+    assert "related issue '1' does not exist; write it as 'ISSUE-001'" in cli("check", code=1).stdout
+    assert cli("set", "2", "related=1").stdout.endswith("-> [ISSUE-001]\n")
+    assert "related: [ISSUE-001]" in path.read_text(encoding="utf-8")
+    cli("check")
 
 
 def test_edited_files_render(three: Path, cli: Invoke) -> None:

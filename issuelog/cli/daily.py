@@ -465,12 +465,25 @@ def set_fields(
         raise UsageError("say what to change: KEY=VALUE, or --unset KEY")
     config = load_project()
     assigned = parse_assignments(assignments or [])
+    if isinstance(assigned.get("related"), list):  # `related=7` names ISSUE-007, as in `new -r 7`
+        assigned["related"] = [_as_id(item, config) for item in assigned["related"]]
     changes = {**assigned, **dict.fromkeys(unset or [])}  # None deletes a key
     result = update_issue(config, issue_id, changes)
     print_edit(result, config)
     misspelt = {key for key in assigned if misspelt_field(key) is not None}
     if misspelt:  # as `check` and `edit` warn: path:line, to jump to
         _warn_misspelt_keys(result.path, config, misspelt)
+
+
+def _as_id(item: object, config: Config) -> object:
+    """An issue ID written as `7`, `007` or `issue-7` in its canonical form; anything else as it
+    is, for `check` to report."""
+    from issuelog.core.store import resolve_id
+
+    try:
+        return resolve_id(str(item), config) if isinstance(item, (str, int)) else item
+    except UsageError:
+        return item
 
 
 def _warn_misspelt_keys(path: Path, config: Config, keys: set[str]) -> None:

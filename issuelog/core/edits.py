@@ -28,6 +28,7 @@ from issuelog.core.store import (
     load_issue,
     read_text,
     state_dir,
+    unknown_related,
     write_lock,
 )
 from issuelog.errors import IssueFileError, UsageError
@@ -102,9 +103,8 @@ def file_problems(config: Config, path: Path, text: str) -> list[Problem]:
         for n in id_numbers((entry.name for entry in path.parent.iterdir()), config)
     }
     problems += [
-        Problem(shown, issue.line_of("related"), f"related issue '{other}' does not exist")
-        for other in issue.related
-        if other not in known
+        Problem(shown, issue.line_of("related"), message)
+        for message in unknown_related(issue.related, known, config)
     ]
     return sorted(problems)
 
@@ -124,7 +124,10 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
 
 
 def as_list_field(key: str, value: Any) -> Any:
-    """`tags=a,b` as the list [a, b] (and `tags=a` as [a]) for the list fields; others as given."""
+    """`tags=a,b` as the list [a, b] (and `tags=a` or `related=7` as one item) for the list
+    fields; others as given."""
+    if key in LIST_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return [str(value)]
     if key not in LIST_FIELDS or not isinstance(value, str):
         return value
     return [item.strip() for item in value.split(",") if item.strip()] or EMPTY

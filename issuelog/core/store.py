@@ -10,7 +10,7 @@ import re
 import stat
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -212,11 +212,27 @@ def cross_file_problems(issues: list[Issue], config: Config) -> list[Problem]:
                 first_file[issue.id] = shown
     known = set(counts)
     for issue in issues:
-        for other in issue.related:
-            if other not in known:
-                problems.append(Problem(display_path(issue.path, config), issue.line_of("related"),
-                                        f"related issue '{other}' does not exist"))
+        problems += [Problem(display_path(issue.path, config), issue.line_of("related"), message)
+                     for message in unknown_related(issue.related, known, config)]
     return problems
+
+
+def unknown_related(related: Iterable[str], known: Collection[str], config: Config) -> list[str]:
+    """A message for each `related` entry that names no issue, with the ID it likely means when
+    it is written another way (`7` or `issue-7` for ISSUE-007)."""
+    messages = []
+    for other in related:
+        if other in known:
+            continue
+        message = f"related issue '{other}' does not exist"
+        try:
+            meant = resolve_id(other, config)
+        except UsageError:
+            meant = ""
+        if meant in known:
+            message += f"; write it as '{meant}'"
+        messages.append(message)
+    return messages
 
 
 def typo_hints(issues: list[Issue], config: Config) -> list[Problem]:

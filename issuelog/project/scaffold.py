@@ -20,7 +20,7 @@ from issuelog.core.model import (
     title_problem,
     validate_issue,
 )
-from issuelog.core.store import create_issue_file, display_path, id_numbers, resolve_id
+from issuelog.core.store import create_issue_file, display_path, id_numbers, resolve_id, unknown_related
 from issuelog.errors import IssueFileError, UsageError
 from issuelog.git.gitrepo import user_name as git_user_name
 from issuelog.log.render import render_issue
@@ -237,9 +237,7 @@ def values_and_problems(
         errors.append(f"missing required field(s): {', '.join(missing)}")
     related = values.get("related", [])
     known = existing_ids(config) if related else set()  # listing the directory costs, at scale
-    for other in related:
-        if other not in known:
-            errors.append(f"related issue '{other}' does not exist")
+    errors += unknown_related(related, known, config)
     return values, errors
 
 
