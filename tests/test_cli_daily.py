@@ -267,6 +267,14 @@ def test_related_ids_written_another_way(three: Path, cli: Invoke) -> None:
     cli("check")
 
 
+def test_a_mistyped_value_gets_the_value_it_likely_means(three: Path, cli: Invoke) -> None:
+    """Two letters swapped, or one left out, in `new`, `set` and `status`: the message names the
+    allowed value meant."""
+    assert "did you mean 'high'?" in cli("new", "x", "-s", "hihg", code=2).stderr
+    assert "did you mean 'high'?" in cli("set", "1", "severity=hihg", code=1).stderr
+    assert "did you mean 'in_progress'?" in cli("status", "1", "in_progres", code=2).stderr
+
+
 def test_edited_files_render(three: Path, cli: Invoke) -> None:
     cli("resolve", "1", "--date", "2026-01-11")
     cli("render")

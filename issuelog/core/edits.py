@@ -19,7 +19,7 @@ from issuelog.core.atomic_write import write_bytes_atomic
 from issuelog.core.clock import today
 from issuelog.core.config import Config
 from issuelog.core.frontmatter_edit import EMPTY, edit_frontmatter, parse_value, split_document
-from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, validate_issue
+from issuelog.core.model import LIST_FIELDS, Issue, Problem, parse_issue, unknown_value, validate_issue
 from issuelog.core.sections import replace_section
 from issuelog.core.store import (
     display_path,
@@ -203,8 +203,7 @@ def status_changes(
     """
     target = config.status(status)
     if target is None:
-        allowed = ", ".join(s.name for s in config.statuses)
-        raise UsageError(f"unknown status '{status}' (allowed: {allowed})")
+        raise UsageError(unknown_value("status", status, [s.name for s in config.statuses]))
     if target.open:
         if on is not None:
             raise UsageError(

@@ -312,7 +312,7 @@ def _as_reference(value: Any) -> dict[str, str] | None:
 def disallowed_values(fields: Mapping[str, Any], config: Config) -> list[tuple[str, str]]:
     """(key, message) for each status, severity, phase or category the configuration does not allow."""
     return [
-        (key, _unknown(key, fields[key], list(names)))
+        (key, unknown_value(key, fields[key], list(names)))
         for key, names in config.allowed_values.items()
         if fields.get(key) and names and fields[key] not in names
     ]
@@ -490,13 +490,19 @@ def closest_value(value: str, allowed: list[str]) -> str | None:
     folded = [name for name in allowed if name.casefold() == value.casefold()]
     if len(folded) == 1:
         return folded[0]
+    # Two letters swapped (`hihg`), which difflib's ratio rates too low for short names.
+    swapped = [name for name in allowed if sorted(name.casefold()) == sorted(value.casefold())]
+    if len(swapped) == 1:
+        return swapped[0]
     near = closest_name(value.casefold(), [name.casefold() for name in allowed], cutoff=0.8)
     if near is None or re.sub(r"\d", "", near) == re.sub(r"\d", "", value.casefold()):
         return None
     return next(name for name in allowed if name.casefold() == near)
 
 
-def _unknown(kind: str, value: str, allowed: list[str]) -> str:
+def unknown_value(kind: str, value: str, allowed: list[str]) -> str:
+    """The message for a value of a configured kind (severity, status...) that is not allowed,
+    with the allowed one it likely means."""
     near = closest_value(str(value), allowed)
     hint = f"; did you mean '{near}'?" if near else ""
     return f"unknown {kind} '{value}' (allowed: {', '.join(allowed)}){hint}"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 
 from issuelog.core.config import Config
-from issuelog.core.model import SECTIONS
+from issuelog.core.model import SECTIONS, unknown_value
 from issuelog.errors import UsageError
 from issuelog.importer.dates import DATE_ANYWHERE, date_in, heading_date, log_date, settle_dates
 from issuelog.importer.drafts import Draft, ImportPlan, Notice, keep
@@ -365,11 +365,9 @@ def read_log(
     severity = default_severity or scaffold.default_severity(config)
     status = default_status or config.default_status
     if config.severity(severity) is None:
-        raise UsageError(f"unknown severity '{severity}' "
-                         f"(allowed: {', '.join(s.name for s in config.severities)})")
+        raise UsageError(unknown_value("severity", severity, [s.name for s in config.severities]))
     if config.status(status) is None:
-        raise UsageError(f"unknown status '{status}' "
-                         f"(allowed: {', '.join(s.name for s in config.statuses)})")
+        raise UsageError(unknown_value("status", status, [s.name for s in config.statuses]))
     # markdown-it ends lines at CR, LF and CRLF alike; the line list must agree with its map.
     root, lines = markdown_tree(text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n"))
     reader = _Reader(lines, config, known_ids(root, text, config), severity, status)
