@@ -470,6 +470,9 @@ def set_fields(
     changes = {**assigned, **dict.fromkeys(unset or [])}  # None deletes a key
     result = update_issue(config, issue_id, changes)
     print_edit(result, config)
+    for key in unset or []:
+        if key not in result.changed:
+            typer.echo(f"issuelog: warning: {result.issue_id} has no key '{key}' to unset", err=True)
     misspelt = {key for key in assigned if misspelt_field(key) is not None}
     if misspelt:  # as `check` and `edit` warn: path:line, to jump to
         _warn_misspelt_keys(result.path, config, misspelt)
