@@ -191,3 +191,20 @@ def test_configured_labels_cannot_break_the_log(tmp_path: Path) -> None:
     assert "<i>" not in text and "<b>" not in text
     assert "| \\| **Pipe \\| &lt;i&gt;x&lt;/i&gt;** |" in text
 
+
+
+def test_a_macro_imported_without_context_is_told_what_age_needs(project: Path) -> None:
+    """`age` reads the log's summary from the context: a macro imported without it gets a
+    template error naming the fix, not an internal error."""
+    templates = project / ".issuelog" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "_macros.md.j2").write_text(
+        "{% macro ages(issues) %}{% for issue in issues %}{{ issue | age }}{% endfor %}{% endmacro %}\n")
+    (templates / "ISSUES.md.j2").write_text(
+        "{% import '_macros.md.j2' as m %}{{ m.ages(summary.tracked) }}\n")
+    config = load_config(project)
+    (project / "issues" / "ISSUE-001-open.md").write_text(
+        "---\nid: ISSUE-001\ntitle: Open\nstatus: open\nseverity: high\nreported: 2026-01-10\n---\n")
+    issue = load_issues(config).issues
+    with pytest.raises(TemplateError, match=r"_macros\.md\.j2:1: .*'age' filter needs the log's context"):
+        render_log(issue, config)

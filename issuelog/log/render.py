@@ -222,7 +222,8 @@ def _checked_output(template: jinja2.Template, context: dict[str, Any]) -> Itera
     except RecursionError:
         name = shown_path(template.filename) or template.name
         raise TemplateError(f"{name}: macros call each other too deeply") from None
-    except (TypeError, ValueError, AttributeError, ArithmeticError, jinja2.TemplateError) as error:
+    except (TypeError, ValueError, AttributeError, ArithmeticError, LookupError,
+            jinja2.TemplateError) as error:
         raise TemplateError(f"{_failing_template(error, template)}: {error}") from None
     except MemoryError:
         name = shown_path(template.filename) or template.name
@@ -402,7 +403,11 @@ def log_filters(config: Config) -> dict[str, Callable[..., str | int | None]]:
 
     @jinja2.pass_context
     def age(context: jinja2.runtime.Context, issue: Issue) -> int | None:
-        return context["summary"].age_days(issue)  # type: ignore[no-any-return]
+        summary = context.get("summary")
+        if summary is None:  # a macro imported without context
+            raise jinja2.TemplateRuntimeError(
+                "the 'age' filter needs the log's context: import the macros 'with context'")
+        return summary.age_days(issue)  # type: ignore[no-any-return]
 
     def pie_theme(slices: list[Any]) -> str:
         from issuelog.log.charts import mermaid_pie_theme
