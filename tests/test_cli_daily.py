@@ -9,7 +9,7 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -274,6 +274,19 @@ def test_a_mistyped_value_gets_the_value_it_likely_means(three: Path, cli: Invok
     assert "did you mean 'high'?" in cli("new", "x", "-s", "hihg", code=2).stderr
     assert "did you mean 'high'?" in cli("set", "1", "severity=hihg", code=1).stderr
     assert "did you mean 'in_progress'?" in cli("status", "1", "in_progres", code=2).stderr
+
+
+def test_a_day_in_the_future_is_refused(three: Path, cli: Invoke) -> None:
+    """2062 typed for 2026: `new`, `resolve` and `record` refuse a day after tomorrow, and
+    write nothing."""
+    before = files_snapshot(three)
+    later = (date.today() + timedelta(days=3)).isoformat()
+    for command in (["new", "Later", "-s", "low"], ["resolve", "1"], ["record", "--error", "E: x"]):
+        refused = cli(*command, "--date", later, code=2).stderr
+        assert f"--date {later} is in the future" in refused
+    assert files_snapshot(three) == before
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()  # a clock a time zone ahead
+    cli("new", "Tomorrow somewhere", "-s", "low", "--date", tomorrow)
 
 
 def test_edited_files_render(three: Path, cli: Invoke) -> None:

@@ -7,13 +7,14 @@ A command module makes `commands = Commands()` and registers each command with
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 from typer.core import TyperCommand
 
+from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_config, load_project
 from issuelog.errors import IssuelogError, UsageError
 
@@ -40,6 +41,15 @@ def parse_date(text: str | None, option: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{option} must be a date like 2026-01-10, got '{text}'") from None
+
+
+def parse_day_seen(text: str | None, option: str) -> date | None:
+    """The day something happened, as `parse_date` reads it: not after tomorrow (a clock in
+    another time zone may be a day ahead), which catches 2062 typed for 2026."""
+    day = parse_date(text, option)
+    if day is not None and day > clock_today() + timedelta(days=1):
+        raise UsageError(f"{option} {day.isoformat()} is in the future: the day it happened")
+    return day
 
 
 # typer's own completion, for shells and scripts that issuelog.entry leaves to it (PowerShell,

@@ -17,7 +17,7 @@ from issuelog.cli.common import (
     Format,
     IdArgument,
     completer,
-    parse_date,
+    parse_day_seen,
     print_edit,
 )
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
@@ -185,7 +185,7 @@ def new(
         config, title=title, severity=severity, phase=phase, category=category,
         component=component, status=status, assignee=assignee, reporter=reporter, tags=tag,
         related=related, files=file, error=error, error_type=error_type,
-        reported=parse_date(found, "--date"), reference=reference)
+        reported=parse_day_seen(found, "--date"), reference=reference)
     if (area or cause or solution) and not reference:
         raise UsageError("--area, --cause and --solution need --reference")
     _ask_missing(fields, config)
@@ -407,7 +407,7 @@ def status(
 
     config = load_project()
     edit = change_status(config, issue_id, new_status, resolution=resolution,
-                         on=parse_date(closed_on, "--date"))
+                         on=parse_day_seen(closed_on, "--date"))
     print_edit(edit, config)
 
 
@@ -420,7 +420,7 @@ def resolve(
 
     config = load_project()
     edit = change_status(config, issue_id, resolved_status(config), resolution=resolution,
-                         on=parse_date(closed_on, "--date"))
+                         on=parse_day_seen(closed_on, "--date"))
     print_edit(edit, config)
 
 

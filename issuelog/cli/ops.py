@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from issuelog.cli.common import Commands, Format, parse_date
+from issuelog.cli.common import Commands, Format, parse_date, parse_day_seen
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
 from issuelog.cli.every_commit import print_problems, refuse_with_problems
 from issuelog.core.clock import today as clock_today
@@ -109,7 +109,7 @@ def record(
         tags=tag or [], fixes=fix or [], changes=change or [],
         stack_trace=read_stack_trace(stack_trace, sys.stdin.buffer) if stack_trace else "",
         context=parse_context(context) if context else {},
-        seen=parse_date(seen, "--date"),
+        seen=parse_day_seen(seen, "--date"),
     )
     result = record_event(config, event)
     _print_result(result, config)
