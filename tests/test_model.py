@@ -82,6 +82,14 @@ def test_unreadable_files_give_one_problem_with_a_line(text: str, expected: str)
     assert expected in found[0]
 
 
+def test_a_closed_list_wrong_inside_is_not_called_unclosed() -> None:
+    """`is it closed?` is for a bracket or quote noticed lines later, not one closed on its line."""
+    found = problems_of("---\nid: ISSUE-001\ntags: [a, b: c: d]\n---\n")
+    assert len(found) == 1
+    assert ":3: invalid YAML: did not find expected ',' or ']'" in found[0]
+    assert "is it closed?" not in found[0]
+
+
 def test_missing_required_fields_are_each_reported() -> None:
     found = problems_of("---\nid: ISSUE-001\n---\nbody\n")
     assert f"{PATH}:1: missing required field 'title'" in found

@@ -214,7 +214,9 @@ _OPENED_CONTEXTS = frozenset({"while scanning a quoted scalar", "while parsing a
 def yaml_refusal(fm: str, error: yaml.YAMLError | RecursionError) -> YamlRefusal:
     """The line and message `check` reports for an error raised while loading `fm`."""
     if isinstance(error, yaml.MarkedYAMLError):
-        if error.context_mark and error.problem and error.context in _OPENED_CONTEXTS:
+        if (error.context_mark and error.problem_mark and error.problem
+                and error.context in _OPENED_CONTEXTS
+                and error.problem_mark.line > error.context_mark.line):
             # An unclosed quote or bracket is noticed lines later: name the line that opened it.
             return YamlRefusal(error.context_mark.line + 1,
                                f"invalid YAML: {error.problem} {error.context} that starts "
