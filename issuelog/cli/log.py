@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 
@@ -14,9 +14,6 @@ from issuelog.cli.common import Commands, Format
 from issuelog.cli.every_commit import refuse_with_problems
 from issuelog.core.config import load_project
 from issuelog.errors import ProblemsFound
-
-if TYPE_CHECKING:  # for annotations only: the commands import the core lazily
-    pass
 
 commands = Commands()
 
