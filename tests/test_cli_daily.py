@@ -253,6 +253,8 @@ def test_set_unset_deletes_a_misspelt_key_and_nothing_else(three: Path, cli: Inv
     before = files_snapshot(three)
     assert "missing required field 'title'" in cli("set", "2", "--unset", "title", code=1).stderr
     assert "KEY=VALUE, or --unset KEY" in cli("set", "2", code=2).stderr
+    assert "is both set and unset" in cli("set", "2", "severity=high", "--unset", "severity",
+                                          code=2).stderr
     assert files_snapshot(three) == before
 
 

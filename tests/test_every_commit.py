@@ -75,6 +75,8 @@ def test_up_to_date(rendered: Path, arguments: list[str],
     code, _, stderr = both_ways(rendered, arguments, capsys)
     assert code == 0
     assert "warning: unknown key 'sevirity'" in stderr  # the typo hint, as `check` gives it
+    if arguments[0] == "render":
+        assert "ISSUES.md is up to date" in stderr
 
 
 @pytest.mark.parametrize("arguments", COMMAND_LINES)
@@ -86,6 +88,9 @@ def test_stale_log(rendered: Path, arguments: list[str],
     code, stdout, stderr = both_ways(rendered, arguments, capsys)
     if arguments == ["render", "--check"]:
         assert code == 1 and "+| [ISSUE-001]" in stdout and "is stale" in stderr
+    elif arguments == ["render"]:
+        assert code == 0 and "wrote ISSUES.md (2 issues)" in stderr
+        assert "Disk full" in (rendered / "ISSUES.md").read_text(encoding="utf-8")
     else:
         assert code == 0
 

@@ -101,11 +101,19 @@ def test_an_agent_session_over_stdio(project: Path) -> None:
             resolved = await _call(session, "resolve", issue_id="ISSUE-003",
                                    resolution="Create the tenant before scheduling its jobs.")
             assert resolved["changed"]["status"] == ["open", "resolved"]
+            # An issue filed by hand for an error: the same error recorded later counts there.
+            filed = await _call(session, "new", title="Quota exceeded", severity="low",
+                                component="billing", error="QuotaError: limit 100 reached")
+            again = await _call(session, "record", error="QuotaError: limit 250 reached",
+                                component="billing")
+            assert (again["action"], again["id"]) == ("counted", filed["id"])
+            linked = await _call(session, "set", issue_id=filed["id"], values={"related": "3"})
+            assert linked["changed"]["related"] == [None, ["ISSUE-003"]]
             shown = await _call(session, "show", issue_id="3", body=True)
             assert "Create the tenant before scheduling" in shown["body"]
             assert (await _call(session, "check"))["ok"] is True
             rendered = await _call(session, "render")
-            assert rendered == {"path": "ISSUES.md", "changed": True, "issues": 2}
+            assert rendered == {"path": "ISSUES.md", "changed": True, "issues": 3}
 
             # Resources: the log and an issue by ID.
             log = await session.read_resource("issuelog://ISSUES.md")

@@ -85,12 +85,12 @@ def test_problems_found_are_kept_and_still_fail(project: Path, cli: Invoke) -> N
 
 
 def test_the_key_holds_the_arguments_and_the_configuration(two_issues: Path, config: Config) -> None:
-    day_one = kept_output(config, "metrics", "2026-01-01").key
-    assert kept_output(config, "metrics", "2026-01-01").key == day_one
-    assert kept_output(config, "metrics", "2026-01-02").key != day_one
-    assert kept_output(config, "analyze", "2026-01-01").key != day_one
+    day_one = kept_output(config, "metrics", "2026-01-01").stamps_key
+    assert kept_output(config, "metrics", "2026-01-01").stamps_key == day_one
+    assert kept_output(config, "metrics", "2026-01-02").stamps_key != day_one
+    assert kept_output(config, "analyze", "2026-01-01").stamps_key != day_one
     other = dataclasses.replace(config, log_rows=config.log_rows + 1)
-    assert kept_output(other, "metrics", "2026-01-01").key != day_one
+    assert kept_output(other, "metrics", "2026-01-01").stamps_key != day_one
 
 
 def test_kept_check_shows_paths_from_where_it_runs(two_issues: Path, cli: Invoke,

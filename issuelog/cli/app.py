@@ -31,7 +31,7 @@ Adding a command group (say `issuelog/cli/search.py`):
    STATUS, PHASE and CATEGORY list the configured values in the help by themselves; ID, NAME,
    TAG, PATH and the others in `_COMPLETED_METAVARS` are completed on Tab.
    `tests/test_first_hour.py::test_every_help_reads_like_gits` checks every command.
-4. No error handling in the command: raise an `issuelog.errors` error. `every_commit.fail` turns it
+4. No error handling in the command: raise an `issuelog.errors` error. `reporting.fail` turns it
    into `issuelog: message` on stderr and its exit code (`ProblemsFound` when the problems were
    already printed: exit 1); anything else is an internal error (exit 70), never a traceback.
    The core is imported inside the command, so that `--help` and Tab stay fast; logic that is
@@ -50,7 +50,7 @@ from typer.exceptions import TyperException
 from issuelog import __version__
 from issuelog.cli import daily, importing, incidents, log, ops, publish, search, setup
 from issuelog.cli.completion import BASH_SCRIPT, CommandSpec, Kind
-from issuelog.cli.every_commit import fail
+from issuelog.cli.reporting import fail
 
 if TYPE_CHECKING:  # typer vendors click (typer._click) and exports no name for these types
     from typer._click import Command, Context, Parameter

@@ -43,12 +43,13 @@ def parse_date(text: str | None, option: str) -> date | None:
         raise UsageError(f"{option} must be a date like 2026-01-10, got '{text}'") from None
 
 
-def parse_day_seen(text: str | None, option: str) -> date | None:
-    """The day something happened, as `parse_date` reads it: not after tomorrow (a clock in
-    another time zone may be a day ahead), which catches 2062 typed for 2026."""
+def parse_past_date(text: str | None, option: str) -> date | None:
+    """A day that has come, as `parse_date` reads it (an issue found, closed, an error seen): not
+    after tomorrow (a clock in another time zone may be a day ahead), which catches 2062 typed
+    for 2026."""
     day = parse_date(text, option)
     if day is not None and day > clock_today() + timedelta(days=1):
-        raise UsageError(f"{option} {day.isoformat()} is in the future: the day it happened")
+        raise UsageError(f"{option} {day.isoformat()} is in the future; give the day it happened")
     return day
 
 

@@ -17,11 +17,11 @@ from issuelog.cli.common import (
     Format,
     IdArgument,
     completer,
-    parse_day_seen,
+    parse_past_date,
     print_edit,
 )
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
-from issuelog.cli.every_commit import print_problems
+from issuelog.cli.reporting import print_problems, print_warnings
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
 from issuelog.errors import IssueFileError, ProblemsFound, UsageError
@@ -176,27 +176,24 @@ def new(
     from issuelog.project.scaffold import create_issue, create_reference, new_issue_fields
 
     config = load_project()
-    if error and not error_type:
-        from issuelog.ops.fingerprint import split_error_line
+    if error:
+        from issuelog.ops.fingerprint import error_type_of
 
-        # As `record` does: `TimeoutError: ...` is of type TimeoutError, for `analyze`.
-        error_type = split_error_line(error)[0] or None
+        error_type = error_type_of(error, error_type)  # for `analyze`, as `record` reads it
     fields = new_issue_fields(
         config, title=title, severity=severity, phase=phase, category=category,
         component=component, status=status, assignee=assignee, reporter=reporter, tags=tag,
         related=related, files=file, error=error, error_type=error_type,
-        reported=parse_day_seen(found, "--date"), reference=reference)
+        reported=parse_past_date(found, "--date"), reference=reference)
     if (area or cause or solution) and not reference:
         raise UsageError("--area, --cause and --solution need --reference")
     _ask_missing(fields, config)
     if reference:
         _, path = create_reference(config, fields, area=area, cause=cause, solution=solution)
     elif error:
-        from issuelog.ops.fingerprint import ErrorSignature, fingerprint_fields
+        from issuelog.ops.record import create_error_issue
 
-        # As `record` writes it: a later `record` of the same error counts it on this issue.
-        signature = ErrorSignature.from_parts(error, error_type or "", str(fields["component"] or ""))
-        _, path = create_issue(config, fields, extra=fingerprint_fields(signature))
+        _, path = create_error_issue(config, fields)
     else:
         _, path = create_issue(config, fields)
     typer.echo(shell_path(path))  # for `$EDITOR "$(issuelog new ...)"` in any subdirectory
@@ -208,15 +205,12 @@ def new(
 def _report_file_problems(path: Path, config: Config) -> None:
     """After an edit by hand: warn of misspelt keys, and stop with exit 1 if the file is invalid."""
     from issuelog.core.edits import file_problems
-    from issuelog.core.model import key_hints, parse_issue
     from issuelog.core.store import display_path, read_text
 
+    _warn_misspelt_keys(path, config)
     shown = display_path(path, config)
     text, problem = read_text(path, shown)
     problems = [problem] if problem is not None else file_problems(config, path, text or "")
-    issue = parse_issue(path, text, shown)[0] if text is not None else None
-    for hint in key_hints(issue, shown) if issue is not None else []:
-        typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
     if problems:
         print_problems(problems, err=True)
         raise ProblemsFound(f"your edit is kept in {shown}; fix it and run `issuelog check`")
@@ -407,7 +401,7 @@ def status(
 
     config = load_project()
     edit = change_status(config, issue_id, new_status, resolution=resolution,
-                         on=parse_day_seen(closed_on, "--date"))
+                         on=parse_past_date(closed_on, "--date"))
     print_edit(edit, config)
 
 
@@ -420,7 +414,7 @@ def resolve(
 
     config = load_project()
     edit = change_status(config, issue_id, resolved_status(config), resolution=resolution,
-                         on=parse_day_seen(closed_on, "--date"))
+                         on=parse_past_date(closed_on, "--date"))
     print_edit(edit, config)
 
 
@@ -458,15 +452,16 @@ def set_fields(
         "(repeatable).")] = None,
 ) -> None:
     """Set frontmatter keys of an issue; every other byte of the file stays as it is."""
-    from issuelog.core.edits import parse_assignments, update_issue
+    from issuelog.core.edits import parse_assignments, related_as_ids, update_issue
     from issuelog.core.model import misspelt_field
 
     if not assignments and not unset:
         raise UsageError("say what to change: KEY=VALUE, or --unset KEY")
     config = load_project()
-    assigned = parse_assignments(assignments or [])
-    if isinstance(assigned.get("related"), list):  # `related=7` names ISSUE-007, as in `new -r 7`
-        assigned["related"] = [_as_id(item, config) for item in assigned["related"]]
+    assigned = related_as_ids(parse_assignments(assignments or []), config)
+    both = sorted(set(assigned) & set(unset or []))
+    if both:
+        raise UsageError(f"'{both[0]}' is both set and unset: say one of them")
     changes = {**assigned, **dict.fromkeys(unset or [])}  # None deletes a key
     result = update_issue(config, issue_id, changes)
     print_edit(result, config)
@@ -478,27 +473,15 @@ def set_fields(
         _warn_misspelt_keys(result.path, config, misspelt)
 
 
-def _as_id(item: object, config: Config) -> object:
-    """An issue ID written as `7`, `007` or `issue-7` in its canonical form; anything else as it
-    is, for `check` to report."""
-    from issuelog.core.store import resolve_id
-
-    try:
-        return resolve_id(str(item), config) if isinstance(item, (str, int)) else item
-    except UsageError:
-        return item
-
-
-def _warn_misspelt_keys(path: Path, config: Config, keys: set[str]) -> None:
-    """Warn, as `path:line: warning: ...`, of the keys just set that look like typos."""
+def _warn_misspelt_keys(path: Path, config: Config, keys: set[str] | None = None) -> None:
+    """Warn, as `path:line: warning: ...`, of the file's keys (or of `keys`) that look like typos."""
     from issuelog.core.model import key_hints, parse_issue
     from issuelog.core.store import display_path, read_text
 
     shown = display_path(path, config)
     text, _ = read_text(path, shown)
     issue = parse_issue(path, text, shown)[0] if text is not None else None
-    for hint in key_hints(issue, shown, only=keys) if issue is not None else []:
-        typer.echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
+    print_warnings(key_hints(issue, shown, only=keys) if issue is not None else [])
 
 
 @commands.add(example="issuelog edit 7")

@@ -1,5 +1,4 @@
-"""`check`, `render` and `git-hook`, the commands that hooks and CI run on every commit, and how
-any command's errors reach the user.
+"""`check`, `render` and `git-hook`, the commands that hooks and CI run on every commit.
 
 Free of typer: `issuelog check`, `issuelog render`, `issuelog render --check` and
 `issuelog git-hook NAME ARGS...`, exactly as the hooks, the pre-commit hooks and CI call them,
@@ -10,74 +9,17 @@ commands call the functions here.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shlex
-import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING
 
-from issuelog.errors import IssuelogError, ProblemsFound, exit_code
+from issuelog.cli.reporting import echo, fail, print_problems, print_warnings, refuse_with_problems
+from issuelog.errors import ProblemsFound
 
 if TYPE_CHECKING:
     from issuelog.core.config import Config
     from issuelog.core.model import Problem
-
-#: The exit status of a program killed by SIGPIPE, as git and the shell's tools give it.
-EXIT_BROKEN_PIPE = 141
-#: The exit status after Ctrl-C, as the shell gives it.
-EXIT_INTERRUPTED = 130
-
-
-def echo(text: str = "", *, err: bool = False, nl: bool = True) -> None:
-    """Write a line of output (to stderr with `err`), flushed at once, as typer's echo does:
-    nothing where the stream is closed (`issuelog check >&-`), and a character the stream's
-    encoding lacks (PYTHONIOENCODING=ascii, a Latin-1 locale) as `?`, never an error."""
-    stream = sys.stderr if err else sys.stdout
-    if stream is None:
-        return
-    line = text + "\n" if nl else text
-    try:
-        stream.write(line)
-    except UnicodeEncodeError:
-        encoding = stream.encoding or "utf-8"
-        stream.write(line.encode(encoding, "replace").decode(encoding))
-    stream.flush()
-
-
-def print_problems(problems: list[Problem], err: bool = False) -> None:
-    """Each problem as `path:line: message`, one a line."""
-    for problem in problems:
-        echo(str(problem), err=err)
-
-
-def refuse_with_problems(problems: list[Problem], refusal: str) -> NoReturn:
-    """Print every problem, then stop with exit 1: commands that read all issues need valid files."""
-    print_problems(problems, err=True)
-    raise IssuelogError(f"{refusal}: {len(problems)} problem(s) in the issue files "
-                        "(see `issuelog check`)")
-
-
-def fail(error: BaseException) -> NoReturn:
-    """End the program after an error of any command: its message and exit code, never a
-    traceback; quietly when the reader of the output went away (`issuelog list | head -1`)."""
-    if isinstance(error, BrokenPipeError):
-        # Python flushes stdout once more on the way out: to /dev/null, so it cannot fail again.
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        raise SystemExit(EXIT_BROKEN_PIPE)
-    if isinstance(error, KeyboardInterrupt):
-        echo("issuelog: interrupted", err=True)
-        raise SystemExit(EXIT_INTERRUPTED)
-    if isinstance(error, IssuelogError):
-        if str(error):
-            echo(f"issuelog: {error}", err=True)
-        raise SystemExit(exit_code(error)) from None
-    echo(f"issuelog: internal error: {type(error).__name__}: {error}", err=True)
-    echo("issuelog: please report this with the command you ran", err=True)
-    raise SystemExit(exit_code(error)) from error
-
 
 def check(*, as_json: bool = False, strict: bool = False, against: str | None = None) -> None:
     """`issuelog check`: print each problem of the issue files; exit 1 when there are any."""
@@ -92,8 +34,7 @@ def check(*, as_json: bool = False, strict: bool = False, against: str | None = 
         problems = sorted(problems + base_id_conflicts(config, against))
     if not strict:
         # Warnings, on stderr: the exit code and the JSON on stdout stay those of the problems.
-        for hint in hints:
-            echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
+        print_warnings(hints)
     if as_json:
         from issuelog.log.listing import to_json
 
@@ -151,10 +92,9 @@ def render(*, check_only: bool = False, output: Path | None = None) -> None:
     update = update_log(config, output=output, write=not check_only)
     if update.text is None:
         refuse_with_problems(update.problems, "not rendering")
-    for hint in update.warnings:  # as `check` warns, on stderr
-        echo(f"{hint.path}:{hint.line}: warning: {hint.message}", err=True)
+    print_warnings(update.warnings)  # as `check` warns
     shown = display_path(update.target.resolve(), config)
-    counted = issue_count(update.issue_count, update.reference_only)
+    counted = _issue_count(update.issue_count, update.reference_only)
     if update.current:
         echo(f"{shown} is up to date" + ("" if check_only else f" ({counted})"), err=True)
         return
@@ -169,7 +109,7 @@ def render(*, check_only: bool = False, output: Path | None = None) -> None:
     echo(f"wrote {shown} ({counted})", err=True)
 
 
-def issue_count(issues: int, references: int) -> str:
+def _issue_count(issues: int, references: int) -> str:
     """`10 issues`, as the log's Total counts them, and the reference-only entries apart."""
     text = f"{issues} issue{'' if issues == 1 else 's'}"
     if references:
@@ -215,8 +155,6 @@ def run_without_typer(arguments: list[str]) -> None:
         return
     try:
         command()
-    except Exception as error:  # noqa: BLE001 - `fail` reports it as the typer commands' errors
-        fail(error)
-    except KeyboardInterrupt as error:
+    except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - as the typer commands' errors
         fail(error)
     raise SystemExit(0)

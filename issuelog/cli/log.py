@@ -11,7 +11,7 @@ import typer
 
 from issuelog.cli import every_commit
 from issuelog.cli.common import Commands, Format
-from issuelog.cli.every_commit import refuse_with_problems
+from issuelog.cli.reporting import refuse_with_problems
 from issuelog.core.config import load_project
 from issuelog.errors import ProblemsFound
 
@@ -81,8 +81,7 @@ def export(
     if result.problems:
         refuse_with_problems(result.problems, "not exporting")
     if stamps is not None:
-        pieces = html_page(result.issues, config,
-                           stamps=dict(stamps))
+        pieces = html_page(result.issues, config, stamps=dict(stamps))
     else:
         pieces = iter([export_issues(result.issues, config, output_format.value)])
     if output is None:

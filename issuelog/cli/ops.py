@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from issuelog.cli.common import Commands, Format, parse_date, parse_day_seen
+from issuelog.cli.common import Commands, Format, parse_date, parse_past_date
 from issuelog.cli.database import DatabaseOption, RepoOption, issues_from, project_config
-from issuelog.cli.every_commit import print_problems, refuse_with_problems
+from issuelog.cli.reporting import print_problems, refuse_with_problems
 from issuelog.core.clock import today as clock_today
 from issuelog.core.config import Config, load_project
 from issuelog.errors import ProblemsFound, UsageError
@@ -109,7 +109,7 @@ def record(
         tags=tag or [], fixes=fix or [], changes=change or [],
         stack_trace=read_stack_trace(stack_trace, sys.stdin.buffer) if stack_trace else "",
         context=parse_context(context) if context else {},
-        seen=parse_day_seen(seen, "--date"),
+        seen=parse_past_date(seen, "--date"),
     )
     result = record_event(config, event)
     _print_result(result, config)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from issuelog.cli.common import Commands
-from issuelog.cli.every_commit import refuse_with_problems
+from issuelog.cli.reporting import refuse_with_problems
 
 commands = Commands()
 

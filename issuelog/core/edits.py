@@ -27,6 +27,7 @@ from issuelog.core.store import (
     id_numbers,
     load_issue,
     read_text,
+    resolve_id,
     state_dir,
     unknown_related,
     write_lock,
@@ -72,14 +73,20 @@ class Edit:
         return not self.changed and not self.resolution_changed
 
 
-#: What an edit's summary shows after a key that was deleted.
-REMOVED = "(removed)"
+class _Removed:
+    """What an edit's summary holds, and shows as `(removed)`, after a key that was deleted."""
+
+    def __repr__(self) -> str:
+        return "(removed)"
+
+
+REMOVED = _Removed()
 
 
 def shown_value(value: object) -> str:
     """A frontmatter value as an edit's summary shows it: as YAML writes it, `(empty)` for none."""
     if value is REMOVED:
-        return REMOVED
+        return repr(REMOVED)
     if value in (None, "", []):
         return "(empty)"
     if isinstance(value, bool):
@@ -121,6 +128,21 @@ def parse_assignments(pairs: Iterable[str]) -> dict[str, Any]:
             )
         changes[key] = as_list_field(key, parse_value(value))
     return changes
+
+
+def related_as_ids(changes: dict[str, Any], config: Config) -> dict[str, Any]:
+    """The changes with `related=7` written as ISSUE-007, as `new --related 7` writes it: each item
+    that reads as an ID (`7`, `007`, `issue-7`) in its canonical form, others left for `check`."""
+    related = changes.get("related")
+    if not isinstance(related, list):
+        return changes
+    ids = []
+    for item in related:
+        try:
+            ids.append(resolve_id(str(item), config) if isinstance(item, (str, int)) else item)
+        except UsageError:
+            ids.append(item)
+    return {**changes, "related": ids}
 
 
 def as_list_field(key: str, value: Any) -> Any:

@@ -490,7 +490,8 @@ def closest_value(value: str, allowed: list[str]) -> str | None:
     folded = [name for name in allowed if name.casefold() == value.casefold()]
     if len(folded) == 1:
         return folded[0]
-    # Two letters swapped (`hihg`), which difflib's ratio rates too low for short names.
+    # The same letters in another order (`hihg`, two swapped), which difflib's ratio rates too
+    # low for short names.
     swapped = [name for name in allowed if sorted(name.casefold()) == sorted(value.casefold())]
     if len(swapped) == 1:
         return swapped[0]

@@ -1,7 +1,8 @@
 """The last output of a command that only reads, reused while nothing it is made from changed.
 
-One home for "do not make again what was made from the same inputs": the rendered log (`render`,
-`project.logfile`), `check`, `list`, `analyze` and `metrics`. An output is kept in
+The outputs of whole commands made again only when their inputs change: the rendered log
+(`render`, `project.logfile`), `check`, `list`, `analyze` and `metrics`. (The search index and the
+HTML page's articles keep parts of an output, per file, with the same stamps.) An output is kept in
 `.issuelog/cache/`, one a command, under two keys, both digests of issuelog's code, the
 configuration, the command's arguments (with the day, where ages count to it), the current
 directory (outputs show paths from it) and the templates when the command renders them:
@@ -48,7 +49,7 @@ class KeptOutput:
     """Where one command's output is kept, under what keys, and the scan the keys were made from."""
 
     path: Path | None  # None where the cache directory cannot be created
-    key: str  # the stamps key
+    stamps_key: str
     #: What the contents key is made of, besides the files' contents.
     inputs: bytes
     #: The issue files' stamps: pass them on to `load_issues`, which then scans no more.
@@ -68,8 +69,8 @@ class KeptOutput:
 
     def value(self) -> Any:
         """The output kept for these files, found by their stamps; None when there is none."""
-        stamps_key, _, value = self._read()
-        return value if stamps_key and stamps_key == self.key else None
+        kept_key, _, value = self._read()
+        return value if kept_key and kept_key == self.stamps_key else None
 
     def value_for_contents(self, contents: str) -> Any:
         """The output kept for files of these contents (`IssueSet.contents`), or None."""
@@ -79,7 +80,7 @@ class KeptOutput:
     def keep(self, value: Any, contents: str = "") -> None:
         """Keep an output (plain values only): under the stamps key unless a file changed too
         recently to trust its stamp, under the contents key when `contents` is known."""
-        keys = (self.key if all_trusted(self.stamps, self.started) else "",
+        keys = (self.stamps_key if all_trusted(self.stamps, self.started) else "",
                 self._contents_key(contents) if contents else "")
         if self.path is not None and any(keys) and self._read()[:2] != keys:
             write_cache(self.path, code_fingerprint(), (*keys, value))

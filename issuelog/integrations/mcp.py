@@ -177,21 +177,23 @@ def new(title: str, severity: str | None = None, component: str | None = None,
         description: str | None = None) -> dict[str, Any]:
     """Create an issue file with the next free ID (defaults as `issuelog new`)."""
     from issuelog.git.gitrepo import user_name as git_user_name
-    from issuelog.ops.fingerprint import split_error_line
+    from issuelog.ops.fingerprint import error_type_of
+    from issuelog.ops.record import create_error_issue
     from issuelog.project.scaffold import create_issue, missing_required
 
     config = _project()
     fields: dict[str, Any] = {
         "title": title, "severity": severity, "component": component, "category": category,
         "phase": phase, "status": status, "assignee": assignee, "tags": tags or [],
-        "error_message": error, "error_type": split_error_line(error)[0] or None if error else None,
+        "error_message": error, "error_type": error_type_of(error) if error else None,
         "reporter": git_user_name(config.root),
     }
     missing = missing_required(fields, config)
     if missing:
         raise ToolError(f"missing required field(s): {', '.join(missing)}")
     sections = {"Description": description} if description and description.strip() else None
-    issue_id, path = _guarded(lambda: create_issue(config, fields, sections=sections))
+    create = create_error_issue if error else create_issue
+    issue_id, path = _guarded(lambda: create(config, fields, sections=sections))
     return {"id": issue_id, "path": _relative(path, config)}
 
 
@@ -260,12 +262,13 @@ def assign(issue_id: str, name: str) -> dict[str, Any]:
 
 def set_fields(issue_id: str, values: dict[str, str]) -> dict[str, Any]:
     """Set frontmatter keys, each value in YAML as `issuelog set` takes it (tags: "a,b")."""
-    from issuelog.core.edits import parse_assignments, update_issue
+    from issuelog.core.edits import parse_assignments, related_as_ids, update_issue
 
     if not values:
         raise ToolError("give at least one key in `values`, e.g. {\"severity\": \"high\"}")
     config = _project()
-    changes = _guarded(lambda: parse_assignments(f"{key}={value}" for key, value in values.items()))
+    changes = _guarded(lambda: related_as_ids(
+        parse_assignments(f"{key}={value}" for key, value in values.items()), config))
     return _edit_answer(_guarded(lambda: update_issue(config, issue_id, changes)))
 
 

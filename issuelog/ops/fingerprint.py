@@ -154,3 +154,8 @@ def fingerprint_fields(signature: ErrorSignature) -> dict[str, object]:
     current rules, and their version."""
     return {"fingerprint": signature.fingerprint(CURRENT_VERSION),
             "fingerprint_version": CURRENT_VERSION}
+
+
+def error_type_of(message: str, given: str | None = None) -> str | None:
+    """An error's type: the one given, else read from a `Type: message` error, as `record` reads it."""
+    return given or split_error_line(message)[0] or None

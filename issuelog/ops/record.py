@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -173,6 +173,16 @@ def _create(
     extra = {**fingerprint_fields(signature), "occurrences": 1, "last_seen": seen}
     issue_id, path = create_issue(config, fields, today=seen, extra=extra, sections=sections)
     return RecordResult("created", issue_id, path, 1)
+
+
+def create_error_issue(config: Config, fields: Mapping[str, Any], *,
+                       sections: Mapping[str, str] | None = None) -> tuple[str, Path]:
+    """File an issue by hand for the error of `fields` (`new --error`, the MCP tool `new`), with
+    the fingerprint `record` writes: recording the same error later counts it on this issue."""
+    signature = ErrorSignature.from_parts(str(fields["error_message"]),
+                                          str(fields.get("error_type") or ""),
+                                          str(fields.get("component") or ""))
+    return create_issue(config, fields, extra=fingerprint_fields(signature), sections=sections)
 
 
 def _add_to_list(text: str, title: str, bullets: list[str]) -> str:
