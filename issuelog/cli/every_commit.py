@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from issuelog.core.config import Config
     from issuelog.core.model import Problem
 
+
 def check(*, as_json: bool = False, strict: bool = False, against: str | None = None) -> None:
     """`issuelog check`: print each problem of the issue files; exit 1 when there are any."""
     from issuelog.core.config import load_project
